@@ -1,0 +1,808 @@
+//! The `kakunin` command line.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+use storage::invitations::{InvitationKind, NewInvitation};
+use storage::org::{BranchCode, EmployeeCode};
+use storage::person::{BirthDate, PersonName};
+use storage::{AuditContext, Vault};
+use zeroize::Zeroizing;
+
+use crate::config::{Mode, Settings};
+use crate::init::{self, InitOptions};
+use crate::startup::Application;
+
+/// Kakunin: secure My Number intake.
+#[derive(Debug, Parser)]
+#[command(name = "kakunin", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service (initializing an empty data directory first).
+    Serve(ServeArgs),
+    /// Create keys, a development TLS certificate, the config, the database and the first admin.
+    Init(InitArgs),
+    /// Create an invitation and print its link.
+    Invite(InviteArgs),
+    /// Write a consistent snapshot of the SQLite store (ciphertext only) while serving.
+    Backup(BackupArgs),
+    /// Replace the SQLite store with a checked backup (the service must be stopped).
+    Restore(RestoreArgs),
+    /// Audit trail operations.
+    Audit {
+        /// Which.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Staff account operations.
+    User {
+        /// Which.
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Retention: what is due for disposal.
+    Retention {
+        /// Which.
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+    /// Incidents: whose numbers or images did given accounts unseal?
+    Incident {
+        /// Which.
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
+    /// The registers: files holding numbers (特定個人情報ファイル台帳) and disposals (廃棄記録).
+    Ledger {
+        /// Which.
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+    /// Sealing key operations.
+    Keys {
+        /// Which.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+/// `kakunin retention …`
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// List submissions whose retention period has ended or ends within the notice period.
+    List(RetentionListArgs),
+}
+
+/// `kakunin retention list`
+#[derive(Debug, clap::Args)]
+pub struct RetentionListArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Also list what becomes due within this many days.
+    #[arg(long, default_value_t = 30)]
+    notice_days: i64,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `kakunin incident …`
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// List the people whose numbers or images the given accounts unsealed in a period,
+    /// with counts (the PPC report is due above 100 people), as JSON for notification.
+    Scope(IncidentScopeArgs),
+}
+
+/// `kakunin incident scope`
+#[derive(Debug, clap::Args)]
+pub struct IncidentScopeArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Audit actor labels (`staff:<uuid>`), repeatable.
+    #[arg(long = "actor", required = true)]
+    actors: Vec<String>,
+    /// Start of the period (RFC 3339, e.g. 2026-11-01T00:00:00+09:00).
+    #[arg(long)]
+    from: String,
+    /// End of the period (RFC 3339), exclusive.
+    #[arg(long)]
+    to: String,
+}
+
+/// `kakunin ledger …`, each printed as CSV (UTF-8).
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// The register of files holding numbers, derived from live records and accounts.
+    Files(DataDirArg),
+    /// Every completed disposal: who proposed, who approved, when, what, how.
+    Disposals(DataDirArg),
+}
+
+/// `kakunin keys …`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Re-seal every live number and image to a new identity; resumable. When done the
+    /// old identity moves to keys/retired/ and instances must be restarted.
+    Rotate(RotateArgs),
+    /// Overwrite and delete retired identities: ciphertext sealed only to them, in old
+    /// backups for instance, can never be opened again. Refused while any live ciphertext
+    /// does not open with the current identity.
+    DestroyRetired(DestroyArgs),
+}
+
+/// `kakunin keys destroy-retired`
+#[derive(Debug, clap::Args)]
+pub struct DestroyArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// File holding the identity's passphrase (or KAKUNIN_IDENTITY_PASSPHRASE).
+    #[arg(long)]
+    identity_passphrase_file: Option<PathBuf>,
+}
+
+/// `kakunin keys rotate`
+#[derive(Debug, clap::Args)]
+pub struct RotateArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Rows re-sealed per transaction.
+    #[arg(long, default_value_t = 100)]
+    batch: i64,
+    /// File holding the identity's passphrase (or KAKUNIN_IDENTITY_PASSPHRASE).
+    #[arg(long)]
+    identity_passphrase_file: Option<PathBuf>,
+}
+
+/// `kakunin user …`
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff account (officers, auditors and admins enrol TOTP at first sign-in).
+    Add(UserAddArgs),
+}
+
+/// `kakunin user add`
+#[derive(Debug, clap::Args)]
+pub struct UserAddArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The account's role.
+    #[arg(long, value_parser = ["officer", "collector", "auditor", "admin"])]
+    role: String,
+    /// Sign-in name: 3 to 64 of a-z, 0-9, '.', '_', '-'.
+    #[arg(long)]
+    username: String,
+    /// File holding the password (12 to 128 characters, not a common one).
+    #[arg(long)]
+    password_file: PathBuf,
+    /// A branch or department in scope (repeatable).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+}
+
+/// `kakunin audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain and its anchors outside the database; exit 2 and name the
+    /// first bad entry if broken.
+    Verify(DataDirArg),
+}
+
+/// The data directory.
+#[derive(Debug, clap::Args)]
+pub struct DataDirArg {
+    /// Data directory (keys, TLS files, config, SQLite database).
+    #[arg(long, env = "KAKUNIN_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Database URL, overriding the config file.
+    #[arg(long, env = "KAKUNIN_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+/// `kakunin serve`
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Address to listen on (default 127.0.0.1:8443).
+    #[arg(long)]
+    listen: Option<std::net::SocketAddr>,
+    /// Which parts to serve.
+    #[arg(long, value_enum)]
+    mode: Option<Mode>,
+    /// Serve plain HTTP (refused unless the address is loopback).
+    #[arg(long)]
+    insecure_http: bool,
+    /// The URL providers reach, used in invitation links.
+    #[arg(long)]
+    public_url: Option<String>,
+    /// File holding the identity's passphrase (or KAKUNIN_IDENTITY_PASSPHRASE).
+    #[arg(long)]
+    identity_passphrase_file: Option<PathBuf>,
+}
+
+/// `kakunin init`
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The first admin's username.
+    #[arg(long)]
+    admin: Option<String>,
+    /// File holding the first admin's password (generated into FIRST-RUN.txt if absent).
+    #[arg(long, requires = "admin")]
+    admin_password_file: Option<PathBuf>,
+    /// Protect the identity with the passphrase in this file (age scrypt).
+    #[arg(long)]
+    identity_passphrase_file: Option<PathBuf>,
+}
+
+/// `kakunin backup`
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The backup file to create (never overwritten; mode 0600).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// `kakunin restore`
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The backup file written by `kakunin backup`.
+    #[arg(long)]
+    from: PathBuf,
+    /// Replace an existing database (its current contents are lost).
+    #[arg(long)]
+    force: bool,
+}
+
+/// `kakunin invite`
+#[derive(Debug, clap::Args)]
+pub struct InviteArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// Employee or payee.
+    #[arg(long, value_parser = ["employee", "payee"])]
+    kind: String,
+    /// The invited person's name.
+    #[arg(long)]
+    name: String,
+    /// The employer's code for the person.
+    #[arg(long)]
+    employee_code: Option<String>,
+    /// Branch or department code.
+    #[arg(long)]
+    branch: Option<String>,
+    /// Birth date asked as a second factor (YYYY-MM-DD).
+    #[arg(long)]
+    birth_date: Option<String>,
+    /// Print `{"token", "url"}` as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn read_secret_file(path: &Path) -> anyhow::Result<Zeroizing<String>> {
+    let text = Zeroizing::new(std::fs::read_to_string(path)?);
+    Ok(Zeroizing::new(
+        text.trim_end_matches(['\n', '\r']).to_owned(),
+    ))
+}
+
+fn passphrase(file: Option<&Path>) -> anyhow::Result<Option<Zeroizing<String>>> {
+    match file {
+        Some(path) => read_secret_file(path).map(Some),
+        None => Ok(std::env::var("KAKUNIN_IDENTITY_PASSPHRASE")
+            .ok()
+            .map(Zeroizing::new)),
+    }
+}
+
+fn settings_for(data: &DataDirArg) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(&data.data_dir)?;
+    if data.database_url.is_some() {
+        settings.database_url = data.database_url.clone();
+    }
+    Ok(settings)
+}
+
+/// Runs a parsed command line; the result is the process's exit status.
+pub async fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Init(args) => {
+            let options = InitOptions {
+                admin: args.admin,
+                admin_password: args
+                    .admin_password_file
+                    .as_deref()
+                    .map(read_secret_file)
+                    .transpose()?,
+                identity_passphrase: passphrase(args.identity_passphrase_file.as_deref())?,
+                database_url: args.data.database_url,
+            };
+            let done = init::init(&args.data.data_dir, options).await?;
+            println!("Initialized {}", args.data.data_dir.display());
+            if let Some(file) = done.first_run_file {
+                println!(
+                    "The admin account '{}' and its password are in {}",
+                    done.admin,
+                    file.display()
+                );
+            }
+            Ok(0)
+        }
+        Command::Invite(args) => invite(args).await,
+        Command::Backup(args) => backup(args).await,
+        Command::Restore(args) => restore(args).await,
+        Command::Audit {
+            command: AuditCommand::Verify(data),
+        } => audit_verify(data).await,
+        Command::Keys {
+            command: KeysCommand::Rotate(args),
+        } => rotate_keys(args).await,
+        Command::Retention {
+            command: RetentionCommand::List(args),
+        } => retention_list(args).await,
+        Command::Incident {
+            command: IncidentCommand::Scope(args),
+        } => incident_scope(args).await,
+        Command::Ledger { command } => print_ledger(command).await,
+        Command::Keys {
+            command: KeysCommand::DestroyRetired(args),
+        } => destroy_retired_keys(args).await,
+        Command::User {
+            command: UserCommand::Add(args),
+        } => add_user(args).await,
+    }
+}
+
+fn valid_username(name: &str) -> bool {
+    (3..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+}
+
+async fn add_user(args: UserAddArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    if !valid_username(&args.username) {
+        anyhow::bail!("--username: 3 to 64 characters of a-z, 0-9, '.', '_', '-'");
+    }
+    let role = storage::staff::Role::from_code(&args.role)
+        .ok_or_else(|| anyhow::anyhow!("--role: unknown role"))?;
+    let password = read_secret_file(&args.password_file)?;
+    crate::password::check_password_policy(&password)
+        .map_err(|e| anyhow::anyhow!("--password-file: {e}"))?;
+    let scopes = args
+        .scopes
+        .iter()
+        .map(|s| BranchCode::parse(s).map_err(|e| anyhow::anyhow!("--scope {s}: {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let password_hash = crate::password::hash_password(&password)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let created = vault
+        .create_staff_account(
+            &AuditContext::cli(),
+            &storage::staff::NewStaffAccount {
+                username: args.username.clone(),
+                role,
+                password_hash,
+                scopes,
+            },
+        )
+        .await;
+    vault.close().await;
+    let id = created?;
+    println!("created {} account '{}' ({id})", role.code(), args.username);
+    Ok(0)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<u8> {
+    let data_dir = &args.data.data_dir;
+    let passphrase = passphrase(args.identity_passphrase_file.as_deref())?;
+    let first_run = !init::is_initialized(data_dir);
+    if first_run {
+        let done = init::init(
+            data_dir,
+            InitOptions {
+                database_url: args.data.database_url.clone(),
+                ..InitOptions::default()
+            },
+        )
+        .await?;
+        println!("First start: initialized {}", data_dir.display());
+        if let Some(file) = &done.first_run_file {
+            println!(
+                "The admin account '{}' and its password are in {}",
+                done.admin,
+                file.display()
+            );
+        }
+    }
+    let mut settings = settings_for(&args.data)?;
+    if let Some(listen) = args.listen {
+        settings.listen = listen;
+    }
+    if let Some(mode) = args.mode {
+        settings.mode = mode;
+    }
+    settings.insecure_http |= args.insecure_http;
+    if let Some(url) = args.public_url {
+        settings.public_url = url;
+    } else if settings.insecure_http && settings.public_url == Settings::default().public_url {
+        settings.public_url = format!("http://{}", settings.listen);
+    }
+    let app =
+        Application::build(settings.clone(), passphrase.as_deref().map(String::as_str)).await?;
+    if first_run {
+        let link = demo_invitation(&app, &settings).await?;
+        let path = data_dir.join("FIRST-RUN.txt");
+        append_private(
+            &path,
+            &format!("\nDemo invitation (an employee, no birth date asked):\n{link}\n"),
+        )?;
+        println!("A demo invitation link is in {}", path.display());
+    }
+    let scheme = if settings.insecure_http {
+        "http"
+    } else {
+        "https"
+    };
+    println!(
+        "Kakunin ({:?} mode) listening on {scheme}://{}",
+        settings.mode,
+        app.address()
+    );
+    app.run_until_stopped().await?;
+    Ok(0)
+}
+
+fn append_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+async fn demo_invitation(app: &Application, settings: &Settings) -> anyhow::Result<String> {
+    let new = NewInvitation {
+        kind: InvitationKind::Employee,
+        name: PersonName::parse("デモ 太郎")?,
+        employee_code: None,
+        branch: None,
+        birth_date: None,
+        valid_days: settings.invitation_valid_days,
+    };
+    let created = app
+        .state()
+        .vault
+        .create_invitation(&AuditContext::cli(), &new)
+        .await?;
+    Ok(settings.invitation_url(created.token.expose()))
+}
+
+async fn invite(args: InviteArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date();
+    let new = NewInvitation {
+        kind: if args.kind == "payee" {
+            InvitationKind::Payee
+        } else {
+            InvitationKind::Employee
+        },
+        name: PersonName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?,
+        employee_code: args
+            .employee_code
+            .as_deref()
+            .map(EmployeeCode::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--employee-code: {e}"))?,
+        branch: args
+            .branch
+            .as_deref()
+            .map(BranchCode::parse)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--branch: {e}"))?,
+        birth_date: args
+            .birth_date
+            .as_deref()
+            .map(|d| BirthDate::parse(d, today))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("--birth-date: {e}"))?,
+        valid_days: settings.invitation_valid_days,
+    };
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let created = vault.create_invitation(&AuditContext::cli(), &new).await?;
+    vault.close().await;
+    let url = settings.invitation_url(created.token.expose());
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({ "token": created.token.expose(), "url": url, "expires_at": created.expires_at })
+        );
+    } else {
+        println!("{url}");
+    }
+    Ok(0)
+}
+
+async fn backup(args: BackupArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let url = settings.database_url();
+    if !url.starts_with("sqlite:") {
+        eprintln!(
+            "kakunin: {}",
+            storage::backup::BackupError::PostgresUsePgDump
+        );
+        return Ok(2);
+    }
+    let vault = Vault::connect(&url).await?;
+    let result = vault.backup_into(&AuditContext::cli(), &args.out).await;
+    vault.close().await;
+    let report = result?;
+    println!(
+        "backup written: {} ({} bytes, ciphertext only; back up DATA/keys separately)",
+        args.out.display(),
+        report.bytes
+    );
+    Ok(0)
+}
+
+async fn restore(args: RestoreArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let url = settings.database_url();
+    let Some(database) = storage::backup::sqlite_path_of(&url) else {
+        eprintln!(
+            "kakunin: {}",
+            storage::backup::BackupError::PostgresUsePgDump
+        );
+        return Ok(2);
+    };
+    let report = storage::backup::restore_sqlite(&database, &args.from, args.force).await?;
+    println!(
+        "restored {} into {}: audit trail intact ({} entries), {} documents",
+        args.from.display(),
+        database.display(),
+        report.audit_entries,
+        report.documents
+    );
+    Ok(0)
+}
+
+async fn audit_verify(data: DataDirArg) -> anyhow::Result<u8> {
+    let settings = settings_for(&data)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let report = vault.verify_audit_chain().await?;
+    let anchor_path = settings.audit_anchor_path();
+    let anchor_break = vault.check_audit_anchors(&anchor_path).await?;
+    vault.close().await;
+    match report.first_break.or(anchor_break) {
+        None => {
+            println!(
+                "audit trail intact: {} entries; every head anchored in {} matches",
+                report.entries,
+                anchor_path.display()
+            );
+            Ok(0)
+        }
+        Some(b) => {
+            eprintln!("audit trail BROKEN at entry {}: {}", b.seq, b.reason);
+            Ok(2)
+        }
+    }
+}
+
+async fn rotate_keys(args: RotateArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let passphrase = passphrase(args.identity_passphrase_file.as_deref())?;
+    let passphrase = passphrase.as_deref().map(String::as_str);
+    let files = storage::KeyFiles::new(settings.keys_dir());
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let ctx = AuditContext::cli();
+    let recipient = files.begin_rotation(passphrase)?;
+    vault
+        .record(
+            &ctx,
+            storage::AuditEvent::success(storage::audit::actions::KEYS_ROTATE_BEGIN, None)
+                .with_detail(serde_json::json!({ "next_recipient": recipient })),
+        )
+        .await?;
+    let keys = files.rotation_keys(passphrase)?;
+    let report = vault
+        .reseal_to_next_identity(&ctx, &keys, args.batch, None)
+        .await?;
+    println!(
+        "re-sealed {} ciphertexts to {recipient} ({} already were)",
+        report.resealed, report.already_rotated
+    );
+    let retired = files.finish_rotation()?;
+    vault
+        .record(
+            &ctx,
+            storage::AuditEvent::success(storage::audit::actions::KEYS_ROTATE_FINISH, None)
+                .with_detail(
+                    serde_json::json!({ "recipient": recipient, "resealed": report.resealed }),
+                ),
+        )
+        .await?;
+    vault.close().await;
+    println!(
+        "The new identity is current. Restart every instance (copy keys/recipient.txt to public \
+         instances), then destroy the old identity with `kakunin keys destroy-retired` (now in \
+         {}); it refuses while anything sealed meanwhile to the old recipient remains — rotate \
+         again in that case.",
+        retired.display()
+    );
+    Ok(0)
+}
+
+async fn destroy_retired_keys(args: DestroyArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let passphrase = passphrase(args.identity_passphrase_file.as_deref())?;
+    let files = storage::KeyFiles::new(settings.keys_dir());
+    let keyring = files.load(true, passphrase.as_deref().map(String::as_str))?;
+    let current = keyring
+        .unsealer()
+        .ok_or_else(|| anyhow::anyhow!("no identity loaded"))?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let unopenable = vault.ciphertexts_not_opened_by(current).await?;
+    if unopenable > 0 {
+        vault.close().await;
+        eprintln!(
+            "refused: {unopenable} ciphertexts do not open with the current identity (sealed to an \
+             old recipient after the rotation?); run `kakunin keys rotate` first"
+        );
+        return Ok(2);
+    }
+    let destroyed = files.destroy_retired()?;
+    vault
+        .record(
+            &AuditContext::cli(),
+            storage::AuditEvent::success(storage::audit::actions::KEYS_RETIRED_DESTROY, None)
+                .with_detail(serde_json::json!({ "identities": destroyed })),
+        )
+        .await?;
+    vault.close().await;
+    println!("destroyed {destroyed} retired identities");
+    Ok(0)
+}
+
+async fn retention_list(args: RetentionListArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date();
+    let due = vault.disposal_list(today, args.notice_days).await?;
+    vault.close().await;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&due)?);
+    } else if due.is_empty() {
+        println!(
+            "nothing is due for disposal within {} days",
+            args.notice_days
+        );
+    } else {
+        for item in &due {
+            let when = if item.overdue { "due since" } else { "due on" };
+            println!(
+                "{}  needed until {}  {when} {}",
+                item.submission_id, item.needed_until, item.due_on
+            );
+        }
+    }
+    Ok(0)
+}
+
+async fn incident_scope(args: IncidentScopeArgs) -> anyhow::Result<u8> {
+    let millis = |text: &str| -> anyhow::Result<i64> {
+        let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| anyhow::anyhow!("{text}: {e}"))?;
+        Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+    };
+    let (from, to) = (millis(&args.from)?, millis(&args.to)?);
+    let settings = settings_for(&args.data)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let scope = vault.incident_scope(&args.actors, from, to).await?;
+    vault
+        .record(
+            &AuditContext::cli(),
+            storage::AuditEvent::success(storage::audit::actions::INCIDENT_SCOPE, None).with_detail(
+                serde_json::json!({ "actors": args.actors, "from": from, "to": to, "people": scope.people.len() }),
+            ),
+        )
+        .await?;
+    vault.close().await;
+    println!("{}", serde_json::to_string_pretty(&scope)?);
+    Ok(0)
+}
+
+async fn print_ledger(command: LedgerCommand) -> anyhow::Result<u8> {
+    let data = match &command {
+        LedgerCommand::Files(data) | LedgerCommand::Disposals(data) => data,
+    };
+    let settings = settings_for(data)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let mut out = csv::Writer::from_writer(std::io::stdout());
+    match command {
+        LedgerCommand::Files(_) => {
+            out.write_record([
+                "file",
+                "storage",
+                "purposes",
+                "retention_years",
+                "live_records",
+                "disposed_records",
+                "handlers",
+            ])?;
+            for e in vault.file_ledger().await? {
+                let handlers: Vec<String> = e
+                    .handlers
+                    .iter()
+                    .map(|h| {
+                        format!(
+                            "{} ({}: {})",
+                            h.username,
+                            h.role,
+                            if h.scopes.is_empty() {
+                                "all".to_owned()
+                            } else {
+                                h.scopes.join(" ")
+                            }
+                        )
+                    })
+                    .collect();
+                out.write_record([
+                    e.file.to_owned(),
+                    e.storage.to_owned(),
+                    e.purposes.join(" / "),
+                    e.retention_years.to_string(),
+                    e.live_records.to_string(),
+                    e.disposed_records.to_string(),
+                    handlers.join("; "),
+                ])?;
+            }
+        }
+        LedgerCommand::Disposals(_) => {
+            out.write_record([
+                "disposal_id",
+                "submission_id",
+                "proposed_by",
+                "approved_by",
+                "approved_at",
+                "method",
+                "numbers_destroyed",
+                "documents_destroyed",
+            ])?;
+            for d in vault.disposal_ledger().await? {
+                out.write_record([
+                    d.disposal_id.to_string(),
+                    d.submission_id.to_string(),
+                    d.proposed_by,
+                    d.approved_by,
+                    d.approved_at.to_string(),
+                    d.method,
+                    d.numbers_destroyed.to_string(),
+                    d.documents_destroyed.to_string(),
+                ])?;
+            }
+        }
+    }
+    out.flush()?;
+    vault.close().await;
+    Ok(0)
+}

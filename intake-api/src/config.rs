@@ -1,0 +1,448 @@
+//! Every setting, declared once with its default and its meaning.
+//!
+//! Settings come from `DATA/kakunin.toml` (written by `kakunin init`, every key optional)
+//! and are overridden by command-line flags. They are validated at start-up; a bad
+//! setting stops the service with a message instead of surfacing later.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Which parts of Kakunin this instance serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Everything in one process (the embedded default).
+    All,
+    /// Portal and intake only; holds the recipient, never the identity.
+    Public,
+    /// Officers, auditors and admins; holds the identity; for an internal network.
+    Internal,
+}
+
+impl Mode {
+    /// Whether this instance may hold the sealing identity.
+    pub fn holds_identity(self) -> bool {
+        !matches!(self, Self::Public)
+    }
+    /// Whether providers are served here.
+    pub fn serves_providers(self) -> bool {
+        !matches!(self, Self::Internal)
+    }
+    /// Whether staff (officers, auditors, admins) are served here.
+    pub fn serves_staff(self) -> bool {
+        !matches!(self, Self::Public)
+    }
+}
+
+/// The settings of one instance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Data directory: keys, TLS files, the SQLite database. Set by `--data-dir`.
+    #[serde(skip)]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://…` (default: `DATA/kakunin.db`) or `postgres://…`.
+    pub database_url: Option<String>,
+    /// all | public | internal.
+    pub mode: Mode,
+    /// Serve plain HTTP (loopback addresses only). For development behind nothing.
+    pub insecure_http: bool,
+    /// The address providers reach, used in invitation links.
+    pub public_url: String,
+    /// TLS certificate chain (PEM). Default: `DATA/tls/cert.pem`.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM). Default: `DATA/tls/key.pem`.
+    pub tls_key: Option<PathBuf>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The upload pipeline's limits.
+    pub upload: UploadSettings,
+    /// Rate limits per client address.
+    pub rate_limits: RateLimitSettings,
+    /// Minutes of inactivity after which a provider session ends.
+    pub provider_session_idle_minutes: i64,
+    /// Days an invitation link works.
+    pub invitation_valid_days: i64,
+    /// Append-only file outside the database that receives the audit chain head.
+    /// Default: `DATA/audit-anchor.log`. Put it on another host or an append-only mount.
+    pub audit_anchor_file: Option<PathBuf>,
+    /// Seconds between two anchorings of the audit chain head.
+    pub audit_anchor_interval_seconds: u64,
+    /// Staff sign-in, sessions and the officer queue.
+    pub staff: StaffSettings,
+    /// Payroll's age recipient (`age1…`, from payroll's `age-keygen`): exports are sealed
+    /// to it. No release can be approved until it is set.
+    pub payroll_recipient: Option<String>,
+    /// What the provider portal tells people before they enter anything.
+    pub portal: PortalSettings,
+}
+
+/// Staff sessions, lockout and claims.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StaffSettings {
+    /// Minutes of inactivity after which a staff session ends.
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in at which a staff session ends whatever its activity.
+    pub session_absolute_hours: i64,
+    /// Failed sign-ins for one username within the window that lock it.
+    pub lockout_failures_per_account: i64,
+    /// Failed sign-ins from one address within the window that lock it.
+    pub lockout_failures_per_ip: i64,
+    /// The lockout window, in minutes (a lock lifts this long after the failures).
+    pub lockout_minutes: i64,
+    /// Minutes an officer's claim on a submission lasts.
+    pub claim_minutes: i64,
+}
+
+impl Default for StaffSettings {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 15,
+            session_absolute_hours: 8,
+            lockout_failures_per_account: 5,
+            lockout_failures_per_ip: 20,
+            lockout_minutes: 15,
+            claim_minutes: 30,
+        }
+    }
+}
+
+/// What the portal's landing page says: who asks, and the purposes of use (利用目的),
+/// shown before anything is entered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PortalSettings {
+    /// The organisation asking for the number, as the provider knows it.
+    pub organisation_name: String,
+    /// The purposes of use, each in Japanese and English.
+    pub purposes: Vec<portal::pages::Purpose>,
+}
+
+impl Default for PortalSettings {
+    fn default() -> Self {
+        Self {
+            organisation_name: "人事・総務部 マイナンバー事務取扱担当".to_owned(),
+            purposes: portal::pages::default_purposes(),
+        }
+    }
+}
+
+/// Limits of the upload pipeline (OWASP ASVS 5.0 V5).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UploadSettings {
+    /// Largest request body accepted, in bytes (413 beyond).
+    pub max_body_bytes: usize,
+    /// Largest image accepted, in pixels (width × height), checked before decoding.
+    pub max_pixels: u64,
+    /// Memory the decoder may allocate for one image, in bytes.
+    pub max_decoder_bytes: u64,
+    /// Long edge of the stored image, in pixels (never upscaled).
+    pub long_edge: u32,
+    /// JPEG quality of the stored image.
+    pub jpeg_quality: u8,
+    /// Images decoded at the same time (0: one per CPU core).
+    pub max_concurrent_decodes: usize,
+    /// Seconds one image may take before the upload is refused.
+    pub decode_timeout_seconds: u64,
+}
+
+/// Requests per client address. `per_minute` refills steadily; `burst` absorbs peaks.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quota {
+    /// Sustained requests per minute.
+    pub per_minute: u32,
+    /// Requests allowed at once.
+    pub burst: u32,
+}
+
+/// Rate limits by endpoint class.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Every public endpoint.
+    pub general: Quota,
+    /// Provider sign-in (invitation token and birth date).
+    pub sign_in: Quota,
+    /// Document uploads.
+    pub upload: Quota,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            database_url: None,
+            mode: Mode::All,
+            insecure_http: false,
+            public_url: "https://localhost:8443".to_owned(),
+            tls_cert: None,
+            tls_key: None,
+            trusted_proxies: Vec::new(),
+            upload: UploadSettings::default(),
+            rate_limits: RateLimitSettings::default(),
+            provider_session_idle_minutes: 30,
+            invitation_valid_days: 30,
+            audit_anchor_file: None,
+            audit_anchor_interval_seconds: 10,
+            staff: StaffSettings::default(),
+            payroll_recipient: None,
+            portal: PortalSettings::default(),
+        }
+    }
+}
+
+impl Default for UploadSettings {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 20 * 1024 * 1024,
+            max_pixels: 50_000_000,
+            max_decoder_bytes: 512 * 1024 * 1024,
+            long_edge: 2400,
+            jpeg_quality: 85,
+            max_concurrent_decodes: 0,
+            decode_timeout_seconds: 20,
+        }
+    }
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            general: Quota {
+                per_minute: 600,
+                burst: 120,
+            },
+            sign_in: Quota {
+                per_minute: 10,
+                burst: 10,
+            },
+            upload: Quota {
+                per_minute: 30,
+                burst: 15,
+            },
+        }
+    }
+}
+
+/// A setting that cannot work.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML for these settings.
+    #[error("{path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: toml::de::Error,
+    },
+    /// A value is out of range or inconsistent.
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// The config file of a data directory.
+    pub fn file_in(data_dir: &Path) -> PathBuf {
+        data_dir.join("kakunin.toml")
+    }
+
+    /// Reads `DATA/kakunin.toml` if it exists, else the defaults.
+    pub fn load(data_dir: &Path) -> Result<Self, ConfigError> {
+        let path = Self::file_in(data_dir);
+        let mut settings = match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                toml::from_str(&text).map_err(|source| ConfigError::Parse { path, source })?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        settings.data_dir = data_dir.to_owned();
+        Ok(settings)
+    }
+
+    /// Checks the settings together; call after applying command-line overrides.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(m.to_owned()));
+        if self.insecure_http && !self.listen.ip().is_loopback() {
+            return invalid(
+                "--insecure-http serves plain HTTP and is refused on a non-loopback address; \
+                 listen on 127.0.0.1 or ::1, or use TLS",
+            );
+        }
+        if let Some(recipient) = &self.payroll_recipient
+            && storage::sealing::Sealer::from_recipients_file(recipient).is_err()
+        {
+            return invalid("payroll_recipient must be an age X25519 recipient (age1…)");
+        }
+        let u = &self.upload;
+        if u.max_body_bytes < 1024 || u.max_body_bytes > 200 * 1024 * 1024 {
+            return invalid("upload.max_body_bytes must be between 1 KiB and 200 MiB");
+        }
+        if u.max_pixels < 1_000_000 || u.long_edge < 800 || u.long_edge > 8000 {
+            return invalid(
+                "upload.max_pixels must be ≥ 1 MP and upload.long_edge between 800 and 8000",
+            );
+        }
+        if !(50..=95).contains(&u.jpeg_quality) {
+            return invalid("upload.jpeg_quality must be between 50 and 95");
+        }
+        if u.decode_timeout_seconds == 0 {
+            return invalid("upload.decode_timeout_seconds must be positive");
+        }
+        for (name, q) in [
+            ("general", self.rate_limits.general),
+            ("sign_in", self.rate_limits.sign_in),
+            ("upload", self.rate_limits.upload),
+        ] {
+            if q.per_minute == 0 || q.burst == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "rate_limits.{name} must allow at least one request"
+                )));
+            }
+        }
+        if self.audit_anchor_interval_seconds == 0 {
+            return invalid("audit_anchor_interval_seconds must be positive");
+        }
+        if self.provider_session_idle_minutes < 1 || self.invitation_valid_days < 1 {
+            return invalid(
+                "provider_session_idle_minutes and invitation_valid_days must be positive",
+            );
+        }
+        if self.portal.purposes.is_empty()
+            || self
+                .portal
+                .purposes
+                .iter()
+                .any(|p| p.ja.trim().is_empty() || p.en.trim().is_empty())
+        {
+            return invalid("portal.purposes must list at least one purpose, each with ja and en");
+        }
+        if !(self.public_url.starts_with("https://") || self.public_url.starts_with("http://")) {
+            return invalid("public_url must be an http(s) URL");
+        }
+        Ok(())
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("kakunin.db").display()
+            )
+        })
+    }
+
+    /// The audit anchor file in effect.
+    pub fn audit_anchor_path(&self) -> PathBuf {
+        self.audit_anchor_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-anchor.log"))
+    }
+
+    /// The keys directory.
+    pub fn keys_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
+
+    /// The TLS certificate in effect.
+    pub fn tls_cert_path(&self) -> PathBuf {
+        self.tls_cert
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("tls/cert.pem"))
+    }
+
+    /// The TLS key in effect.
+    pub fn tls_key_path(&self) -> PathBuf {
+        self.tls_key
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("tls/key.pem"))
+    }
+
+    /// The decode concurrency in effect.
+    pub fn decode_permits(&self) -> usize {
+        match self.upload.max_concurrent_decodes {
+            0 => std::thread::available_parallelism().map_or(2, usize::from),
+            n => n,
+        }
+    }
+
+    /// The invitation link for a token.
+    pub fn invitation_url(&self, token: &str) -> String {
+        format!("{}/i/{token}", self.public_url.trim_end_matches('/'))
+    }
+
+    /// The text of a config file with every setting at its default, commented.
+    pub fn documented_defaults() -> String {
+        let defaults = toml::to_string_pretty(&Self::default()).unwrap_or_default();
+        let mut out = String::from(
+            "# Kakunin settings. Every key is optional; the values shown are the defaults.\n\
+             # Command-line flags (kakunin serve --help) override this file.\n\n",
+        );
+        for line in defaults.lines() {
+            if line.is_empty() {
+                out.push('\n');
+            } else {
+                out.push_str("# ");
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_defaults_parse_back_to_the_defaults() {
+        let text = Settings::documented_defaults();
+        let uncommented: String = text
+            .lines()
+            .map(|l| {
+                l.strip_prefix("# ")
+                    .filter(|l| l.contains('=') || l.starts_with('['))
+                    .unwrap_or(l)
+            })
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let parsed: Settings = toml::from_str(&uncommented).expect("parses");
+        assert_eq!(parsed.listen, Settings::default().listen);
+        assert_eq!(parsed.upload.long_edge, 2400);
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback() {
+        let mut s = Settings {
+            insecure_http: true,
+            ..Settings::default()
+        };
+        assert!(s.validate().is_ok());
+        s.listen = "0.0.0.0:8080".parse().expect("addr");
+        assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<Settings>("lissen = \"x\"").is_err());
+    }
+}

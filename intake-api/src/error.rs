@@ -1,0 +1,140 @@
+//! The API's error: a status, a stable code, and the message in Japanese and English.
+//!
+//! The body is `{"error": {"code", "message_ja", "message_en"}}`. The client sees a fixed
+//! sentence from the portal's catalogue; the cause goes to the log (never a number, never
+//! an image); a 500 says nothing internal.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use portal::Message;
+use serde::Serialize;
+use storage::StorageError;
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    message: Message,
+    retry_after: Option<u64>,
+    field: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Body {
+    error: BodyInner,
+}
+
+#[derive(Serialize)]
+struct BodyInner {
+    code: &'static str,
+    message_ja: &'static str,
+    message_en: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'static str>,
+}
+
+impl ApiError {
+    /// An error with this status and message.
+    pub fn new(status: StatusCode, message: Message) -> Self {
+        Self {
+            status,
+            message,
+            retry_after: None,
+            field: None,
+        }
+    }
+
+    /// 400 Bad Request.
+    pub fn bad_request(message: Message) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 422 Unprocessable Content: well-formed but invalid.
+    pub fn invalid(message: Message) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    /// 404 Not Found: also the answer for anything outside the caller's scope.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, Message::NotFound)
+    }
+
+    /// 401 Unauthorized: no valid session.
+    pub fn session_required() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, Message::SessionRequired)
+    }
+
+    /// 429 Too Many Requests with a Retry-After.
+    pub fn too_many_requests(retry_after_seconds: u64) -> Self {
+        Self::retry_later(Message::TooManyRequests, retry_after_seconds)
+    }
+
+    /// 429 with a specific message and a Retry-After.
+    pub fn retry_later(message: Message, retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_seconds.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+        }
+    }
+
+    /// 500, logging the cause.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, Message::Internal)
+    }
+
+    /// The message chosen.
+    pub fn message(&self) -> Message {
+        self.message
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status.as_u16(), self.message.code())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header(("Retry-After", seconds.to_string()));
+        }
+        response
+            .insert_header(("Cache-Control", "no-store"))
+            .json(Body {
+                error: BodyInner {
+                    code: self.message.code(),
+                    message_ja: self.message.ja(),
+                    message_en: self.message.en(),
+                    field: self.field,
+                },
+            })
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NotFound => Self::not_found(),
+            StorageError::Illegal(_) => Self::new(StatusCode::CONFLICT, Message::NotEditable),
+            StorageError::Conflict(_) => Self::new(StatusCode::CONFLICT, Message::Conflict),
+            StorageError::Invalid(_) => Self::invalid(Message::BadRequest),
+            other => Self::internal(&other),
+        }
+    }
+}
+
+impl From<portal::forms::FormError> for ApiError {
+    fn from(e: portal::forms::FormError) -> Self {
+        Self {
+            field: Some(e.field),
+            ..Self::invalid(e.message)
+        }
+    }
+}

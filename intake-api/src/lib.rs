@@ -1,0 +1,20 @@
+//! The Kakunin service: configuration, TLS, sessions, rate limits, the upload pipeline,
+//! every HTTP handler, and the `kakunin` command line.
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod cli;
+pub mod client_ip;
+pub mod config;
+pub mod csrf;
+pub mod error;
+pub mod init;
+pub mod password;
+pub mod pipeline;
+pub mod ratelimit;
+pub mod routes;
+pub mod security_headers;
+pub mod staff_auth;
+pub mod startup;
+pub mod telemetry;
+pub mod tls;

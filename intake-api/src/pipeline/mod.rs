@@ -1,0 +1,121 @@
+//! The upload pipeline shared by every upload (provider, collector, officer):
+//! validate → scrub → seal, in memory, off the async workers.
+//!
+//! Decoding untrusted images is the riskiest thing the service does, so each decode runs
+//! on the blocking pool behind `catch_unwind` (a decoder panic becomes a refusal, not a
+//! dead worker), under a semaphore (parallel uploads cannot multiply decoder memory) and a
+//! time bound. The plaintext — the upload and the scrubbed JPEG — lives only in buffers
+//! that are wiped when dropped; what leaves the pipeline is ciphertext.
+
+pub mod metadata;
+pub mod quality;
+pub mod scrub;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use storage::sealing::Sealer;
+use tokio::sync::Semaphore;
+use zeroize::Zeroizing;
+
+use crate::config::UploadSettings;
+use scrub::{ScrubError, ScrubLimits};
+
+/// A document image after the pipeline: sealed, with what the scrub found.
+#[derive(Debug)]
+pub struct ProcessedImage {
+    /// The age ciphertext of the scrubbed JPEG.
+    pub sealed: Vec<u8>,
+    /// Width of the stored image.
+    pub width: u32,
+    /// Height of the stored image.
+    pub height: u32,
+    /// Metadata categories found and removed.
+    pub removed: Vec<metadata::MetadataCategory>,
+    /// Quality warnings.
+    pub warnings: Vec<quality::QualityWarning>,
+}
+
+/// Why an upload was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// The image itself was refused.
+    #[error(transparent)]
+    Refused(#[from] ScrubError),
+    /// The decoder panicked on this input.
+    #[error("the decoder panicked on this input")]
+    DecoderPanic,
+    /// Processing took longer than the configured bound.
+    #[error("processing timed out")]
+    Timeout,
+    /// Sealing failed.
+    #[error(transparent)]
+    Seal(#[from] storage::sealing::SealError),
+    /// The blocking task could not run.
+    #[error("the processing task failed")]
+    Task,
+}
+
+/// The configured pipeline, cheap to clone.
+#[derive(Debug, Clone)]
+pub struct UploadPipeline {
+    limits: ScrubLimits,
+    permits: Arc<Semaphore>,
+    timeout: Duration,
+}
+
+impl UploadPipeline {
+    /// A pipeline with these limits and this many decodes at once.
+    pub fn new(settings: &UploadSettings, concurrent_decodes: usize) -> Self {
+        Self {
+            limits: ScrubLimits {
+                max_pixels: settings.max_pixels,
+                max_alloc_bytes: settings.max_decoder_bytes,
+                long_edge: settings.long_edge,
+                jpeg_quality: settings.jpeg_quality,
+            },
+            permits: Arc::new(Semaphore::new(concurrent_decodes.max(1))),
+            timeout: Duration::from_secs(settings.decode_timeout_seconds),
+        }
+    }
+
+    /// Scrubs and seals one upload. The input buffer is wiped when done.
+    pub async fn process(
+        &self,
+        upload: Zeroizing<Vec<u8>>,
+        sealer: Sealer,
+    ) -> Result<ProcessedImage, PipelineError> {
+        // Cheap refusals (wrong type, HEIC, empty) before queueing for a decode slot.
+        scrub::sniff(&upload)?;
+        let permit = Arc::clone(&self.permits)
+            .acquire_owned()
+            .await
+            .map_err(|_| PipelineError::Task)?;
+        let limits = self.limits;
+        let span = tracing::Span::current();
+        let task = tokio::task::spawn_blocking(move || {
+            let _in_span = span.enter();
+            // The permit is held by the blocking thread: a decode that outlives the time
+            // bound keeps its slot until it really ends, so memory stays bounded.
+            let _permit = permit;
+            std::panic::catch_unwind(AssertUnwindSafe(|| {
+                let scrubbed = scrub::scrub_image(&upload, &limits)?;
+                let sealed = sealer.seal(&scrubbed.jpeg)?;
+                Ok(ProcessedImage {
+                    sealed,
+                    width: scrubbed.width,
+                    height: scrubbed.height,
+                    removed: scrubbed.removed,
+                    warnings: scrubbed.warnings,
+                })
+            }))
+            .unwrap_or(Err(PipelineError::DecoderPanic))
+        });
+        match tokio::time::timeout(self.timeout, task).await {
+            Ok(Ok(result)) => result,
+            Ok(Err(_join)) => Err(PipelineError::Task),
+            Err(_elapsed) => Err(PipelineError::Timeout),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! Every HTTP handler, organised by audience: `provider` (the portal's API), `staff`
+//! (staff sign-in and TOTP), `officer` (queue, decisions, release), `admin` (auditors and
+//! admins), and the service's own endpoints (health, OpenAPI). Staff rooms are mounted
+//! only in modes `all` and `internal`.
+
+pub mod admin;
+pub mod health;
+pub mod officer;
+pub mod openapi;
+pub mod provider;
+pub mod staff;
+
+use actix_web::{HttpRequest, error::JsonPayloadError, web};
+use portal::Message;
+
+use crate::config::Mode;
+use crate::error::ApiError;
+
+/// Mounts the routes this instance's mode serves.
+pub fn configure(cfg: &mut web::ServiceConfig, mode: Mode) {
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/api/v1/openapi.json", web::get().to(openapi::document));
+    if mode.serves_providers() {
+        provider::configure(cfg);
+    }
+    if mode.serves_staff() {
+        staff::configure(cfg);
+        officer::configure(cfg);
+        admin::configure(cfg);
+    }
+    cfg.default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+/// Turns JSON body errors into the API's bilingual error (413 for oversize bodies).
+pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    let api = match err {
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                Message::PayloadTooLarge,
+            )
+        }
+        JsonPayloadError::ContentType => ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Message::BadRequest,
+        ),
+        _ => ApiError::bad_request(Message::BadRequest),
+    };
+    api.into()
+}

@@ -1,0 +1,315 @@
+//! The officer's room: the queue in the officer's scope, claims, the item view, audited
+//! unsealing of images and numbers, and the decisions (verify, corrections, reject).
+//!
+//! Anything outside the officer's scope answers 404, exactly like something that does not
+//! exist; other roles get 403 before any lookup.
+
+mod release;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use portal::Message;
+use serde::Deserialize;
+use storage::StorageError;
+use storage::person::Relationship;
+use storage::review::{CorrectionItem, VerificationRecord};
+use uuid::Uuid;
+use verifier::decisions::{CorrectionReason, RejectionReason, message_is_valid};
+use verifier::queue::QueueFilter;
+use verifier::rules::{self, Person, RuleViolation, VerificationClaim};
+
+use crate::error::ApiError;
+use crate::staff_auth::Officer;
+use crate::startup::State;
+
+/// Mounts `/api/v1/officer/…`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1/officer")
+            .route("/queue", web::get().to(queue))
+            .route("/claims", web::post().to(claim_next))
+            .route("/submissions/{id}", web::get().to(item))
+            .route("/submissions/{id}/verify", web::post().to(verify))
+            .route(
+                "/submissions/{id}/corrections",
+                web::post().to(request_corrections),
+            )
+            .route("/submissions/{id}/reject", web::post().to(reject))
+            .route("/documents/{id}/image", web::get().to(document_image))
+            .route("/subjects/{id}/reveal", web::post().to(reveal_number))
+            .route("/releases", web::post().to(release::propose))
+            .route("/releases/{id}/approve", web::post().to(release::approve))
+            .route("/releases/{id}/export", web::get().to(release::download)),
+    );
+}
+
+/// Decision errors: a missing claim and an incomplete verification say so.
+fn decision_error(e: StorageError) -> ApiError {
+    match e {
+        StorageError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, Message::ClaimRequired),
+        StorageError::Invalid(_) => ApiError::invalid(Message::VerificationIncomplete),
+        other => other.into(),
+    }
+}
+
+/// `GET /api/v1/officer/queue?state&branch&older_than_days&flagged_duplicates&declined`.
+async fn queue(
+    state: State,
+    officer: Officer,
+    filter: web::Query<QueueFilter>,
+) -> Result<HttpResponse, ApiError> {
+    let states = filter
+        .states()
+        .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+    let entries = state
+        .vault
+        .queue(officer.0.session.account_id, &states)
+        .await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": filter.apply(entries, now) })))
+}
+
+/// `POST /api/v1/officer/claims` → `{"submission_id"}`, or 204 when nothing waits.
+async fn claim_next(state: State, officer: Officer) -> Result<HttpResponse, ApiError> {
+    let claimed = state
+        .vault
+        .claim_next(
+            &officer.0.audit,
+            officer.0.session.account_id,
+            state.settings.staff.claim_minutes * 60_000,
+        )
+        .await?;
+    Ok(match claimed {
+        Some(id) => HttpResponse::Ok().json(serde_json::json!({ "submission_id": id })),
+        None => HttpResponse::NoContent().finish(),
+    })
+}
+
+/// `GET /api/v1/officer/submissions/{id}`: typed data (numbers masked to the last 4)
+/// beside the list of documents.
+async fn item(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let item = state
+        .vault
+        .review_item(officer.0.session.account_id, path.into_inner())
+        .await?;
+    Ok(HttpResponse::Ok().json(item))
+}
+
+fn unsealer(state: &State) -> Result<&storage::sealing::Unsealer, ApiError> {
+    state
+        .keys
+        .unsealer()
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, Message::NotServedHere))
+}
+
+/// `GET /api/v1/officer/documents/{id}/image`: the image, unsealed in memory after its
+/// audit entry committed (no entry, no image).
+async fn document_image(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    unsealer(&state)?;
+    let (sealed, receipt) = state
+        .vault
+        .sealed_document_for_officer(
+            &officer.0.audit,
+            officer.0.session.account_id,
+            path.into_inner(),
+        )
+        .await?;
+    let worker = state.clone();
+    let image = tokio::task::spawn_blocking(move || {
+        unsealer(&worker)?
+            .unseal(&sealed, &receipt)
+            .map_err(|e| ApiError::internal(&e))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "image/jpeg"))
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .body(image.to_vec()))
+}
+
+/// `POST /api/v1/officer/subjects/{id}/reveal` → `{"number"}`, audited first.
+async fn reveal_number(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let (sealed, receipt) = state
+        .vault
+        .sealed_number_for_officer(
+            &officer.0.audit,
+            officer.0.session.account_id,
+            path.into_inner(),
+        )
+        .await?;
+    let plaintext = unsealer(&state)?
+        .unseal(&sealed, &receipt)
+        .map_err(|e| ApiError::internal(&e))?;
+    let number = std::str::from_utf8(&plaintext).map_err(|e| ApiError::internal(&e))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "number": number })))
+}
+
+#[derive(Debug, Deserialize)]
+struct SubjectVerification {
+    subject_id: Uuid,
+    #[serde(flatten)]
+    claim: VerificationClaim,
+}
+
+#[derive(Debug, Deserialize)]
+struct VerifyBody {
+    subjects: Vec<SubjectVerification>,
+}
+
+fn rule_message(v: RuleViolation) -> Message {
+    match v {
+        RuleViolation::NotificationCardUnconfirmed => Message::NotificationCardUnconfirmed,
+        RuleViolation::PhotoIdMissing => Message::PhotoIdMissing,
+        RuleViolation::TwoNonPhotoDocumentsMissing => Message::TwoNonPhotoDocumentsMissing,
+        RuleViolation::FaceToFaceOnlyForEmployees => Message::FaceToFaceOnlyForEmployees,
+        RuleViolation::AttestationOnlyForDependants => Message::AttestationOnlyForDependants,
+        RuleViolation::Category3SpouseNeedsEmployer => Message::Category3SpouseNeedsEmployer,
+        RuleViolation::Category3OnlyForSpouse => Message::Category3OnlyForSpouse,
+        RuleViolation::AttestationMustCoverBoth => Message::AttestationMustCoverBoth,
+    }
+}
+
+/// `POST /api/v1/officer/submissions/{id}/verify` `{"subjects": [{subject_id,
+/// number_check, identity_check, identity_documents?, …}]}`: the rule table decides;
+/// the checker is the signed-in officer and the date the server clock.
+async fn verify(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+    body: web::Json<VerifyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let submission = path.into_inner();
+    let account = officer.0.session.account_id;
+    let item = state.vault.review_item(account, submission).await?;
+    let people = state
+        .vault
+        .claimed_subjects(account, submission)
+        .await
+        .map_err(decision_error)?;
+    let mut records = Vec::new();
+    for entry in &body.subjects {
+        let (_, relationship) = people
+            .iter()
+            .find(|(id, _)| *id == entry.subject_id)
+            .ok_or_else(|| ApiError::invalid(Message::VerificationIncomplete))?;
+        let person = Person {
+            relationship: Relationship::from_code(relationship)
+                .map_err(|_| ApiError::internal(&"stored relationship"))?,
+            is_employee: item.kind == "employee",
+        };
+        let accepted =
+            rules::check(person, &entry.claim).map_err(|v| ApiError::invalid(rule_message(v)))?;
+        records.push(VerificationRecord {
+            subject_id: entry.subject_id,
+            number_check: accepted.number_check,
+            identity_check: accepted.identity_check,
+            documents: accepted.documents,
+        });
+    }
+    let new_state = state
+        .vault
+        .record_verification(&officer.0.audit, account, submission, &records)
+        .await
+        .map_err(decision_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+}
+
+#[derive(Debug, Deserialize)]
+struct CorrectionEntry {
+    subject_id: Option<Uuid>,
+    document_id: Option<Uuid>,
+    reason: CorrectionReason,
+    #[serde(default)]
+    message: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct CorrectionsBody {
+    items: Vec<CorrectionEntry>,
+}
+
+/// `POST /api/v1/officer/submissions/{id}/corrections` `{"items": [{subject_id?,
+/// document_id?, reason, message}]}`: back to the provider; fine fields are kept.
+async fn request_corrections(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+    body: web::Json<CorrectionsBody>,
+) -> Result<HttpResponse, ApiError> {
+    let submission = path.into_inner();
+    let account = officer.0.session.account_id;
+    state.vault.review_item(account, submission).await?;
+    if body.items.iter().any(|i| !message_is_valid(&i.message)) {
+        return Err(ApiError::invalid(Message::MessageInvalid));
+    }
+    if body.items.is_empty() {
+        return Err(ApiError::invalid(Message::BadRequest));
+    }
+    let items: Vec<CorrectionItem> = body
+        .items
+        .iter()
+        .map(|i| CorrectionItem {
+            subject_id: i.subject_id,
+            document_id: i.document_id,
+            reason: i.reason.code(),
+            message: i.message.clone(),
+        })
+        .collect();
+    let new_state = state
+        .vault
+        .request_corrections(&officer.0.audit, account, submission, &items)
+        .await
+        .map_err(decision_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+}
+
+#[derive(Debug, Deserialize)]
+struct RejectBody {
+    reason: RejectionReason,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/officer/submissions/{id}/reject` `{"reason", "note"}`.
+async fn reject(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+    body: web::Json<RejectBody>,
+) -> Result<HttpResponse, ApiError> {
+    let submission = path.into_inner();
+    let account = officer.0.session.account_id;
+    state.vault.review_item(account, submission).await?;
+    if !message_is_valid(&body.note) {
+        return Err(ApiError::invalid(Message::MessageInvalid));
+    }
+    let new_state = state
+        .vault
+        .reject_submission(
+            &officer.0.audit,
+            account,
+            submission,
+            body.reason.code(),
+            &body.note,
+        )
+        .await
+        .map_err(decision_error)?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+}

@@ -1,0 +1,174 @@
+//! Release to payroll with dual control: propose, approve (a different officer, password
+//! and TOTP again), download the age-sealed export once.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use portal::Message;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use storage::release::ApprovedExport;
+use uuid::Uuid;
+use verifier::decisions::message_is_valid;
+use verifier::export::{self, ExportLine};
+
+use crate::error::ApiError;
+use crate::staff_auth::{self, Officer};
+use crate::startup::State;
+
+/// The route recorded in the export ledger for a download over the officer API.
+const ROUTE: &str = "https-download";
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ProposeBody {
+    submission_ids: Vec<Uuid>,
+    purpose: String,
+}
+
+/// `POST /api/v1/officer/releases` `{"submission_ids", "purpose"}` → `{"release_id"}`.
+pub(super) async fn propose(
+    state: State,
+    officer: Officer,
+    body: web::Json<ProposeBody>,
+) -> Result<HttpResponse, ApiError> {
+    if body.purpose.trim().is_empty() || !message_is_valid(&body.purpose) {
+        return Err(ApiError::invalid(Message::MessageInvalid));
+    }
+    let id = state
+        .vault
+        .propose_release(
+            &officer.0.audit,
+            officer.0.session.account_id,
+            &body.submission_ids,
+            body.purpose.trim(),
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "release_id": id })))
+}
+
+/// What the approver types again.
+#[derive(Deserialize)]
+pub(super) struct ApproveBody {
+    password: String,
+    totp: String,
+}
+
+/// `POST /api/v1/officer/releases/{id}/approve` `{"password", "totp"}`: a second officer
+/// approves; the numbers are unsealed (audited first), laid out as CSV and sealed to
+/// payroll's recipient; the submissions become released; the export ledger gets its row.
+pub(super) async fn approve(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+    body: web::Json<ApproveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let release_id = path.into_inner();
+    let approver = officer.0.session.account_id;
+    let summary = state.vault.release_summary(approver, release_id).await?;
+    if summary.proposed_by == approver {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden));
+    }
+    if summary.state != "proposed" {
+        return Err(ApiError::new(StatusCode::CONFLICT, Message::Conflict));
+    }
+    let recipient = state
+        .settings
+        .payroll_recipient
+        .clone()
+        .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, Message::NotServedHere))?;
+    staff_auth::reauthenticate(&state, &officer.0, &body.password, &body.totp).await?;
+    let (rows, receipt) = state
+        .vault
+        .export_rows_for_approval(&officer.0.audit, release_id)
+        .await?;
+    let worker = state.clone();
+    let sealing_to = recipient.clone();
+    let (sealed, record_ids) = tokio::task::spawn_blocking(move || {
+        let unsealer = worker
+            .keys
+            .unsealer()
+            .ok_or_else(|| ApiError::internal(&"no identity on an instance serving officers"))?;
+        let numbers = rows
+            .iter()
+            .map(|r| unsealer.unseal(&r.number_sealed, &receipt))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::internal(&e))?;
+        let numbers = numbers
+            .iter()
+            .map(|n| std::str::from_utf8(n).map_err(|e| ApiError::internal(&e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let lines: Vec<ExportLine<'_>> = rows
+            .iter()
+            .zip(&numbers)
+            .map(|(r, number)| ExportLine {
+                employee_code: r.employee_code.as_deref().unwrap_or(""),
+                name: &r.name,
+                name_kana: &r.name_kana,
+                relationship: &r.relationship,
+                number,
+                number_check: &r.number_check,
+                identity_check: &r.identity_check,
+                checker: &r.checker,
+                checked_at_ms: r.checked_at,
+            })
+            .collect();
+        let csv = export::csv(&lines);
+        let payroll = storage::sealing::Sealer::from_recipients_file(&sealing_to)
+            .map_err(|e| ApiError::internal(&e))?;
+        let sealed = payroll
+            .seal(csv.as_bytes())
+            .map_err(|e| ApiError::internal(&e))?;
+        Ok::<_, ApiError>((
+            sealed,
+            rows.iter().map(|r| r.subject_id).collect::<Vec<_>>(),
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))??;
+    let sha256 = Sha256::digest(&sealed).to_vec();
+    let export = ApprovedExport {
+        recipient,
+        sealed,
+        sha256: sha256.clone(),
+        route: ROUTE,
+    };
+    state
+        .vault
+        .approve_release(&officer.0.audit, approver, release_id, &export, &record_ids)
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "release_id": release_id,
+        "records": record_ids.len(),
+        "sha256": data_encoding::HEXLOWER.encode(&sha256),
+    })))
+}
+
+/// `GET /api/v1/officer/releases/{id}/export`: the age file, once.
+pub(super) async fn download(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let release_id = path.into_inner();
+    state
+        .vault
+        .release_summary(officer.0.session.account_id, release_id)
+        .await?;
+    let sealed = state
+        .vault
+        .take_export(&officer.0.audit, release_id)
+        .await
+        .map_err(|e| match e {
+            storage::StorageError::Conflict(_) => {
+                ApiError::new(StatusCode::GONE, Message::Conflict)
+            }
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "application/octet-stream"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"kakunin-release-{release_id}.csv.age\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(sealed))
+}

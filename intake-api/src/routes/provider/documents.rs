@@ -1,0 +1,243 @@
+//! Document uploads: multipart `kind` + `file`, through the shared pipeline.
+//!
+//! The client's file name and content type are ignored; the type comes from magic bytes.
+//! The body is read into memory under the size cap (never to a temp file) and wiped after
+//! sealing.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use portal::Message;
+use storage::submissions::{DocumentKind, SealedDocument, StoredDocument};
+use zeroize::Zeroizing;
+
+use crate::auth::Provider;
+use crate::error::ApiError;
+use crate::pipeline::PipelineError;
+use crate::pipeline::scrub::ScrubError;
+use crate::ratelimit::LimitClass;
+use crate::startup::State;
+
+/// `POST /api/v1/provider/subjects/{subject_id}/documents`: multipart fields `kind` and
+/// `file`; an optional `Idempotency-Key` header makes a retry return the first upload.
+#[utoipa::path(post, path = "/api/v1/provider/subjects/{subject_id}/documents", tag = "provider",
+    params(("subject_id" = uuid::Uuid, Path, description = "A subject of the caller's submission"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+    responses((status = 201, description = "`{\"document_id\", \"removed_metadata\", \"width\", \"height\", \"warnings\"}`"),
+              (status = 413, description = "Body too large"),
+              (status = 415, description = "Not JPEG, PNG or WebP (HEIC explained)"),
+              (status = 422, description = "Corrupt image or too many pixels"),
+              (status = 404, description = "No such subject in the caller's submission")))]
+pub async fn upload_document(
+    req: HttpRequest,
+    state: State,
+    provider: Provider,
+    path: web::Path<uuid::Uuid>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let stored = accept_upload(&req, &state, &provider, path.into_inner(), payload, None).await?;
+    let status = if stored.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    let s = stored.summary;
+    Ok(HttpResponse::build(status).json(serde_json::json!({
+        "document_id": s.document_id,
+        "kind": s.kind,
+        "removed_metadata": s.removed_metadata,
+        "width": s.width,
+        "height": s.height,
+        "warnings": s.warnings,
+    })))
+}
+
+/// Receives one document photo for a subject of the caller's submission: rate limit,
+/// size caps, multipart read into memory, the pipeline (sniff → scrub → seal), then the
+/// vault. Shared by the JSON API and the page form; the page passes the CSRF token its
+/// form must carry (a `csrf` field), checked before anything is decoded. The retry key
+/// is the `Idempotency-Key` header or, from a plain form, its `idempotency_key` field.
+pub(crate) async fn accept_upload(
+    req: &HttpRequest,
+    state: &State,
+    provider: &Provider,
+    subject_id: uuid::Uuid,
+    payload: Multipart,
+    expected_csrf: Option<&str>,
+) -> Result<StoredDocument, ApiError> {
+    if let Some(ip) = crate::client_ip::client_ip(req, &state.settings.trusted_proxies) {
+        state
+            .limits
+            .check(LimitClass::Upload, ip)
+            .map_err(ApiError::too_many_requests)?;
+    }
+    let limit = state.settings.upload.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let header_key = idempotency_key(req)?;
+    let upload = read_upload(payload, limit).await?;
+    if let Some(expected) = expected_csrf
+        && !crate::csrf::matches(expected, upload.csrf.as_deref().unwrap_or_default())
+    {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, Message::CsrfInvalid));
+    }
+    let idempotency_key = match header_key {
+        Some(key) => Some(key),
+        None => upload
+            .idempotency_key
+            .as_deref()
+            .map(valid_key)
+            .transpose()?,
+    };
+    let kind = upload
+        .kind
+        .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?;
+    let file = upload
+        .file
+        .ok_or_else(|| ApiError::invalid(Message::FileMissing))?;
+    let processed = state
+        .pipeline
+        .process(file, state.keys.sealer().clone())
+        .await
+        .map_err(pipeline_error)?;
+    let document = SealedDocument {
+        kind,
+        sealed: processed.sealed,
+        width: processed.width,
+        height: processed.height,
+        removed_metadata: processed.removed.iter().map(code_of).collect(),
+        warnings: processed.warnings.iter().map(code_of).collect(),
+    };
+    Ok(state
+        .vault
+        .store_document(
+            &provider.audit,
+            provider.session.submission_id,
+            subject_id,
+            &document,
+            idempotency_key.as_deref(),
+        )
+        .await?)
+}
+
+/// The serde code of a unit enum variant (`gps_position`, `blurry`, …).
+fn code_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "unknown".to_owned(),
+    }
+}
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+    valid_key(key).map(Some)
+}
+
+fn valid_key(key: &str) -> Result<String, ApiError> {
+    let key = key.trim();
+    let ok = (1..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(key.to_owned())
+    } else {
+        Err(ApiError::bad_request(Message::BadRequest))
+    }
+}
+
+struct Upload {
+    kind: Option<DocumentKind>,
+    file: Option<Zeroizing<Vec<u8>>>,
+    csrf: Option<String>,
+    idempotency_key: Option<String>,
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Message::PayloadTooLarge)
+}
+
+/// Reads the multipart body into memory, refusing anything over `limit` bytes in total.
+async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
+    let mut upload = Upload {
+        kind: None,
+        file: None,
+        csrf: None,
+        idempotency_key: None,
+    };
+    let mut total = 0usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut buffer = Zeroizing::new(Vec::new());
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(multipart_error)?;
+            total += chunk.len();
+            if total > limit {
+                return Err(too_large());
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+        let text = || {
+            std::str::from_utf8(&buffer)
+                .unwrap_or_default()
+                .trim()
+                .to_owned()
+        };
+        match name.as_str() {
+            "kind" => {
+                upload.kind = Some(
+                    DocumentKind::from_code(&text())
+                        .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?,
+                );
+            }
+            "file" => upload.file = Some(buffer),
+            "csrf" => upload.csrf = Some(text()),
+            "idempotency_key" => upload.idempotency_key = Some(text()),
+            _ => {} // Unknown fields are ignored (and wiped on drop).
+        }
+    }
+    Ok(upload)
+}
+
+fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
+    use actix_multipart::MultipartError as M;
+    match e {
+        M::Payload(actix_web::error::PayloadError::Overflow) => too_large(),
+        M::ContentTypeMissing
+        | M::ContentTypeParse
+        | M::ContentTypeIncompatible
+        | M::BoundaryMissing => {
+            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, Message::BadRequest)
+        }
+        _ => ApiError::bad_request(Message::BadRequest),
+    }
+}
+
+fn pipeline_error(e: PipelineError) -> ApiError {
+    let unsupported = |m| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, m);
+    match e {
+        PipelineError::Refused(ScrubError::UnsupportedType) => {
+            unsupported(Message::UnsupportedFileType)
+        }
+        PipelineError::Refused(ScrubError::Heic) => unsupported(Message::HeicNotSupported),
+        PipelineError::Refused(ScrubError::Empty) => ApiError::invalid(Message::EmptyFile),
+        PipelineError::Refused(ScrubError::TooManyPixels { .. } | ScrubError::TooLarge) => {
+            ApiError::invalid(Message::TooManyPixels)
+        }
+        PipelineError::Refused(ScrubError::Corrupt) | PipelineError::DecoderPanic => {
+            tracing::warn!(error = %e, "upload refused as corrupt");
+            ApiError::invalid(Message::CorruptImage)
+        }
+        PipelineError::Timeout => ApiError::invalid(Message::ImageTimeout),
+        PipelineError::Seal(_) | PipelineError::Task => ApiError::internal(&e),
+    }
+}

@@ -1,0 +1,396 @@
+//! The provider pages: server-rendered HTML that works without JavaScript, calling the
+//! same domain functions as the JSON API (the vault, `portal::forms`, the upload
+//! pipeline). Every POST carries a CSRF token; a refused form redirects back (303) with
+//! a flash message and what was typed, except the number, which is never echoed.
+
+mod assets;
+mod documents;
+mod landing;
+mod subjects;
+mod submission;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
+use askama::Template;
+use portal::forms::FormError;
+use portal::pages::{Frame, NoticePage, PersonView};
+use portal::{Lang, Message, Text};
+use serde::{Deserialize, Serialize};
+use storage::person::Relationship;
+use storage::submissions::SubmissionStatus;
+
+use crate::auth::{self, Provider};
+use crate::csrf;
+use crate::error::ApiError;
+use crate::startup::State;
+
+/// Mounts the pages and their static assets.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/static/{file}", web::get().to(assets::serve))
+        .route("/i/{token}", web::get().to(landing::show))
+        .route("/i/{token}", web::post().to(landing::sign_in))
+        .route("/p", web::get().to(submission::overview))
+        .route("/p/self", web::get().to(subjects::edit_self))
+        .route("/p/self", web::post().to(subjects::save_self))
+        .route("/p/dependants", web::get().to(subjects::list_dependants))
+        .route("/p/dependants", web::post().to(subjects::add_dependant))
+        .route("/p/dependants/new", web::get().to(subjects::new_dependant))
+        .route(
+            "/p/dependants/{id}",
+            web::get().to(subjects::edit_dependant),
+        )
+        .route(
+            "/p/dependants/{id}",
+            web::post().to(subjects::save_dependant),
+        )
+        .route(
+            "/p/dependants/{id}/remove",
+            web::post().to(subjects::remove_dependant),
+        )
+        .route("/p/subjects/{id}/documents", web::get().to(documents::show))
+        .route(
+            "/p/subjects/{id}/documents",
+            web::post().to(documents::upload),
+        )
+        .route("/p/review", web::get().to(submission::review))
+        .route("/p/submit", web::post().to(submission::submit))
+        .route("/p/decline", web::get().to(submission::decline_form))
+        .route("/p/decline", web::post().to(submission::decline))
+        .route("/p/status", web::get().to(submission::status))
+        .route("/p/sign-out", web::post().to(submission::sign_out));
+}
+
+const LANG_COOKIE: &str = "lang";
+const FLASH_COOKIE: &str = "kakunin_flash";
+
+/// The language of a request: `?lang=` first (the one-tap switch), then the cookie,
+/// else Japanese.
+fn lang_of(req: &HttpRequest) -> Lang {
+    query_lang(req)
+        .or_else(|| {
+            req.cookie(LANG_COOKIE)
+                .and_then(|c| Lang::from_code(c.value()))
+        })
+        .unwrap_or_default()
+}
+
+fn query_lang(req: &HttpRequest) -> Option<Lang> {
+    web::Query::<LangQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.lang.as_deref().and_then(Lang::from_code))
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+/// What the last POST left for the next page: an error (with its field) or a
+/// confirmation, and what was typed (never the number), kept in a short-lived cookie.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub(crate) struct Flash {
+    /// A `Message` code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// The refused field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    /// A `Text` index (confirmation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    info: Option<usize>,
+    /// Values typed into a refused form (relationship, name, …; never the number).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    relationship: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name_kana: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    birth_date: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    identity_attested: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    category3_spouse: Option<String>,
+}
+
+/// Cookies are limited to about 4 KB; beyond this the typed values are dropped and only
+/// the message is kept.
+const FLASH_MAX_BYTES: usize = 3000;
+
+impl Flash {
+    fn error(message: Message, field: &'static str) -> Self {
+        Self {
+            error: Some(message.code().to_owned()),
+            field: Some(field.to_owned()),
+            ..Self::default()
+        }
+    }
+
+    fn info(text: Text) -> Self {
+        Self {
+            info: Text::ALL.iter().position(|t| *t == text),
+            ..Self::default()
+        }
+    }
+
+    fn read(req: &HttpRequest) -> Option<Self> {
+        let cookie = req.cookie(FLASH_COOKIE)?;
+        serde_urlencoded::from_str(cookie.value()).ok()
+    }
+
+    fn apply(&self, frame: &mut Frame) {
+        if let Some(message) = self.error.as_deref().and_then(Message::from_code) {
+            let field = match self.field.as_deref() {
+                Some("relationship") => "relationship",
+                Some("name") => "name",
+                Some("name_kana") => "name_kana",
+                Some("birth_date") => "birth_date",
+                Some("number") => "number",
+                Some("kind") => "kind",
+                Some("file") => "file",
+                Some("reason") => "reason",
+                _ => "form",
+            };
+            frame.error = Some((message, field));
+        }
+        frame.info = self.info.and_then(|i| Text::ALL.get(i).copied());
+    }
+
+    fn cookie(&self, secure: bool) -> Cookie<'static> {
+        let mut value = serde_urlencoded::to_string(self).unwrap_or_default();
+        if value.len() > FLASH_MAX_BYTES {
+            let bare = Self {
+                error: self.error.clone(),
+                field: self.field.clone(),
+                info: self.info,
+                ..Self::default()
+            };
+            value = serde_urlencoded::to_string(&bare).unwrap_or_default();
+        }
+        Cookie::build(FLASH_COOKIE, value)
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Strict)
+            .max_age(CookieDuration::minutes(5))
+            .finish()
+    }
+}
+
+fn cleared(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "")
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// 303 See Other to `location`, leaving `flash` for the next page.
+fn see_other(state: &State, location: &str, flash: Option<Flash>) -> HttpResponse {
+    let mut response = HttpResponse::SeeOther();
+    response.insert_header((header::LOCATION, location.to_owned()));
+    if let Some(flash) = flash {
+        response.cookie(flash.cookie(!state.settings.insecure_http));
+    }
+    response.finish()
+}
+
+/// Back to the form with the refusal and the typed values (the caller leaves the number
+/// out of `kept`).
+fn refused(state: &State, location: &str, error: FormError, kept: Flash) -> HttpResponse {
+    let flash = Flash {
+        error: Some(error.message.code().to_owned()),
+        field: Some(error.field.to_owned()),
+        ..kept
+    };
+    see_other(state, location, Some(flash))
+}
+
+/// Renders a page: HTML, `no-store` (the default header), the language cookie when the
+/// switch was used, and the flash cookie cleared once shown.
+fn render(
+    req: &HttpRequest,
+    state: &State,
+    status: StatusCode,
+    page: impl Template,
+) -> HttpResponse {
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            return PageError::from(ApiError::internal(&e)).error_response();
+        }
+    };
+    let secure = !state.settings.insecure_http;
+    let mut response = HttpResponse::build(status);
+    response.content_type(ContentType::html());
+    if let Some(lang) = query_lang(req) {
+        response.cookie(
+            Cookie::build(LANG_COOKIE, lang.code())
+                .path("/")
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Lax)
+                .max_age(CookieDuration::days(365))
+                .finish(),
+        );
+    }
+    if req.cookie(FLASH_COOKIE).is_some() {
+        response.cookie(cleared(FLASH_COOKIE, secure));
+    }
+    response.body(body)
+}
+
+/// An error a page answers with: an HTML page in both languages (the language of the
+/// request is not known to `ResponseError`), never JSON, never a cause.
+#[derive(Debug)]
+pub(crate) struct PageError(ApiError);
+
+impl From<ApiError> for PageError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<storage::StorageError> for PageError {
+    fn from(e: storage::StorageError) -> Self {
+        Self(ApiError::from(e))
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = self.0.message();
+        let page = NoticePage {
+            page: Frame::new(Lang::Ja, Text::ErrorTitle, "/p"),
+            ja: message.ja(),
+            en: message.en(),
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        response
+            .content_type(ContentType::html())
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        match page.render() {
+            Ok(body) => response.body(body),
+            Err(_) => response.body(message.en()),
+        }
+    }
+}
+
+fn forbidden() -> PageError {
+    PageError(ApiError::new(StatusCode::FORBIDDEN, Message::CsrfInvalid))
+}
+
+/// A signed-in provider on a page: the session, its CSRF token, the language and the
+/// flash of the last POST. Without a live session the page says how to come back (the
+/// invitation link), and that nothing saved was lost.
+pub(crate) struct SignedIn {
+    provider: Provider,
+    csrf: String,
+    lang: Lang,
+    flash: Option<Flash>,
+}
+
+impl FromRequest for SignedIn {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let provider = Provider::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let provider = provider.await?;
+            let cookie = req
+                .cookie(auth::PROVIDER_COOKIE)
+                .map(|c| c.value().to_owned())
+                .unwrap_or_default();
+            Ok(Self {
+                provider,
+                csrf: csrf::token(csrf::Purpose::Session, &cookie),
+                lang: lang_of(&req),
+                flash: Flash::read(&req),
+            })
+        })
+    }
+}
+
+impl SignedIn {
+    /// The frame of a page at `path`, with the flash applied.
+    fn frame(&self, title: Text, path: &str) -> Frame {
+        let mut frame = Frame::new(self.lang, title, path);
+        frame.csrf = Some(self.csrf.clone());
+        if let Some(flash) = &self.flash {
+            flash.apply(&mut frame);
+        }
+        frame
+    }
+
+    /// Refuses a form whose CSRF token is missing or wrong (403).
+    fn check_csrf(&self, given: &str) -> Result<(), PageError> {
+        if csrf::matches(&self.csrf, given) {
+            Ok(())
+        } else {
+            Err(forbidden())
+        }
+    }
+
+    async fn status(&self, state: &State) -> Result<SubmissionStatus, PageError> {
+        Ok(state
+            .vault
+            .submission_status(self.provider.session.submission_id)
+            .await?)
+    }
+
+    fn is_payee(&self) -> bool {
+        self.provider.session.kind == storage::invitations::InvitationKind::Payee
+    }
+}
+
+/// The people of a submission as the review and status pages show them, the provider
+/// first.
+fn people(status: &SubmissionStatus) -> Vec<PersonView> {
+    let mut people: Vec<PersonView> = status
+        .subjects
+        .iter()
+        .map(|s| {
+            let is_self = s.relationship == Relationship::Myself;
+            PersonView {
+                subject: s.clone(),
+                documents: status
+                    .documents
+                    .iter()
+                    .filter(|d| d.subject_id == s.subject_id)
+                    .map(Into::into)
+                    .collect(),
+                edit_href: if is_self {
+                    "/p/self".to_owned()
+                } else {
+                    format!("/p/dependants/{}", s.subject_id)
+                },
+                documents_href: format!("/p/subjects/{}/documents", s.subject_id),
+            }
+        })
+        .collect();
+    people.sort_by_key(|p| p.subject.relationship != Relationship::Myself);
+    people
+}

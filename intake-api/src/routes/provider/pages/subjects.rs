@@ -1,0 +1,362 @@
+//! The details forms: the provider's own (with the number) and the dependants (add,
+//! change, remove, with the employee's attestation and the category-3 spouse flag).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use portal::forms::{FormError, SubjectForm};
+use portal::pages::{DEPENDANT_RELATIONSHIPS, DependantsPage, SubjectFormPage, SubjectValues};
+use portal::{Message, Text};
+use serde::Deserialize;
+use storage::person::Relationship;
+use storage::submissions::{DependantDeclaration, SubjectSummary};
+use uuid::Uuid;
+
+use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
+use crate::error::ApiError;
+use crate::routes::provider::subjects::{seal, seal_edit};
+use crate::routes::provider::today_in_japan;
+use crate::startup::State;
+
+/// A details form as posted by a page: the fields of [`SubjectForm`] plus the CSRF token
+/// and the dependant's declaration checkboxes.
+#[derive(Deserialize)]
+pub(super) struct SubjectPageForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    relationship: Option<String>,
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    name_kana: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    identity_attested: Option<String>,
+    #[serde(default)]
+    category3_spouse: Option<String>,
+}
+
+impl Drop for SubjectPageForm {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.number);
+    }
+}
+
+impl SubjectPageForm {
+    /// The shared form model; the number moves into it (and is wiped when it drops).
+    fn subject(&mut self) -> SubjectForm {
+        SubjectForm {
+            relationship: self.relationship.clone(),
+            number: std::mem::take(&mut self.number),
+            name: self.name.clone(),
+            name_kana: self.name_kana.clone(),
+            birth_date: self.birth_date.clone(),
+        }
+    }
+
+    fn declaration(&self) -> DependantDeclaration {
+        DependantDeclaration {
+            identity_attested: self.identity_attested.is_some(),
+            category3_spouse: self.category3_spouse.is_some(),
+        }
+    }
+
+    /// What to show again after a refusal: everything typed except the number.
+    fn kept(&self) -> Flash {
+        let clip = |s: &str| s.chars().take(200).collect::<String>();
+        Flash {
+            relationship: self.relationship.as_deref().map(clip),
+            name: Some(clip(&self.name)),
+            name_kana: Some(clip(&self.name_kana)),
+            birth_date: Some(clip(&self.birth_date)),
+            identity_attested: self.identity_attested.as_ref().map(|_| "1".to_owned()),
+            category3_spouse: self.category3_spouse.as_ref().map(|_| "1".to_owned()),
+            ..Flash::default()
+        }
+    }
+}
+
+/// The values of the form: what was typed before a refusal, else what is saved.
+fn values(signed: &SignedIn, saved: Option<&SubjectSummary>) -> SubjectValues {
+    match &signed.flash {
+        Some(flash) if flash.error.is_some() => SubjectValues {
+            relationship: flash.relationship.clone().unwrap_or_default(),
+            name: flash.name.clone().unwrap_or_default(),
+            name_kana: flash.name_kana.clone().unwrap_or_default(),
+            birth_date: flash.birth_date.clone().unwrap_or_default(),
+            identity_attested: flash.identity_attested.is_some(),
+            category3_spouse: flash.category3_spouse.is_some(),
+        },
+        _ => saved.map(SubjectValues::from).unwrap_or_default(),
+    }
+}
+
+fn own(subjects: &[SubjectSummary]) -> Option<&SubjectSummary> {
+    subjects
+        .iter()
+        .find(|s| s.relationship == Relationship::Myself)
+}
+
+fn dependant(subjects: &[SubjectSummary], id: Uuid) -> Result<&SubjectSummary, PageError> {
+    subjects
+        .iter()
+        .find(|s| s.subject_id == id && s.relationship != Relationship::Myself)
+        .ok_or_else(|| ApiError::not_found().into())
+}
+
+/// Payees hand in their own number only.
+fn employees_only(signed: &SignedIn) -> Result<(), PageError> {
+    if signed.is_payee() {
+        Err(ApiError::not_found().into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `GET /p/self`.
+pub(super) async fn edit_self(
+    req: HttpRequest,
+    state: State,
+    signed: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    let status = signed.status(&state).await?;
+    let saved = own(&status.subjects);
+    let page = SubjectFormPage {
+        page: signed.frame(Text::StepOwn, "/p/self"),
+        heading: Text::StepOwn,
+        action: "/p/self".to_owned(),
+        is_self: true,
+        values: values(&signed, saved),
+        saved_last4: saved.and_then(|s| s.number_last4.clone()),
+        remove_action: None,
+        relationships: &DEPENDANT_RELATIONSHIPS,
+    };
+    Ok(render(&req, &state, StatusCode::OK, page))
+}
+
+/// `POST /p/self`: a blank number keeps the saved one.
+pub(super) async fn save_self(
+    state: State,
+    signed: SignedIn,
+    form: web::Form<SubjectPageForm>,
+) -> Result<HttpResponse, PageError> {
+    let mut form = form.into_inner();
+    signed.check_csrf(&form.csrf)?;
+    let subject = form.subject();
+    let parsed = match subject.parse_edit(true, today_in_japan()) {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(refused(&state, "/p/self", e, form.kept())),
+    };
+    let status = signed.status(&state).await?;
+    let p = &signed.provider;
+    let subject_id = match (parsed.number.is_some(), own(&status.subjects)) {
+        (false, Some(saved)) => {
+            let edit = seal_edit(&state, parsed)?;
+            state
+                .vault
+                .edit_subject(&p.audit, &p.session, saved.subject_id, &edit, None)
+                .await?;
+            saved.subject_id
+        }
+        (false, None) => {
+            let e = FormError {
+                field: "number",
+                message: Message::NumberRequired,
+            };
+            return Ok(refused(&state, "/p/self", e, form.kept()));
+        }
+        (true, _) => {
+            let parsed = subject
+                .parse(true, today_in_japan())
+                .map_err(ApiError::from)?;
+            let input = seal(&state, parsed)?;
+            state
+                .vault
+                .save_self_subject(&p.audit, &p.session, &input)
+                .await?
+        }
+    };
+    Ok(see_other(
+        &state,
+        &format!("/p/subjects/{subject_id}/documents"),
+        Some(Flash::info(Text::Saved)),
+    ))
+}
+
+/// `GET /p/dependants`.
+pub(super) async fn list_dependants(
+    req: HttpRequest,
+    state: State,
+    signed: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    employees_only(&signed)?;
+    let status = signed.status(&state).await?;
+    let page = DependantsPage {
+        page: signed.frame(Text::DependantsTitle, "/p/dependants"),
+        people: people(&status)
+            .into_iter()
+            .filter(|p| p.subject.relationship != Relationship::Myself)
+            .collect(),
+    };
+    Ok(render(&req, &state, StatusCode::OK, page))
+}
+
+fn dependant_form(
+    signed: &SignedIn,
+    saved: Option<&SubjectSummary>,
+    path: &str,
+) -> SubjectFormPage {
+    SubjectFormPage {
+        page: signed.frame(
+            if saved.is_some() {
+                Text::EditDependant
+            } else {
+                Text::AddDependant
+            },
+            path,
+        ),
+        heading: if saved.is_some() {
+            Text::EditDependant
+        } else {
+            Text::AddDependant
+        },
+        action: saved.map_or_else(
+            || "/p/dependants".to_owned(),
+            |s| format!("/p/dependants/{}", s.subject_id),
+        ),
+        is_self: false,
+        values: values(signed, saved),
+        saved_last4: saved.and_then(|s| s.number_last4.clone()),
+        remove_action: saved.map(|s| format!("/p/dependants/{}/remove", s.subject_id)),
+        relationships: &DEPENDANT_RELATIONSHIPS,
+    }
+}
+
+/// `GET /p/dependants/new`.
+pub(super) async fn new_dependant(
+    req: HttpRequest,
+    state: State,
+    signed: SignedIn,
+) -> Result<HttpResponse, PageError> {
+    employees_only(&signed)?;
+    let page = dependant_form(&signed, None, "/p/dependants/new");
+    Ok(render(&req, &state, StatusCode::OK, page))
+}
+
+/// `POST /p/dependants`: add (the number is required for a new person).
+pub(super) async fn add_dependant(
+    state: State,
+    signed: SignedIn,
+    form: web::Form<SubjectPageForm>,
+) -> Result<HttpResponse, PageError> {
+    employees_only(&signed)?;
+    let mut form = form.into_inner();
+    signed.check_csrf(&form.csrf)?;
+    let subject = form.subject();
+    let parsed = match subject.parse(false, today_in_japan()) {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(refused(&state, "/p/dependants/new", e, form.kept())),
+    };
+    let declaration = form.declaration();
+    let input = seal(&state, parsed)?;
+    let p = &signed.provider;
+    let id = state
+        .vault
+        .add_dependant_declared(&p.audit, &p.session, &input, declaration)
+        .await?;
+    Ok(after_dependant_saved(
+        &state,
+        id,
+        &input.relationship,
+        declaration,
+    ))
+}
+
+/// A category-3 spouse needs documents: go there next; otherwise back to the list.
+fn after_dependant_saved(
+    state: &State,
+    id: Uuid,
+    relationship: &Relationship,
+    declaration: DependantDeclaration,
+) -> HttpResponse {
+    let location = if declaration.category3_spouse && *relationship == Relationship::Spouse {
+        format!("/p/subjects/{id}/documents")
+    } else {
+        "/p/dependants".to_owned()
+    };
+    see_other(state, &location, Some(Flash::info(Text::Saved)))
+}
+
+/// `GET /p/dependants/{id}`.
+pub(super) async fn edit_dependant(
+    req: HttpRequest,
+    state: State,
+    signed: SignedIn,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, PageError> {
+    employees_only(&signed)?;
+    let status = signed.status(&state).await?;
+    let saved = dependant(&status.subjects, *id)?;
+    let page = dependant_form(&signed, Some(saved), &format!("/p/dependants/{id}"));
+    Ok(render(&req, &state, StatusCode::OK, page))
+}
+
+/// `POST /p/dependants/{id}`: change (a blank number keeps the saved one).
+pub(super) async fn save_dependant(
+    state: State,
+    signed: SignedIn,
+    id: web::Path<Uuid>,
+    form: web::Form<SubjectPageForm>,
+) -> Result<HttpResponse, PageError> {
+    employees_only(&signed)?;
+    let mut form = form.into_inner();
+    signed.check_csrf(&form.csrf)?;
+    let here = format!("/p/dependants/{id}");
+    let parsed = match form.subject().parse_edit(false, today_in_japan()) {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(refused(&state, &here, e, form.kept())),
+    };
+    let declaration = form.declaration();
+    let edit = seal_edit(&state, parsed)?;
+    let p = &signed.provider;
+    state
+        .vault
+        .edit_subject(&p.audit, &p.session, *id, &edit, Some(declaration))
+        .await?;
+    Ok(after_dependant_saved(
+        &state,
+        *id,
+        &edit.relationship,
+        declaration,
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct CsrfOnly {
+    #[serde(default)]
+    pub(super) csrf: String,
+}
+
+/// `POST /p/dependants/{id}/remove`.
+pub(super) async fn remove_dependant(
+    state: State,
+    signed: SignedIn,
+    id: web::Path<Uuid>,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    employees_only(&signed)?;
+    signed.check_csrf(&form.csrf)?;
+    let p = &signed.provider;
+    state
+        .vault
+        .remove_dependant(&p.audit, &p.session, *id)
+        .await?;
+    Ok(see_other(
+        &state,
+        "/p/dependants",
+        Some(Flash::info(Text::Removed)),
+    ))
+}

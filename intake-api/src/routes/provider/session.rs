@@ -1,0 +1,105 @@
+//! Signing in with an invitation link (and the birth date, where asked).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use portal::Message;
+use portal::forms::{SignInForm, person_message};
+use storage::invitations::{SignInError, StartedSession};
+use storage::person::BirthDate;
+use storage::{Actor, AuditContext, SecretToken};
+use validator::Validate;
+
+use crate::auth::{self, Provider};
+use crate::error::ApiError;
+use crate::ratelimit::LimitClass;
+use crate::startup::State;
+
+/// `POST /api/v1/provider/session` `{"token", "birth_date"?}` → session cookie.
+#[utoipa::path(post, path = "/api/v1/provider/session", tag = "provider",
+    request_body = SignInForm,
+    responses((status = 200, description = "Signed in; the session cookie is set"),
+              (status = 401, description = "Invalid link, birth date required or wrong"),
+              (status = 429, description = "Too many attempts")))]
+pub async fn sign_in(
+    req: HttpRequest,
+    state: State,
+    form: web::Json<SignInForm>,
+) -> Result<HttpResponse, ApiError> {
+    if form.validate().is_err() {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            Message::InvalidInvitation,
+        ));
+    }
+    let started = start_session(&req, &state, &form.token, form.birth_date.as_deref()).await?;
+    let secure = !state.settings.insecure_http;
+    Ok(HttpResponse::Ok()
+        .cookie(auth::session_cookie(&started.token, secure))
+        .json(serde_json::json!({
+            "kind": started.session.kind,
+            "submission_id": started.session.submission_id,
+        })))
+}
+
+/// Signs in with an invitation token and, where asked, the birth date: rate limited per
+/// client address, attempts counted by the vault. Shared by the JSON API and the pages.
+pub(crate) async fn start_session(
+    req: &HttpRequest,
+    state: &State,
+    token: &str,
+    birth_date: Option<&str>,
+) -> Result<StartedSession, ApiError> {
+    let ip = crate::client_ip::client_ip(req, &state.settings.trusted_proxies);
+    if let Some(ip) = ip {
+        state
+            .limits
+            .check(LimitClass::SignIn, ip)
+            .map_err(ApiError::too_many_requests)?;
+    }
+    let unauthorized = |m| ApiError::new(StatusCode::UNAUTHORIZED, m);
+    let token = SecretToken::parse(token).map_err(|_| unauthorized(Message::InvalidInvitation))?;
+    let birth_date = birth_date
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| BirthDate::parse(s, super::today_in_japan()))
+        .transpose()
+        .map_err(|e| ApiError::invalid(person_message(e)))?;
+    let ctx = AuditContext {
+        actor: Actor::System,
+        source_ip: ip.map(|i| i.to_string()),
+    };
+    let idle = state.settings.provider_session_idle_minutes * 60_000;
+    state
+        .vault
+        .start_provider_session(&ctx, &token, birth_date, idle)
+        .await
+        .map_err(|e| match e {
+            SignInError::InvalidLink => unauthorized(Message::InvalidInvitation),
+            SignInError::SecondFactorRequired => unauthorized(Message::BirthDateRequired),
+            SignInError::SecondFactorWrong { .. } => unauthorized(Message::BirthDateMismatch),
+            SignInError::Locked { until } => {
+                let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+                ApiError::retry_later(
+                    Message::InvitationLocked,
+                    ((until - now) / 1000).max(1) as u64,
+                )
+            }
+            SignInError::Storage(cause) => ApiError::internal(&cause),
+        })
+}
+
+/// `DELETE /api/v1/provider/session`: sign out.
+pub async fn sign_out(
+    req: HttpRequest,
+    state: State,
+    _provider: Provider,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(token) = req
+        .cookie(auth::PROVIDER_COOKIE)
+        .and_then(|c| SecretToken::parse(c.value()).ok())
+    {
+        state.vault.end_provider_session(&token).await?;
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(auth::cleared_cookie(!state.settings.insecure_http))
+        .finish())
+}

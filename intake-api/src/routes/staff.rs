@@ -1,0 +1,120 @@
+//! Staff session API: sign in, who am I, TOTP enrolment and confirmation, sign out.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use portal::Message;
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::ratelimit::LimitClass;
+use crate::staff_auth::{self, SignInRequest, StaffCaller};
+use crate::startup::State;
+
+/// Mounts `/api/v1/staff/…`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1/staff")
+            .route("/session", web::post().to(sign_in))
+            .route("/session", web::get().to(whoami))
+            .route("/session", web::delete().to(sign_out))
+            .route("/totp/enrol", web::post().to(enrol_totp))
+            .route("/totp/confirm", web::post().to(confirm_totp)),
+    );
+}
+
+/// `POST /api/v1/staff/session` `{"username", "password", "totp"? | "recovery_code"?}`
+/// → the cookie, and `{"csrf_token", "role", "second_factor_done"}`.
+async fn sign_in(
+    req: HttpRequest,
+    state: State,
+    body: web::Json<SignInRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(ip) = crate::client_ip::client_ip(&req, &state.settings.trusted_proxies) {
+        state
+            .limits
+            .check(LimitClass::SignIn, ip)
+            .map_err(ApiError::too_many_requests)?;
+    }
+    let signed_in = staff_auth::sign_in(&state, &req, body.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .cookie(staff_auth::session_cookie(
+            &signed_in.token,
+            !state.settings.insecure_http,
+        ))
+        .json(serde_json::json!({
+            "csrf_token": signed_in.csrf_token.expose(),
+            "role": signed_in.role,
+            "second_factor_done": signed_in.second_factor_done,
+        })))
+}
+
+/// `GET /api/v1/staff/session`: the signed-in account.
+async fn whoami(caller: StaffCaller) -> HttpResponse {
+    let s = &caller.session;
+    HttpResponse::Ok().json(serde_json::json!({
+        "account_id": s.account_id,
+        "username": s.username,
+        "role": s.role,
+        "totp_enrolled": s.totp_enrolled,
+        "second_factor_done": s.second_factor_done,
+        "absolute_expires_at": s.absolute_expires_at,
+    }))
+}
+
+/// `DELETE /api/v1/staff/session`: sign out.
+async fn sign_out(state: State, caller: StaffCaller) -> Result<HttpResponse, ApiError> {
+    state
+        .vault
+        .end_staff_session(&caller.audit, &caller.token_hash)
+        .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(staff_auth::cleared_cookie(!state.settings.insecure_http))
+        .finish())
+}
+
+/// `POST /api/v1/staff/totp/enrol` → `{"secret", "otpauth_uri"}`; the secret is kept
+/// (encrypted) until a first code confirms it.
+async fn enrol_totp(state: State, caller: StaffCaller) -> Result<HttpResponse, ApiError> {
+    if caller.session.totp_enrolled {
+        return Err(ApiError::new(StatusCode::CONFLICT, Message::Conflict));
+    }
+    let account = caller.session.account_id;
+    let secret = staff_auth::new_totp_secret();
+    let sealed = staff_auth::totp_key(&state)?.seal(account, &secret);
+    state.vault.store_pending_totp(account, &sealed).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "secret": data_encoding::BASE32_NOPAD.encode(&secret),
+        "otpauth_uri": staff_auth::otpauth_uri(&caller.session.username, &secret),
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConfirmBody {
+    code: String,
+}
+
+/// `POST /api/v1/staff/totp/confirm` `{"code"}` → `{"recovery_codes": […]}` (shown once);
+/// the session is then past the second factor.
+async fn confirm_totp(
+    state: State,
+    caller: StaffCaller,
+    body: web::Json<ConfirmBody>,
+) -> Result<HttpResponse, ApiError> {
+    let account = caller.session.account_id;
+    let invalid = || ApiError::invalid(Message::TotpCodeInvalid);
+    let sealed = state
+        .vault
+        .pending_totp(account)
+        .await?
+        .ok_or_else(invalid)?;
+    let secret = staff_auth::totp_key(&state)?
+        .open(account, &sealed)
+        .map_err(|e| ApiError::internal(&e))?;
+    let step = staff_auth::matching_step(&secret, &body.code)?.ok_or_else(invalid)?;
+    let (codes, hashes) = staff_auth::new_recovery_codes();
+    state
+        .vault
+        .confirm_totp(&caller.audit, account, &caller.token_hash, step, &hashes)
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "recovery_codes": codes })))
+}

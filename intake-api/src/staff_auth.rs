@@ -1,0 +1,459 @@
+//! Staff authentication: sign-in (argon2id + TOTP), the staff session cookie, CSRF, and
+//! the extractors handlers use to say who may call them.
+//!
+//! - No user enumeration: an unknown username is verified against a dummy hash and gets
+//!   the same answer as a wrong password or a wrong code.
+//! - Lockout is time-based and counted in the database (shared by every instance): a
+//!   username or an address with too many failures in the window is refused unchecked.
+//! - One live session per account, a fresh token at each sign-in; idle and absolute
+//!   timeouts; the session lives in the database.
+//! - CSRF: a synchronizer token issued with the session (its hash is stored) must come
+//!   back in `X-CSRF-Token` on every state-changing request. SameSite=Strict alone is not
+//!   relied on (same-site subdomains, older browsers).
+//! - Officers, auditors and admins must enrol TOTP before anything else works.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use portal::Message;
+use sha2::{Digest, Sha256};
+use storage::staff::{NewStaffSession, Role, SignInAttempt, SignInOutcome, StaffSession};
+use storage::{AuditContext, SecretToken, TokenHash};
+use totp_rs::{Algorithm, Builder, Totp};
+use zeroize::Zeroizing;
+
+use crate::auth::source_ip;
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The staff session cookie's name (separate from the provider's).
+pub const STAFF_COOKIE: &str = "kakunin_staff";
+/// The header carrying the CSRF token.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// A request from a valid staff session (any stage), CSRF-checked when it changes state.
+#[derive(Debug)]
+pub struct StaffCaller {
+    /// The session.
+    pub session: StaffSession,
+    /// The hash of the cookie's token.
+    pub token_hash: TokenHash,
+    /// Who and from where, for the audit trail.
+    pub audit: AuditContext,
+}
+
+/// A staff member past the second factor (or a collector, who needs none).
+#[derive(Debug)]
+pub struct SignedInStaff(pub StaffCaller);
+
+/// An officer past the second factor.
+#[derive(Debug)]
+pub struct Officer(pub StaffCaller);
+
+/// An auditor or an admin past the second factor.
+#[derive(Debug)]
+pub struct Overseer(pub StaffCaller);
+
+fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| ApiError::internal(&"application state missing"))
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
+    let state = app_state(&req)?;
+    let token = req
+        .cookie(STAFF_COOKIE)
+        .and_then(|c| SecretToken::parse(c.value()).ok())
+        .ok_or_else(ApiError::session_required)?;
+    let token_hash = token.hash();
+    let session = state
+        .vault
+        .staff_session(
+            &token_hash,
+            state.settings.staff.session_idle_minutes * 60_000,
+        )
+        .await?
+        .ok_or_else(ApiError::session_required)?;
+    if changes_state(req.method()) {
+        // Both sides are SHA-256 of 256-bit random tokens: comparing hashes leaks
+        // nothing usable about the token through timing.
+        let presented = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(sha256);
+        if presented != Some(session.csrf_hash) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                Message::CsrfTokenInvalid,
+            ));
+        }
+    }
+    let audit = session.audit_context(source_ip(&req, &state));
+    Ok(StaffCaller {
+        session,
+        token_hash,
+        audit,
+    })
+}
+
+fn past_second_factor(caller: StaffCaller) -> Result<StaffCaller, ApiError> {
+    if caller.session.role.requires_totp() && !caller.session.second_factor_done {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            Message::TotpEnrolmentRequired,
+        ));
+    }
+    Ok(caller)
+}
+
+fn with_role(caller: StaffCaller, allowed: &[Role]) -> Result<StaffCaller, ApiError> {
+    let caller = past_second_factor(caller)?;
+    if allowed.contains(&caller.session.role) {
+        Ok(caller)
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden))
+    }
+}
+
+macro_rules! extractor {
+    ($name:ident, $check:expr) => {
+        impl FromRequest for $name {
+            type Error = ApiError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+            fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let check: fn(StaffCaller) -> Result<Self, ApiError> = $check;
+                    check(authenticate(req).await?)
+                })
+            }
+        }
+    };
+}
+
+extractor!(StaffCaller, Ok);
+extractor!(SignedInStaff, |c| past_second_factor(c).map(SignedInStaff));
+extractor!(Officer, |c| with_role(c, &[Role::Officer]).map(Officer));
+extractor!(Overseer, |c| with_role(c, &[Role::Auditor, Role::Admin])
+    .map(Overseer));
+
+/// The staff session cookie for a new session.
+pub fn session_cookie(token: &SecretToken, secure: bool) -> Cookie<'static> {
+    Cookie::build(STAFF_COOKIE, token.expose().to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+/// A cookie that removes the staff session cookie.
+pub fn cleared_cookie(secure: bool) -> Cookie<'static> {
+    let mut cookie = session_cookie(&SecretToken::generate(), secure);
+    cookie.set_value("");
+    cookie.make_removal();
+    cookie
+}
+
+/// What a client sends to sign in. Its `Debug` hides the secrets.
+#[derive(serde::Deserialize)]
+pub struct SignInRequest {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// The current TOTP code (once enrolled).
+    pub totp: Option<String>,
+    /// …or one of the recovery codes.
+    pub recovery_code: Option<String>,
+}
+
+impl std::fmt::Debug for SignInRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SignInRequest")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new session: the cookie token and the CSRF token (shown once, in the body).
+#[derive(Debug)]
+pub struct SignedIn {
+    /// For the cookie.
+    pub token: SecretToken,
+    /// For the `X-CSRF-Token` header.
+    pub csrf_token: SecretToken,
+    /// The role.
+    pub role: Role,
+    /// `false` when TOTP must be enrolled before anything else.
+    pub second_factor_done: bool,
+}
+
+/// The TOTP of a secret: RFC 6238 defaults (SHA-1, 6 digits, 30 s), one step of skew.
+pub fn totp_for(secret: &[u8]) -> Result<Totp, ApiError> {
+    Builder::new()
+        .with_algorithm(Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_skew(1)
+        .with_secret(secret.to_vec())
+        .build()
+        .map_err(|e| ApiError::internal(&e))
+}
+
+/// The time step a code matches now, if any.
+pub fn matching_step(secret: &[u8], code: &str) -> Result<Option<i64>, ApiError> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+    Ok(totp_for(secret)?
+        .check(code.trim(), now)
+        .and_then(|step| i64::try_from(step).ok()))
+}
+
+/// Normalizes a recovery code as typed (case, spaces, hyphens) and hashes it.
+pub fn recovery_code_hash(code: &str) -> [u8; 32] {
+    let normalized: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    sha256(&normalized)
+}
+
+/// Signs a staff member in (see the module documentation for the rules).
+pub async fn sign_in(
+    state: &AppState,
+    req: &HttpRequest,
+    request: SignInRequest,
+) -> Result<SignedIn, ApiError> {
+    let settings = &state.settings.staff;
+    let ip = source_ip(req, state);
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(200).collect::<String>());
+    let username: String = request.username.trim().chars().take(64).collect();
+    let mut attempt = SignInAttempt {
+        username: username.clone(),
+        account_id: None,
+        source_ip: ip.clone(),
+        user_agent,
+        outcome: SignInOutcome::Failure,
+        reason: "bad_password",
+    };
+    let since =
+        time::OffsetDateTime::now_utc().unix_timestamp() * 1000 - settings.lockout_minutes * 60_000;
+    let (by_account, by_ip) = state
+        .vault
+        .recent_sign_in_failures(&username, ip.as_deref(), since)
+        .await?;
+    if by_account >= settings.lockout_failures_per_account
+        || by_ip >= settings.lockout_failures_per_ip
+    {
+        attempt.outcome = SignInOutcome::Locked;
+        attempt.reason = if by_account >= settings.lockout_failures_per_account {
+            "account_locked"
+        } else {
+            "address_locked"
+        };
+        state.vault.record_sign_in(&attempt, None).await?;
+        return Err(ApiError::retry_later(
+            Message::StaffLocked,
+            u64::try_from(settings.lockout_minutes * 60).unwrap_or(900),
+        ));
+    }
+    let credentials = state.vault.staff_credentials(&username).await?;
+    attempt.account_id = credentials.as_ref().map(|c| c.account_id);
+    let hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let password = Zeroizing::new(request.password.clone());
+    let password_ok = tokio::task::spawn_blocking(move || {
+        crate::password::verify_or_waste_time(&password, hash.as_deref())
+    })
+    .await
+    .map_err(|e| ApiError::internal(&e))?;
+    let refuse = |reason: &'static str, mut attempt: SignInAttempt| async move {
+        attempt.reason = reason;
+        state.vault.record_sign_in(&attempt, None).await?;
+        Err::<SignedIn, ApiError>(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            Message::InvalidCredentials,
+        ))
+    };
+    let Some(credentials) = credentials.filter(|_| password_ok) else {
+        let reason = if attempt.account_id.is_some() {
+            "bad_password"
+        } else {
+            "unknown_user"
+        };
+        return refuse(reason, attempt).await;
+    };
+    let second_factor_done = match &credentials.totp_secret_sealed {
+        Some(sealed) => {
+            let codes = (request.totp.as_deref(), request.recovery_code.as_deref());
+            if !second_factor_ok(state, credentials.account_id, sealed, codes).await? {
+                return refuse("bad_second_factor", attempt).await;
+            }
+            true
+        }
+        None => !credentials.role.requires_totp(),
+    };
+    let token = SecretToken::generate();
+    let csrf_token = SecretToken::generate();
+    let absolute =
+        time::OffsetDateTime::now_utc() + time::Duration::hours(settings.session_absolute_hours);
+    attempt.outcome = SignInOutcome::Success;
+    attempt.reason = if second_factor_done {
+        "signed_in"
+    } else {
+        "signed_in_for_totp_enrolment"
+    };
+    state
+        .vault
+        .record_sign_in(
+            &attempt,
+            Some(&NewStaffSession {
+                token_hash: token.hash(),
+                csrf_hash: csrf_token.hash(),
+                second_factor_done,
+                absolute_expires_at: (absolute.unix_timestamp_nanos() / 1_000_000) as i64,
+            }),
+        )
+        .await?;
+    Ok(SignedIn {
+        token,
+        csrf_token,
+        role: credentials.role,
+        second_factor_done,
+    })
+}
+
+async fn second_factor_ok(
+    state: &AppState,
+    account: uuid::Uuid,
+    sealed: &[u8],
+    (totp, recovery_code): (Option<&str>, Option<&str>),
+) -> Result<bool, ApiError> {
+    if let Some(code) = totp {
+        let secret = totp_key(state)?
+            .open(account, sealed)
+            .map_err(|e| ApiError::internal(&e))?;
+        return match matching_step(&secret, code)? {
+            // A code is accepted once (RFC 6238 §5.2): the step must be new.
+            Some(step) => Ok(state.vault.use_totp_step(account, step).await?),
+            None => Ok(false),
+        };
+    }
+    if let Some(code) = recovery_code {
+        return Ok(state
+            .vault
+            .use_recovery_code(account, &recovery_code_hash(code))
+            .await?);
+    }
+    Ok(false)
+}
+
+/// The instance's TOTP key (present on every instance that serves staff).
+pub fn totp_key(state: &AppState) -> Result<&storage::TotpKey, ApiError> {
+    state
+        .totp_key
+        .as_ref()
+        .ok_or_else(|| ApiError::internal(&"no TOTP key on an instance serving staff"))
+}
+
+/// A fresh TOTP secret (160 bits, the RFC 4226 recommendation).
+pub fn new_totp_secret() -> Zeroizing<Vec<u8>> {
+    let mut secret = Zeroizing::new(vec![0u8; 20]);
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret[..]);
+    secret
+}
+
+/// Ten single-use recovery codes (80 bits each, base32 in groups) and their hashes.
+pub fn new_recovery_codes() -> (Vec<String>, Vec<[u8; 32]>) {
+    (0..10)
+        .map(|_| {
+            let mut bytes = [0u8; 10];
+            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+            let text = data_encoding::BASE32_NOPAD.encode(&bytes);
+            let shown = format!(
+                "{}-{}-{}-{}",
+                &text[0..4],
+                &text[4..8],
+                &text[8..12],
+                &text[12..16]
+            );
+            let hash = recovery_code_hash(&shown);
+            (shown, hash)
+        })
+        .unzip()
+}
+
+/// The `otpauth://` URI an authenticator app reads (from a QR code or typed in).
+pub fn otpauth_uri(username: &str, secret: &[u8]) -> String {
+    let encoded = data_encoding::BASE32_NOPAD.encode(secret);
+    let label: String = username
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .collect();
+    format!(
+        "otpauth://totp/Kakunin:{label}?secret={encoded}&issuer=Kakunin&algorithm=SHA1&digits=6&period=30"
+    )
+}
+
+/// Asks a signed-in staff member for password and TOTP again (for approvals), audited
+/// when refused. 401 when either is wrong.
+pub async fn reauthenticate(
+    state: &AppState,
+    caller: &StaffCaller,
+    password: &str,
+    totp: &str,
+) -> Result<(), ApiError> {
+    let credentials = state
+        .vault
+        .staff_credentials(&caller.session.username)
+        .await?
+        .filter(|c| c.account_id == caller.session.account_id)
+        .ok_or_else(ApiError::session_required)?;
+    let hash = credentials.password_hash.clone();
+    let password = Zeroizing::new(password.to_owned());
+    let password_ok =
+        tokio::task::spawn_blocking(move || crate::password::verify_password(&password, &hash))
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+    let second_ok = match (&credentials.totp_secret_sealed, password_ok) {
+        (Some(sealed), true) => {
+            second_factor_ok(state, credentials.account_id, sealed, (Some(totp), None)).await?
+        }
+        _ => false,
+    };
+    if second_ok {
+        return Ok(());
+    }
+    state
+        .vault
+        .record(
+            &caller.audit,
+            storage::AuditEvent::denied(
+                storage::audit::actions::STAFF_REAUTHENTICATE,
+                Some(caller.audit.actor.label()),
+            ),
+        )
+        .await?;
+    Err(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        Message::InvalidCredentials,
+    ))
+}

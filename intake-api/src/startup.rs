@@ -1,0 +1,243 @@
+//! Building and running the service: `Application::build(settings)` binds (port 0 in
+//! tests) and reports the bound address; `run_until_stopped` serves until a signal.
+
+use std::net::{SocketAddr, TcpListener};
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, middleware, web};
+use storage::{KeyFiles, Keyring, Vault};
+
+use crate::config::Settings;
+use crate::pipeline::UploadPipeline;
+use crate::ratelimit::RateLimits;
+use crate::{routes, security_headers};
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    /// Settings in effect.
+    pub settings: Settings,
+    /// The store.
+    pub vault: Vault,
+    /// Keys this instance holds (no identity in `public` mode).
+    pub keys: Keyring,
+    /// The upload pipeline.
+    pub pipeline: UploadPipeline,
+    /// Rate limiters.
+    pub limits: RateLimits,
+    /// The key of staff TOTP secrets (instances serving staff only).
+    pub totp_key: Option<storage::TotpKey>,
+}
+
+/// A bound, not yet running, service.
+pub struct Application {
+    address: SocketAddr,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("address", &self.address)
+            .finish()
+    }
+}
+
+/// Starting the service failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A setting is invalid.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// Keys could not be loaded.
+    #[error(transparent)]
+    Keys(#[from] storage::keys::KeyError),
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Storage(#[from] storage::StorageError),
+    /// TLS material could not be loaded.
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
+    /// The address could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// The address.
+        address: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A public instance was given the identity.
+    #[error(
+        "mode public must not hold the sealing identity, but {0} exists: give the public instance a keys directory with recipient.txt and blind-index.key only"
+    )]
+    IdentityOnPublicInstance(String),
+}
+
+impl Application {
+    /// Validates settings, loads keys, opens the database, binds the listener.
+    pub async fn build(
+        settings: Settings,
+        identity_passphrase: Option<&str>,
+    ) -> Result<Self, StartError> {
+        settings.validate()?;
+        let key_files = KeyFiles::new(settings.keys_dir());
+        if !settings.mode.holds_identity() && key_files.has_identity() {
+            return Err(StartError::IdentityOnPublicInstance(
+                key_files.identity_path().display().to_string(),
+            ));
+        }
+        let keys = key_files.load(settings.mode.holds_identity(), identity_passphrase)?;
+        let totp_key = if settings.mode.serves_staff() {
+            crate::password::prepare_dummy_hash();
+            Some(storage::TotpKey::load_or_create(&settings.keys_dir())?)
+        } else {
+            None
+        };
+        let vault = Vault::connect(&settings.database_url()).await?;
+        let listener = TcpListener::bind(settings.listen).map_err(|source| StartError::Bind {
+            address: settings.listen,
+            source,
+        })?;
+        let address = listener.local_addr().map_err(|source| StartError::Bind {
+            address: settings.listen,
+            source,
+        })?;
+        let tls = if settings.insecure_http {
+            None
+        } else {
+            Some(crate::tls::server_config(
+                &settings.tls_cert_path(),
+                &settings.tls_key_path(),
+            )?)
+        };
+        let limits = RateLimits::new(&settings.rate_limits);
+        limits.spawn_housekeeping();
+        let state = web::Data::new(AppState {
+            pipeline: UploadPipeline::new(&settings.upload, settings.decode_permits()),
+            limits,
+            totp_key,
+            keys,
+            vault,
+            settings,
+        });
+        let server = serve(listener, tls, state.clone())?;
+        Ok(Self {
+            address,
+            server,
+            state,
+        })
+    }
+
+    /// The address actually bound (the port is chosen by the OS when 0 was asked).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The shared state (tests inspect the vault through it).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests drain first. The audit chain
+    /// head is anchored outside the database periodically and once more at the end.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let anchoring = tokio::spawn(anchor_audit_head_periodically(self.state.clone()));
+        let alerting = tokio::spawn(raise_alerts_periodically(self.state.clone()));
+        let result = self.server.await;
+        anchoring.abort();
+        alerting.abort();
+        anchor_audit_head(&self.state).await;
+        self.state.vault.close().await;
+        result
+    }
+}
+
+async fn anchor_audit_head_periodically(state: web::Data<AppState>) {
+    let period = std::time::Duration::from_secs(state.settings.audit_anchor_interval_seconds);
+    let mut tick = tokio::time::interval(period);
+    loop {
+        tick.tick().await;
+        anchor_audit_head(&state).await;
+    }
+}
+
+/// Evaluates the alert rules over the recent trail every minute; each new alert is also a
+/// structured log event (`alert.rule`, `alert.actor`) for whatever watches the logs.
+async fn raise_alerts_periodically(state: web::Data<AppState>) {
+    let rules = storage::alerts::AlertRules::default();
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+        match state
+            .vault
+            .raise_alerts(&rules, now - 2 * rules.window_millis)
+            .await
+        {
+            Ok(alerts) => {
+                for alert in alerts {
+                    tracing::warn!(
+                        alert.rule = %alert.rule,
+                        alert.actor = %alert.actor,
+                        alert.count = alert.count,
+                        "security alert raised for auditors"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot evaluate alert rules"),
+        }
+    }
+}
+
+async fn anchor_audit_head(state: &AppState) {
+    let path = state.settings.audit_anchor_path();
+    if let Err(e) = state.vault.anchor_audit_head(&path).await {
+        tracing::error!(error = %e, path = %path.display(), "cannot anchor the audit chain head");
+    }
+}
+
+fn serve(
+    listener: TcpListener,
+    tls: Option<rustls::ServerConfig>,
+    state: web::Data<AppState>,
+) -> Result<Server, StartError> {
+    let address = listener.local_addr().map_err(|source| StartError::Bind {
+        address: state.settings.listen,
+        source,
+    })?;
+    let over_tls = tls.is_some();
+    let max_body = state.settings.upload.max_body_bytes;
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(64 * 1024)
+                    .error_handler(routes::json_error),
+            )
+            .app_data(web::PayloadConfig::new(max_body))
+            .wrap(middleware::from_fn(crate::ratelimit::limit_general))
+            .wrap(security_headers::headers(over_tls))
+            .wrap(
+                // Path only (no query string) and never the invitation links, whose path
+                // is a bearer token.
+                middleware::Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
+                    .custom_request_replace("method", |req| req.method().to_string())
+                    .exclude_regex("^/i/"),
+            )
+            .configure(|cfg| routes::configure(cfg, state.settings.mode))
+    })
+    // Uploads from phones on slow links: allow time, but bound it.
+    .client_request_timeout(std::time::Duration::from_secs(60))
+    .shutdown_timeout(30);
+    let server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, config),
+        None => server.listen(listener),
+    }
+    .map_err(|source| StartError::Bind { address, source })?;
+    Ok(server.run())
+}
+
+/// Shared access for handlers.
+pub type State = web::Data<AppState>;

@@ -1,0 +1,286 @@
+//! The provider's forms: what a client sends, its raw limits (validator), and its parse
+//! into domain types. The JSON API and the HTML pages both go through these, so a rule
+//! is written once.
+
+use serde::Deserialize;
+use storage::person::{BirthDate, NameKana, PersonError, PersonName, Relationship};
+use storage::{MyNumber, MyNumberError};
+use time::Date;
+use validator::Validate;
+
+use crate::Message;
+
+/// A refused field: which one, and the sentence to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FormError {
+    /// The field's name in the form.
+    pub field: &'static str,
+    /// What to tell the person.
+    pub message: Message,
+}
+
+impl FormError {
+    fn at(field: &'static str) -> impl Fn(Message) -> Self {
+        move |message| Self { field, message }
+    }
+}
+
+/// Bilingual message of a number error.
+pub fn number_message(e: MyNumberError) -> Message {
+    match e {
+        MyNumberError::NotDigits => Message::NumberNotDigits,
+        MyNumberError::WrongLength => Message::NumberWrongLength,
+        MyNumberError::CheckDigit => Message::NumberCheckDigit,
+    }
+}
+
+/// Bilingual message of a personal-detail error.
+pub fn person_message(e: PersonError) -> Message {
+    match e {
+        PersonError::NameEmpty => Message::NameEmpty,
+        PersonError::NameInvalid => Message::NameInvalid,
+        PersonError::KanaEmpty => Message::KanaEmpty,
+        PersonError::KanaInvalid => Message::KanaInvalid,
+        PersonError::DateFormat => Message::BirthDateFormat,
+        PersonError::DateRange => Message::BirthDateRange,
+        PersonError::Relationship => Message::RelationshipInvalid,
+    }
+}
+
+/// Sign-in with an invitation token and, where asked, the birth date.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+pub struct SignInForm {
+    /// The token from the invitation link.
+    #[validate(length(max = 128))]
+    pub token: String,
+    /// `YYYY-MM-DD`, when the invitation asks for it.
+    #[validate(length(max = 32))]
+    pub birth_date: Option<String>,
+}
+
+/// A person's details: the provider themself (`relationship` absent or `self`) or a
+/// dependant.
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
+pub struct SubjectForm {
+    /// Relationship code (`spouse`, `child`, …); ignored for the provider themself.
+    #[validate(length(max = 32))]
+    pub relationship: Option<String>,
+    /// The number as typed.
+    #[validate(length(max = 64))]
+    pub number: String,
+    /// Name.
+    #[validate(length(max = 400))]
+    pub name: String,
+    /// Furigana.
+    #[validate(length(max = 400))]
+    pub name_kana: String,
+    /// Birth date `YYYY-MM-DD`.
+    #[validate(length(max = 32))]
+    pub birth_date: String,
+}
+
+impl std::fmt::Debug for SubjectForm {
+    // The raw form holds the typed number: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SubjectForm(…)")
+    }
+}
+
+impl Drop for SubjectForm {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.number);
+    }
+}
+
+/// A subject form after parsing.
+#[derive(Debug)]
+pub struct ParsedSubject {
+    /// Relationship.
+    pub relationship: Relationship,
+    /// The number.
+    pub number: MyNumber,
+    /// Name.
+    pub name: PersonName,
+    /// Furigana.
+    pub name_kana: NameKana,
+    /// Birth date.
+    pub birth_date: BirthDate,
+}
+
+/// A subject form parsed for a change: the number is `None` when left blank, which
+/// keeps the saved one (a saved number is never shown back, so blank means unchanged).
+#[derive(Debug)]
+pub struct ParsedEdit {
+    /// Relationship.
+    pub relationship: Relationship,
+    /// The new number, if one was typed.
+    pub number: Option<MyNumber>,
+    /// Name.
+    pub name: PersonName,
+    /// Furigana.
+    pub name_kana: NameKana,
+    /// Birth date.
+    pub birth_date: BirthDate,
+}
+
+/// A dependant as the JSON API receives it: the person, and what the employee declares.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DependantForm {
+    /// The person.
+    #[serde(flatten)]
+    pub subject: SubjectForm,
+    /// The employee checked this dependant's identity (required before submitting).
+    #[serde(default)]
+    pub identity_attested: bool,
+    /// A spouse filing as 国民年金第3号被保険者 (documents then required).
+    #[serde(default)]
+    pub category3_spouse: bool,
+}
+
+impl SubjectForm {
+    /// Parses every field for a change; a blank number means "keep the saved one".
+    pub fn parse_edit(&self, as_self: bool, today: Date) -> Result<ParsedEdit, FormError> {
+        // Fields in the order the form shows them: details first, then the number.
+        let details = self.parse_details(as_self, today)?;
+        let number = if self.number.trim().is_empty() {
+            None
+        } else {
+            Some(self.parse_number()?)
+        };
+        Ok(ParsedEdit { number, ..details })
+    }
+
+    fn parse_number(&self) -> Result<MyNumber, FormError> {
+        MyNumber::parse(&self.number)
+            .map_err(number_message)
+            .map_err(FormError::at("number"))
+    }
+
+    /// Parses every field; the first refused field is reported.
+    pub fn parse(&self, as_self: bool, today: Date) -> Result<ParsedSubject, FormError> {
+        let details = self.parse_details(as_self, today)?;
+        Ok(ParsedSubject {
+            relationship: details.relationship,
+            name: details.name,
+            name_kana: details.name_kana,
+            birth_date: details.birth_date,
+            number: self.parse_number()?,
+        })
+    }
+
+    fn parse_details(&self, as_self: bool, today: Date) -> Result<ParsedEdit, FormError> {
+        if self.validate().is_err() {
+            return Err(FormError {
+                field: "form",
+                message: Message::BadRequest,
+            });
+        }
+        let relationship = if as_self {
+            Relationship::Myself
+        } else {
+            let code = self.relationship.as_deref().unwrap_or_default();
+            match Relationship::from_code(code) {
+                Ok(Relationship::Myself) | Err(_) => {
+                    return Err(FormError {
+                        field: "relationship",
+                        message: Message::RelationshipInvalid,
+                    });
+                }
+                Ok(r) => r,
+            }
+        };
+        Ok(ParsedEdit {
+            relationship,
+            number: None,
+            name: PersonName::parse(&self.name)
+                .map_err(person_message)
+                .map_err(FormError::at("name"))?,
+            name_kana: NameKana::parse(&self.name_kana)
+                .map_err(person_message)
+                .map_err(FormError::at("name_kana"))?,
+            birth_date: BirthDate::parse(&self.birth_date, today)
+                .map_err(person_message)
+                .map_err(FormError::at("birth_date"))?,
+        })
+    }
+}
+
+/// Declining to provide, with the reason.
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
+pub struct DeclineForm {
+    /// Why (free text, shown to officers).
+    #[validate(length(min = 1, max = 500))]
+    pub reason: String,
+}
+
+impl DeclineForm {
+    /// The trimmed reason, if acceptable.
+    pub fn parse(&self) -> Result<String, FormError> {
+        let reason = self.reason.trim();
+        let ok = self.validate().is_ok()
+            && !reason.is_empty()
+            && !reason.chars().any(|c| c.is_control() && c != '\n');
+        if ok {
+            Ok(reason.to_owned())
+        } else {
+            Err(FormError {
+                field: "reason",
+                message: Message::DeclineReasonInvalid,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(number: &str, kana: &str, birth: &str) -> SubjectForm {
+        SubjectForm {
+            relationship: Some("child".into()),
+            number: number.into(),
+            name: "<b>山田</b> 花子".into(),
+            name_kana: kana.into(),
+            birth_date: birth.into(),
+        }
+    }
+
+    #[test]
+    fn each_field_is_reported_by_name() {
+        let today = time::macros::date!(2026 - 11 - 22);
+        let ok =
+            form("１２３４ ５６７８ ９０１８", "やまだ はなこ", "2015-05-05").parse(false, today);
+        assert!(ok.is_ok());
+        let e = form("123456789019", "ヤマダ", "2015-05-05")
+            .parse(false, today)
+            .expect_err("cd");
+        assert_eq!((e.field, e.message), ("number", Message::NumberCheckDigit));
+        let e = form("123456789018", "", "2015-05-05")
+            .parse(false, today)
+            .expect_err("kana");
+        assert_eq!((e.field, e.message), ("name_kana", Message::KanaEmpty));
+        let e = form("123456789018", "ヤマダ", "2030-01-01")
+            .parse(false, today)
+            .expect_err("future");
+        assert_eq!(
+            (e.field, e.message),
+            ("birth_date", Message::BirthDateRange)
+        );
+        let mut selfish = form("123456789018", "ヤマダ", "2015-05-05");
+        selfish.relationship = Some("self".into());
+        assert_eq!(
+            selfish.parse(false, today).expect_err("self").field,
+            "relationship"
+        );
+        assert!(selfish.parse(true, today).is_ok());
+    }
+
+    #[test]
+    fn oversize_fields_are_refused_before_parsing() {
+        let today = time::macros::date!(2026 - 11 - 22);
+        let e = form(&"1".repeat(100), "ヤマダ", "2015-05-05")
+            .parse(false, today)
+            .expect_err("long");
+        assert_eq!(e.message, Message::BadRequest);
+    }
+}

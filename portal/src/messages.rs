@@ -1,0 +1,490 @@
+//! Every sentence a provider can read, in Japanese and English, in one catalogue.
+//!
+//! Messages are fixed text chosen by a [`Message`] value; none interpolates what a user
+//! typed or uploaded, so an error can never echo a number back.
+
+/// A message with its stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Message {
+    /// The invitation link is unknown, expired or revoked.
+    InvalidInvitation,
+    /// The invitation asks for the birth date.
+    BirthDateRequired,
+    /// The birth date did not match.
+    BirthDateMismatch,
+    /// Too many wrong birth dates.
+    InvitationLocked,
+    /// No or expired session.
+    SessionRequired,
+    /// Number: not digits.
+    NumberNotDigits,
+    /// Number: not 12 digits.
+    NumberWrongLength,
+    /// Number: check digit.
+    NumberCheckDigit,
+    /// Name empty.
+    NameEmpty,
+    /// Name too long or control characters.
+    NameInvalid,
+    /// Furigana empty.
+    KanaEmpty,
+    /// Furigana not kana.
+    KanaInvalid,
+    /// Birth date format.
+    BirthDateFormat,
+    /// Birth date out of range.
+    BirthDateRange,
+    /// Unknown relationship.
+    RelationshipInvalid,
+    /// Unknown document kind.
+    DocumentKindInvalid,
+    /// The upload lacks the file.
+    FileMissing,
+    /// Not JPEG/PNG/WebP.
+    UnsupportedFileType,
+    /// HEIC from an iPhone.
+    HeicNotSupported,
+    /// Too many pixels.
+    TooManyPixels,
+    /// Body too large.
+    PayloadTooLarge,
+    /// The image could not be decoded.
+    CorruptImage,
+    /// The image took too long to process.
+    ImageTimeout,
+    /// The upload was empty.
+    EmptyFile,
+    /// Malformed request.
+    BadRequest,
+    /// Not found (or not yours).
+    NotFound,
+    /// The submission can no longer be changed.
+    NotEditable,
+    /// Something is missing before submitting.
+    Incomplete,
+    /// Rate limited.
+    TooManyRequests,
+    /// Another change won.
+    Conflict,
+    /// This instance does not serve this.
+    NotServedHere,
+    /// Internal error; nothing internal is said.
+    Internal,
+    /// Decline reason missing or too long.
+    DeclineReasonInvalid,
+    /// Staff sign-in failed (which part is not said).
+    InvalidCredentials,
+    /// Too many failed staff sign-ins.
+    StaffLocked,
+    /// TOTP must be enrolled first.
+    TotpEnrolmentRequired,
+    /// The TOTP code was wrong.
+    TotpCodeInvalid,
+    /// Missing or wrong CSRF token.
+    CsrfTokenInvalid,
+    /// The role may not do this.
+    Forbidden,
+    /// Password length or a common password.
+    PasswordPolicy,
+    /// The officer must hold the claim.
+    ClaimRequired,
+    /// Every person needs one verification.
+    VerificationIncomplete,
+    /// Notification card without residence record match.
+    NotificationCardUnconfirmed,
+    /// Photo ID check without one photo ID.
+    PhotoIdMissing,
+    /// Two non-photo documents missing.
+    TwoNonPhotoDocumentsMissing,
+    /// Face to face only for known employees.
+    FaceToFaceOnlyForEmployees,
+    /// Attestation only for dependants.
+    AttestationOnlyForDependants,
+    /// Category 3 spouse needs the employer.
+    Category3SpouseNeedsEmployer,
+    /// Category 3 only for spouses.
+    Category3OnlyForSpouse,
+    /// Attestation on one half only.
+    AttestationMustCoverBoth,
+    /// Message too long or with control characters.
+    MessageInvalid,
+    /// A page form came without the right CSRF token (stale page or forged request).
+    CsrfInvalid,
+    /// The number is needed the first time the details are saved.
+    NumberRequired,
+}
+
+impl Message {
+    /// Every message, so a stored code can be read back (flash messages).
+    pub const ALL: &'static [Message] = &[
+        Message::InvalidInvitation,
+        Message::BirthDateRequired,
+        Message::BirthDateMismatch,
+        Message::InvitationLocked,
+        Message::SessionRequired,
+        Message::NumberNotDigits,
+        Message::NumberWrongLength,
+        Message::NumberCheckDigit,
+        Message::NameEmpty,
+        Message::NameInvalid,
+        Message::KanaEmpty,
+        Message::KanaInvalid,
+        Message::BirthDateFormat,
+        Message::BirthDateRange,
+        Message::RelationshipInvalid,
+        Message::DocumentKindInvalid,
+        Message::FileMissing,
+        Message::UnsupportedFileType,
+        Message::HeicNotSupported,
+        Message::TooManyPixels,
+        Message::PayloadTooLarge,
+        Message::CorruptImage,
+        Message::ImageTimeout,
+        Message::EmptyFile,
+        Message::BadRequest,
+        Message::NotFound,
+        Message::NotEditable,
+        Message::Incomplete,
+        Message::TooManyRequests,
+        Message::Conflict,
+        Message::NotServedHere,
+        Message::Internal,
+        Message::DeclineReasonInvalid,
+        Message::CsrfInvalid,
+        Message::NumberRequired,
+        Message::InvalidCredentials,
+        Message::StaffLocked,
+        Message::TotpEnrolmentRequired,
+        Message::TotpCodeInvalid,
+        Message::CsrfTokenInvalid,
+        Message::Forbidden,
+        Message::PasswordPolicy,
+        Message::ClaimRequired,
+        Message::VerificationIncomplete,
+        Message::NotificationCardUnconfirmed,
+        Message::PhotoIdMissing,
+        Message::TwoNonPhotoDocumentsMissing,
+        Message::FaceToFaceOnlyForEmployees,
+        Message::AttestationOnlyForDependants,
+        Message::Category3SpouseNeedsEmployer,
+        Message::Category3OnlyForSpouse,
+        Message::AttestationMustCoverBoth,
+        Message::MessageInvalid,
+    ];
+
+    /// The message with this code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|m| m.code() == code)
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(self) -> &'static str {
+        self.texts().0
+    }
+
+    /// The Japanese text.
+    pub fn ja(self) -> &'static str {
+        self.texts().1
+    }
+
+    /// The English text.
+    pub fn en(self) -> &'static str {
+        self.texts().2
+    }
+
+    fn texts(self) -> (&'static str, &'static str, &'static str) {
+        use Message::*;
+        match self {
+            InvalidInvitation => (
+                "invalid_invitation",
+                "この招待リンクは無効か、有効期限が切れています。担当者に新しいリンクを依頼してください。",
+                "This invitation link is not valid or has expired. Please ask your HR contact for a new link.",
+            ),
+            BirthDateRequired => (
+                "birth_date_required",
+                "本人確認のため、生年月日を入力してください。",
+                "Please enter your date of birth to confirm it is you.",
+            ),
+            BirthDateMismatch => (
+                "birth_date_mismatch",
+                "生年月日が一致しません。入力内容を確認してください。",
+                "The date of birth does not match. Please check what you entered.",
+            ),
+            InvitationLocked => (
+                "invitation_locked",
+                "入力の誤りが続いたため、しばらくの間このリンクはロックされています。時間をおいて再度お試しください。",
+                "Too many wrong attempts: this link is locked for a while. Please try again later.",
+            ),
+            SessionRequired => (
+                "session_required",
+                "セッションの有効期限が切れました。招待リンクからもう一度開いてください。保存済みの内容は失われていません。",
+                "Your session has expired. Please open your invitation link again; nothing you saved has been lost.",
+            ),
+            NumberNotDigits => (
+                "number_not_digits",
+                "個人番号は数字で入力してください（スペースやハイフンは使えます）。",
+                "Enter the My Number as digits (spaces and hyphens are fine).",
+            ),
+            NumberWrongLength => (
+                "number_wrong_length",
+                "個人番号は12桁です。桁数を確認してください。",
+                "A My Number has 12 digits. Please check the number of digits.",
+            ),
+            NumberCheckDigit => (
+                "number_check_digit",
+                "個人番号が正しくありません（チェックデジットが一致しません）。カードの番号をもう一度確認してください。",
+                "This My Number is not valid (the check digit does not match). Please check the number on the card again.",
+            ),
+            NameEmpty => (
+                "name_empty",
+                "氏名を入力してください。",
+                "Please enter the name.",
+            ),
+            NameInvalid => (
+                "name_invalid",
+                "氏名が長すぎるか、使えない文字が含まれています。",
+                "The name is too long or contains characters that cannot be used.",
+            ),
+            KanaEmpty => (
+                "kana_empty",
+                "フリガナを入力してください。",
+                "Please enter the furigana (reading of the name).",
+            ),
+            KanaInvalid => (
+                "kana_invalid",
+                "フリガナはカタカナまたはひらがなで入力してください。",
+                "Please write the furigana in katakana or hiragana.",
+            ),
+            BirthDateFormat => (
+                "birth_date_format",
+                "生年月日は 1990-04-01 の形式で入力してください。",
+                "Please enter the date of birth as YYYY-MM-DD, e.g. 1990-04-01.",
+            ),
+            BirthDateRange => (
+                "birth_date_range",
+                "生年月日が正しくありません（未来の日付や1900年より前は入力できません）。",
+                "The date of birth is not valid (it cannot be in the future or before 1900).",
+            ),
+            RelationshipInvalid => (
+                "relationship_invalid",
+                "続柄を選んでください。",
+                "Please choose the relationship.",
+            ),
+            DocumentKindInvalid => (
+                "document_kind_invalid",
+                "書類の種類を選んでください。",
+                "Please choose the kind of document.",
+            ),
+            FileMissing => (
+                "file_missing",
+                "写真ファイルが選ばれていません。",
+                "No photo was attached.",
+            ),
+            UnsupportedFileType => (
+                "unsupported_file_type",
+                "この形式のファイルは受け付けられません。JPEG、PNG、WebP の写真を送ってください。",
+                "This type of file is not accepted. Please send a JPEG, PNG or WebP photo.",
+            ),
+            HeicNotSupported => (
+                "heic_not_supported",
+                "iPhone の HEIC 形式は受け付けられません。カメラで撮影し直すか、「設定 > カメラ > フォーマット」で「互換性優先」を選んでから撮影してください。",
+                "HEIC photos from an iPhone are not accepted. Take the photo with the camera button on this page, or set Settings > Camera > Formats to \"Most Compatible\" and take it again.",
+            ),
+            TooManyPixels => (
+                "too_many_pixels",
+                "画像の画素数が大きすぎます（上限 5,000万画素）。",
+                "The image has too many pixels (the limit is 50 megapixels).",
+            ),
+            PayloadTooLarge => (
+                "payload_too_large",
+                "ファイルが大きすぎます（上限 20MB）。",
+                "The file is too large (the limit is 20 MB).",
+            ),
+            CorruptImage => (
+                "corrupt_image",
+                "画像を読み取れませんでした。ファイルが壊れている可能性があります。撮影し直してください。",
+                "The image could not be read; the file may be damaged. Please take the photo again.",
+            ),
+            ImageTimeout => (
+                "image_timeout",
+                "画像の処理に時間がかかりすぎました。別の写真でお試しください。",
+                "Processing the image took too long. Please try another photo.",
+            ),
+            EmptyFile => ("empty_file", "ファイルが空です。", "The file is empty."),
+            BadRequest => (
+                "bad_request",
+                "送信内容を読み取れませんでした。",
+                "The request could not be read.",
+            ),
+            NotFound => ("not_found", "見つかりません。", "Not found."),
+            NotEditable => (
+                "not_editable",
+                "この提出は現在変更できません。",
+                "This submission cannot be changed now.",
+            ),
+            Incomplete => (
+                "incomplete",
+                "提出の前に、足りない項目を入力してください。",
+                "Please complete the missing items before submitting.",
+            ),
+            TooManyRequests => (
+                "too_many_requests",
+                "アクセスが集中しています。少し待ってから再度お試しください。",
+                "Too many requests. Please wait a moment and try again.",
+            ),
+            Conflict => (
+                "conflict",
+                "他の操作と重なりました。もう一度お試しください。",
+                "This clashed with another change. Please try again.",
+            ),
+            NotServedHere => (
+                "not_served_here",
+                "この機能はこのサーバーでは利用できません。",
+                "This function is not available on this server.",
+            ),
+            Internal => (
+                "internal_error",
+                "システムエラーが発生しました。時間をおいて再度お試しください。入力済みの内容は保存されています。",
+                "A system error occurred. Please try again later; what you saved is kept.",
+            ),
+            DeclineReasonInvalid => (
+                "decline_reason_invalid",
+                "提供しない理由を入力してください（500文字以内）。",
+                "Please give the reason for declining (up to 500 characters).",
+            ),
+            InvalidCredentials => (
+                "invalid_credentials",
+                "ユーザー名、パスワード、または確認コードが正しくありません。",
+                "The username, password or verification code is not correct.",
+            ),
+            StaffLocked => (
+                "staff_locked",
+                "サインインの失敗が続いたため、一時的にロックされています。しばらくしてから再度お試しください。",
+                "Too many failed sign-ins: signing in is locked for a while. Please try again later.",
+            ),
+            TotpEnrolmentRequired => (
+                "totp_enrolment_required",
+                "先に二要素認証（認証アプリ）の登録を完了してください。",
+                "Please finish setting up two-factor authentication (authenticator app) first.",
+            ),
+            TotpCodeInvalid => (
+                "totp_code_invalid",
+                "確認コードが正しくありません。認証アプリの最新のコードを入力してください。",
+                "The verification code is not correct. Enter the current code from your authenticator app.",
+            ),
+            CsrfTokenInvalid => (
+                "csrf_token_invalid",
+                "リクエストを確認できませんでした。画面を再読み込みしてからやり直してください。",
+                "The request could not be confirmed. Please reload and try again.",
+            ),
+            Forbidden => (
+                "forbidden",
+                "この操作を行う権限がありません。",
+                "You are not allowed to do this.",
+            ),
+            PasswordPolicy => (
+                "password_policy",
+                "パスワードは12文字以上128文字以下で、よく使われるものは使えません。",
+                "Passwords must be 12 to 128 characters long and not a commonly used one.",
+            ),
+            ClaimRequired => (
+                "claim_required",
+                "この申請を先に担当として確保してください（確保の期限切れの可能性があります）。",
+                "Claim this submission first (your claim may have expired).",
+            ),
+            VerificationIncomplete => (
+                "verification_incomplete",
+                "申請に含まれる全員について、本人確認の方法を一つずつ記録してください。",
+                "Record exactly one verification for every person on the submission.",
+            ),
+            NotificationCardUnconfirmed => (
+                "notification_card_unconfirmed",
+                "通知カードは、氏名・住所が現在の住民票と一致することを確認した場合のみ番号確認に使えます。",
+                "A notification card counts only when its name and address match the current residence record.",
+            ),
+            PhotoIdMissing => (
+                "photo_id_missing",
+                "身元確認に使った顔写真付き身分証明書を一つ指定してください。",
+                "Name the one photo ID used for the identity check.",
+            ),
+            TwoNonPhotoDocumentsMissing => (
+                "two_non_photo_documents_missing",
+                "顔写真のない書類で確認する場合は、異なる書類を二つ指定してください。",
+                "Without a photo ID, name two different non-photo documents.",
+            ),
+            FaceToFaceOnlyForEmployees => (
+                "face_to_face_only_for_employees",
+                "対面での確認は、雇用関係にあり本人を知っている従業員についてのみ認められます。",
+                "A face-to-face check is only for an employee known to the employer.",
+            ),
+            AttestationOnlyForDependants => (
+                "attestation_only_for_dependants",
+                "従業員による確認は扶養親族についてのみ認められます。",
+                "The employee's attestation covers dependants only.",
+            ),
+            Category3SpouseNeedsEmployer => (
+                "category3_spouse_needs_employer",
+                "国民年金第3号被保険者の配偶者は、事業者が本人確認を行う必要があります。",
+                "A spouse insured under National Pension category 3 must be verified by the employer.",
+            ),
+            Category3OnlyForSpouse => (
+                "category3_only_for_spouse",
+                "国民年金第3号被保険者として扱えるのは配偶者のみです。",
+                "Only a spouse can be insured under National Pension category 3.",
+            ),
+            AttestationMustCoverBoth => (
+                "attestation_must_cover_both",
+                "従業員による確認は、番号確認と身元確認の両方に適用してください。",
+                "The employee's attestation must cover both the number check and the identity check.",
+            ),
+            MessageInvalid => (
+                "message_invalid",
+                "メッセージは500文字以内で入力してください。",
+                "Please keep the message within 500 characters.",
+            ),
+            CsrfInvalid => (
+                "csrf_invalid",
+                "このページの有効期限が切れました。ページを開き直して、もう一度操作してください。",
+                "This page has expired. Please reload it and try again.",
+            ),
+            NumberRequired => (
+                "number_required",
+                "個人番号を入力してください。",
+                "Please enter the My Number.",
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_reads_back_to_its_message() {
+        for m in Message::ALL {
+            assert_eq!(Message::from_code(m.code()), Some(*m));
+            assert!(
+                m.ja().chars().any(|c| c > '\u{3000}'),
+                "{m:?} ja is Japanese"
+            );
+        }
+    }
+
+    #[test]
+    fn every_message_has_both_languages() {
+        for m in [
+            Message::InvalidInvitation,
+            Message::NumberCheckDigit,
+            Message::HeicNotSupported,
+            Message::Internal,
+        ] {
+            assert!(!m.ja().is_empty() && !m.en().is_empty() && !m.code().is_empty());
+            assert!(
+                m.ja().chars().any(|c| c > '\u{3000}'),
+                "{m:?} ja is Japanese"
+            );
+        }
+    }
+}

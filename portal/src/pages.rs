@@ -1,0 +1,466 @@
+//! The provider pages: one view model per page, each an askama template compiled into
+//! the binary with HTML auto-escaping, plus the static assets they link.
+//!
+//! A view model holds only what its page shows. Numbers never reach a template: a saved
+//! number appears as its last four digits, and a refused form is shown again without
+//! the number that was typed.
+
+use std::sync::OnceLock;
+
+use askama::Template;
+use sha2::{Digest, Sha256};
+use storage::SubmissionState;
+use storage::person::Relationship;
+use storage::submissions::{DocumentKind, DocumentSummary, SubjectSummary};
+use uuid::Uuid;
+
+use crate::{Lang, Message, Text};
+
+/// What every page carries: language, title, the language switch, the notice of the
+/// last action (flash) and, when signed in, the CSRF token of the sign-out button.
+#[derive(Debug, Clone)]
+pub struct Frame {
+    /// The page's language.
+    pub l: Lang,
+    /// The page title.
+    pub title: Text,
+    /// The same page in the other language (`?lang=…`).
+    pub switch_href: String,
+    /// An error from the last submitted form, with the field it concerns.
+    pub error: Option<(Message, &'static str)>,
+    /// A confirmation of the last action.
+    pub info: Option<Text>,
+    /// The session's CSRF token, when signed in.
+    pub csrf: Option<String>,
+    /// The stylesheet's versioned path.
+    pub css: &'static str,
+    /// The script's versioned path.
+    pub js: &'static str,
+}
+
+impl Frame {
+    /// A frame for `path` (without query) in `l`.
+    pub fn new(l: Lang, title: Text, path: &str) -> Self {
+        Self {
+            l,
+            title,
+            switch_href: format!("{path}?lang={}", l.other().code()),
+            error: None,
+            info: None,
+            csrf: None,
+            css: STYLESHEET.path(),
+            js: SCRIPT.path(),
+        }
+    }
+
+    /// The error message for `field`, if the last form was refused there.
+    pub fn error_for(&self, field: &str) -> Option<&'static str> {
+        self.error
+            .filter(|(_, f)| *f == field)
+            .map(|(m, _)| self.l.msg(m))
+    }
+
+    /// The error of the last form, in this page's language.
+    pub fn error_text(&self) -> Option<&'static str> {
+        self.error.map(|(m, _)| self.l.msg(m))
+    }
+
+    /// The field the last form was refused at (the summary links to it).
+    pub fn error_field(&self) -> &'static str {
+        self.error.map_or("", |(_, f)| f)
+    }
+
+    /// The confirmation of the last action, in this page's language.
+    pub fn info_text(&self) -> Option<&'static str> {
+        self.info.map(|t| self.l.t(t))
+    }
+
+    /// Whether the last form was refused at `field` (for `aria-invalid`).
+    pub fn invalid(&self, field: &str) -> bool {
+        self.error_for(field).is_some()
+    }
+}
+
+/// A purpose of use (利用目的), in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Purpose {
+    /// Japanese.
+    pub ja: String,
+    /// English.
+    pub en: String,
+}
+
+impl Purpose {
+    /// The purpose in `l`.
+    pub fn text(&self, l: &Lang) -> &str {
+        l.pick(&self.ja, &self.en)
+    }
+}
+
+/// The employer's default purposes of use.
+pub fn default_purposes() -> Vec<Purpose> {
+    [
+        (
+            "給与所得・退職所得の源泉徴収票作成事務",
+            "Preparing withholding slips for salary and retirement income",
+        ),
+        (
+            "給与所得者の扶養控除等（異動）申告書に関する事務",
+            "Handling the employee's dependants declaration (扶養控除等申告書)",
+        ),
+        (
+            "健康保険・厚生年金保険届出事務",
+            "Filings for health insurance and employees' pension insurance",
+        ),
+        ("雇用保険届出事務", "Filings for employment insurance"),
+        (
+            "国民年金第3号被保険者の届出事務",
+            "Filings for a spouse as a category 3 insured person of the national pension",
+        ),
+        (
+            "報酬・料金等の支払調書作成事務（個人支払先）",
+            "Preparing payment records for fees paid to individuals (payees)",
+        ),
+    ]
+    .into_iter()
+    .map(|(ja, en)| Purpose {
+        ja: ja.to_owned(),
+        en: en.to_owned(),
+    })
+    .collect()
+}
+
+/// `GET /i/{token}`: who asks, why, how the number is protected, then the sign-in form.
+#[derive(Debug, Template)]
+#[template(path = "landing.html")]
+pub struct LandingPage {
+    /// Frame.
+    pub page: Frame,
+    /// Who asks (the organisation).
+    pub organisation: String,
+    /// The invited person's name.
+    pub name: String,
+    /// The purposes of use.
+    pub purposes: Vec<Purpose>,
+    /// Whether sign-in asks the birth date.
+    pub asks_birth_date: bool,
+    /// Whether this is a payee (no dependants are asked).
+    pub payee: bool,
+    /// The form's CSRF token (bound to the invitation link).
+    pub form_csrf: String,
+    /// The form's action (the same link).
+    pub action: String,
+}
+
+/// One line of the overview checklist.
+#[derive(Debug, Clone)]
+pub struct Step {
+    /// What.
+    pub label: Text,
+    /// Where to do it.
+    pub href: String,
+    /// Whether it is complete.
+    pub done: bool,
+}
+
+/// `GET /p`: the checklist of a submission being filled.
+#[derive(Debug, Template)]
+#[template(path = "overview.html")]
+pub struct OverviewPage {
+    /// Frame.
+    pub page: Frame,
+    /// The steps.
+    pub steps: Vec<Step>,
+    /// What the officer asked to correct, when a correction was requested.
+    pub correction: bool,
+}
+
+/// The values a refused form is shown again with (never the number).
+#[derive(Debug, Clone, Default)]
+pub struct SubjectValues {
+    /// Relationship code.
+    pub relationship: String,
+    /// Name.
+    pub name: String,
+    /// Furigana.
+    pub name_kana: String,
+    /// Birth date.
+    pub birth_date: String,
+    /// Attestation ticked.
+    pub identity_attested: bool,
+    /// Category-3 spouse ticked.
+    pub category3_spouse: bool,
+}
+
+impl From<&SubjectSummary> for SubjectValues {
+    fn from(s: &SubjectSummary) -> Self {
+        Self {
+            relationship: s.relationship.code().to_owned(),
+            name: s.name.clone(),
+            name_kana: s.name_kana.clone(),
+            birth_date: s.birth_date.clone(),
+            identity_attested: s.identity_attested,
+            category3_spouse: s.category3_spouse,
+        }
+    }
+}
+
+/// The relationships a dependant can have, in the order the form lists them.
+pub const DEPENDANT_RELATIONSHIPS: [Relationship; 6] = [
+    Relationship::Spouse,
+    Relationship::Child,
+    Relationship::Parent,
+    Relationship::Grandparent,
+    Relationship::Sibling,
+    Relationship::OtherRelative,
+];
+
+/// The details form: the provider's own (`is_self`) or a dependant's.
+#[derive(Debug, Template)]
+#[template(path = "subject_form.html")]
+pub struct SubjectFormPage {
+    /// Frame.
+    pub page: Frame,
+    /// Heading.
+    pub heading: Text,
+    /// Where the form posts.
+    pub action: String,
+    /// The provider themself (no relationship, no declaration).
+    pub is_self: bool,
+    /// What to show in the fields.
+    pub values: SubjectValues,
+    /// Last four digits of the saved number, if any.
+    pub saved_last4: Option<String>,
+    /// Where the remove button posts, for an existing dependant.
+    pub remove_action: Option<String>,
+    /// Relationship choices.
+    pub relationships: &'static [Relationship],
+}
+
+/// A stored document as a page shows it.
+#[derive(Debug, Clone)]
+pub struct DocumentView {
+    /// What.
+    pub kind: DocumentKind,
+    /// Removed metadata codes.
+    pub removed: Vec<String>,
+    /// Quality warning codes.
+    pub warnings: Vec<String>,
+}
+
+impl From<&DocumentSummary> for DocumentView {
+    fn from(d: &DocumentSummary) -> Self {
+        // One report line per kind of information, each once.
+        let mut removed: Vec<String> = Vec::new();
+        for code in &d.removed_metadata {
+            let line = crate::text::scrub_line(code);
+            if !removed.iter().any(|r| crate::text::scrub_line(r) == line) {
+                removed.push(code.clone());
+            }
+        }
+        Self {
+            kind: d.kind,
+            removed,
+            warnings: d.warnings.clone(),
+        }
+    }
+}
+
+/// The document photos of one subject, with the upload form.
+#[derive(Debug, Template)]
+#[template(path = "documents.html")]
+pub struct DocumentsPage {
+    /// Frame.
+    pub page: Frame,
+    /// Whose documents.
+    pub subject_name: String,
+    /// The upload form's action (works without JavaScript).
+    pub action: String,
+    /// The JSON endpoint the script uploads to (with progress and an Idempotency-Key).
+    pub api_action: String,
+    /// A fresh key for the plain form, so a resent form stores the photo once.
+    pub idempotency_key: String,
+    /// The kinds to choose from.
+    pub kinds: &'static [DocumentKind],
+    /// The kind preselected.
+    pub selected_kind: Option<DocumentKind>,
+    /// Stored documents.
+    pub documents: Vec<DocumentView>,
+    /// Where "continue" leads.
+    pub next: String,
+}
+
+impl DocumentsPage {
+    /// Whether `kind` is the preselected choice.
+    pub fn is_selected(&self, kind: &DocumentKind) -> bool {
+        self.selected_kind == Some(*kind)
+    }
+
+    /// Whether any stored photo asks for a retake.
+    pub fn any_warnings(&self) -> bool {
+        self.documents.iter().any(|d| !d.warnings.is_empty())
+    }
+}
+
+/// A person on the review and status pages.
+#[derive(Debug, Clone)]
+pub struct PersonView {
+    /// The summary (last four digits only).
+    pub subject: SubjectSummary,
+    /// The person's documents.
+    pub documents: Vec<DocumentView>,
+    /// Link to their details (review page only).
+    pub edit_href: String,
+    /// Link to their documents.
+    pub documents_href: String,
+}
+
+impl PersonView {
+    /// Whether any of this person's photos asks for a retake.
+    pub fn has_warnings(&self) -> bool {
+        self.documents.iter().any(|d| !d.warnings.is_empty())
+    }
+}
+
+/// The dependants list.
+#[derive(Debug, Template)]
+#[template(path = "dependants.html")]
+pub struct DependantsPage {
+    /// Frame.
+    pub page: Frame,
+    /// The dependants.
+    pub people: Vec<PersonView>,
+}
+
+/// `GET /p/review`: everything, what is missing, and the submit button.
+#[derive(Debug, Template)]
+#[template(path = "review.html")]
+pub struct ReviewPage {
+    /// Frame.
+    pub page: Frame,
+    /// Everyone on the submission (the provider first).
+    pub people: Vec<PersonView>,
+    /// What still blocks submitting.
+    pub missing: Vec<Text>,
+    /// Whether any photo asks for a retake.
+    pub warnings_remain: bool,
+}
+
+/// `GET /p/status`: where the submission stands (the only page after submitting).
+#[derive(Debug, Template)]
+#[template(path = "status.html")]
+pub struct StatusPage {
+    /// Frame.
+    pub page: Frame,
+    /// The state.
+    pub state: SubmissionState,
+    /// The people (last four digits only).
+    pub people: Vec<PersonView>,
+}
+
+impl StatusPage {
+    /// Whether the submission waits for an officer or is done (the thank-you line).
+    pub fn handed_in(&self) -> bool {
+        !matches!(
+            self.state,
+            SubmissionState::Invited
+                | SubmissionState::Draft
+                | SubmissionState::CorrectionRequested
+                | SubmissionState::Declined
+        )
+    }
+
+    /// Whether the provider has corrections to make.
+    pub fn correction(&self) -> bool {
+        self.state == SubmissionState::CorrectionRequested
+    }
+}
+
+/// `GET /p/decline`: declining with a reason.
+#[derive(Debug, Template)]
+#[template(path = "decline.html")]
+pub struct DeclinePage {
+    /// Frame.
+    pub page: Frame,
+    /// The reason typed before a refusal.
+    pub reason: String,
+}
+
+/// A page with one sentence: an error, an expired session, a signed-out note.
+#[derive(Debug, Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    /// Frame.
+    pub page: Frame,
+    /// The sentence in Japanese.
+    pub ja: &'static str,
+    /// The sentence in English.
+    pub en: &'static str,
+}
+
+/// A static asset compiled into the binary, served under a content-hashed path so it can
+/// be cached for a year.
+#[derive(Debug)]
+pub struct Asset {
+    name: &'static str,
+    extension: &'static str,
+    /// The bytes.
+    pub body: &'static str,
+    /// The exact content type.
+    pub content_type: &'static str,
+    path: OnceLock<String>,
+}
+
+impl Asset {
+    const fn new(
+        name: &'static str,
+        extension: &'static str,
+        body: &'static str,
+        content_type: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            extension,
+            body,
+            content_type,
+            path: OnceLock::new(),
+        }
+    }
+
+    /// `/static/{name}.{hash}.{ext}`: a new build with changed content gets a new path.
+    pub fn path(&'static self) -> &'static str {
+        self.path.get_or_init(|| {
+            let hash = Sha256::digest(self.body.as_bytes());
+            let short: String = hash[..6].iter().map(|b| format!("{b:02x}")).collect();
+            format!("/static/{}.{short}.{}", self.name, self.extension)
+        })
+    }
+}
+
+/// The one stylesheet.
+pub static STYLESHEET: Asset = Asset::new(
+    "portal",
+    "css",
+    include_str!("../static/portal.css"),
+    "text/css; charset=utf-8",
+);
+
+/// The one script (enhancement only: every page works without it).
+pub static SCRIPT: Asset = Asset::new(
+    "portal",
+    "js",
+    include_str!("../static/portal.js"),
+    "text/javascript; charset=utf-8",
+);
+
+/// The asset served at `path`, if any.
+pub fn asset_at(path: &str) -> Option<&'static Asset> {
+    [&STYLESHEET, &SCRIPT]
+        .into_iter()
+        .find(|a| a.path() == path)
+}
+
+/// A fresh random id (idempotency keys of plain upload forms).
+pub fn fresh_key() -> String {
+    Uuid::new_v4().to_string()
+}

@@ -1,0 +1,360 @@
+//! The page texts of the portal (headings, labels, hints, buttons) in Japanese and
+//! English, in one catalogue next to [`crate::Message`] (which holds the error
+//! sentences). Templates ask a [`Lang`] for a [`Text`]; no page writes text inline.
+
+use storage::SubmissionState;
+use storage::person::Relationship;
+use storage::submissions::DocumentKind;
+
+use crate::Message;
+
+/// A small `Copy` value given as itself or behind references: templates pass paths
+/// (`Text::Save`) by value and fields (`d.kind`) by reference.
+pub trait Value<T> {
+    /// The value.
+    fn value(&self) -> T;
+}
+
+impl<T: Copy> Value<T> for T {
+    fn value(&self) -> T {
+        *self
+    }
+}
+
+impl<T: Copy> Value<T> for &T {
+    fn value(&self) -> T {
+        **self
+    }
+}
+
+impl<T: Copy> Value<T> for &&T {
+    fn value(&self) -> T {
+        ***self
+    }
+}
+
+/// The language a page is shown in: Japanese unless the person chose English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// 日本語 (the default).
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// Reads a `lang` code (`ja`, `en`); anything else is `None`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        match code {
+            "ja" => Some(Self::Ja),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
+
+    /// The BCP 47 code for `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ja => "ja",
+            Self::En => "en",
+        }
+    }
+
+    /// The other language (the one-tap switch).
+    pub fn other(self) -> Self {
+        match self {
+            Self::Ja => Self::En,
+            Self::En => Self::Ja,
+        }
+    }
+
+    /// A page text in this language.
+    pub fn t(self, text: impl Value<Text>) -> &'static str {
+        let text = text.value();
+        match self {
+            Self::Ja => text.ja(),
+            Self::En => text.en(),
+        }
+    }
+
+    /// A message in this language.
+    pub fn msg(self, message: impl Value<Message>) -> &'static str {
+        let message = message.value();
+        match self {
+            Self::Ja => message.ja(),
+            Self::En => message.en(),
+        }
+    }
+
+    /// Picks between two strings given in both languages (configured texts).
+    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Ja => ja,
+            Self::En => en,
+        }
+    }
+
+    /// The name of a relationship.
+    pub fn relationship(self, r: impl Value<Relationship>) -> &'static str {
+        self.t(match r.value() {
+            Relationship::Myself => Text::RelSelf,
+            Relationship::Spouse => Text::RelSpouse,
+            Relationship::Child => Text::RelChild,
+            Relationship::Parent => Text::RelParent,
+            Relationship::Grandparent => Text::RelGrandparent,
+            Relationship::Sibling => Text::RelSibling,
+            Relationship::OtherRelative => Text::RelOther,
+        })
+    }
+
+    /// The name of a document kind.
+    pub fn document(self, kind: impl Value<DocumentKind>) -> &'static str {
+        self.t(match kind.value() {
+            DocumentKind::MyNumberCardFront => Text::DocCardFront,
+            DocumentKind::MyNumberCardBack => Text::DocCardBack,
+            DocumentKind::NotificationCard => Text::DocNotificationCard,
+            DocumentKind::ResidenceRecord => Text::DocResidenceRecord,
+            DocumentKind::DriversLicense => Text::DocDriversLicense,
+            DocumentKind::Passport => Text::DocPassport,
+            DocumentKind::ResidenceCard => Text::DocResidenceCard,
+            DocumentKind::OtherPhotoId => Text::DocOtherPhotoId,
+            DocumentKind::HealthInsuranceCard => Text::DocHealthInsurance,
+            DocumentKind::PensionBook => Text::DocPensionBook,
+            DocumentKind::OtherDocument => Text::DocOther,
+        })
+    }
+
+    /// The provider-facing name of a submission state.
+    pub fn state(self, s: impl Value<SubmissionState>) -> &'static str {
+        self.t(match s.value() {
+            SubmissionState::Invited | SubmissionState::Draft => Text::StateDraft,
+            SubmissionState::Submitted | SubmissionState::Resubmitted => Text::StateSubmitted,
+            SubmissionState::InReview => Text::StateInReview,
+            SubmissionState::Verified | SubmissionState::Released => Text::StateVerified,
+            SubmissionState::CorrectionRequested => Text::StateCorrection,
+            SubmissionState::Rejected => Text::StateRejected,
+            SubmissionState::Declined => Text::StateDeclined,
+            SubmissionState::Disposed => Text::StateDisposed,
+        })
+    }
+
+    /// A person addressed politely: 「山田 太郎 様」, "Dear 山田 太郎".
+    pub fn addressed(self, name: &str) -> String {
+        match self {
+            Self::Ja => format!("{name} {}", Text::Honorific.ja()),
+            Self::En => format!("{} {name}", Text::Honorific.en()),
+        }
+    }
+
+    /// A scrub-report line for a removed metadata code (`gps_position`, …).
+    pub fn removed_metadata(self, code: &str) -> &'static str {
+        self.t(scrub_line(code))
+    }
+
+    /// A quality warning (`blurry`, `too_dark`, …) asking for a retake.
+    pub fn quality_warning(self, code: &str) -> &'static str {
+        self.t(match code {
+            "blurry" => Text::WarnBlurry,
+            "too_dark" => Text::WarnDark,
+            "overexposed" => Text::WarnBright,
+            "too_small" => Text::WarnSmall,
+            _ => Text::WarnOther,
+        })
+    }
+}
+
+/// The report line of a removed-metadata code: several codes share a line (a device's
+/// make and its serial number are both "camera and device details").
+pub fn scrub_line(code: &str) -> Text {
+    match code {
+        "gps_position" => Text::ScrubGps,
+        "device_make_model" | "serial_number" => Text::ScrubDevice,
+        "capture_time" => Text::ScrubTime,
+        "thumbnail" => Text::ScrubThumbnail,
+        _ => Text::ScrubOther,
+    }
+}
+
+macro_rules! catalogue {
+    ($($name:ident => $ja:literal, $en:literal;)*) => {
+        /// A page text; each variant's doc is its Japanese.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Text {
+            $(#[doc = $ja] $name,)*
+        }
+
+        impl Text {
+            /// Every text (for the completeness test).
+            pub const ALL: &'static [Text] = &[$(Text::$name,)*];
+
+            /// The Japanese.
+            pub fn ja(self) -> &'static str {
+                match self { $(Self::$name => $ja,)* }
+            }
+
+            /// The English.
+            pub fn en(self) -> &'static str {
+                match self { $(Self::$name => $en,)* }
+            }
+        }
+    };
+}
+
+catalogue! {
+    Product => "Kakunin マイナンバー提出", "Kakunin My Number submission";
+    SwitchLanguage => "English", "日本語";
+    SkipToContent => "本文へ移動", "Skip to content";
+    LandingTitle => "マイナンバー（個人番号）のご提出のお願い", "Request to provide your My Number";
+    Honorific => "様", "Dear";
+    LandingWhoAsks => "依頼元", "Requested by";
+    LandingWhy => "利用目的", "Purposes of use";
+    LandingWhyIntro => "ご提出いただく個人番号は、番号法で定められた次の事務にのみ利用します。", "Your number will be used only for the following tasks, as the My Number Act allows.";
+    LandingProtection => "個人番号の保護について", "How your number is protected";
+    ProtectEncrypted => "番号と書類の写真は、受信した直後に暗号化して保管します。", "Your number and document photos are encrypted as soon as they arrive.";
+    ProtectMetadata => "写真の位置情報などの付加情報は自動的に削除します。", "Location and other hidden data are removed from photos automatically.";
+    ProtectAccess => "閲覧できるのは限られた事務取扱担当者のみで、すべての閲覧は記録されます。", "Only designated officers can view it, and every view is recorded.";
+    ProtectDisposal => "保存期間が過ぎたら、番号と写真は確実に廃棄します。", "When the retention period ends, the number and photos are destroyed.";
+    LandingWhatYouNeed => "ご用意いただくもの", "What you need";
+    NeedCard => "マイナンバーカード（表・裏）、または 通知カード／住民票の写し と 本人確認書類", "Your My Number card (front and back), or a notification card / residence record plus a photo ID";
+    NeedDependants => "扶養家族の方の個人番号（該当する場合）", "Your dependants' numbers (if any)";
+    NeedTime => "所要時間は5分ほどです。途中で保存され、後から続きを入力できます。", "It takes about 5 minutes. What you enter is saved; you can continue later.";
+    Start => "はじめる", "Start";
+    BirthDateForSignIn => "本人確認のため生年月日を入力してください", "Enter your date of birth to confirm it is you";
+    DeclineLink => "提供しない場合はこちら", "If you do not wish to provide it";
+    Overview => "提出の状況", "Your submission";
+    OverviewIntro => "次の項目を入力してください。入力した内容は保存されます。", "Please complete the items below. What you enter is saved.";
+    StepOwn => "ご本人の情報と個人番号", "Your details and number";
+    StepDocuments => "本人確認書類の写真", "Photos of your documents";
+    StepDependants => "扶養家族", "Dependants";
+    StepReview => "確認して提出", "Review and submit";
+    Done => "入力済み", "Done";
+    NotYet => "未入力", "To do";
+    Edit => "変更", "Change";
+    Continue => "次へ", "Continue";
+    Back => "戻る", "Back";
+    Save => "保存する", "Save";
+    Name => "氏名", "Full name";
+    NameHint => "住民票に記載の氏名（例：山田 太郎）", "As on your residence record (e.g. 山田 太郎)";
+    NameKana => "フリガナ", "Furigana (reading)";
+    NameKanaHint => "カタカナまたはひらがな（例：ヤマダ タロウ）", "Katakana or hiragana (e.g. ヤマダ タロウ)";
+    BirthDate => "生年月日", "Date of birth";
+    BirthDateHint => "例：1990-04-01", "e.g. 1990-04-01";
+    Number => "個人番号（12桁）", "My Number (12 digits)";
+    NumberHint => "カード裏面の12桁の数字。スペースやハイフンは入れても構いません。", "The 12 digits on the back of the card. Spaces and hyphens are fine.";
+    NumberSaved => "保存済みの番号：下4桁", "Saved number ending in";
+    NumberKeepHint => "変更しない場合は空欄のままにしてください。", "Leave blank to keep the saved number.";
+    NumberLooksRight => "番号の形式は正しいです。", "The number looks right.";
+    NumberCountDigits => "桁入力済み（12桁必要です）", "digits entered (12 needed)";
+    Relationship => "続柄", "Relationship";
+    RelSelf => "本人", "Yourself";
+    RelSpouse => "配偶者", "Spouse";
+    RelChild => "子", "Child";
+    RelParent => "父母", "Parent";
+    RelGrandparent => "祖父母", "Grandparent";
+    RelSibling => "兄弟姉妹", "Sibling";
+    RelOther => "その他の親族", "Other relative";
+    ChooseOne => "選んでください", "Please choose";
+    DocCardFront => "マイナンバーカード（表面）", "My Number card (front)";
+    DocCardBack => "マイナンバーカード（裏面）", "My Number card (back)";
+    DocNotificationCard => "通知カード", "Notification card (通知カード)";
+    DocResidenceRecord => "住民票の写し（個人番号記載）", "Residence record with the number (住民票)";
+    DocDriversLicense => "運転免許証", "Driver's licence";
+    DocPassport => "パスポート", "Passport";
+    DocResidenceCard => "在留カード", "Residence card";
+    DocOtherPhotoId => "その他の写真付き身分証明書", "Other photo ID";
+    DocHealthInsurance => "健康保険証", "Health insurance card";
+    DocPensionBook => "年金手帳", "Pension book";
+    DocOther => "その他の書類（写真なし）", "Other document (no photo)";
+    DocumentsTitle => "本人確認書類の写真", "Photos of identity documents";
+    DocumentsFor => "対象者", "For";
+    DocumentsIntro => "次のいずれかの組み合わせで撮影してください。", "Please photograph one of these combinations.";
+    ComboCard => "マイナンバーカードの表面と裏面", "My Number card, front and back";
+    ComboNotice => "通知カード または 住民票の写し（個人番号記載）＋ 写真付き身分証明書1点（運転免許証、パスポートなど）", "Notification card or residence record (with number) + one photo ID (driver's licence, passport, …)";
+    ComboTwo => "通知カード または 住民票の写し ＋ 写真のない書類2点（健康保険証、年金手帳など）", "Notification card or residence record + two documents without a photo (health insurance card, pension book, …)";
+    DocumentKind => "書類の種類", "Kind of document";
+    Photo => "写真", "Photo";
+    PhotoHint => "明るい場所で、書類全体が写るように撮影してください。", "Take the photo in good light with the whole document in view.";
+    Upload => "アップロード", "Upload";
+    Uploading => "アップロード中…", "Uploading…";
+    Uploaded => "アップロード済みの写真", "Uploaded photos";
+    NoDocumentsYet => "まだ写真はありません。", "No photos yet.";
+    PreviewAlt => "選んだ写真のプレビュー", "Preview of the chosen photo";
+    ScrubReport => "写真から削除した情報", "Removed from the photo";
+    ScrubNothing => "削除が必要な付加情報はありませんでした。", "No hidden data needed removing.";
+    ScrubGps => "位置情報を削除しました", "Location data removed";
+    ScrubDevice => "カメラ・端末の情報を削除しました", "Camera and device details removed";
+    ScrubTime => "撮影日時を削除しました", "Date and time taken removed";
+    ScrubThumbnail => "埋め込みの縮小画像を削除しました", "Embedded thumbnail removed";
+    ScrubOther => "その他の付加情報を削除しました", "Other hidden data removed";
+    WarnBlurry => "ぼやけている可能性があります。撮り直してください。", "This may be blurry. Please take it again.";
+    WarnDark => "暗すぎる可能性があります。明るい場所で撮り直してください。", "This may be too dark. Please retake it in better light.";
+    WarnBright => "明るすぎて文字が読めない可能性があります。撮り直してください。", "This may be too bright to read. Please take it again.";
+    WarnSmall => "画像が小さすぎます。書類に近づいて撮り直してください。", "The image is too small. Move closer and take it again.";
+    WarnOther => "写真の品質を確認してください。", "Please check the photo quality.";
+    RetakeAdvice => "警告のある写真は、同じ種類でもう一度アップロードしてください。", "For a photo with a warning, upload the same kind again.";
+    UploadedOk => "写真を受け付けました。", "Photo received.";
+    DependantsTitle => "扶養家族", "Dependants";
+    DependantsIntro => "扶養控除等申告書に記載する家族の方を登録してください。いない場合はそのまま次へ進んでください。", "Add the family members on your dependants declaration (扶養控除等申告書). If there are none, just continue.";
+    AddDependant => "扶養家族を追加", "Add a dependant";
+    EditDependant => "扶養家族の変更", "Change dependant";
+    RemoveDependant => "削除", "Remove";
+    RemoveConfirm => "この扶養家族を削除します。よろしいですか？", "Remove this dependant?";
+    NoDependants => "登録された扶養家族はいません。", "No dependants added.";
+    Attest => "この方の本人確認（番号と身元）を私が行いました。", "I have checked this person's identity (number and identity documents).";
+    AttestHint => "扶養家族の本人確認は、従業員ご本人が行うことになっています。", "The employee checks the identity of their dependants.";
+    AttestLabel => "扶養家族の本人確認", "Dependant's identity check";
+    Attested => "本人確認済み（申告）", "Identity checked (declared)";
+    NotAttested => "本人確認の申告がありません", "Identity check not declared";
+    Category3 => "国民年金第3号被保険者として届け出る配偶者です", "This spouse is filed as a category 3 insured person (国民年金第3号被保険者)";
+    Category3Hint => "該当する場合、会社が本人確認を行うため、配偶者の方の書類の写真も必要です。", "If so, the company must verify them, so photos of the spouse's documents are needed too.";
+    SpouseDocuments => "配偶者の書類の写真", "Spouse's document photos";
+    ReviewTitle => "内容の確認", "Review";
+    ReviewIntro => "内容を確認して提出してください。提出後は変更できません。", "Check the details and submit. You cannot change them afterwards.";
+    Submit => "提出する", "Submit";
+    MissingTitle => "まだ提出できません", "Not ready to submit";
+    MissingOwnDetails => "ご本人の情報と個人番号を入力してください。", "Enter your details and number.";
+    MissingOwnDocuments => "ご本人の本人確認書類の写真をアップロードしてください。", "Upload photos of your identity documents.";
+    MissingAttestation => "扶養家族の本人確認を申告してください。", "Declare that you checked each dependant's identity.";
+    MissingSpouseDocuments => "第3号被保険者の配偶者の書類の写真をアップロードしてください。", "Upload the category 3 spouse's document photos.";
+    WarningsRemain => "撮り直しをおすすめする写真があります。", "Some photos should be retaken.";
+    StatusTitle => "提出状況", "Submission status";
+    StatusState => "現在の状況", "Status";
+    StatusThanks => "ご提出ありがとうございました。担当者が確認します。このページで状況を確認できます。", "Thank you. An officer will check your submission; this page shows its status.";
+    StatusCorrection => "担当者から訂正の依頼があります。該当する項目を直して、もう一度提出してください。", "The officer asked for a correction. Please fix the items and submit again.";
+    StateDraft => "入力中", "In progress";
+    StateSubmitted => "提出済み（確認待ち）", "Submitted (waiting for check)";
+    StateInReview => "確認中", "Being checked";
+    StateVerified => "確認完了", "Checked";
+    StateCorrection => "訂正のお願い", "Correction requested";
+    StateRejected => "受付できませんでした。担当者にお問い合わせください。", "Not accepted. Please contact your HR contact.";
+    StateDeclined => "提供しない旨を受け付けました", "Your decision not to provide was recorded";
+    StateDisposed => "保存期間の終了により廃棄済み", "Destroyed after the retention period";
+    People => "登録された方", "People";
+    DeclineTitle => "個人番号を提供しない", "Decline to provide your number";
+    DeclineIntro => "提供しない場合は理由をご記入ください。会社は法定調書などに「提供を受けられなかった」経緯を記録します。", "If you decline, please give the reason. The company records why the number could not be obtained.";
+    DeclineReason => "理由", "Reason";
+    DeclineButton => "提供しないで終了する", "Decline and finish";
+    SignOut => "中断する（保存済み）", "Stop for now (saved)";
+    SignedOut => "中断しました。続きは招待リンクからもう一度開いてください。", "You have stopped. Open your invitation link again to continue.";
+    ErrorTitle => "エラー", "Error";
+    ErrorsInForm => "入力内容を確認してください", "Please check what you entered";
+    Saved => "保存しました。", "Saved.";
+    Removed => "削除しました。", "Removed.";
+    Required => "必須", "Required";
+    Optional => "任意", "Optional";
+    Footer => "個人番号は番号法に基づき厳重に管理されます。", "Your number is handled under the My Number Act.";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_text_has_a_language_of_its_own() {
+        for text in Text::ALL {
+            assert!(!text.ja().is_empty() && !text.en().is_empty(), "{text:?}");
+            assert_ne!(text.ja(), text.en(), "{text:?} is translated");
+        }
+    }
+}

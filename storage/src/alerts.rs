@@ -1,0 +1,192 @@
+//! Alerts for auditors, raised from the audit trail itself.
+//!
+//! Rules look at fixed windows of the trail: many unseals by one account, unseals outside
+//! working hours, repeated sign-in failures. A rule firing for an account in a window is
+//! recorded once (`alerts` has a unique key), so the periodic job may run as often as it
+//! likes and on several instances at once.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::actions;
+use crate::vault::now_millis;
+use crate::{StorageError, Vault};
+
+/// Thresholds of the alert rules.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertRules {
+    /// Window length in milliseconds.
+    pub window_millis: i64,
+    /// Unseals (numbers or images) by one account within a window that raise an alert.
+    pub unseal_threshold: i64,
+    /// Refused sign-ins by one actor (or one address, for links) within a window.
+    pub sign_in_failure_threshold: i64,
+    /// Working hours in Japan time, `[start, end)`; an unseal outside them raises an alert.
+    pub working_hours_jst: (u8, u8),
+}
+
+impl Default for AlertRules {
+    fn default() -> Self {
+        Self {
+            window_millis: 10 * 60 * 1000,
+            unseal_threshold: 50,
+            sign_in_failure_threshold: 10,
+            working_hours_jst: (7, 21),
+        }
+    }
+}
+
+/// A raised alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    /// Which rule: `mass_unseal`, `off_hours_unseal`, `sign_in_failures`.
+    pub rule: String,
+    /// Whom it is about (`staff:<id>`, `provider:<id>`, or `ip:<address>`).
+    pub actor: String,
+    /// Window start (Unix ms).
+    pub window_start: i64,
+    /// Window end (Unix ms).
+    pub window_end: i64,
+    /// How many events.
+    pub count: i64,
+    /// When raised (Unix ms).
+    pub raised_at: i64,
+}
+
+const UNSEAL_ACTIONS: [&str; 2] = [actions::DOCUMENT_UNSEAL, actions::NUMBER_UNSEAL];
+
+impl Vault {
+    /// Evaluates the rules over the trail since `since` (Unix ms) and records new alerts.
+    /// Returns the alerts raised by this call.
+    pub async fn raise_alerts(
+        &self,
+        rules: &AlertRules,
+        since: i64,
+    ) -> Result<Vec<Alert>, StorageError> {
+        let w = rules.window_millis.max(1);
+        let mut candidates = Vec::new();
+        let mass = sqlx::query(
+            "SELECT actor, (at / $1) * $1 AS bucket, COUNT(*) AS n FROM audit_log \
+             WHERE action IN ($2, $3) AND outcome = 'success' AND at >= $4 \
+             GROUP BY actor, (at / $1) * $1 HAVING COUNT(*) >= $5",
+        )
+        .bind(w)
+        .bind(UNSEAL_ACTIONS[0])
+        .bind(UNSEAL_ACTIONS[1])
+        .bind(since)
+        .bind(rules.unseal_threshold)
+        .fetch_all(&self.pool)
+        .await?;
+        for r in &mass {
+            candidates.push((
+                "mass_unseal",
+                r.try_get::<String, _>("actor")?,
+                r.try_get::<i64, _>("bucket")?,
+                r.try_get::<i64, _>("n")?,
+            ));
+        }
+        // Sign-in failures: per account, and per address so a link guesser is seen too.
+        for (key, label) in [("actor", ""), ("source_ip", "ip:")] {
+            let sql = if key == "actor" {
+                "SELECT actor AS who, (at / $1) * $1 AS bucket, COUNT(*) AS n FROM audit_log \
+                 WHERE action LIKE '%sign_in' AND outcome = 'denied' AND at >= $2 \
+                 GROUP BY actor, (at / $1) * $1 HAVING COUNT(*) >= $3"
+            } else {
+                "SELECT source_ip AS who, (at / $1) * $1 AS bucket, COUNT(*) AS n FROM audit_log \
+                 WHERE action LIKE '%sign_in' AND outcome = 'denied' AND at >= $2 AND source_ip IS NOT NULL \
+                 GROUP BY source_ip, (at / $1) * $1 HAVING COUNT(*) >= $3"
+            };
+            let rows = sqlx::query(sql)
+                .bind(w)
+                .bind(since)
+                .bind(rules.sign_in_failure_threshold)
+                .fetch_all(&self.pool)
+                .await?;
+            for r in &rows {
+                let who: String = r.try_get("who")?;
+                candidates.push((
+                    "sign_in_failures",
+                    format!("{label}{who}"),
+                    r.try_get("bucket")?,
+                    r.try_get("n")?,
+                ));
+            }
+        }
+        // Off hours: judged in Japan time, per account and hour.
+        let unseals = sqlx::query("SELECT actor, at FROM audit_log WHERE action IN ($1, $2) AND outcome = 'success' AND at >= $3")
+            .bind(UNSEAL_ACTIONS[0])
+            .bind(UNSEAL_ACTIONS[1])
+            .bind(since)
+            .fetch_all(&self.pool)
+            .await?;
+        let hour = 3_600_000i64;
+        let mut off_hours: std::collections::BTreeMap<(String, i64), i64> = Default::default();
+        for r in &unseals {
+            let at: i64 = r.try_get("at")?;
+            let jst_hour = ((at / hour + 9) % 24) as u8;
+            let (start, end) = rules.working_hours_jst;
+            if !(start..end).contains(&jst_hour) {
+                *off_hours
+                    .entry((r.try_get("actor")?, at / hour * hour))
+                    .or_default() += 1;
+            }
+        }
+        for ((actor, bucket), n) in off_hours {
+            candidates.push(("off_hours_unseal", actor, bucket, n));
+        }
+
+        let mut raised = Vec::new();
+        for (rule, actor, start, count) in candidates {
+            let end = start + if rule == "off_hours_unseal" { hour } else { w };
+            let now = now_millis();
+            let inserted = sqlx::query(
+                "INSERT INTO alerts (id, rule, actor, window_start, window_end, count, raised_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (rule, actor, window_start) DO NOTHING",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(rule)
+            .bind(actor.clone())
+            .bind(start)
+            .bind(end)
+            .bind(count)
+            .bind(now)
+            .execute(&self.pool)
+            .await?;
+            if inserted.rows_affected() == 1 {
+                raised.push(Alert {
+                    rule: rule.to_owned(),
+                    actor,
+                    window_start: start,
+                    window_end: end,
+                    count,
+                    raised_at: now,
+                });
+            }
+        }
+        Ok(raised)
+    }
+
+    /// Alerts raised since `since` (Unix ms), newest first.
+    pub async fn alerts(&self, since: i64) -> Result<Vec<Alert>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT rule, actor, window_start, window_end, count, raised_at FROM alerts \
+             WHERE raised_at >= $1 ORDER BY raised_at DESC, id DESC",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Alert {
+                    rule: r.try_get("rule")?,
+                    actor: r.try_get("actor")?,
+                    window_start: r.try_get("window_start")?,
+                    window_end: r.try_get("window_end")?,
+                    count: r.try_get("count")?,
+                    raised_at: r.try_get("raised_at")?,
+                })
+            })
+            .collect()
+    }
+}

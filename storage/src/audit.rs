@@ -1,0 +1,401 @@
+//! The audit trail: append-only, hash-chained, and never holding a number.
+//!
+//! Each entry's hash covers the previous entry's hash and the entry's own fields, so an
+//! edit, a deletion or a reordering breaks the chain at the first entry touched; the head
+//! row (last sequence number and hash) also exposes a deleted tail. Entries are appended
+//! inside the transaction of the change they record, so a change without its entry is
+//! impossible: if the entry cannot be written, the change does not happen.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::vault::now_millis;
+use crate::{StorageError, Vault};
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A provider signed in through an invitation (the invitation's id).
+    Provider(uuid::Uuid),
+    /// A staff account (officer, collector, auditor, admin).
+    Staff(uuid::Uuid),
+    /// The command-line tool run by an operator on the server.
+    Cli,
+    /// The service itself (scheduled jobs).
+    System,
+}
+
+impl Actor {
+    /// The stable text stored in the trail.
+    pub fn label(&self) -> String {
+        match self {
+            Self::Provider(id) => format!("provider:{id}"),
+            Self::Staff(id) => format!("staff:{id}"),
+            Self::Cli => "cli".to_owned(),
+            Self::System => "system".to_owned(),
+        }
+    }
+}
+
+/// Who acted and from where: passed to every operation that writes the trail.
+#[derive(Debug, Clone)]
+pub struct AuditContext {
+    /// Who.
+    pub actor: Actor,
+    /// The client address as the service saw it (after trusted-proxy handling).
+    pub source_ip: Option<String>,
+}
+
+impl AuditContext {
+    /// A context for the command-line tool.
+    pub fn cli() -> Self {
+        Self {
+            actor: Actor::Cli,
+            source_ip: None,
+        }
+    }
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// It happened.
+    Success,
+    /// It was refused (wrong second factor, out of scope, …).
+    Denied,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Denied => "denied",
+        }
+    }
+}
+
+/// One thing worth recording. `detail` must hold ids, codes and counts only — never a
+/// number, a name or an image; callers build it from typed values, not from input text.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    /// What happened, e.g. `document.seal` (see [`actions`]).
+    pub action: &'static str,
+    /// What it happened to, e.g. `document:<uuid>`.
+    pub target: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Extra facts: ids, codes, counts.
+    pub detail: serde_json::Value,
+}
+
+impl AuditEvent {
+    /// A successful action on a target.
+    pub fn success(action: &'static str, target: impl Into<Option<String>>) -> Self {
+        Self {
+            action,
+            target: target.into(),
+            outcome: Outcome::Success,
+            detail: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    /// A refused action on a target.
+    pub fn denied(action: &'static str, target: impl Into<Option<String>>) -> Self {
+        Self {
+            outcome: Outcome::Denied,
+            ..Self::success(action, target)
+        }
+    }
+
+    /// Adds facts.
+    pub fn with_detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+/// The names of audited actions, in one place.
+pub mod actions {
+    #![allow(missing_docs)]
+    pub const INIT: &str = "system.init";
+    pub const INVITATION_CREATE: &str = "invitation.create";
+    pub const PROVIDER_SIGN_IN: &str = "provider.sign_in";
+    pub const SUBJECT_SAVE: &str = "subject.save";
+    pub const SUBJECT_REMOVE: &str = "subject.remove";
+    pub const NUMBER_SEAL: &str = "number.seal";
+    pub const DOCUMENT_SEAL: &str = "document.seal";
+    pub const DOCUMENT_UNSEAL: &str = "document.unseal";
+    pub const NUMBER_UNSEAL: &str = "number.unseal";
+    pub const SUBMISSION_TRANSITION: &str = "submission.transition";
+    pub const STAFF_CREATE: &str = "staff.create";
+    pub const RETENTION_SET: &str = "retention.set";
+    pub const INCIDENT_SCOPE: &str = "incident.scope";
+    pub const DISPOSAL_PROPOSE: &str = "disposal.propose";
+    pub const DISPOSAL_APPROVE: &str = "disposal.approve";
+    pub const KEYS_ROTATE_BEGIN: &str = "keys.rotate.begin";
+    pub const KEYS_RESEAL: &str = "keys.reseal";
+    pub const KEYS_ROTATE_FINISH: &str = "keys.rotate.finish";
+    pub const KEYS_RETIRED_DESTROY: &str = "keys.retired.destroy";
+    pub const STAFF_SIGN_IN: &str = "staff.sign_in";
+    pub const STAFF_SIGN_OUT: &str = "staff.sign_out";
+    pub const STAFF_TOTP_ENROL: &str = "staff.totp_enrol";
+    pub const SUBMISSION_CLAIM: &str = "submission.claim";
+    pub const VERIFICATION_RECORD: &str = "verification.record";
+    pub const CORRECTION_REQUEST: &str = "correction.request";
+    pub const SUBMISSION_REJECT: &str = "submission.reject";
+    pub const RELEASE_PROPOSE: &str = "release.propose";
+    pub const RELEASE_APPROVE: &str = "release.approve";
+    pub const EXPORT_UNSEAL: &str = "export.unseal";
+    pub const EXPORT_DOWNLOAD: &str = "export.download";
+    pub const STAFF_REAUTHENTICATE: &str = "staff.reauthenticate";
+    pub const BACKUP_CREATE: &str = "backup.create";
+}
+
+/// Proof that an audit entry committed; unsealing requires one.
+#[derive(Debug)]
+pub struct AuditReceipt {
+    seq: i64,
+}
+
+impl AuditReceipt {
+    /// The sequence number of the entry.
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+}
+
+/// The fields an entry's hash covers, serialized in this order.
+#[derive(Serialize)]
+struct HashedFields<'a> {
+    seq: i64,
+    at: i64,
+    actor: &'a str,
+    action: &'a str,
+    target: Option<&'a str>,
+    source_ip: Option<&'a str>,
+    outcome: &'a str,
+    detail: &'a str,
+}
+
+fn entry_hash(prev_hash: &[u8], fields: &HashedFields<'_>) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(prev_hash);
+    // Serializing a struct of strings and integers cannot fail.
+    hasher.update(serde_json::to_vec(fields).unwrap_or_default());
+    hasher.finalize().to_vec()
+}
+
+/// Appends an entry inside `tx`. The head row's lock serializes concurrent appends.
+pub(crate) async fn append(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ctx: &AuditContext,
+    event: &AuditEvent,
+) -> Result<AuditReceipt, StorageError> {
+    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev_hash: Vec<u8> = head.try_get("hash")?;
+    let at = now_millis();
+    let actor = ctx.actor.label();
+    let detail = event.detail.to_string();
+    let fields = HashedFields {
+        seq,
+        at,
+        actor: &actor,
+        action: event.action,
+        target: event.target.as_deref(),
+        source_ip: ctx.source_ip.as_deref(),
+        outcome: event.outcome.as_str(),
+        detail: &detail,
+    };
+    let hash = entry_hash(&prev_hash, &fields);
+    sqlx::query(
+        "INSERT INTO audit_log (seq, at, actor, action, target, source_ip, outcome, detail, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(seq)
+    .bind(at)
+    .bind(actor.clone())
+    .bind(event.action)
+    .bind(event.target.clone())
+    .bind(ctx.source_ip.clone())
+    .bind(event.outcome.as_str())
+    .bind(detail.clone())
+    .bind(prev_hash)
+    .bind(hash.clone())
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?;
+    Ok(AuditReceipt { seq })
+}
+
+/// Where the chain first breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The first entry that does not check out (or the head, as `seq` of the last entry + 1).
+    pub seq: i64,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+/// The result of checking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// How many entries were checked.
+    pub entries: i64,
+    /// The first break, if any.
+    pub first_break: Option<ChainBreak>,
+}
+
+/// An audit entry as read back (for auditors and tests). Holds no number by construction.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// Unix milliseconds.
+    pub at: i64,
+    /// `provider:<id>`, `staff:<id>`, `cli` or `system`.
+    pub actor: String,
+    /// What happened.
+    pub action: String,
+    /// What it happened to.
+    pub target: Option<String>,
+    /// From where.
+    pub source_ip: Option<String>,
+    /// `success` or `denied`.
+    pub outcome: String,
+    /// Extra facts as JSON text.
+    pub detail: String,
+}
+
+impl Vault {
+    /// Records an event in its own transaction (for events that change nothing else, such
+    /// as a refused sign-in), returning the receipt once it committed.
+    pub async fn record(
+        &self,
+        ctx: &AuditContext,
+        event: AuditEvent,
+    ) -> Result<AuditReceipt, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let receipt = append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(receipt)
+    }
+
+    /// Reads entries in chain order, from `after_seq` (exclusive), at most `limit`.
+    pub async fn audit_entries(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, actor, action, target, source_ip, outcome, detail \
+             FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    actor: r.try_get("actor")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    source_ip: r.try_get("source_ip")?,
+                    outcome: r.try_get("outcome")?,
+                    detail: r.try_get("detail")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks every entry's link and hash and the head; names the first bad entry.
+    pub async fn verify_audit_chain(&self) -> Result<ChainReport, StorageError> {
+        const PAGE: i64 = 1000;
+        let mut expected_seq = 1i64;
+        let mut last_hash = vec![0u8; 32];
+        let mut entries = 0i64;
+        loop {
+            let rows = sqlx::query(
+                "SELECT seq, at, actor, action, target, source_ip, outcome, detail, prev_hash, hash \
+                 FROM audit_log WHERE seq >= $1 ORDER BY seq LIMIT $2",
+            )
+            .bind(expected_seq)
+            .bind(PAGE)
+            .fetch_all(&self.pool)
+            .await?;
+            let page_len = rows.len() as i64;
+            for row in rows {
+                let seq: i64 = row.try_get("seq")?;
+                let broken = |reason| {
+                    Ok(ChainReport {
+                        entries,
+                        first_break: Some(ChainBreak {
+                            seq: expected_seq.min(seq),
+                            reason,
+                        }),
+                    })
+                };
+                if seq != expected_seq {
+                    return broken("an entry is missing before this one");
+                }
+                let prev_hash: Vec<u8> = row.try_get("prev_hash")?;
+                if prev_hash != last_hash {
+                    return broken("its link to the previous entry does not match");
+                }
+                let actor: String = row.try_get("actor")?;
+                let action: String = row.try_get("action")?;
+                let target: Option<String> = row.try_get("target")?;
+                let source_ip: Option<String> = row.try_get("source_ip")?;
+                let outcome: String = row.try_get("outcome")?;
+                let detail: String = row.try_get("detail")?;
+                let fields = HashedFields {
+                    seq,
+                    at: row.try_get("at")?,
+                    actor: &actor,
+                    action: &action,
+                    target: target.as_deref(),
+                    source_ip: source_ip.as_deref(),
+                    outcome: &outcome,
+                    detail: &detail,
+                };
+                let hash: Vec<u8> = row.try_get("hash")?;
+                if entry_hash(&prev_hash, &fields) != hash {
+                    return broken("its content was changed after it was written");
+                }
+                last_hash = hash;
+                expected_seq += 1;
+                entries += 1;
+            }
+            if page_len < PAGE {
+                break;
+            }
+        }
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        let head_seq: i64 = head.try_get("seq")?;
+        let head_hash: Vec<u8> = head.try_get("hash")?;
+        let first_break = if head_seq != entries || head_hash != last_hash {
+            Some(ChainBreak {
+                seq: entries + 1,
+                reason: "entries after this point were deleted (the chain head does not match)",
+            })
+        } else {
+            None
+        };
+        Ok(ChainReport {
+            entries,
+            first_break,
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! Kakunin's vault and the domain types every other crate shares.
+//!
+//! This is the only crate that talks SQL. It guarantees invariant 1 of DESIGN.md by
+//! construction: its write functions take [`SealedNumber`] and [`SealedDocument`], never
+//! plaintext, and reading plaintext back requires an [`AuditReceipt`].
+#![deny(missing_docs)]
+
+pub mod alerts;
+pub mod audit;
+pub mod audit_anchor;
+pub mod backup;
+mod blind_index;
+pub mod incidents;
+pub mod invitations;
+pub mod keys;
+pub mod ledgers;
+mod my_number;
+pub mod org;
+pub mod person;
+pub mod release;
+pub mod retention;
+pub mod review;
+pub mod rotation;
+pub mod sealing;
+mod secret_token;
+pub mod staff;
+pub mod state;
+pub mod submissions;
+#[cfg(feature = "test-support")]
+pub mod test_support;
+mod totp_key;
+mod vault;
+
+pub use audit::{Actor, AuditContext, AuditEvent, AuditReceipt};
+pub use blind_index::BlindIndexKey;
+pub use keys::{KeyFiles, Keyring, SealedNumber};
+pub use my_number::{MyNumber, MyNumberError};
+pub use secret_token::{SecretToken, TokenError, TokenHash};
+pub use state::{IllegalTransition, SubmissionState};
+pub use submissions::{DocumentKind, SealedDocument};
+pub use totp_key::{TotpKey, TotpKeyMismatch};
+pub use vault::{Backend, Vault};
+
+/// What can go wrong in storage. Messages never contain personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database failed or refused.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database URL is neither `sqlite:` nor `postgres://`.
+    #[error("database URL must start with sqlite: or postgres://")]
+    UnsupportedUrl,
+    /// No such record in the caller's scope.
+    #[error("not found")]
+    NotFound,
+    /// The submission's state does not allow this.
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+    /// A concurrent change won.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The request makes no sense for the domain.
+    #[error("invalid: {0}")]
+    Invalid(&'static str),
+    /// A stored value does not parse: the database was changed outside Kakunin.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(&'static str),
+}

@@ -1,0 +1,291 @@
+//! Who a number belongs to: name, furigana, birth date, relationship — each parsed once.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+/// Why a personal detail was refused. Carries no input, so it is safe to log and to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PersonError {
+    /// The name is empty after trimming.
+    #[error("the name is empty")]
+    NameEmpty,
+    /// The name is longer than 100 characters or holds control characters.
+    #[error("the name is too long or contains control characters")]
+    NameInvalid,
+    /// Furigana is empty.
+    #[error("the furigana is empty")]
+    KanaEmpty,
+    /// Furigana holds something other than kana, spaces and the long-vowel mark.
+    #[error("furigana must be written in katakana or hiragana")]
+    KanaInvalid,
+    /// Not a calendar date in the form YYYY-MM-DD.
+    #[error("the birth date must be a date in the form YYYY-MM-DD")]
+    DateFormat,
+    /// A birth date in the future or before 1900.
+    #[error("the birth date is out of range")]
+    DateRange,
+    /// Not one of the known relationships.
+    #[error("unknown relationship")]
+    Relationship,
+}
+
+const MAX_NAME_CHARS: usize = 100;
+
+/// A person's name as written on their documents (kanji, kana or Latin letters).
+///
+/// Any text is allowed apart from control characters; it is escaped wherever it is shown.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct PersonName(String);
+
+impl PersonName {
+    /// Trims and checks a typed name.
+    pub fn parse(input: &str) -> Result<Self, PersonError> {
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(PersonError::NameEmpty);
+        }
+        if trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
+            return Err(PersonError::NameInvalid);
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for PersonName {
+    // Names are personal data: keep them out of debug logs too.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("PersonName(…)")
+    }
+}
+
+/// Furigana (フリガナ), normalized to full-width katakana with single ASCII spaces.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct NameKana(String);
+
+impl NameKana {
+    /// Accepts katakana or hiragana (converted to katakana), the long-vowel mark,
+    /// the middle dot, and spaces between names.
+    pub fn parse(input: &str) -> Result<Self, PersonError> {
+        let mut out = String::with_capacity(input.len());
+        for word in input.split([' ', '\u{3000}']).filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            for c in word.chars() {
+                let katakana = match c {
+                    // Hiragana ぁ..ゖ map one-to-one onto katakana ァ..ヶ.
+                    'ぁ'..='ゖ' => {
+                        char::from_u32(c as u32 + 0x60).ok_or(PersonError::KanaInvalid)?
+                    }
+                    'ァ'..='ヺ' | 'ー' | '・' | 'ヽ' | 'ヾ' => c,
+                    'ゝ' | 'ゞ' => {
+                        char::from_u32(c as u32 + 0x60).ok_or(PersonError::KanaInvalid)?
+                    }
+                    _ => return Err(PersonError::KanaInvalid),
+                };
+                out.push(katakana);
+            }
+        }
+        if out.is_empty() {
+            return Err(PersonError::KanaEmpty);
+        }
+        if out.chars().count() > MAX_NAME_CHARS {
+            return Err(PersonError::KanaInvalid);
+        }
+        Ok(Self(out))
+    }
+
+    /// The furigana as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for NameKana {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NameKana(…)")
+    }
+}
+
+/// A birth date: a real calendar date, not in the future, not before 1900.
+#[derive(Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BirthDate(Date);
+
+impl BirthDate {
+    /// Parses `YYYY-MM-DD` (ASCII or full-width digits) and checks it against `today`.
+    pub fn parse(input: &str, today: Date) -> Result<Self, PersonError> {
+        let ascii: String = input
+            .trim()
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                '－' | '/' => '-',
+                _ => c,
+            })
+            .collect();
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let date = Date::parse(&ascii, &format).map_err(|_| PersonError::DateFormat)?;
+        if date > today || date.year() < 1900 {
+            return Err(PersonError::DateRange);
+        }
+        Ok(Self(date))
+    }
+
+    /// The date.
+    pub fn date(self) -> Date {
+        self.0
+    }
+
+    /// ISO 8601 `YYYY-MM-DD`, the form stored and exchanged.
+    pub fn to_iso(self) -> String {
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        self.0.format(&format).unwrap_or_default()
+    }
+}
+
+impl TryFrom<String> for BirthDate {
+    type Error = PersonError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value, time::OffsetDateTime::now_utc().date())
+    }
+}
+
+impl From<BirthDate> for String {
+    fn from(value: BirthDate) -> Self {
+        value.to_iso()
+    }
+}
+
+impl fmt::Debug for BirthDate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("BirthDate(…)")
+    }
+}
+
+/// How a subject relates to the employee who provides their number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Relationship {
+    /// The employee or payee themself.
+    #[serde(rename = "self")]
+    Myself,
+    /// Spouse (配偶者).
+    Spouse,
+    /// Child (子).
+    Child,
+    /// Parent (父母).
+    Parent,
+    /// Grandparent (祖父母).
+    Grandparent,
+    /// Sibling (兄弟姉妹).
+    Sibling,
+    /// Any other relative (その他の親族).
+    OtherRelative,
+}
+
+impl Relationship {
+    /// The stable code stored in the database and used in the API.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Myself => "self",
+            Self::Spouse => "spouse",
+            Self::Child => "child",
+            Self::Parent => "parent",
+            Self::Grandparent => "grandparent",
+            Self::Sibling => "sibling",
+            Self::OtherRelative => "other_relative",
+        }
+    }
+
+    /// Reads a stored or submitted code.
+    pub fn from_code(code: &str) -> Result<Self, PersonError> {
+        Ok(match code {
+            "self" => Self::Myself,
+            "spouse" => Self::Spouse,
+            "child" => Self::Child,
+            "parent" => Self::Parent,
+            "grandparent" => Self::Grandparent,
+            "sibling" => Self::Sibling,
+            "other_relative" => Self::OtherRelative,
+            _ => return Err(PersonError::Relationship),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn names_are_trimmed_and_control_characters_refused() {
+        assert_eq!(
+            PersonName::parse("  山田 太郎 ").map(|n| n.0),
+            Ok("山田 太郎".into())
+        );
+        assert_eq!(PersonName::parse("  "), Err(PersonError::NameEmpty));
+        assert_eq!(PersonName::parse("a\u{0}b"), Err(PersonError::NameInvalid));
+        assert!(PersonName::parse("<script>alert(1)</script>").is_ok());
+    }
+
+    #[test]
+    fn hiragana_furigana_becomes_katakana() {
+        let kana = NameKana::parse("やまだ　たろう").expect("valid");
+        assert_eq!(kana.as_str(), "ヤマダ タロウ");
+        assert_eq!(
+            NameKana::parse("ヤマダ ター").map(|k| k.0),
+            Ok("ヤマダ ター".into())
+        );
+        assert_eq!(NameKana::parse("山田"), Err(PersonError::KanaInvalid));
+        assert_eq!(NameKana::parse("Yamada"), Err(PersonError::KanaInvalid));
+        assert_eq!(NameKana::parse(" "), Err(PersonError::KanaEmpty));
+    }
+
+    #[test]
+    fn birth_dates_must_be_real_and_past() {
+        let today = date!(2026 - 11 - 22);
+        assert!(BirthDate::parse("1990-04-01", today).is_ok());
+        assert!(BirthDate::parse("１９９０－０４－０１", today).is_ok());
+        assert_eq!(
+            BirthDate::parse("1990-02-30", today),
+            Err(PersonError::DateFormat)
+        );
+        assert_eq!(
+            BirthDate::parse("2026-11-23", today),
+            Err(PersonError::DateRange)
+        );
+        assert_eq!(
+            BirthDate::parse("1899-12-31", today),
+            Err(PersonError::DateRange)
+        );
+        assert_eq!(
+            BirthDate::parse("yesterday", today),
+            Err(PersonError::DateFormat)
+        );
+    }
+
+    #[test]
+    fn relationships_round_trip_through_their_codes() {
+        for r in [
+            Relationship::Myself,
+            Relationship::Spouse,
+            Relationship::Child,
+            Relationship::Parent,
+            Relationship::Grandparent,
+            Relationship::Sibling,
+            Relationship::OtherRelative,
+        ] {
+            assert_eq!(Relationship::from_code(r.code()), Ok(r));
+        }
+    }
+}

@@ -1,0 +1,322 @@
+//! Release to payroll with dual control (提供): one officer proposes a batch of verified
+//! submissions, a different officer approves; approval unseals the numbers (audited
+//! first), the caller seals the export to payroll's key, and the batch is released with
+//! its 持出管理記録簿 (export ledger) row in one transaction. The export can be downloaded
+//! once; then its ciphertext is deleted.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEvent, AuditReceipt, actions};
+use crate::invitations::parse_uuid;
+use crate::state::SubmissionState;
+use crate::submissions::apply_transition;
+use crate::vault::now_millis;
+use crate::{StorageError, Vault};
+
+/// One person's line of an export, number still sealed.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    /// The submission.
+    pub submission_id: Uuid,
+    /// The person.
+    pub subject_id: Uuid,
+    /// The employer's code of the employee.
+    pub employee_code: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Furigana.
+    pub name_kana: String,
+    /// `self`, `spouse`, …
+    pub relationship: String,
+    /// The sealed number.
+    pub number_sealed: Vec<u8>,
+    /// Number check code.
+    pub number_check: String,
+    /// Identity check code.
+    pub identity_check: String,
+    /// The checker's username.
+    pub checker: String,
+    /// When checked (Unix ms).
+    pub checked_at: i64,
+}
+
+/// A proposed or approved release, as officers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseSummary {
+    /// Its id.
+    pub release_id: Uuid,
+    /// `proposed` or `approved`.
+    pub state: String,
+    /// Who proposed it.
+    pub proposed_by: Uuid,
+    /// Why the records leave.
+    pub purpose: String,
+}
+
+/// The approved export is ready to be handed over.
+#[derive(Debug, Clone)]
+pub struct ApprovedExport {
+    /// Payroll's age recipient.
+    pub recipient: String,
+    /// The age ciphertext of the CSV.
+    pub sealed: Vec<u8>,
+    /// SHA-256 of `sealed` (what the ledger records as having left).
+    pub sha256: Vec<u8>,
+    /// Route recorded in the ledger (e.g. `https-download`).
+    pub route: &'static str,
+}
+
+/// The scope condition on `s` (submissions); `$1` is the officer.
+const SUBMISSION_IN_SCOPE: &str = "SELECT 1 FROM submissions s WHERE s.id = $2 AND s.state = 'verified' \
+     AND s.branch_code IN (SELECT branch_code FROM staff_scopes WHERE account_id = $1)";
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Vault {
+    /// Proposes releasing verified submissions in the officer's scope.
+    pub async fn propose_release(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        submission_ids: &[Uuid],
+        purpose: &str,
+    ) -> Result<Uuid, StorageError> {
+        if submission_ids.is_empty() {
+            return Err(StorageError::Invalid("name at least one submission"));
+        }
+        let id = Uuid::now_v7();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO releases (id, state, purpose, proposed_by, proposed_at) VALUES ($1, 'proposed', $2, $3, $4)",
+        )
+        .bind(id.to_string())
+        .bind(purpose.to_owned())
+        .bind(officer.to_string())
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        for submission in submission_ids {
+            sqlx::query(SUBMISSION_IN_SCOPE)
+                .bind(officer.to_string())
+                .bind(submission.to_string())
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StorageError::NotFound)?;
+            let pending = sqlx::query(
+                "SELECT 1 FROM release_items ri JOIN releases r ON r.id = ri.release_id \
+                 WHERE ri.submission_id = $1 AND r.state = 'proposed'",
+            )
+            .bind(submission.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if pending.is_some() {
+                return Err(StorageError::Conflict("already proposed for release"));
+            }
+            sqlx::query("INSERT INTO release_items (release_id, submission_id) VALUES ($1, $2)")
+                .bind(id.to_string())
+                .bind(submission.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let event = AuditEvent::success(actions::RELEASE_PROPOSE, format!("release:{id}"))
+            .with_detail(serde_json::json!({"submissions": submission_ids}));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A release whose every submission is in the officer's scope.
+    pub async fn release_summary(
+        &self,
+        officer: Uuid,
+        release_id: Uuid,
+    ) -> Result<ReleaseSummary, StorageError> {
+        let row = sqlx::query(
+            "SELECT r.state, r.proposed_by, r.purpose, \
+             CAST((SELECT COUNT(*) FROM release_items ri JOIN submissions s ON s.id = ri.submission_id \
+                   WHERE ri.release_id = r.id AND (s.branch_code IS NULL OR s.branch_code NOT IN \
+                   (SELECT branch_code FROM staff_scopes WHERE account_id = $1))) AS BIGINT) AS outside \
+             FROM releases r WHERE r.id = $2",
+        )
+        .bind(officer.to_string())
+        .bind(release_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+        if row.try_get::<i64, _>("outside")? != 0 {
+            return Err(StorageError::NotFound);
+        }
+        Ok(ReleaseSummary {
+            release_id,
+            state: row.try_get("state")?,
+            proposed_by: parse_uuid(&row.try_get::<String, _>("proposed_by")?)?,
+            purpose: row.try_get("purpose")?,
+        })
+    }
+
+    /// The lines of a proposed release, released together with the receipt of its
+    /// committed `export.unseal` entry (the numbers are about to be unsealed).
+    pub async fn export_rows_for_approval(
+        &self,
+        ctx: &AuditContext,
+        release_id: Uuid,
+    ) -> Result<(Vec<ExportRow>, AuditReceipt), StorageError> {
+        let mut tx = self.begin_write().await?;
+        let rows = sqlx::query(
+            "SELECT s.id AS submission_id, t.id AS subject_id, i.employee_code, t.name, t.name_kana, t.relationship, \
+             t.number_sealed, v.number_check, v.identity_check, a.username AS checker, v.checked_at \
+             FROM release_items ri JOIN releases r ON r.id = ri.release_id \
+             JOIN submissions s ON s.id = ri.submission_id JOIN invitations i ON i.id = s.invitation_id \
+             JOIN subjects t ON t.submission_id = s.id AND t.removed_at IS NULL \
+             JOIN verifications v ON v.subject_id = t.id JOIN staff_accounts a ON a.id = v.checked_by \
+             WHERE ri.release_id = $1 AND r.state = 'proposed' AND s.state = 'verified' \
+             AND t.number_sealed IS NOT NULL ORDER BY s.id, t.id",
+        )
+        .bind(release_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ExportRow {
+                submission_id: parse_uuid(&r.try_get::<String, _>("submission_id")?)?,
+                subject_id: parse_uuid(&r.try_get::<String, _>("subject_id")?)?,
+                employee_code: r.try_get("employee_code")?,
+                name: r.try_get("name")?,
+                name_kana: r.try_get("name_kana")?,
+                relationship: r.try_get("relationship")?,
+                number_sealed: r.try_get("number_sealed")?,
+                number_check: r.try_get("number_check")?,
+                identity_check: r.try_get("identity_check")?,
+                checker: r.try_get("checker")?,
+                checked_at: r.try_get("checked_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+        if rows.is_empty() {
+            return Err(StorageError::NotFound);
+        }
+        let event = AuditEvent::success(actions::EXPORT_UNSEAL, format!("release:{release_id}"))
+            .with_detail(serde_json::json!({"records": rows.len()}));
+        let receipt = audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok((rows, receipt))
+    }
+
+    /// Approves a proposed release (never by its proposer), releases its submissions,
+    /// keeps the sealed export for one download, and writes the export ledger row.
+    pub async fn approve_release(
+        &self,
+        ctx: &AuditContext,
+        approver: Uuid,
+        release_id: Uuid,
+        export: &ApprovedExport,
+        record_ids: &[Uuid],
+    ) -> Result<(), StorageError> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let approved = sqlx::query(
+            "UPDATE releases SET state = 'approved', approved_by = $1, approved_at = $2, recipient = $3, \
+             export_sealed = $4, export_sha256 = $5 WHERE id = $6 AND state = 'proposed' AND proposed_by <> $1",
+        )
+        .bind(approver.to_string())
+        .bind(now)
+        .bind(export.recipient.clone())
+        .bind(export.sealed.clone())
+        .bind(export.sha256.clone())
+        .bind(release_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if approved.rows_affected() != 1 {
+            return Err(StorageError::Conflict(
+                "the release is not awaiting a second officer",
+            ));
+        }
+        let (proposer, purpose, submissions) = release_parts(&mut tx, release_id).await?;
+        for submission in &submissions {
+            apply_transition(&mut tx, ctx, *submission, SubmissionState::release).await?;
+        }
+        sqlx::query(
+            "INSERT INTO export_ledger (id, at, release_id, officers, record_ids, record_count, recipient, purpose, \
+             route, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(now)
+        .bind(release_id.to_string())
+        .bind(serde_json::json!({"proposed_by": proposer, "approved_by": approver}).to_string())
+        .bind(serde_json::json!(record_ids).to_string())
+        .bind(record_ids.len() as i64)
+        .bind(export.recipient.clone())
+        .bind(purpose)
+        .bind(export.route)
+        .bind(export.sha256.clone())
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(actions::RELEASE_APPROVE, format!("release:{release_id}"))
+            .with_detail(serde_json::json!({
+                "records": record_ids.len(),
+                "submissions": submissions,
+                "sha256": data_encoding::HEXLOWER.encode(&export.sha256),
+            }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Hands over the sealed export once; afterwards the ciphertext is gone.
+    pub async fn take_export(
+        &self,
+        ctx: &AuditContext,
+        release_id: Uuid,
+    ) -> Result<Vec<u8>, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT export_sealed FROM releases WHERE id = $1 AND state = 'approved' AND downloaded_at IS NULL",
+        )
+        .bind(release_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StorageError::Conflict("the export was already downloaded"))?;
+        let sealed: Option<Vec<u8>> = row.try_get("export_sealed")?;
+        let taken = sqlx::query(
+            "UPDATE releases SET downloaded_at = $1, export_sealed = NULL WHERE id = $2 AND downloaded_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(release_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let sealed = sealed
+            .filter(|_| taken.rows_affected() == 1)
+            .ok_or(StorageError::Conflict("the export was already downloaded"))?;
+        let event = AuditEvent::success(actions::EXPORT_DOWNLOAD, format!("release:{release_id}"))
+            .with_detail(serde_json::json!({"bytes": sealed.len()}));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(sealed)
+    }
+}
+
+async fn release_parts(
+    tx: &mut Tx,
+    release_id: Uuid,
+) -> Result<(Uuid, String, Vec<Uuid>), StorageError> {
+    let row = sqlx::query("SELECT proposed_by, purpose FROM releases WHERE id = $1")
+        .bind(release_id.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    let submissions = sqlx::query(
+        "SELECT submission_id FROM release_items WHERE release_id = $1 ORDER BY submission_id",
+    )
+    .bind(release_id.to_string())
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| parse_uuid(&r.try_get::<String, _>("submission_id")?))
+    .collect::<Result<Vec<_>, _>>()?;
+    Ok((
+        parse_uuid(&row.try_get::<String, _>("proposed_by")?)?,
+        row.try_get("purpose")?,
+        submissions,
+    ))
+}

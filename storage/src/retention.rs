@@ -1,0 +1,327 @@
+//! Retention and disposal (廃棄).
+//!
+//! A submission's numbers are needed until `needed_until` (the leaving date, the end of a
+//! payee contract) and kept afterwards for the longest retention period of the purposes
+//! they serve; then they are due for disposal. Disposal takes two people — one proposes,
+//! another approves — and destroys every number ciphertext and image of the submission
+//! while keeping names, dates and the decision history, with a disposal record of who,
+//! when, what and how. SQLite overwrites freed pages (`secure_delete`) and the WAL is
+//! checkpointed; PostgreSQL needs `VACUUM` of the two tables, which `vacuum_after_disposal`
+//! runs.
+
+use serde::Serialize;
+use sqlx::Row;
+use time::Date;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEvent};
+use crate::invitations::parse_uuid;
+use crate::state::SubmissionState;
+use crate::submissions::apply_transition;
+use crate::vault::now_millis;
+use crate::{Backend, StorageError, Vault};
+
+/// How the destruction is done, as written in the disposal record.
+pub const DISPOSAL_METHOD: &str = "age ciphertexts of numbers and images deleted; freed pages overwritten (SQLite secure_delete, WAL checkpointed) or vacuumed (PostgreSQL); blind index and last four digits cleared";
+
+/// A submission due (or soon due) for disposal.
+#[derive(Debug, Clone, Serialize)]
+pub struct DisposalDue {
+    /// The submission.
+    pub submission_id: Uuid,
+    /// When its numbers stopped being needed.
+    pub needed_until: String,
+    /// When the retention period ends.
+    pub due_on: String,
+    /// Whether the due date has passed (else it is within the notice period).
+    pub overdue: bool,
+}
+
+/// A completed disposal, for the disposal ledger.
+#[derive(Debug, Clone, Serialize)]
+pub struct DisposalRecord {
+    /// Its id.
+    pub disposal_id: Uuid,
+    /// The submission disposed of.
+    pub submission_id: Uuid,
+    /// Who proposed (`staff:<id>`).
+    pub proposed_by: String,
+    /// Who approved.
+    pub approved_by: String,
+    /// When approved (Unix ms).
+    pub approved_at: i64,
+    /// How.
+    pub method: String,
+    /// Number ciphertexts destroyed.
+    pub numbers_destroyed: i64,
+    /// Image ciphertexts destroyed.
+    pub documents_destroyed: i64,
+}
+
+fn iso(date: Date) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    date.format(&format).unwrap_or_default()
+}
+
+fn parse_iso(text: &str) -> Result<Date, StorageError> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text, &format).map_err(|_| StorageError::Corrupt("date"))
+}
+
+fn add_years(date: Date, years: i64) -> Date {
+    let year = date.year() + i32::try_from(years).unwrap_or(100);
+    // 29 February falls back to 28 February in a common year.
+    Date::from_calendar_date(year, date.month(), date.day())
+        .or_else(|_| Date::from_calendar_date(year, date.month(), date.day() - 1))
+        .unwrap_or(date)
+}
+
+impl Vault {
+    /// Records when a submission's numbers stop being needed (e.g. the leaving date).
+    pub async fn set_needed_until(
+        &self,
+        ctx: &AuditContext,
+        submission_id: Uuid,
+        needed_until: Date,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query("UPDATE submissions SET needed_until = $1 WHERE id = $2")
+            .bind(iso(needed_until))
+            .bind(submission_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StorageError::NotFound);
+        }
+        let event = AuditEvent::success(
+            audit::actions::RETENTION_SET,
+            format!("submission:{submission_id}"),
+        )
+        .with_detail(serde_json::json!({ "needed_until": iso(needed_until) }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The longest retention period of the configured purposes, in years.
+    pub async fn retention_years(&self) -> Result<i64, StorageError> {
+        let row = sqlx::query("SELECT MAX(retention_years) AS years FROM retention_purposes")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get::<Option<i64>, _>("years")?.unwrap_or(7))
+    }
+
+    /// Submissions whose retention ends on or before `today + notice_days`, oldest first.
+    pub async fn disposal_list(
+        &self,
+        today: Date,
+        notice_days: i64,
+    ) -> Result<Vec<DisposalDue>, StorageError> {
+        let years = self.retention_years().await?;
+        let horizon = today + time::Duration::days(notice_days);
+        // Filter in SQL on the needed-until date shifted back by the retention period.
+        let latest_needed = iso(add_years(horizon, -years));
+        let rows = sqlx::query(
+            "SELECT id, needed_until FROM submissions WHERE needed_until IS NOT NULL AND needed_until <= $1 \
+             AND state IN ('verified', 'released') ORDER BY needed_until, id",
+        )
+        .bind(latest_needed)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let needed: String = r.try_get("needed_until")?;
+                let due = add_years(parse_iso(&needed)?, years);
+                Ok(DisposalDue {
+                    submission_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    needed_until: needed,
+                    due_on: iso(due),
+                    overdue: due <= today,
+                })
+            })
+            .collect()
+    }
+
+    /// First step of a disposal: `proposer` asks for the submission to be disposed of.
+    pub async fn propose_disposal(
+        &self,
+        ctx: &AuditContext,
+        submission_id: Uuid,
+        proposer: Uuid,
+    ) -> Result<Uuid, StorageError> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin_write().await?;
+        let state = sqlx::query("SELECT state FROM submissions WHERE id = $1")
+            .bind(submission_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let state = SubmissionState::from_code(&state.try_get::<String, _>("state")?)
+            .ok_or(StorageError::Corrupt("submission state"))?;
+        state.dispose()?;
+        let open =
+            sqlx::query("SELECT 1 FROM disposals WHERE submission_id = $1 AND approved_at IS NULL")
+                .bind(submission_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if open.is_some() {
+            return Err(StorageError::Conflict(
+                "a disposal of this submission is already proposed",
+            ));
+        }
+        sqlx::query("INSERT INTO disposals (id, submission_id, proposed_by, proposed_at) VALUES ($1, $2, $3, $4)")
+            .bind(id.to_string())
+            .bind(submission_id.to_string())
+            .bind(format!("staff:{proposer}"))
+            .bind(now_millis())
+            .execute(&mut *tx)
+            .await?;
+        let event = AuditEvent::success(audit::actions::DISPOSAL_PROPOSE, format!("disposal:{id}"))
+            .with_detail(serde_json::json!({ "submission": submission_id }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Second step: a different person approves, and the ciphertexts are destroyed in the
+    /// same transaction as the record that says so.
+    pub async fn approve_disposal(
+        &self,
+        ctx: &AuditContext,
+        disposal_id: Uuid,
+        approver: Uuid,
+    ) -> Result<DisposalRecord, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT submission_id, proposed_by FROM disposals WHERE id = $1 AND approved_at IS NULL")
+            .bind(disposal_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let submission_id = parse_uuid(&row.try_get::<String, _>("submission_id")?)?;
+        let proposed_by: String = row.try_get("proposed_by")?;
+        let approved_by = format!("staff:{approver}");
+        if proposed_by == approved_by {
+            drop(tx);
+            self.record(
+                ctx,
+                AuditEvent::denied(
+                    audit::actions::DISPOSAL_APPROVE,
+                    format!("disposal:{disposal_id}"),
+                )
+                .with_detail(serde_json::json!({ "reason": "proposer_cannot_approve" })),
+            )
+            .await?;
+            return Err(StorageError::Invalid(
+                "the proposer of a disposal cannot approve it",
+            ));
+        }
+        apply_transition(&mut tx, ctx, submission_id, SubmissionState::dispose).await?;
+        let numbers = sqlx::query(
+            "UPDATE subjects SET number_sealed = NULL, number_blind_index = NULL, number_last4 = NULL, updated_at = $1 \
+             WHERE submission_id = $2 AND number_sealed IS NOT NULL",
+        )
+        .bind(now_millis())
+        .bind(submission_id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+        let documents = sqlx::query(
+            "UPDATE documents SET sealed = NULL WHERE submission_id = $1 AND sealed IS NOT NULL",
+        )
+        .bind(submission_id.to_string())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected() as i64;
+        let approved_at = now_millis();
+        sqlx::query(
+            "UPDATE disposals SET approved_by = $1, approved_at = $2, method = $3, numbers_destroyed = $4, \
+             documents_destroyed = $5 WHERE id = $6",
+        )
+        .bind(approved_by.clone())
+        .bind(approved_at)
+        .bind(DISPOSAL_METHOD)
+        .bind(numbers)
+        .bind(documents)
+        .bind(disposal_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(
+            audit::actions::DISPOSAL_APPROVE,
+            format!("disposal:{disposal_id}"),
+        )
+        .with_detail(serde_json::json!({
+            "submission": submission_id,
+            "numbers_destroyed": numbers,
+            "documents_destroyed": documents,
+        }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        self.vacuum_after_disposal().await?;
+        Ok(DisposalRecord {
+            disposal_id,
+            submission_id,
+            proposed_by,
+            approved_by,
+            approved_at,
+            method: DISPOSAL_METHOD.to_owned(),
+            numbers_destroyed: numbers,
+            documents_destroyed: documents,
+        })
+    }
+
+    /// Makes destroyed ciphertext unrecoverable from the database files: SQLite already
+    /// overwrote the freed pages (`secure_delete`); checkpointing moves the WAL's copies
+    /// into the main file and truncates it. PostgreSQL keeps dead tuples until a vacuum.
+    pub async fn vacuum_after_disposal(&self) -> Result<(), StorageError> {
+        match self.backend() {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&self.pool)
+                    .await?;
+            }
+            Backend::Postgres => {
+                sqlx::raw_sql("VACUUM subjects, documents")
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The disposal ledger (廃棄記録): every completed disposal, oldest first.
+    pub async fn disposal_ledger(&self) -> Result<Vec<DisposalRecord>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id, submission_id, proposed_by, approved_by, approved_at, method, numbers_destroyed, \
+             documents_destroyed FROM disposals WHERE approved_at IS NOT NULL ORDER BY approved_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(DisposalRecord {
+                    disposal_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    submission_id: parse_uuid(&r.try_get::<String, _>("submission_id")?)?,
+                    proposed_by: r.try_get("proposed_by")?,
+                    approved_by: r.try_get("approved_by")?,
+                    approved_at: r.try_get("approved_at")?,
+                    method: r.try_get("method")?,
+                    numbers_destroyed: r.try_get("numbers_destroyed")?,
+                    documents_destroyed: r.try_get("documents_destroyed")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn retention_adds_whole_years_and_handles_leap_days() {
+        assert_eq!(add_years(date!(2020 - 03 - 31), 7), date!(2027 - 03 - 31));
+        assert_eq!(add_years(date!(2024 - 02 - 29), 7), date!(2031 - 02 - 28));
+        assert_eq!(add_years(date!(2031 - 02 - 28), -7), date!(2024 - 02 - 28));
+    }
+}

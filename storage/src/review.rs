@@ -1,0 +1,534 @@
+//! The officer's side of the vault: the queue scoped to the officer's branches, claims
+//! that two officers can never both win, audited access to sealed numbers and images,
+//! and the decisions (本人確認, correction requests, rejections).
+//!
+//! Scope is part of every query (`staff_scopes.branch_code = submissions.branch_code`):
+//! a submission outside the officer's scope is indistinguishable from a missing one.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEvent, AuditReceipt, actions};
+use crate::invitations::parse_uuid;
+use crate::state::SubmissionState;
+use crate::submissions::{SubmissionStatus, apply_transition};
+use crate::vault::now_millis;
+use crate::{StorageError, Vault};
+
+/// The scope condition; `$1` is the officer's account id in every scoped query.
+macro_rules! in_scope {
+    () => {
+        "s.branch_code IN (SELECT branch_code FROM staff_scopes WHERE account_id = $1)"
+    };
+}
+
+/// One line of the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueEntry {
+    /// The submission.
+    pub submission_id: Uuid,
+    /// Where it stands.
+    pub state: SubmissionState,
+    /// Its branch.
+    pub branch_code: Option<String>,
+    /// The invited person's name.
+    pub display_name: String,
+    /// When handed in (Unix ms).
+    pub submitted_at: Option<i64>,
+    /// Last change (Unix ms).
+    pub updated_at: i64,
+    /// Who holds the claim, if anyone and unexpired.
+    pub claimed_by: Option<Uuid>,
+    /// A number on it has the same blind index as a different person's elsewhere.
+    pub duplicate_number: bool,
+}
+
+/// A submission with its people and documents, as an officer sees it (last 4 only).
+#[derive(Debug, Clone, Serialize)]
+pub struct ReviewItem {
+    /// `employee` or `payee`.
+    pub kind: String,
+    /// Its branch.
+    pub branch_code: Option<String>,
+    /// Who holds the claim (unexpired).
+    pub claimed_by: Option<Uuid>,
+    /// The typed data and the list of documents.
+    #[serde(flatten)]
+    pub status: SubmissionStatus,
+}
+
+/// One person's 本人確認 as the rule table accepted it (codes only).
+#[derive(Debug, Clone)]
+pub struct VerificationRecord {
+    /// The person.
+    pub subject_id: Uuid,
+    /// `my_number_card`, `residence_record`, `notification_card`, `employee_attestation`.
+    pub number_check: &'static str,
+    /// `my_number_card`, `photo_id`, `two_non_photo_documents`, `face_to_face_known_employee`,
+    /// `employee_attestation`.
+    pub identity_check: &'static str,
+    /// The document kinds relied on.
+    pub documents: Vec<&'static str>,
+}
+
+/// One item to redo.
+#[derive(Debug, Clone)]
+pub struct CorrectionItem {
+    /// The person concerned, if any.
+    pub subject_id: Option<Uuid>,
+    /// The document concerned, if any.
+    pub document_id: Option<Uuid>,
+    /// `blurry`, `glare`, … (validated by the verifier).
+    pub reason: &'static str,
+    /// The officer's message to the provider. Kept out of the audit trail: free text.
+    pub message: String,
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Vault {
+    /// The submissions in the officer's scope in the given states, oldest first.
+    pub async fn queue(
+        &self,
+        officer: Uuid,
+        states: &[SubmissionState],
+    ) -> Result<Vec<QueueEntry>, StorageError> {
+        let now = now_millis();
+        let sql = concat!(
+            "SELECT s.id, s.state, s.branch_code, s.submitted_at, s.updated_at, s.claimed_by, \
+             s.claim_expires_at, i.display_name, \
+             CAST(CASE WHEN EXISTS (SELECT 1 FROM subjects a JOIN subjects b \
+                 ON a.number_blind_index = b.number_blind_index AND a.id <> b.id \
+                 WHERE a.submission_id = s.id AND a.removed_at IS NULL AND b.removed_at IS NULL \
+                 AND (a.name <> b.name OR a.birth_date <> b.birth_date)) THEN 1 ELSE 0 END AS BIGINT) AS duplicate \
+             FROM submissions s JOIN invitations i ON i.id = s.invitation_id \
+             WHERE ",
+            in_scope!(),
+            " ORDER BY s.submitted_at, s.id"
+        );
+        let rows = sqlx::query(sql)
+            .bind(officer.to_string())
+            .fetch_all(&self.pool)
+            .await?;
+        let mut entries = Vec::new();
+        for r in rows {
+            let state = SubmissionState::from_code(&r.try_get::<String, _>("state")?)
+                .ok_or(StorageError::Corrupt("submission state"))?;
+            if !states.contains(&state) {
+                continue;
+            }
+            let expires: Option<i64> = r.try_get("claim_expires_at")?;
+            let claimed_by: Option<String> = r.try_get("claimed_by")?;
+            entries.push(QueueEntry {
+                submission_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                state,
+                branch_code: r.try_get("branch_code")?,
+                display_name: r.try_get("display_name")?,
+                submitted_at: r.try_get("submitted_at")?,
+                updated_at: r.try_get("updated_at")?,
+                claimed_by: match (claimed_by, expires) {
+                    (Some(id), Some(t)) if t > now => Some(parse_uuid(&id)?),
+                    _ => None,
+                },
+                duplicate_number: r.try_get::<i64, _>("duplicate")? != 0,
+            });
+        }
+        Ok(entries)
+    }
+
+    /// Claims the oldest waiting submission in scope for `claim_ms`, or `None`.
+    ///
+    /// The claim is a conditional `UPDATE … WHERE claimed_by IS NULL OR claim_expires_at <
+    /// now`: on PostgreSQL the loser of a race blocks on the row lock, re-reads the row and
+    /// matches nothing; on SQLite writers are serialized. The loser moves to the next one.
+    pub async fn claim_next(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        claim_ms: i64,
+    ) -> Result<Option<Uuid>, StorageError> {
+        let now = now_millis();
+        let sql = concat!(
+            "SELECT s.id FROM submissions s WHERE ",
+            in_scope!(),
+            " AND \
+             (s.state IN ('submitted', 'resubmitted') OR (s.state = 'in_review' AND s.claim_expires_at < $2)) \
+             ORDER BY s.submitted_at, s.id LIMIT 20"
+        );
+        let candidates = sqlx::query(sql)
+            .bind(officer.to_string())
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        for row in candidates {
+            let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
+            let mut tx = self.begin_write().await?;
+            let won = sqlx::query(
+                "UPDATE submissions SET claimed_by = $1, claim_expires_at = $2 WHERE id = $3 \
+                 AND state IN ('submitted', 'resubmitted', 'in_review') \
+                 AND (claimed_by IS NULL OR claim_expires_at < $4)",
+            )
+            .bind(officer.to_string())
+            .bind(now + claim_ms)
+            .bind(id.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if won.rows_affected() != 1 {
+                tx.rollback().await?;
+                continue;
+            }
+            let state = current_state(&mut tx, id).await?;
+            if state != SubmissionState::InReview {
+                apply_transition(&mut tx, ctx, id, SubmissionState::claim).await?;
+            }
+            let event = AuditEvent::success(actions::SUBMISSION_CLAIM, format!("submission:{id}"))
+                .with_detail(serde_json::json!({"expires_at": now + claim_ms}));
+            audit::append(&mut tx, ctx, &event).await?;
+            tx.commit().await?;
+            return Ok(Some(id));
+        }
+        Ok(None)
+    }
+
+    /// The submission with its people and documents, if it is in the officer's scope.
+    pub async fn review_item(
+        &self,
+        officer: Uuid,
+        submission_id: Uuid,
+    ) -> Result<ReviewItem, StorageError> {
+        let sql = concat!(
+            "SELECT i.kind, s.branch_code, s.claimed_by, s.claim_expires_at FROM submissions s \
+             JOIN invitations i ON i.id = s.invitation_id WHERE ",
+            in_scope!(),
+            " AND s.id = $2"
+        );
+        let row = sqlx::query(sql)
+            .bind(officer.to_string())
+            .bind(submission_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let claimed_by: Option<String> = row.try_get("claimed_by")?;
+        let expires: Option<i64> = row.try_get("claim_expires_at")?;
+        Ok(ReviewItem {
+            kind: row.try_get("kind")?,
+            branch_code: row.try_get("branch_code")?,
+            claimed_by: match (claimed_by, expires) {
+                (Some(id), Some(t)) if t > now_millis() => Some(parse_uuid(&id)?),
+                _ => None,
+            },
+            status: self.submission_status(submission_id).await?,
+        })
+    }
+
+    /// The sealed image of a document in scope, released only together with the receipt
+    /// of its committed `document.unseal` entry. If the entry cannot be written, nothing
+    /// is returned.
+    pub async fn sealed_document_for_officer(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        document_id: Uuid,
+    ) -> Result<(Vec<u8>, AuditReceipt), StorageError> {
+        let sql = concat!(
+            "SELECT d.sealed, d.submission_id, d.kind FROM documents d JOIN submissions s ON s.id = d.submission_id \
+             WHERE ",
+            in_scope!(),
+            " AND d.id = $2 AND d.sealed IS NOT NULL"
+        );
+        self.audited_read(ctx, officer, sql, document_id, "sealed", |id| {
+            AuditEvent::success(actions::DOCUMENT_UNSEAL, format!("document:{id}"))
+        })
+        .await
+    }
+
+    /// The sealed number of a person in scope, with the receipt of its `number.unseal`
+    /// entry (written first; fail closed).
+    pub async fn sealed_number_for_officer(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        subject_id: Uuid,
+    ) -> Result<(Vec<u8>, AuditReceipt), StorageError> {
+        let sql = concat!(
+            "SELECT t.number_sealed, t.submission_id FROM subjects t JOIN submissions s ON s.id = t.submission_id \
+             WHERE ",
+            in_scope!(),
+            " AND t.id = $2 AND t.removed_at IS NULL AND t.number_sealed IS NOT NULL"
+        );
+        self.audited_read(ctx, officer, sql, subject_id, "number_sealed", |id| {
+            AuditEvent::success(actions::NUMBER_UNSEAL, format!("subject:{id}"))
+        })
+        .await
+    }
+
+    async fn audited_read(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        sql: &'static str,
+        id: Uuid,
+        column: &'static str,
+        event: impl Fn(Uuid) -> AuditEvent,
+    ) -> Result<(Vec<u8>, AuditReceipt), StorageError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(sql)
+            .bind(officer.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let sealed: Vec<u8> = row.try_get(column)?;
+        let submission: String = row.try_get("submission_id")?;
+        let event = event(id).with_detail(serde_json::json!({"submission": submission}));
+        let receipt = audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok((sealed, receipt))
+    }
+
+    /// The people of a claimed submission: (id, relationship code). Fails unless the
+    /// officer holds an unexpired claim on it.
+    pub async fn claimed_subjects(
+        &self,
+        officer: Uuid,
+        submission_id: Uuid,
+    ) -> Result<Vec<(Uuid, String)>, StorageError> {
+        self.review_item(officer, submission_id).await?;
+        let mut tx = self.begin_write().await?;
+        require_claim(&mut tx, officer, submission_id).await?;
+        let rows = sqlx::query(
+            "SELECT id, relationship FROM subjects WHERE submission_id = $1 AND removed_at IS NULL ORDER BY id",
+        )
+        .bind(submission_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    r.try_get("relationship")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Records 本人確認 for every person of a claimed submission and marks it verified.
+    /// The checker is the officer of `ctx`, the date the server clock.
+    pub async fn record_verification(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        submission_id: Uuid,
+        records: &[VerificationRecord],
+    ) -> Result<SubmissionState, StorageError> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        require_claim(&mut tx, officer, submission_id).await?;
+        let live: Vec<String> =
+            sqlx::query("SELECT id FROM subjects WHERE submission_id = $1 AND removed_at IS NULL")
+                .bind(submission_id.to_string())
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get("id"))
+                .collect::<Result<_, _>>()?;
+        let mut covered: Vec<String> = records.iter().map(|r| r.subject_id.to_string()).collect();
+        covered.sort();
+        covered.dedup();
+        let mut expected = live.clone();
+        expected.sort();
+        if covered != expected || covered.len() != records.len() {
+            return Err(StorageError::Invalid(
+                "every person needs exactly one verification",
+            ));
+        }
+        for record in records {
+            sqlx::query(
+                "INSERT INTO verifications (id, submission_id, subject_id, number_check, identity_check, documents, \
+                 checked_by, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(submission_id.to_string())
+            .bind(record.subject_id.to_string())
+            .bind(record.number_check)
+            .bind(record.identity_check)
+            .bind(serde_json::json!(record.documents).to_string())
+            .bind(officer.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let event = AuditEvent::success(
+                actions::VERIFICATION_RECORD,
+                format!("subject:{}", record.subject_id),
+            )
+            .with_detail(serde_json::json!({
+                "submission": submission_id,
+                "number_check": record.number_check,
+                "identity_check": record.identity_check,
+                "documents": record.documents,
+            }));
+            audit::append(&mut tx, ctx, &event).await?;
+        }
+        let state = apply_transition(&mut tx, ctx, submission_id, SubmissionState::verify).await?;
+        release_claim(&mut tx, submission_id).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Sends a claimed submission back to the provider with the items to redo.
+    pub async fn request_corrections(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        submission_id: Uuid,
+        items: &[CorrectionItem],
+    ) -> Result<SubmissionState, StorageError> {
+        if items.is_empty() {
+            return Err(StorageError::Invalid("name at least one item to correct"));
+        }
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        require_claim(&mut tx, officer, submission_id).await?;
+        for item in items {
+            if let Some(subject) = item.subject_id {
+                belongs(&mut tx, Item::Subject, subject, submission_id).await?;
+            }
+            if let Some(document) = item.document_id {
+                belongs(&mut tx, Item::Document, document, submission_id).await?;
+            }
+            sqlx::query(
+                "INSERT INTO correction_requests (id, submission_id, subject_id, document_id, reason, message, \
+                 requested_by, requested_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(Uuid::now_v7().to_string())
+            .bind(submission_id.to_string())
+            .bind(item.subject_id.map(|id| id.to_string()))
+            .bind(item.document_id.map(|id| id.to_string()))
+            .bind(item.reason)
+            .bind(item.message.clone())
+            .bind(officer.to_string())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let event = AuditEvent::success(
+            actions::CORRECTION_REQUEST,
+            format!("submission:{submission_id}"),
+        )
+        .with_detail(serde_json::json!({
+            "reasons": items.iter().map(|i| i.reason).collect::<Vec<_>>(),
+            "subjects": items.iter().filter_map(|i| i.subject_id).collect::<Vec<_>>(),
+            "documents": items.iter().filter_map(|i| i.document_id).collect::<Vec<_>>(),
+        }));
+        audit::append(&mut tx, ctx, &event).await?;
+        let state = apply_transition(
+            &mut tx,
+            ctx,
+            submission_id,
+            SubmissionState::request_correction,
+        )
+        .await?;
+        release_claim(&mut tx, submission_id).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// Rejects a claimed submission with a reason code and a note.
+    pub async fn reject_submission(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        submission_id: Uuid,
+        reason: &'static str,
+        note: &str,
+    ) -> Result<SubmissionState, StorageError> {
+        let mut tx = self.begin_write().await?;
+        require_claim(&mut tx, officer, submission_id).await?;
+        sqlx::query(
+            "INSERT INTO rejections (id, submission_id, reason, note, rejected_by, rejected_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(submission_id.to_string())
+        .bind(reason)
+        .bind(note.to_owned())
+        .bind(officer.to_string())
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(
+            actions::SUBMISSION_REJECT,
+            format!("submission:{submission_id}"),
+        )
+        .with_detail(serde_json::json!({"reason": reason}));
+        audit::append(&mut tx, ctx, &event).await?;
+        let state = apply_transition(&mut tx, ctx, submission_id, SubmissionState::reject).await?;
+        release_claim(&mut tx, submission_id).await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+}
+
+async fn current_state(tx: &mut Tx, id: Uuid) -> Result<SubmissionState, StorageError> {
+    let row = sqlx::query("SELECT state FROM submissions WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    SubmissionState::from_code(&row.try_get::<String, _>("state")?)
+        .ok_or(StorageError::Corrupt("submission state"))
+}
+
+/// Decisions need the officer's own, unexpired claim on an item in review.
+async fn require_claim(
+    tx: &mut Tx,
+    officer: Uuid,
+    submission_id: Uuid,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "SELECT 1 FROM submissions WHERE id = $1 AND state = 'in_review' AND claimed_by = $2 \
+         AND claim_expires_at > $3",
+    )
+    .bind(submission_id.to_string())
+    .bind(officer.to_string())
+    .bind(now_millis())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|_| ())
+    .ok_or(StorageError::Conflict("claim the submission first"))
+}
+
+async fn release_claim(tx: &mut Tx, submission_id: Uuid) -> Result<(), StorageError> {
+    sqlx::query("UPDATE submissions SET claimed_by = NULL, claim_expires_at = NULL WHERE id = $1")
+        .bind(submission_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn belongs(
+    tx: &mut Tx,
+    table: Item,
+    id: Uuid,
+    submission_id: Uuid,
+) -> Result<(), StorageError> {
+    let sql = match table {
+        Item::Subject => "SELECT 1 FROM subjects WHERE id = $1 AND submission_id = $2",
+        Item::Document => "SELECT 1 FROM documents WHERE id = $1 AND submission_id = $2",
+    };
+    sqlx::query(sql)
+        .bind(id.to_string())
+        .bind(submission_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|_| ())
+        .ok_or(StorageError::NotFound)
+}
+
+#[derive(Clone, Copy)]
+enum Item {
+    Subject,
+    Document,
+}

@@ -1,0 +1,553 @@
+//! Staff accounts (officers, collectors, auditors, admins) and their scopes.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEvent, actions};
+use crate::invitations::parse_uuid;
+use crate::org::BranchCode;
+use crate::secret_token::TokenHash;
+use crate::vault::now_millis;
+use crate::{StorageError, Vault};
+
+/// What a staff account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 事務取扱担当者: works the verification queue.
+    Officer,
+    /// 支社の取り纏め担当: collects on behalf of a branch's staff.
+    Collector,
+    /// 監査責任者: reads the trail and ledgers; never sees a number.
+    Auditor,
+    /// Manages accounts and settings; never sees a number.
+    Admin,
+}
+
+impl Role {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Officer => "officer",
+            Self::Collector => "collector",
+            Self::Auditor => "auditor",
+            Self::Admin => "admin",
+        }
+    }
+
+    /// Reads a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Some(match code {
+            "officer" => Self::Officer,
+            "collector" => Self::Collector,
+            "auditor" => Self::Auditor,
+            "admin" => Self::Admin,
+            _ => return None,
+        })
+    }
+
+    /// Whether the role must enrol TOTP before anything else works (everyone who can
+    /// reach numbers, the trail or the accounts).
+    pub fn requires_totp(self) -> bool {
+        !matches!(self, Self::Collector)
+    }
+}
+
+/// A new account: the password is already hashed by the caller (argon2id).
+#[derive(Debug, Clone)]
+pub struct NewStaffAccount {
+    /// Sign-in name.
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// Branches or departments in scope.
+    pub scopes: Vec<BranchCode>,
+}
+
+impl Vault {
+    /// Creates a staff account with its scopes; the username must be new.
+    pub async fn create_staff_account(
+        &self,
+        ctx: &AuditContext,
+        new: &NewStaffAccount,
+    ) -> Result<Uuid, StorageError> {
+        let id = Uuid::now_v7();
+        let mut tx = self.begin_write().await?;
+        let taken = sqlx::query("SELECT 1 FROM staff_accounts WHERE username = $1")
+            .bind(new.username.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StorageError::Conflict("the username is taken"));
+        }
+        sqlx::query(
+            "INSERT INTO staff_accounts (id, username, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id.to_string())
+        .bind(new.username.clone())
+        .bind(new.role.code())
+        .bind(new.password_hash.clone())
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        for scope in &new.scopes {
+            sqlx::query("INSERT INTO staff_scopes (account_id, branch_code) VALUES ($1, $2)")
+                .bind(id.to_string())
+                .bind(scope.as_str().to_owned())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let event = AuditEvent::success(actions::STAFF_CREATE, format!("staff:{id}")).with_detail(
+            serde_json::json!({
+                "role": new.role.code(),
+                "scopes": new.scopes.iter().map(BranchCode::as_str).collect::<Vec<_>>(),
+            }),
+        );
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Whether any staff account exists (a fresh installation has none).
+    pub async fn has_staff_accounts(&self) -> Result<bool, StorageError> {
+        Ok(sqlx::query("SELECT 1 FROM staff_accounts LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+}
+
+/// What sign-in needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct StaffCredentials {
+    /// The account.
+    pub account_id: Uuid,
+    /// Its role.
+    pub role: Role,
+    /// PHC string of the password hash.
+    pub password_hash: String,
+    /// The TOTP secret, encrypted (see `TotpKey`); `None` until enrolled.
+    pub totp_secret_sealed: Option<Vec<u8>>,
+    /// The last accepted TOTP time step.
+    pub totp_last_step: Option<i64>,
+}
+
+/// How a sign-in attempt ended, for the login history and the lockout counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignInOutcome {
+    /// Signed in.
+    Success,
+    /// Wrong username, password or second factor (which one is not said to the client).
+    Failure,
+    /// Refused without checking, because of earlier failures.
+    Locked,
+}
+
+impl SignInOutcome {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Locked => "locked",
+        }
+    }
+}
+
+/// One sign-in attempt as the login history keeps it.
+#[derive(Debug, Clone)]
+pub struct SignInAttempt {
+    /// The username typed (an unknown one too: the lockout counts it).
+    pub username: String,
+    /// The account, when the username exists.
+    pub account_id: Option<Uuid>,
+    /// Client address.
+    pub source_ip: Option<String>,
+    /// Client `User-Agent`, cut to 200 characters.
+    pub user_agent: Option<String>,
+    /// How it ended.
+    pub outcome: SignInOutcome,
+    /// Why, as a code (`bad_password`, `bad_second_factor`, `unknown_user`, …). Only the
+    /// history and the trail see it, never the client.
+    pub reason: &'static str,
+}
+
+/// A new staff session: the token and CSRF token hashes the caller generated.
+#[derive(Debug, Clone)]
+pub struct NewStaffSession {
+    /// SHA-256 of the cookie's token.
+    pub token_hash: TokenHash,
+    /// SHA-256 of the CSRF (synchronizer) token.
+    pub csrf_hash: TokenHash,
+    /// Whether the second factor was checked; `false` allows TOTP enrolment only.
+    pub second_factor_done: bool,
+    /// Unix ms when the session ends whatever its activity.
+    pub absolute_expires_at: i64,
+}
+
+/// A live staff session.
+#[derive(Debug, Clone)]
+pub struct StaffSession {
+    /// The account.
+    pub account_id: Uuid,
+    /// The account's name.
+    pub username: String,
+    /// Its role.
+    pub role: Role,
+    /// SHA-256 of the CSRF token issued with the session.
+    pub csrf_hash: [u8; 32],
+    /// Whether the second factor was checked in this session.
+    pub second_factor_done: bool,
+    /// Whether the account has a confirmed TOTP.
+    pub totp_enrolled: bool,
+    /// Unix ms of the absolute end.
+    pub absolute_expires_at: i64,
+}
+
+impl StaffSession {
+    /// The audit context of a request made in this session.
+    pub fn audit_context(&self, source_ip: Option<String>) -> AuditContext {
+        AuditContext {
+            actor: crate::Actor::Staff(self.account_id),
+            source_ip,
+        }
+    }
+}
+
+/// A row of the login history.
+#[derive(Debug, Clone, Serialize)]
+pub struct SignInRecord {
+    /// Unix ms.
+    pub at: i64,
+    /// The username typed.
+    pub username: String,
+    /// Client address.
+    pub source_ip: Option<String>,
+    /// Client `User-Agent`.
+    pub user_agent: Option<String>,
+    /// `success`, `failure` or `locked`.
+    pub outcome: String,
+    /// Why.
+    pub reason: String,
+}
+
+impl Vault {
+    /// The credentials of an enabled account, or `None` (unknown or disabled).
+    pub async fn staff_credentials(
+        &self,
+        username: &str,
+    ) -> Result<Option<StaffCredentials>, StorageError> {
+        let Some(row) = sqlx::query(
+            "SELECT id, role, password_hash, totp_secret_sealed, totp_last_step FROM staff_accounts \
+             WHERE username = $1 AND disabled_at IS NULL",
+        )
+        .bind(username.to_owned())
+        .fetch_optional(&self.pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(StaffCredentials {
+            account_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+            role: Role::from_code(&row.try_get::<String, _>("role")?)
+                .ok_or(StorageError::Corrupt("role"))?,
+            password_hash: row.try_get("password_hash")?,
+            totp_secret_sealed: row.try_get("totp_secret_sealed")?,
+            totp_last_step: row.try_get("totp_last_step")?,
+        }))
+    }
+
+    /// Failed attempts since `since_ms`: (for this username, from this address).
+    pub async fn recent_sign_in_failures(
+        &self,
+        username: &str,
+        source_ip: Option<&str>,
+        since_ms: i64,
+    ) -> Result<(i64, i64), StorageError> {
+        let count = |sql: &'static str, value: Option<String>| {
+            let pool = self.pool.clone();
+            async move {
+                let Some(value) = value else { return Ok(0) };
+                let row = sqlx::query(sql)
+                    .bind(value)
+                    .bind(since_ms)
+                    .fetch_one(&pool)
+                    .await?;
+                Ok::<i64, StorageError>(row.try_get("n")?)
+            }
+        };
+        Ok((
+            count(
+                "SELECT COUNT(*) AS n FROM staff_sign_ins WHERE username = $1 AND at > $2 AND outcome = 'failure'",
+                Some(username.to_owned()),
+            )
+            .await?,
+            count(
+                "SELECT COUNT(*) AS n FROM staff_sign_ins WHERE source_ip = $1 AND at > $2 AND outcome = 'failure'",
+                source_ip.map(str::to_owned),
+            )
+            .await?,
+        ))
+    }
+
+    /// Records a sign-in attempt in the login history and the audit trail; on success,
+    /// replaces the account's session (one live session per account) in the same
+    /// transaction.
+    pub async fn record_sign_in(
+        &self,
+        attempt: &SignInAttempt,
+        session: Option<&NewStaffSession>,
+    ) -> Result<(), StorageError> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO staff_sign_ins (id, at, username, account_id, source_ip, user_agent, outcome, reason) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(now)
+        .bind(attempt.username.clone())
+        .bind(attempt.account_id.map(|id| id.to_string()))
+        .bind(attempt.source_ip.clone())
+        .bind(attempt.user_agent.clone())
+        .bind(attempt.outcome.code())
+        .bind(attempt.reason)
+        .execute(&mut *tx)
+        .await?;
+        if let (Some(session), Some(account_id)) = (session, attempt.account_id) {
+            sqlx::query("DELETE FROM staff_sessions WHERE account_id = $1")
+                .bind(account_id.to_string())
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO staff_sessions (token_hash, account_id, csrf_hash, second_factor_done, created_at, \
+                 last_seen_at, absolute_expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
+            )
+            .bind(session.token_hash.0.to_vec())
+            .bind(account_id.to_string())
+            .bind(session.csrf_hash.0.to_vec())
+            .bind(i64::from(session.second_factor_done))
+            .bind(now)
+            .bind(session.absolute_expires_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let target = attempt.account_id.map(|id| format!("staff:{id}"));
+        let event = match attempt.outcome {
+            SignInOutcome::Success => AuditEvent::success(actions::STAFF_SIGN_IN, target),
+            _ => AuditEvent::denied(actions::STAFF_SIGN_IN, target),
+        }
+        .with_detail(serde_json::json!({
+            "outcome": attempt.outcome.code(),
+            "reason": attempt.reason,
+            "second_factor_done": session.map(|s| s.second_factor_done),
+        }));
+        let ctx = AuditContext {
+            actor: attempt
+                .account_id
+                .map_or(crate::Actor::System, crate::Actor::Staff),
+            source_ip: attempt.source_ip.clone(),
+        };
+        audit::append(&mut tx, &ctx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The live session for a cookie token, refreshing its idle clock; `None` if unknown,
+    /// idle longer than `idle_ms`, past its absolute end, or the account is disabled.
+    pub async fn staff_session(
+        &self,
+        token_hash: &TokenHash,
+        idle_ms: i64,
+    ) -> Result<Option<StaffSession>, StorageError> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let touched = sqlx::query(
+            "UPDATE staff_sessions SET last_seen_at = $1 WHERE token_hash = $2 AND last_seen_at > $3 \
+             AND absolute_expires_at > $1",
+        )
+        .bind(now)
+        .bind(token_hash.0.to_vec())
+        .bind(now - idle_ms)
+        .execute(&mut *tx)
+        .await?;
+        if touched.rows_affected() != 1 {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let row = sqlx::query(
+            "SELECT a.id, a.username, a.role, a.totp_enrolled_at, s.csrf_hash, s.second_factor_done, \
+             s.absolute_expires_at FROM staff_sessions s JOIN staff_accounts a ON a.id = s.account_id \
+             WHERE s.token_hash = $1 AND a.disabled_at IS NULL",
+        )
+        .bind(token_hash.0.to_vec())
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let csrf: Vec<u8> = row.try_get("csrf_hash")?;
+        Ok(Some(StaffSession {
+            account_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+            username: row.try_get("username")?,
+            role: Role::from_code(&row.try_get::<String, _>("role")?)
+                .ok_or(StorageError::Corrupt("role"))?,
+            csrf_hash: csrf
+                .try_into()
+                .map_err(|_| StorageError::Corrupt("csrf hash"))?,
+            second_factor_done: row.try_get::<i64, _>("second_factor_done")? != 0,
+            totp_enrolled: row.try_get::<Option<i64>, _>("totp_enrolled_at")?.is_some(),
+            absolute_expires_at: row.try_get("absolute_expires_at")?,
+        }))
+    }
+
+    /// Ends a session (sign-out), with its audit entry.
+    pub async fn end_staff_session(
+        &self,
+        ctx: &AuditContext,
+        token_hash: &TokenHash,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
+            .bind(token_hash.0.to_vec())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            ctx,
+            &AuditEvent::success(actions::STAFF_SIGN_OUT, Some(ctx.actor.label())),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Keeps a TOTP secret (encrypted) until the holder confirms a first code.
+    pub async fn store_pending_totp(
+        &self,
+        account_id: Uuid,
+        sealed_secret: &[u8],
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE staff_accounts SET totp_pending_sealed = $1 WHERE id = $2")
+            .bind(sealed_secret.to_vec())
+            .bind(account_id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The pending (unconfirmed) TOTP secret, encrypted.
+    pub async fn pending_totp(&self, account_id: Uuid) -> Result<Option<Vec<u8>>, StorageError> {
+        let row = sqlx::query("SELECT totp_pending_sealed FROM staff_accounts WHERE id = $1")
+            .bind(account_id.to_string())
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("totp_pending_sealed")?)
+    }
+
+    /// Makes the pending TOTP secret the account's, stores the recovery codes' hashes,
+    /// and marks the session as past the second factor — one transaction, audited.
+    pub async fn confirm_totp(
+        &self,
+        ctx: &AuditContext,
+        account_id: Uuid,
+        session: &TokenHash,
+        accepted_step: i64,
+        recovery_code_hashes: &[[u8; 32]],
+    ) -> Result<(), StorageError> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE staff_accounts SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL, \
+             totp_enrolled_at = $1, totp_last_step = $2 WHERE id = $3 AND totp_pending_sealed IS NOT NULL",
+        )
+        .bind(now)
+        .bind(accepted_step)
+        .bind(account_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if moved.rows_affected() != 1 {
+            return Err(StorageError::Conflict("no TOTP enrolment is pending"));
+        }
+        sqlx::query("DELETE FROM staff_recovery_codes WHERE account_id = $1")
+            .bind(account_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        for hash in recovery_code_hashes {
+            sqlx::query(
+                "INSERT INTO staff_recovery_codes (account_id, code_hash, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(account_id.to_string())
+            .bind(hash.to_vec())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE staff_sessions SET second_factor_done = 1 WHERE token_hash = $1 AND account_id = $2")
+            .bind(session.0.to_vec())
+            .bind(account_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        let event = AuditEvent::success(actions::STAFF_TOTP_ENROL, format!("staff:{account_id}"))
+            .with_detail(serde_json::json!({"recovery_codes": recovery_code_hashes.len()}));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Accepts a TOTP time step once: `false` if this or a later step was already used.
+    pub async fn use_totp_step(&self, account_id: Uuid, step: i64) -> Result<bool, StorageError> {
+        let updated = sqlx::query(
+            "UPDATE staff_accounts SET totp_last_step = $1 WHERE id = $2 \
+             AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(account_id.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// Spends a recovery code: `false` if unknown or already used.
+    pub async fn use_recovery_code(
+        &self,
+        account_id: Uuid,
+        code_hash: &[u8; 32],
+    ) -> Result<bool, StorageError> {
+        let updated = sqlx::query(
+            "UPDATE staff_recovery_codes SET used_at = $1 WHERE account_id = $2 AND code_hash = $3 \
+             AND used_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(account_id.to_string())
+        .bind(code_hash.to_vec())
+        .execute(&self.pool)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
+    /// The login history, newest first (for auditors).
+    pub async fn sign_in_history(&self, limit: i64) -> Result<Vec<SignInRecord>, StorageError> {
+        sqlx::query(
+            "SELECT at, username, source_ip, user_agent, outcome, reason FROM staff_sign_ins \
+             ORDER BY at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SignInRecord {
+                at: r.try_get("at")?,
+                username: r.try_get("username")?,
+                source_ip: r.try_get("source_ip")?,
+                user_agent: r.try_get("user_agent")?,
+                outcome: r.try_get("outcome")?,
+                reason: r.try_get("reason")?,
+            })
+        })
+        .collect()
+    }
+}

@@ -1,0 +1,811 @@
+//! What a provider hands in: the people (subjects), their sealed numbers and documents,
+//! and the transitions of the submission. Every write checks that the subject belongs
+//! to the caller's submission and that the submission is still editable.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEvent, actions};
+use crate::invitations::{ProviderSession, parse_uuid};
+use crate::keys::SealedNumber;
+use crate::person::{BirthDate, NameKana, PersonName, Relationship};
+use crate::state::{IllegalTransition, SubmissionState};
+use crate::vault::now_millis;
+use crate::{StorageError, Vault};
+
+/// The kinds of document a provider photographs, as in DESIGN.md's rule table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// 個人番号カード（表面）
+    MyNumberCardFront,
+    /// 個人番号カード（裏面）
+    MyNumberCardBack,
+    /// 通知カード
+    NotificationCard,
+    /// 住民票の写し（個人番号記載）
+    ResidenceRecord,
+    /// 運転免許証
+    DriversLicense,
+    /// パスポート
+    Passport,
+    /// 在留カード
+    ResidenceCard,
+    /// Another photo ID (身体障害者手帳 …).
+    OtherPhotoId,
+    /// 健康保険証
+    HealthInsuranceCard,
+    /// 年金手帳
+    PensionBook,
+    /// Another non-photo document.
+    OtherDocument,
+}
+
+impl DocumentKind {
+    /// Every kind, in the order forms list them.
+    pub const ALL: [Self; 11] = [
+        Self::MyNumberCardFront,
+        Self::MyNumberCardBack,
+        Self::NotificationCard,
+        Self::ResidenceRecord,
+        Self::DriversLicense,
+        Self::Passport,
+        Self::ResidenceCard,
+        Self::OtherPhotoId,
+        Self::HealthInsuranceCard,
+        Self::PensionBook,
+        Self::OtherDocument,
+    ];
+
+    /// The stored and submitted code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::MyNumberCardFront => "my_number_card_front",
+            Self::MyNumberCardBack => "my_number_card_back",
+            Self::NotificationCard => "notification_card",
+            Self::ResidenceRecord => "residence_record",
+            Self::DriversLicense => "drivers_license",
+            Self::Passport => "passport",
+            Self::ResidenceCard => "residence_card",
+            Self::OtherPhotoId => "other_photo_id",
+            Self::HealthInsuranceCard => "health_insurance_card",
+            Self::PensionBook => "pension_book",
+            Self::OtherDocument => "other_document",
+        }
+    }
+
+    /// Reads a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// A person's details as typed, parsed, with the number already sealed.
+#[derive(Debug, Clone)]
+pub struct SubjectInput {
+    /// Self or a dependant's relationship.
+    pub relationship: Relationship,
+    /// Name.
+    pub name: PersonName,
+    /// Furigana.
+    pub name_kana: NameKana,
+    /// Birth date.
+    pub birth_date: BirthDate,
+    /// The number, sealed.
+    pub number: SealedNumber,
+}
+
+/// A document photo after scrubbing and sealing.
+#[derive(Debug, Clone)]
+pub struct SealedDocument {
+    /// What it shows.
+    pub kind: DocumentKind,
+    /// The age ciphertext of the scrubbed JPEG.
+    pub sealed: Vec<u8>,
+    /// Width of the stored image.
+    pub width: u32,
+    /// Height of the stored image.
+    pub height: u32,
+    /// Metadata categories removed (JSON-serializable codes).
+    pub removed_metadata: Vec<String>,
+    /// Quality warnings (codes).
+    pub warnings: Vec<String>,
+}
+
+/// A stored document as the provider or an officer sees it (no image, no number).
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentSummary {
+    /// Its id.
+    pub document_id: Uuid,
+    /// Whose document.
+    pub subject_id: Uuid,
+    /// What it shows.
+    pub kind: DocumentKind,
+    /// Stored size.
+    pub width: u32,
+    /// Stored size.
+    pub height: u32,
+    /// Metadata categories removed.
+    pub removed_metadata: Vec<String>,
+    /// Quality warnings.
+    pub warnings: Vec<String>,
+    /// When (Unix ms).
+    pub created_at: i64,
+}
+
+/// The outcome of storing a document: a retried upload returns the first one.
+#[derive(Debug, Clone)]
+pub struct StoredDocument {
+    /// The document.
+    pub summary: DocumentSummary,
+    /// False when an upload with the same idempotency key was already stored.
+    pub created: bool,
+}
+
+/// A person on a submission, with only the last four digits of the number.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubjectSummary {
+    /// Its id.
+    pub subject_id: Uuid,
+    /// Self or relationship.
+    pub relationship: Relationship,
+    /// Name.
+    pub name: String,
+    /// Furigana.
+    pub name_kana: String,
+    /// Birth date (ISO).
+    pub birth_date: String,
+    /// Last four digits, for recognition.
+    pub number_last4: Option<String>,
+    /// The employee attests having checked this dependant's identity.
+    pub identity_attested: bool,
+    /// A spouse filing as 国民年金第3号被保険者 (the employer verifies them).
+    pub category3_spouse: bool,
+}
+
+/// What the employee declares about a dependant on the 扶養控除等申告書.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DependantDeclaration {
+    /// The employee checked the dependant's identity and attests it.
+    pub identity_attested: bool,
+    /// The dependant is a spouse filing as 国民年金第3号被保険者: the employer must verify
+    /// them, so documents are required as for the employee.
+    pub category3_spouse: bool,
+}
+
+/// A change to a person's details; `number: None` keeps the saved number (the portal
+/// never shows a saved number back, so a form left blank means "unchanged").
+#[derive(Debug, Clone)]
+pub struct SubjectEdit {
+    /// Self or a dependant's relationship (cannot change between the two).
+    pub relationship: Relationship,
+    /// Name.
+    pub name: PersonName,
+    /// Furigana.
+    pub name_kana: NameKana,
+    /// Birth date.
+    pub birth_date: BirthDate,
+    /// The new number, sealed, or `None` to keep the saved one.
+    pub number: Option<SealedNumber>,
+}
+
+impl From<&SubjectInput> for SubjectEdit {
+    fn from(input: &SubjectInput) -> Self {
+        Self {
+            relationship: input.relationship,
+            name: input.name.clone(),
+            name_kana: input.name_kana.clone(),
+            birth_date: input.birth_date,
+            number: Some(input.number.clone()),
+        }
+    }
+}
+
+/// A submission's status as its provider sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubmissionStatus {
+    /// Its id.
+    pub submission_id: Uuid,
+    /// Where it stands.
+    pub state: SubmissionState,
+    /// The people on it.
+    pub subjects: Vec<SubjectSummary>,
+    /// Their documents.
+    pub documents: Vec<DocumentSummary>,
+    /// When it was handed in (Unix ms).
+    pub submitted_at: Option<i64>,
+}
+
+/// What is missing before a submission can be handed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingItem {
+    /// The provider's own details and number.
+    OwnDetails,
+    /// At least one document for the provider.
+    OwnDocuments,
+    /// A dependant whose identity the employee has not attested.
+    DependantAttestation,
+    /// Documents for a spouse filing as 国民年金第3号被保険者.
+    SpouseDocuments,
+}
+
+impl Vault {
+    /// Saves (creates or replaces) the provider's own details and number.
+    pub async fn save_self_subject(
+        &self,
+        ctx: &AuditContext,
+        session: &ProviderSession,
+        input: &SubjectInput,
+    ) -> Result<Uuid, StorageError> {
+        let mut tx = self.begin_write().await?;
+        require_editable(&mut tx, session.submission_id).await?;
+        let existing = sqlx::query(
+            "SELECT id FROM subjects WHERE submission_id = $1 AND relationship = 'self' AND removed_at IS NULL",
+        )
+        .bind(session.submission_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let subject_id = match existing {
+            Some(row) => {
+                let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
+                update_subject(&mut tx, id, input).await?;
+                id
+            }
+            None => insert_subject(&mut tx, session.submission_id, input).await?,
+        };
+        audit_subject_save(&mut tx, ctx, session.submission_id, subject_id, input).await?;
+        tx.commit().await?;
+        Ok(subject_id)
+    }
+
+    /// Adds a dependant to the provider's submission.
+    pub async fn add_dependant(
+        &self,
+        ctx: &AuditContext,
+        session: &ProviderSession,
+        input: &SubjectInput,
+    ) -> Result<Uuid, StorageError> {
+        self.add_dependant_declared(ctx, session, input, DependantDeclaration::default())
+            .await
+    }
+
+    /// Adds a dependant with what the employee declares about them, in one transaction.
+    /// Payees have no dependants.
+    pub async fn add_dependant_declared(
+        &self,
+        ctx: &AuditContext,
+        session: &ProviderSession,
+        input: &SubjectInput,
+        declaration: DependantDeclaration,
+    ) -> Result<Uuid, StorageError> {
+        if input.relationship == Relationship::Myself {
+            return Err(StorageError::Invalid("a dependant cannot be 'self'"));
+        }
+        if session.kind == crate::invitations::InvitationKind::Payee {
+            return Err(StorageError::Invalid("a payee has no dependants"));
+        }
+        let mut tx = self.begin_write().await?;
+        require_editable(&mut tx, session.submission_id).await?;
+        let subject_id = insert_subject(&mut tx, session.submission_id, input).await?;
+        declare(&mut tx, subject_id, input.relationship, declaration).await?;
+        audit_subject_save(&mut tx, ctx, session.submission_id, subject_id, input).await?;
+        tx.commit().await?;
+        Ok(subject_id)
+    }
+
+    /// Changes a subject of the caller's submission (the provider or a dependant); a
+    /// dependant's declaration is replaced when given. Self stays self and a dependant
+    /// stays a dependant.
+    pub async fn edit_subject(
+        &self,
+        ctx: &AuditContext,
+        session: &ProviderSession,
+        subject_id: Uuid,
+        edit: &SubjectEdit,
+        declaration: Option<DependantDeclaration>,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        require_editable(&mut tx, session.submission_id).await?;
+        let current = subject_relationship(&mut tx, session.submission_id, subject_id).await?;
+        if (current == Relationship::Myself) != (edit.relationship == Relationship::Myself) {
+            return Err(StorageError::Invalid("self and dependants cannot swap"));
+        }
+        sqlx::query(
+            "UPDATE subjects SET relationship = $1, name = $2, name_kana = $3, birth_date = $4, updated_at = $5 \
+             WHERE id = $6",
+        )
+        .bind(edit.relationship.code())
+        .bind(edit.name.as_str().to_owned())
+        .bind(edit.name_kana.as_str().to_owned())
+        .bind(edit.birth_date.to_iso())
+        .bind(now_millis())
+        .bind(subject_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if let Some(number) = &edit.number {
+            sqlx::query(
+                "UPDATE subjects SET number_sealed = $1, number_blind_index = $2, number_last4 = $3 WHERE id = $4",
+            )
+            .bind(number.sealed.clone())
+            .bind(number.blind_index.clone())
+            .bind(number.last4.clone())
+            .bind(subject_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(declaration) = declaration.filter(|_| current != Relationship::Myself) {
+            declare(&mut tx, subject_id, edit.relationship, declaration).await?;
+        }
+        let event = AuditEvent::success(actions::SUBJECT_SAVE, format!("subject:{subject_id}"))
+            .with_detail(serde_json::json!({
+                "submission": session.submission_id,
+                "relationship": edit.relationship.code(),
+                "number_sealed": edit.number.is_some(),
+            }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a dependant (soft: the row is kept with `removed_at`, its documents drop
+    /// out of the submission). The provider themself cannot be removed.
+    pub async fn remove_dependant(
+        &self,
+        ctx: &AuditContext,
+        session: &ProviderSession,
+        subject_id: Uuid,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        require_editable(&mut tx, session.submission_id).await?;
+        if subject_relationship(&mut tx, session.submission_id, subject_id).await?
+            == Relationship::Myself
+        {
+            return Err(StorageError::Invalid("the provider cannot be removed"));
+        }
+        let now = now_millis();
+        sqlx::query("UPDATE subjects SET removed_at = $1, updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(subject_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE documents SET replaced_at = $1 WHERE subject_id = $2 AND replaced_at IS NULL",
+        )
+        .bind(now)
+        .bind(subject_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(actions::SUBJECT_REMOVE, format!("subject:{subject_id}"))
+            .with_detail(serde_json::json!({"submission": session.submission_id}));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Stores a sealed document for one of the submission's subjects, with its audit
+    /// entry, in one transaction. A retry with the same idempotency key returns the
+    /// document stored the first time instead of a duplicate.
+    pub async fn store_document(
+        &self,
+        ctx: &AuditContext,
+        submission_id: Uuid,
+        subject_id: Uuid,
+        document: &SealedDocument,
+        idempotency_key: Option<&str>,
+    ) -> Result<StoredDocument, StorageError> {
+        let mut tx = self.begin_write().await?;
+        require_editable(&mut tx, submission_id).await?;
+        require_subject_of(&mut tx, submission_id, subject_id).await?;
+        if let Some(key) = idempotency_key {
+            let existing = sqlx::query(DOCUMENT_SELECT_BY_KEY)
+                .bind(subject_id.to_string())
+                .bind(key.to_owned())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = existing {
+                return Ok(StoredDocument {
+                    summary: document_summary(&row)?,
+                    created: false,
+                });
+            }
+        }
+        let id = Uuid::now_v7();
+        let now = now_millis();
+        let removed =
+            serde_json::to_string(&document.removed_metadata).unwrap_or_else(|_| "[]".into());
+        let warnings = serde_json::to_string(&document.warnings).unwrap_or_else(|_| "[]".into());
+        let sha = <sha2::Sha256 as sha2::Digest>::digest(&document.sealed).to_vec();
+        sqlx::query(
+            "INSERT INTO documents (id, submission_id, subject_id, kind, sealed, sealed_sha256, sealed_len, \
+             width, height, removed_metadata, warnings, uploaded_by, idempotency_key, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(id.to_string())
+        .bind(submission_id.to_string())
+        .bind(subject_id.to_string())
+        .bind(document.kind.code())
+        .bind(document.sealed.clone())
+        .bind(sha)
+        .bind(document.sealed.len() as i64)
+        .bind(i64::from(document.width))
+        .bind(i64::from(document.height))
+        .bind(removed)
+        .bind(warnings)
+        .bind(ctx.actor.label())
+        .bind(idempotency_key.map(str::to_owned))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(actions::DOCUMENT_SEAL, format!("document:{id}"))
+            .with_detail(serde_json::json!({
+                "submission": submission_id,
+                "subject": subject_id,
+                "kind": document.kind.code(),
+                "sealed_bytes": document.sealed.len(),
+                "removed_metadata": document.removed_metadata,
+            }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(StoredDocument {
+            summary: DocumentSummary {
+                document_id: id,
+                subject_id,
+                kind: document.kind,
+                width: document.width,
+                height: document.height,
+                removed_metadata: document.removed_metadata.clone(),
+                warnings: document.warnings.clone(),
+                created_at: now,
+            },
+            created: true,
+        })
+    }
+
+    /// Hands in the submission (or its corrections) if nothing is missing.
+    pub async fn submit(
+        &self,
+        ctx: &AuditContext,
+        session: &ProviderSession,
+    ) -> Result<Result<SubmissionState, Vec<MissingItem>>, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let missing = missing_items(&mut tx, session.submission_id).await?;
+        if !missing.is_empty() {
+            return Ok(Err(missing));
+        }
+        let state =
+            apply_transition(&mut tx, ctx, session.submission_id, SubmissionState::submit).await?;
+        sqlx::query("UPDATE submissions SET submitted_at = $1 WHERE id = $2")
+            .bind(now_millis())
+            .bind(session.submission_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(state))
+    }
+
+    /// What still blocks handing in the submission (read only; `submit` checks again).
+    pub async fn missing_items(
+        &self,
+        submission_id: Uuid,
+    ) -> Result<Vec<MissingItem>, StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let missing = missing_items(&mut tx, submission_id).await?;
+        tx.rollback().await?;
+        Ok(missing)
+    }
+
+    /// Records that the provider declines to provide a number, with the reason.
+    pub async fn decline(
+        &self,
+        ctx: &AuditContext,
+        session: &ProviderSession,
+        reason: &str,
+    ) -> Result<SubmissionState, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let state = apply_transition(
+            &mut tx,
+            ctx,
+            session.submission_id,
+            SubmissionState::decline,
+        )
+        .await?;
+        sqlx::query("UPDATE submissions SET declined_reason = $1 WHERE id = $2")
+            .bind(reason.to_owned())
+            .bind(session.submission_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// The provider's view of their submission.
+    pub async fn submission_status(
+        &self,
+        submission_id: Uuid,
+    ) -> Result<SubmissionStatus, StorageError> {
+        let row = sqlx::query("SELECT state, submitted_at FROM submissions WHERE id = $1")
+            .bind(submission_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StorageError::NotFound)?;
+        let state = parse_state(&row.try_get::<String, _>("state")?)?;
+        let subjects = sqlx::query(
+            "SELECT id, relationship, name, name_kana, birth_date, number_last4, identity_attested, category3_spouse FROM subjects \
+             WHERE submission_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
+        )
+        .bind(submission_id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SubjectSummary {
+                subject_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                relationship: Relationship::from_code(&r.try_get::<String, _>("relationship")?)
+                    .map_err(|_| StorageError::Corrupt("relationship"))?,
+                name: r.try_get("name")?,
+                name_kana: r.try_get("name_kana")?,
+                birth_date: r.try_get("birth_date")?,
+                number_last4: r.try_get("number_last4")?,
+                identity_attested: r.try_get::<i64, _>("identity_attested")? != 0,
+                category3_spouse: r.try_get::<i64, _>("category3_spouse")? != 0,
+            })
+        })
+        .collect::<Result<Vec<_>, StorageError>>()?;
+        let documents = sqlx::query(
+            "SELECT id, subject_id, kind, width, height, removed_metadata, warnings, created_at FROM documents \
+             WHERE submission_id = $1 AND replaced_at IS NULL ORDER BY created_at, id",
+        )
+        .bind(submission_id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(document_summary)
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok(SubmissionStatus {
+            submission_id,
+            state,
+            subjects,
+            documents,
+            submitted_at: row.try_get("submitted_at")?,
+        })
+    }
+}
+
+const DOCUMENT_SELECT_BY_KEY: &str = "SELECT id, subject_id, kind, width, height, removed_metadata, warnings, created_at \
+     FROM documents WHERE subject_id = $1 AND idempotency_key = $2";
+
+fn document_summary(r: &sqlx::any::AnyRow) -> Result<DocumentSummary, StorageError> {
+    let json_list = |col: &str| -> Result<Vec<String>, StorageError> {
+        serde_json::from_str(&r.try_get::<String, _>(col)?)
+            .map_err(|_| StorageError::Corrupt("document metadata"))
+    };
+    Ok(DocumentSummary {
+        document_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+        subject_id: parse_uuid(&r.try_get::<String, _>("subject_id")?)?,
+        kind: DocumentKind::from_code(&r.try_get::<String, _>("kind")?)
+            .ok_or(StorageError::Corrupt("document kind"))?,
+        width: u32::try_from(r.try_get::<i64, _>("width")?).unwrap_or(0),
+        height: u32::try_from(r.try_get::<i64, _>("height")?).unwrap_or(0),
+        removed_metadata: json_list("removed_metadata")?,
+        warnings: json_list("warnings")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn parse_state(code: &str) -> Result<SubmissionState, StorageError> {
+    SubmissionState::from_code(code).ok_or(StorageError::Corrupt("submission state"))
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Applies one transition (a function of [`SubmissionState`]) to a submission inside
+/// `tx`, with its audit entry. The update is conditional on the state read, so a
+/// concurrent change makes it fail instead of being overwritten.
+pub(crate) async fn apply_transition(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    submission_id: Uuid,
+    transition: fn(SubmissionState) -> Result<SubmissionState, IllegalTransition>,
+) -> Result<SubmissionState, StorageError> {
+    let from = current_state(tx, submission_id).await?;
+    let to = transition(from)?;
+    let updated = sqlx::query(
+        "UPDATE submissions SET state = $1, updated_at = $2 WHERE id = $3 AND state = $4",
+    )
+    .bind(to.code())
+    .bind(now_millis())
+    .bind(submission_id.to_string())
+    .bind(from.code())
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() != 1 {
+        return Err(StorageError::Conflict("the submission changed meanwhile"));
+    }
+    let event = AuditEvent::success(
+        actions::SUBMISSION_TRANSITION,
+        format!("submission:{submission_id}"),
+    )
+    .with_detail(serde_json::json!({"from": from.code(), "to": to.code()}));
+    audit::append(tx, ctx, &event).await?;
+    Ok(to)
+}
+
+async fn current_state(tx: &mut Tx, submission_id: Uuid) -> Result<SubmissionState, StorageError> {
+    let row = sqlx::query("SELECT state FROM submissions WHERE id = $1")
+        .bind(submission_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+    parse_state(&row.try_get::<String, _>("state")?)
+}
+
+async fn require_editable(tx: &mut Tx, submission_id: Uuid) -> Result<(), StorageError> {
+    let state = current_state(tx, submission_id).await?;
+    if state.provider_can_edit() {
+        Ok(())
+    } else {
+        Err(StorageError::Illegal(IllegalTransition {
+            from: state,
+            attempted: "edited",
+        }))
+    }
+}
+
+async fn require_subject_of(
+    tx: &mut Tx,
+    submission_id: Uuid,
+    subject_id: Uuid,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "SELECT 1 FROM subjects WHERE id = $1 AND submission_id = $2 AND removed_at IS NULL",
+    )
+    .bind(subject_id.to_string())
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|_| ())
+    .ok_or(StorageError::NotFound)
+}
+
+async fn subject_relationship(
+    tx: &mut Tx,
+    submission_id: Uuid,
+    subject_id: Uuid,
+) -> Result<Relationship, StorageError> {
+    let row = sqlx::query(
+        "SELECT relationship FROM subjects WHERE id = $1 AND submission_id = $2 AND removed_at IS NULL",
+    )
+    .bind(subject_id.to_string())
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StorageError::NotFound)?;
+    Relationship::from_code(&row.try_get::<String, _>("relationship")?)
+        .map_err(|_| StorageError::Corrupt("relationship"))
+}
+
+/// Records a dependant's declaration; only a spouse can be a category-3 spouse.
+async fn declare(
+    tx: &mut Tx,
+    subject_id: Uuid,
+    relationship: Relationship,
+    declaration: DependantDeclaration,
+) -> Result<(), StorageError> {
+    let category3 = declaration.category3_spouse && relationship == Relationship::Spouse;
+    sqlx::query("UPDATE subjects SET identity_attested = $1, category3_spouse = $2 WHERE id = $3")
+        .bind(i64::from(declaration.identity_attested))
+        .bind(i64::from(category3))
+        .bind(subject_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn insert_subject(
+    tx: &mut Tx,
+    submission_id: Uuid,
+    input: &SubjectInput,
+) -> Result<Uuid, StorageError> {
+    let id = Uuid::now_v7();
+    let now = now_millis();
+    sqlx::query(
+        "INSERT INTO subjects (id, submission_id, relationship, name, name_kana, birth_date, number_sealed, \
+         number_blind_index, number_last4, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+    )
+    .bind(id.to_string())
+    .bind(submission_id.to_string())
+    .bind(input.relationship.code())
+    .bind(input.name.as_str().to_owned())
+    .bind(input.name_kana.as_str().to_owned())
+    .bind(input.birth_date.to_iso())
+    .bind(input.number.sealed.clone())
+    .bind(input.number.blind_index.clone())
+    .bind(input.number.last4.clone())
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+async fn update_subject(
+    tx: &mut Tx,
+    subject_id: Uuid,
+    input: &SubjectInput,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "UPDATE subjects SET name = $1, name_kana = $2, birth_date = $3, number_sealed = $4, \
+         number_blind_index = $5, number_last4 = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(input.name.as_str().to_owned())
+    .bind(input.name_kana.as_str().to_owned())
+    .bind(input.birth_date.to_iso())
+    .bind(input.number.sealed.clone())
+    .bind(input.number.blind_index.clone())
+    .bind(input.number.last4.clone())
+    .bind(now_millis())
+    .bind(subject_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn audit_subject_save(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    submission_id: Uuid,
+    subject_id: Uuid,
+    input: &SubjectInput,
+) -> Result<(), StorageError> {
+    let event = AuditEvent::success(actions::SUBJECT_SAVE, format!("subject:{subject_id}")).with_detail(
+        serde_json::json!({"submission": submission_id, "relationship": input.relationship.code(), "number_sealed": true}),
+    );
+    audit::append(tx, ctx, &event).await?;
+    Ok(())
+}
+
+async fn missing_items(tx: &mut Tx, submission_id: Uuid) -> Result<Vec<MissingItem>, StorageError> {
+    let own = sqlx::query(
+        "SELECT id FROM subjects WHERE submission_id = $1 AND relationship = 'self' AND removed_at IS NULL \
+         AND number_sealed IS NOT NULL",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(own) = own else {
+        return Ok(vec![MissingItem::OwnDetails, MissingItem::OwnDocuments]);
+    };
+    let own_id: String = own.try_get("id")?;
+    let docs = sqlx::query(
+        "SELECT 1 FROM documents WHERE subject_id = $1 AND replaced_at IS NULL LIMIT 1",
+    )
+    .bind(own_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let mut missing = Vec::new();
+    if docs.is_none() {
+        missing.push(MissingItem::OwnDocuments);
+    }
+    let unattested = sqlx::query(
+        "SELECT 1 FROM subjects WHERE submission_id = $1 AND relationship <> 'self' AND removed_at IS NULL \
+         AND identity_attested = 0 LIMIT 1",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if unattested.is_some() {
+        missing.push(MissingItem::DependantAttestation);
+    }
+    let spouse_without_documents = sqlx::query(
+        "SELECT 1 FROM subjects s WHERE s.submission_id = $1 AND s.removed_at IS NULL AND s.category3_spouse = 1 \
+         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.subject_id = s.id AND d.replaced_at IS NULL) LIMIT 1",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if spouse_without_documents.is_some() {
+        missing.push(MissingItem::SpouseDocuments);
+    }
+    Ok(missing)
+}

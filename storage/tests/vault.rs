@@ -1,0 +1,963 @@
+//! Storage behaviour, run against SQLite and PostgreSQL alike.
+
+use storage::audit::AuditContext;
+use storage::invitations::{InvitationKind, NewInvitation, SignInError};
+use storage::person::{BirthDate, NameKana, PersonName, Relationship};
+use storage::submissions::{
+    DependantDeclaration, DocumentKind, MissingItem, SealedDocument, SubjectEdit, SubjectInput,
+};
+use storage::test_support::TestDatabase;
+use storage::{KeyFiles, Keyring, MyNumber, SubmissionState, Vault};
+
+const NUMBER: &str = "123456789018";
+
+use storage::on_both_backends;
+
+on_both_backends!(
+    a_provider_signs_in_and_hands_in_a_sealed_number_and_document,
+    a_wrong_birth_date_is_counted_and_locks_the_invitation,
+    a_retried_upload_is_stored_once,
+    a_submitted_submission_cannot_be_edited,
+    a_subject_of_another_submission_is_not_found,
+    the_audit_chain_verifies_and_names_the_first_edited_entry,
+    a_deleted_tail_of_the_audit_chain_is_detected,
+    a_consistently_rewritten_chain_is_caught_by_its_anchor,
+    an_interrupted_key_rotation_resumes_and_every_record_opens_with_the_new_identity,
+    disposal_takes_two_people_and_destroys_numbers_and_images_only,
+    incidents_and_alerts_are_answered_from_the_audit_trail,
+    the_file_ledger_is_derived_from_live_accounts_and_records,
+    dependants_are_attested_changed_and_removed,
+);
+
+struct Fixture {
+    db_file: Option<std::path::PathBuf>,
+    vault: Vault,
+    keys: Keyring,
+    files: KeyFiles,
+    _keys_dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn new(db: &TestDatabase) -> Self {
+        let keys_dir = tempfile::tempdir().expect("tmp");
+        let files = KeyFiles::new(keys_dir.path());
+        files.create(None).expect("keys");
+        Self {
+            db_file: db.sqlite_path(),
+            vault: Vault::connect(&db.url).await.expect("connect"),
+            keys: files.load(true, None).expect("load"),
+            files,
+            _keys_dir: keys_dir,
+        }
+    }
+
+    async fn invite(&self, birth_date: Option<&str>) -> storage::invitations::CreatedInvitation {
+        let new = NewInvitation {
+            kind: InvitationKind::Employee,
+            name: PersonName::parse("山田 太郎").expect("name"),
+            employee_code: None,
+            branch: None,
+            birth_date: birth_date.map(date),
+            valid_days: 30,
+        };
+        self.vault
+            .create_invitation(&AuditContext::cli(), &new)
+            .await
+            .expect("invite")
+    }
+
+    async fn signed_in(&self) -> storage::invitations::ProviderSession {
+        let inv = self.invite(None).await;
+        self.vault
+            .start_provider_session(&ctx(), &inv.token, None, 30 * 60_000)
+            .await
+            .expect("sign in")
+            .session
+    }
+
+    fn subject(&self, relationship: Relationship) -> SubjectInput {
+        SubjectInput {
+            relationship,
+            name: PersonName::parse("山田 太郎").expect("name"),
+            name_kana: NameKana::parse("やまだ たろう").expect("kana"),
+            birth_date: date("1990-04-01"),
+            number: self
+                .keys
+                .seal_number(&MyNumber::parse(NUMBER).expect("n"))
+                .expect("seal"),
+        }
+    }
+
+    /// A dependant the employee attests to having checked (needed before submitting).
+    async fn add_attested_dependant(
+        &self,
+        session: &storage::invitations::ProviderSession,
+        relationship: Relationship,
+    ) -> uuid::Uuid {
+        let declaration = DependantDeclaration {
+            identity_attested: true,
+            category3_spouse: false,
+        };
+        self.vault
+            .add_dependant_declared(&ctx(), session, &self.subject(relationship), declaration)
+            .await
+            .expect("dependant")
+    }
+
+    fn document(&self) -> SealedDocument {
+        SealedDocument {
+            kind: DocumentKind::MyNumberCardFront,
+            sealed: self
+                .keys
+                .sealer()
+                .seal(b"\xff\xd8 pretend jpeg")
+                .expect("seal"),
+            width: 2400,
+            height: 1800,
+            removed_metadata: vec!["gps_position".into()],
+            warnings: vec![],
+        }
+    }
+}
+
+fn date(s: &str) -> BirthDate {
+    BirthDate::parse(s, time::macros::date!(2026 - 11 - 22)).expect("date")
+}
+
+fn ctx() -> AuditContext {
+    AuditContext {
+        actor: storage::Actor::System,
+        source_ip: Some("192.0.2.1".into()),
+    }
+}
+
+async fn a_provider_signs_in_and_hands_in_a_sealed_number_and_document(f: Fixture) {
+    let session = f.signed_in().await;
+    let status = f
+        .vault
+        .submission_status(session.submission_id)
+        .await
+        .expect("status");
+    assert_eq!(status.state, SubmissionState::Draft);
+
+    let missing = f.vault.submit(&ctx(), &session).await.expect("submit");
+    assert_eq!(
+        missing,
+        Err(vec![MissingItem::OwnDetails, MissingItem::OwnDocuments])
+    );
+
+    let subject = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    // Saving again replaces rather than duplicates.
+    let again = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    assert_eq!(subject, again);
+    f.add_attested_dependant(&session, Relationship::Child)
+        .await;
+    assert!(
+        f.vault
+            .add_dependant(&ctx(), &session, &f.subject(Relationship::Myself))
+            .await
+            .is_err()
+    );
+    f.vault
+        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .await
+        .expect("document");
+    let state = f
+        .vault
+        .submit(&ctx(), &session)
+        .await
+        .expect("submit")
+        .expect("complete");
+    assert_eq!(state, SubmissionState::Submitted);
+
+    let status = f
+        .vault
+        .submission_status(session.submission_id)
+        .await
+        .expect("status");
+    assert_eq!(status.subjects.len(), 2);
+    assert_eq!(status.subjects[0].number_last4.as_deref(), Some("9018"));
+    assert_eq!(status.documents.len(), 1);
+    assert_eq!(status.documents[0].removed_metadata, ["gps_position"]);
+
+    let entries = f.vault.audit_entries(0, 1000).await.expect("entries");
+    let actions: Vec<_> = entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(actions.contains(&"document.seal"), "{actions:?}");
+    assert!(actions.contains(&"submission.transition"), "{actions:?}");
+    for e in &entries {
+        let text = format!("{e:?}");
+        assert!(
+            !text.contains(NUMBER) && !text.contains("9018"),
+            "audit entry holds a number: {text}"
+        );
+    }
+    assert_eq!(
+        f.vault
+            .verify_audit_chain()
+            .await
+            .expect("verify")
+            .first_break,
+        None
+    );
+}
+
+async fn a_wrong_birth_date_is_counted_and_locks_the_invitation(f: Fixture) {
+    let inv = f.invite(Some("1990-04-01")).await;
+    let idle = 30 * 60_000;
+    assert_eq!(
+        f.vault
+            .start_provider_session(&ctx(), &inv.token, None, idle)
+            .await
+            .err(),
+        Some(SignInError::SecondFactorRequired)
+    );
+    for remaining in (1..5).rev() {
+        let err = f
+            .vault
+            .start_provider_session(&ctx(), &inv.token, Some(date("1990-04-02")), idle)
+            .await
+            .err();
+        assert_eq!(err, Some(SignInError::SecondFactorWrong { remaining }));
+    }
+    let locked = f
+        .vault
+        .start_provider_session(&ctx(), &inv.token, Some(date("1990-04-02")), idle)
+        .await
+        .err();
+    assert!(
+        matches!(locked, Some(SignInError::Locked { .. })),
+        "{locked:?}"
+    );
+    // Locked: even the right birth date is refused until the lock expires.
+    let still = f
+        .vault
+        .start_provider_session(&ctx(), &inv.token, Some(date("1990-04-01")), idle)
+        .await
+        .err();
+    assert!(
+        matches!(still, Some(SignInError::Locked { .. })),
+        "{still:?}"
+    );
+
+    let other = f.invite(Some("1990-04-01")).await;
+    let ok = f
+        .vault
+        .start_provider_session(&ctx(), &other.token, Some(date("1990-04-01")), idle)
+        .await;
+    let started = ok.expect("right birth date signs in");
+    let found = f
+        .vault
+        .provider_session(&started.token, idle)
+        .await
+        .expect("lookup");
+    assert_eq!(found.map(|s| s.submission_id), Some(other.submission_id));
+    let unknown = storage::SecretToken::generate();
+    assert_eq!(
+        f.vault
+            .start_provider_session(&ctx(), &unknown, None, idle)
+            .await
+            .err(),
+        Some(SignInError::InvalidLink)
+    );
+}
+
+async fn a_retried_upload_is_stored_once(f: Fixture) {
+    let session = f.signed_in().await;
+    let subject = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    let first = f
+        .vault
+        .store_document(
+            &ctx(),
+            session.submission_id,
+            subject,
+            &f.document(),
+            Some("k1"),
+        )
+        .await
+        .expect("1");
+    let retry = f
+        .vault
+        .store_document(
+            &ctx(),
+            session.submission_id,
+            subject,
+            &f.document(),
+            Some("k1"),
+        )
+        .await
+        .expect("2");
+    assert!(first.created && !retry.created);
+    assert_eq!(first.summary.document_id, retry.summary.document_id);
+    let status = f
+        .vault
+        .submission_status(session.submission_id)
+        .await
+        .expect("status");
+    assert_eq!(status.documents.len(), 1);
+}
+
+async fn a_submitted_submission_cannot_be_edited(f: Fixture) {
+    let session = f.signed_in().await;
+    let subject = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    f.vault
+        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .await
+        .expect("doc");
+    f.vault
+        .submit(&ctx(), &session)
+        .await
+        .expect("submit")
+        .expect("complete");
+    let err = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await;
+    assert!(
+        matches!(err, Err(storage::StorageError::Illegal(_))),
+        "{err:?}"
+    );
+    let err = f.vault.submit(&ctx(), &session).await;
+    assert!(
+        matches!(err, Err(storage::StorageError::Illegal(_))),
+        "{err:?}"
+    );
+    // Declining stays possible until an officer decides.
+    assert_eq!(
+        f.vault
+            .decline(&ctx(), &session, "理由")
+            .await
+            .expect("decline"),
+        SubmissionState::Declined
+    );
+}
+
+async fn a_subject_of_another_submission_is_not_found(f: Fixture) {
+    let alice = f.signed_in().await;
+    let bob = f.signed_in().await;
+    let alices_subject = f
+        .vault
+        .save_self_subject(&ctx(), &alice, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    let err = f
+        .vault
+        .store_document(
+            &ctx(),
+            bob.submission_id,
+            alices_subject,
+            &f.document(),
+            None,
+        )
+        .await;
+    assert!(
+        matches!(err, Err(storage::StorageError::NotFound)),
+        "{err:?}"
+    );
+}
+
+async fn the_audit_chain_verifies_and_names_the_first_edited_entry(f: Fixture) {
+    for _ in 0..3 {
+        f.signed_in().await;
+    }
+    let report = f.vault.verify_audit_chain().await.expect("verify");
+    assert!(
+        report.entries >= 9 && report.first_break.is_none(),
+        "{report:?}"
+    );
+
+    // The database refuses edits...
+    let refused = f
+        .vault
+        .tamper_for_tests("UPDATE audit_log SET outcome = 'denied' WHERE seq = 4")
+        .await;
+    assert!(
+        refused.is_err(),
+        "the append-only trigger must refuse edits"
+    );
+    // ...and whoever removes the trigger is still caught by the chain.
+    f.vault.drop_audit_triggers_for_tests().await;
+    f.vault
+        .tamper_for_tests("UPDATE audit_log SET outcome = 'denied' WHERE seq = 4")
+        .await
+        .expect("tamper");
+    let report = f.vault.verify_audit_chain().await.expect("verify");
+    assert_eq!(report.first_break.map(|b| b.seq), Some(4));
+}
+
+async fn a_deleted_tail_of_the_audit_chain_is_detected(f: Fixture) {
+    f.signed_in().await;
+    f.signed_in().await;
+    let before = f.vault.verify_audit_chain().await.expect("verify");
+    f.vault.drop_audit_triggers_for_tests().await;
+    f.vault
+        .tamper_for_tests("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+        .await
+        .expect("delete");
+    let report = f.vault.verify_audit_chain().await.expect("verify");
+    assert_eq!(report.first_break.map(|b| b.seq), Some(before.entries));
+    f.vault
+        .tamper_for_tests("DELETE FROM audit_log WHERE seq = 2")
+        .await
+        .expect("delete");
+    let report = f.vault.verify_audit_chain().await.expect("verify");
+    assert_eq!(report.first_break.map(|b| b.seq), Some(2));
+}
+
+async fn a_consistently_rewritten_chain_is_caught_by_its_anchor(f: Fixture) {
+    let anchors = tempfile::tempdir().expect("tmp");
+    let path = anchors.path().join("audit-anchor.log");
+    f.signed_in().await;
+    let anchored = f.vault.anchor_audit_head(&path).await.expect("anchor");
+    assert!(anchored > 0);
+    // Nothing moved: no second line.
+    f.vault.anchor_audit_head(&path).await.expect("anchor");
+    assert_eq!(
+        std::fs::read_to_string(&path)
+            .expect("read")
+            .lines()
+            .count(),
+        1
+    );
+    assert_eq!(
+        f.vault.check_audit_anchors(&path).await.expect("check"),
+        None
+    );
+
+    // A database administrator cuts the tail and resets the head consistently: the chain
+    // alone looks intact, the anchor does not.
+    f.vault.drop_audit_triggers_for_tests().await;
+    f.vault
+        .tamper_for_tests("DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)")
+        .await
+        .expect("cut");
+    f.vault
+        .tamper_for_tests(
+            "UPDATE audit_head SET seq = seq - 1, hash = (SELECT hash FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)) WHERE id = 1",
+        )
+        .await
+        .expect("reset head");
+    assert_eq!(
+        f.vault
+            .verify_audit_chain()
+            .await
+            .expect("verify")
+            .first_break,
+        None
+    );
+    let caught = f.vault.check_audit_anchors(&path).await.expect("check");
+    assert_eq!(caught.map(|b| b.seq), Some(anchored));
+}
+
+async fn an_interrupted_key_rotation_resumes_and_every_record_opens_with_the_new_identity(
+    f: Fixture,
+) {
+    for _ in 0..2 {
+        let session = f.signed_in().await;
+        let subject = f
+            .vault
+            .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+            .await
+            .expect("save");
+        f.vault
+            .add_dependant(&ctx(), &session, &f.subject(Relationship::Spouse))
+            .await
+            .expect("dependant");
+        f.vault
+            .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+            .await
+            .expect("doc");
+    }
+    let before = f.vault.sealed_blobs_for_tests().await;
+    assert_eq!(before.len(), 6);
+
+    f.files.begin_rotation(None).expect("begin");
+    let keys = f.files.rotation_keys(None).expect("keys");
+    // Interrupted after one batch of two...
+    let first = f
+        .vault
+        .reseal_to_next_identity(&ctx(), &keys, 2, Some(1))
+        .await
+        .expect("first run");
+    assert_eq!((first.resealed, first.complete), (2, false));
+    // ...and resumed, even after starting over (begin is idempotent).
+    f.files.begin_rotation(None).expect("resume");
+    let keys = f.files.rotation_keys(None).expect("keys");
+    let second = f
+        .vault
+        .reseal_to_next_identity(&ctx(), &keys, 2, None)
+        .await
+        .expect("second run");
+    assert!(second.complete);
+    assert_eq!((second.resealed, second.already_rotated), (4, 2));
+
+    let after = f.vault.sealed_blobs_for_tests().await;
+    assert!(
+        after.iter().all(|b| keys.next.can_open(b)),
+        "everything opens with the new identity"
+    );
+    assert!(
+        after.iter().all(|b| !keys.retiring[0].can_open(b)),
+        "nothing opens with the old one"
+    );
+    let retired = f.files.finish_rotation().expect("finish");
+    assert!(retired.exists());
+    let reloaded = f.files.load(true, None).expect("load");
+    assert_eq!(
+        reloaded
+            .unsealer()
+            .map(storage::sealing::Unsealer::recipient),
+        Some(keys.next.recipient())
+    );
+    assert_eq!(f.files.destroy_retired().expect("destroy"), 1);
+    assert!(!retired.exists());
+    let reseals = f.vault.audit_entries(0, 1000).await.expect("audit");
+    assert_eq!(
+        reseals.iter().filter(|e| e.action == "keys.reseal").count(),
+        3
+    );
+    assert_eq!(
+        f.vault
+            .verify_audit_chain()
+            .await
+            .expect("verify")
+            .first_break,
+        None
+    );
+}
+
+async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixture) {
+    let session = f.signed_in().await;
+    let subject = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    f.add_attested_dependant(&session, Relationship::Spouse)
+        .await;
+    f.vault
+        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .await
+        .expect("doc");
+    f.vault
+        .submit(&ctx(), &session)
+        .await
+        .expect("submit")
+        .expect("complete");
+    let (alice, bob) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    // Not verified yet: nothing to dispose of.
+    assert!(
+        f.vault
+            .propose_disposal(&ctx(), session.submission_id, alice)
+            .await
+            .is_err()
+    );
+    f.vault
+        .set_state_for_tests(session.submission_id, SubmissionState::Verified)
+        .await;
+
+    f.vault
+        .set_needed_until(
+            &ctx(),
+            session.submission_id,
+            time::macros::date!(2018 - 03 - 31),
+        )
+        .await
+        .expect("needed");
+    let today = time::macros::date!(2026 - 11 - 22);
+    let due = f.vault.disposal_list(today, 30).await.expect("list");
+    assert_eq!(due.len(), 1);
+    assert_eq!(
+        (due[0].due_on.as_str(), due[0].overdue),
+        ("2025-03-31", true)
+    );
+    assert!(
+        f.vault
+            .disposal_list(time::macros::date!(2025 - 01 - 01), 30)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    let ciphertexts = f.vault.sealed_blobs_for_tests().await;
+    assert_eq!(ciphertexts.len(), 3);
+    let backup = f.db_file.as_ref().map(|db| {
+        let copy = db.with_extension("backup");
+        backup_copy(db, &copy);
+        copy
+    });
+
+    let proposal = f
+        .vault
+        .propose_disposal(&ctx(), session.submission_id, alice)
+        .await
+        .expect("propose");
+    let same = f.vault.approve_disposal(&ctx(), proposal, alice).await;
+    assert!(
+        matches!(same, Err(storage::StorageError::Invalid(_))),
+        "{same:?}"
+    );
+    let record = f
+        .vault
+        .approve_disposal(&ctx(), proposal, bob)
+        .await
+        .expect("approve");
+    assert_eq!(
+        (record.numbers_destroyed, record.documents_destroyed),
+        (2, 1)
+    );
+
+    let status = f
+        .vault
+        .submission_status(session.submission_id)
+        .await
+        .expect("status");
+    assert_eq!(status.state, SubmissionState::Disposed);
+    assert_eq!(status.subjects.len(), 2, "the other personal data remain");
+    assert!(
+        status
+            .subjects
+            .iter()
+            .all(|s| s.number_last4.is_none() && !s.name.is_empty())
+    );
+    assert!(f.vault.sealed_blobs_for_tests().await.is_empty());
+    assert_eq!(f.vault.disposal_ledger().await.expect("ledger").len(), 1);
+
+    if let Some(db) = &f.db_file {
+        for suffix in ["", "-wal"] {
+            let path = format!("{}{suffix}", db.display());
+            let bytes = std::fs::read(&path).unwrap_or_default();
+            for c in &ciphertexts {
+                let probe = &c[c.len() - 48..];
+                assert!(
+                    !bytes.windows(probe.len()).any(|w| w == probe),
+                    "disposed ciphertext still in {path}"
+                );
+            }
+        }
+    }
+
+    // Crypto-shredding: the backup taken before the disposal still holds the ciphertext, but
+    // after a rotation and the destruction of the retired identity nothing opens it.
+    if let Some(backup) = backup {
+        let bytes = std::fs::read(&backup).expect("backup");
+        let probe = &ciphertexts[0][ciphertexts[0].len() - 48..];
+        assert!(
+            bytes.windows(probe.len()).any(|w| w == probe),
+            "the backup holds the old ciphertext"
+        );
+        f.files.begin_rotation(None).expect("begin");
+        let keys = f.files.rotation_keys(None).expect("keys");
+        f.vault
+            .reseal_to_next_identity(&ctx(), &keys, 100, None)
+            .await
+            .expect("reseal");
+        f.files.finish_rotation().expect("finish");
+        f.files.destroy_retired().expect("destroy");
+        let current = f.files.load(true, None).expect("load");
+        let unsealer = current.unsealer().expect("identity");
+        assert!(
+            ciphertexts.iter().all(|c| !unsealer.can_open(c)),
+            "the backup's numbers are unreadable"
+        );
+    }
+}
+
+/// Copies a SQLite database file after checkpointing, as a file-level backup would.
+fn backup_copy(from: &std::path::Path, to: &std::path::Path) {
+    let status = std::process::Command::new("sqlite3")
+        .arg(from)
+        .arg(format!(".backup '{}'", to.display()))
+        .status();
+    if !status.is_ok_and(|s| s.success()) {
+        std::fs::copy(from, to).expect("copy database");
+    }
+}
+
+async fn incidents_and_alerts_are_answered_from_the_audit_trail(f: Fixture) {
+    use storage::AuditEvent;
+    use storage::audit::actions::{DOCUMENT_UNSEAL, NUMBER_UNSEAL};
+    let (alice, bob) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    let staff = |id| AuditContext {
+        actor: storage::Actor::Staff(id),
+        source_ip: Some("10.1.1.1".into()),
+    };
+    let mut subjects = Vec::new();
+    for _ in 0..2 {
+        let session = f.signed_in().await;
+        let subject = f
+            .vault
+            .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+            .await
+            .expect("save");
+        let doc = f
+            .vault
+            .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+            .await
+            .expect("doc");
+        subjects.push((subject, doc.summary.document_id));
+    }
+    let start = f.vault.audit_entries(0, 1).await.expect("first")[0].at;
+    for _ in 0..3 {
+        f.vault
+            .record(
+                &staff(alice),
+                AuditEvent::success(DOCUMENT_UNSEAL, format!("document:{}", subjects[0].1)),
+            )
+            .await
+            .expect("audit");
+    }
+    f.vault
+        .record(
+            &staff(alice),
+            AuditEvent::success(NUMBER_UNSEAL, format!("subject:{}", subjects[0].0)),
+        )
+        .await
+        .expect("audit");
+    f.vault
+        .record(
+            &staff(bob),
+            AuditEvent::success(NUMBER_UNSEAL, format!("subject:{}", subjects[1].0)),
+        )
+        .await
+        .expect("audit");
+    let end = i64::MAX;
+
+    let scope = f
+        .vault
+        .incident_scope(&[staff(alice).actor.label()], start, end)
+        .await
+        .expect("scope");
+    assert_eq!(scope.people.len(), 1);
+    assert_eq!(
+        (scope.people[0].subject_id, scope.people[0].unseals),
+        (subjects[0].0, 4)
+    );
+    assert!(!scope.ppc_report_due);
+    let both = [staff(alice).actor.label(), staff(bob).actor.label()];
+    assert_eq!(
+        f.vault
+            .incident_scope(&both, start, end)
+            .await
+            .expect("scope")
+            .people
+            .len(),
+        2
+    );
+
+    let inv = f.invite(Some("1990-04-01")).await;
+    for _ in 0..3 {
+        let _ = f
+            .vault
+            .start_provider_session(&ctx(), &inv.token, Some(date("1990-04-02")), 60_000)
+            .await;
+    }
+    let rules = storage::alerts::AlertRules {
+        window_millis: 24 * 3_600_000,
+        unseal_threshold: 4,
+        sign_in_failure_threshold: 3,
+        working_hours_jst: (0, 24),
+    };
+    let raised = f.vault.raise_alerts(&rules, start).await.expect("alerts");
+    let mut kinds: Vec<(&str, &str)> = raised
+        .iter()
+        .map(|a| (a.rule.as_str(), a.actor.as_str()))
+        .collect();
+    kinds.sort();
+    let alice_label = staff(alice).actor.label();
+    let provider_label = storage::Actor::Provider(inv.id).label();
+    let mut expected = vec![
+        ("mass_unseal", alice_label.as_str()),
+        ("sign_in_failures", "ip:192.0.2.1"),
+        ("sign_in_failures", provider_label.as_str()),
+    ];
+    expected.sort();
+    assert_eq!(kinds, expected);
+    assert!(
+        f.vault
+            .raise_alerts(&rules, start)
+            .await
+            .expect("again")
+            .is_empty(),
+        "raised once"
+    );
+    // Nobody works at any hour: every unseal is off hours.
+    let strict = storage::alerts::AlertRules {
+        working_hours_jst: (0, 0),
+        ..rules
+    };
+    let off = f
+        .vault
+        .raise_alerts(&strict, start)
+        .await
+        .expect("off hours");
+    assert_eq!(
+        off.iter().filter(|a| a.rule == "off_hours_unseal").count(),
+        2
+    );
+    assert_eq!(f.vault.alerts(start).await.expect("list").len(), 5);
+}
+
+async fn the_file_ledger_is_derived_from_live_accounts_and_records(f: Fixture) {
+    use storage::staff::{NewStaffAccount, Role};
+    let session = f.signed_in().await;
+    let subject = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    f.vault
+        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .await
+        .expect("doc");
+    for (username, role, scopes) in [
+        ("sato", Role::Officer, vec!["osaka", "kobe"]),
+        ("audit", Role::Auditor, vec![]),
+    ] {
+        let new = NewStaffAccount {
+            username: username.into(),
+            role,
+            password_hash: "$argon2id$placeholder".into(),
+            scopes: scopes
+                .into_iter()
+                .map(|s| storage::org::BranchCode::parse(s).expect("code"))
+                .collect(),
+        };
+        f.vault
+            .create_staff_account(&ctx(), &new)
+            .await
+            .expect("staff");
+    }
+    let ledger = f.vault.file_ledger().await.expect("ledger");
+    assert_eq!(ledger.len(), 2);
+    assert_eq!((ledger[0].live_records, ledger[1].live_records), (1, 1));
+    assert_eq!(ledger[0].retention_years, 7);
+    assert_eq!(ledger[0].purposes.len(), 4);
+    let handlers: Vec<_> = ledger[0]
+        .handlers
+        .iter()
+        .map(|h| (h.username.as_str(), h.scopes.join(",")))
+        .collect();
+    assert_eq!(
+        handlers,
+        [("sato", "kobe,osaka".to_owned())],
+        "auditors never handle numbers"
+    );
+}
+
+async fn dependants_are_attested_changed_and_removed(f: Fixture) {
+    let session = f.signed_in().await;
+    let own = f
+        .vault
+        .save_self_subject(&ctx(), &session, &f.subject(Relationship::Myself))
+        .await
+        .expect("save");
+    f.vault
+        .store_document(&ctx(), session.submission_id, own, &f.document(), None)
+        .await
+        .expect("doc");
+    let missing = |f: &Fixture| {
+        let vault = f.vault.clone();
+        let id = session.submission_id;
+        async move { vault.missing_items(id).await.expect("missing") }
+    };
+    let spouse = f
+        .vault
+        .add_dependant_declared(
+            &ctx(),
+            &session,
+            &f.subject(Relationship::Spouse),
+            DependantDeclaration {
+                identity_attested: false,
+                category3_spouse: true,
+            },
+        )
+        .await
+        .expect("spouse");
+    assert_eq!(
+        missing(&f).await,
+        vec![
+            MissingItem::DependantAttestation,
+            MissingItem::SpouseDocuments
+        ]
+    );
+
+    // A change without a number keeps the saved one; the declaration is replaced.
+    let changed = SubjectEdit {
+        name: PersonName::parse("山田 華").expect("name"),
+        number: None,
+        ..SubjectEdit::from(&f.subject(Relationship::Spouse))
+    };
+    let attested = DependantDeclaration {
+        identity_attested: true,
+        category3_spouse: true,
+    };
+    f.vault
+        .edit_subject(&ctx(), &session, spouse, &changed, Some(attested))
+        .await
+        .expect("edit");
+    let status = f
+        .vault
+        .submission_status(session.submission_id)
+        .await
+        .expect("status");
+    let saved = status
+        .subjects
+        .iter()
+        .find(|s| s.subject_id == spouse)
+        .expect("spouse");
+    assert_eq!(saved.name, "山田 華");
+    assert_eq!(saved.number_last4.as_deref(), Some(&NUMBER[8..]));
+    assert!(saved.identity_attested && saved.category3_spouse);
+    assert_eq!(missing(&f).await, vec![MissingItem::SpouseDocuments]);
+
+    // Self and dependants do not swap, the provider cannot be removed, and another
+    // submission's subject is not found.
+    let as_self = SubjectEdit::from(&f.subject(Relationship::Myself));
+    assert!(matches!(
+        f.vault
+            .edit_subject(&ctx(), &session, spouse, &as_self, None)
+            .await,
+        Err(storage::StorageError::Invalid(_))
+    ));
+    assert!(matches!(
+        f.vault.remove_dependant(&ctx(), &session, own).await,
+        Err(storage::StorageError::Invalid(_))
+    ));
+    let stranger = f.signed_in().await;
+    assert!(matches!(
+        f.vault.remove_dependant(&ctx(), &stranger, spouse).await,
+        Err(storage::StorageError::NotFound)
+    ));
+
+    f.vault
+        .remove_dependant(&ctx(), &session, spouse)
+        .await
+        .expect("remove");
+    let status = f
+        .vault
+        .submission_status(session.submission_id)
+        .await
+        .expect("status");
+    assert_eq!(status.subjects.len(), 1);
+    assert!(missing(&f).await.is_empty());
+    assert!(matches!(
+        f.vault.remove_dependant(&ctx(), &session, spouse).await,
+        Err(storage::StorageError::NotFound)
+    ));
+}

@@ -1,0 +1,205 @@
+// The provider portal on a 360×740 phone: an employee with two dependants from the
+// invitation to submitted, a payee whose link shows status only afterwards, a decline.
+// Each page of the flow is checked with axe-core (no serious or critical violation) and
+// screenshots go to artifacts/ for a human look.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startKakunin, workspace } from './server.mjs';
+
+const require = createRequire(import.meta.url);
+const axePath = require.resolve('axe-core/axe.min.js');
+const artifacts = join(workspace, 'tests/browser/artifacts');
+const photo = join(workspace, 'tests/fixtures/images/phone/phone-gps-orientation6.jpg');
+const NUMBERS = ['123456789018', '987654321093', '111111111118', '202020202027'];
+
+let kakunin;
+let browser;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  kakunin = await startKakunin();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await kakunin?.stop();
+});
+
+async function phone() {
+  // bypassCSP only so that axe can be injected; the pages themselves never need it.
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+    locale: 'ja-JP', bypassCSP: true,
+  });
+  const page = await context.newPage();
+  const cspViolations = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) { cspViolations.push(m.text()); } });
+  page.cspViolations = cspViolations;
+  return page;
+}
+
+/** Checks the page: axe (no serious/critical), no full number, no horizontal scroll; screenshot. */
+async function check(page, name) {
+  await page.addScriptTag({ path: axePath });
+  const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), [], `axe on ${name}`);
+  const html = await page.content();
+  for (const n of NUMBERS) { assert.ok(!html.includes(n), `${name} shows a full number`); }
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow}px at 360px`);
+  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
+}
+
+async function fillPerson(page, { relationship, name, kana, birth, number }) {
+  if (relationship) { await page.selectOption('#relationship', relationship); }
+  await page.fill('#name', name);
+  await page.fill('#name_kana', kana);
+  await page.fill('#birth_date', birth);
+  if (number) { await page.fill('#number', number); }
+}
+
+async function uploadPhoto(page, kind) {
+  await page.selectOption('#kind', kind);
+  await page.setInputFiles('#file', photo);
+  await page.waitForSelector('#preview:not([hidden])');
+  const before = await page.locator('.docs > li').count();
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('/api/v1/provider/subjects/') && r.request().method() === 'POST'),
+    page.click('#upload button[type=submit]'),
+  ]);
+  assert.equal(response.status(), 201);
+  assert.ok(response.request().headers()['idempotency-key'], 'the upload carries an Idempotency-Key');
+  // The script reloads the page, which shows the new photo's scrub report.
+  await page.waitForLoadState('load');
+  await page.waitForSelector('#preview', { state: 'hidden' });
+  await page.waitForSelector('.notice.ok');
+  assert.equal(await page.locator('.docs > li').count(), before + 1);
+}
+
+describe('provider portal on a phone', () => {
+  test('an employee with two dependants goes from the invitation to submitted', async () => {
+    const page = await phone();
+    await page.goto(kakunin.invite('employee', '山田 太郎', '1990-04-01'));
+    assert.match(await page.textContent('h1'), /マイナンバー/);
+    assert.match(await page.textContent('body'), /源泉徴収票作成事務/);
+    await check(page, '01-landing');
+
+    // A wrong birth date is explained on the same page.
+    await page.fill('#birth_date', '1991-01-01');
+    await page.click('button[value=start]');
+    await page.waitForSelector('.notice.error');
+    await check(page, '02-landing-wrong-birth-date');
+    await page.fill('#birth_date', '1990-04-01');
+    await Promise.all([page.waitForURL(/\/p$/), page.click('button[value=start]')]);
+    await check(page, '03-overview');
+
+    await page.click('a[href="/p/self"]');
+    // The live check-digit feedback, then a refusal from the server keeps the typed name.
+    await fillPerson(page, { name: '山田 太郎', kana: '', birth: '1990-04-01', number: '123456789019' });
+    assert.match(await page.textContent('#number-live'), /チェックデジット/);
+    await page.click('form.stack button[type=submit]');
+    await page.waitForSelector('.notice.error');
+    assert.equal(await page.inputValue('#name'), '山田 太郎');
+    assert.equal(await page.inputValue('#number'), '');
+    await check(page, '04-own-details-refused');
+    await fillPerson(page, { name: '山田 太郎', kana: 'ヤマダ タロウ', birth: '1990-04-01', number: '1234 5678 9018' });
+    assert.match(await page.textContent('#number-live'), /正しい/);
+    await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
+
+    await uploadPhoto(page, 'my_number_card_front');
+    assert.match(await page.textContent('.docs'), /位置情報を削除しました/);
+    await uploadPhoto(page, 'my_number_card_back');
+    await check(page, '05-documents');
+
+    await page.click('a[href="/p/dependants"].secondary');
+    await check(page, '06-dependants-empty');
+    await page.click('a[href="/p/dependants/new"]');
+    await fillPerson(page, { relationship: 'spouse', name: '山田 花子', kana: 'ヤマダ ハナコ', birth: '1992-02-02', number: '987654321093' });
+    await page.check('input[name=identity_attested]');
+    await page.check('input[name=category3_spouse]');
+    await check(page, '07-add-spouse');
+    await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
+    await uploadPhoto(page, 'my_number_card_front');
+    await page.click('a[href="/p/dependants"].secondary');
+
+    await page.click('a[href="/p/dependants/new"]');
+    await fillPerson(page, { relationship: 'child', name: '山田 一郎', kana: 'やまだ いちろう', birth: '2018-05-05', number: '111111111118' });
+    await Promise.all([page.waitForURL(/\/p\/dependants$/), page.click('form.stack button[type=submit]')]);
+    // Not attested yet: the review says so and offers no submit button.
+    await page.goto(`${new URL(page.url()).origin}/p/review`);
+    assert.match(await page.textContent('body'), /扶養家族の本人確認を申告してください/);
+    assert.equal(await page.locator('form[action="/p/submit"]').count(), 0);
+    await page.goto(`${new URL(page.url()).origin}/p/dependants`);
+    await page.locator('.people li', { hasText: '山田 一郎' }).locator('a').click();
+    await page.check('input[name=identity_attested]');
+    await Promise.all([page.waitForURL(/\/p\/dependants$/), page.click('form.stack button[type=submit]')]);
+    await check(page, '08-dependants');
+
+    await page.click('a[href="/p/review"].btn');
+    await check(page, '09-review');
+    assert.match(await page.textContent('body'), /\*\*\*\*\s*\*\*\*\*\s*9018/);
+    await Promise.all([page.waitForURL(/\/p\/status$/), page.click('form[action="/p/submit"] button')]);
+    assert.match(await page.textContent('#state'), /提出済み/);
+    await check(page, '10-status');
+
+    // English is one tap away and remembered.
+    await page.click('a.lang');
+    assert.match(await page.textContent('#state'), /Submitted/);
+    await check(page, '11-status-en');
+    assert.deepEqual(page.cspViolations, []);
+    await page.context().close();
+  });
+
+  test('a payee submits once and the link then shows the status only', async () => {
+    const page = await phone();
+    const link = kakunin.invite('payee', '佐藤 次郎');
+    await page.goto(link);
+    assert.doesNotMatch(await page.textContent('body'), /扶養家族/);
+    await Promise.all([page.waitForURL(/\/p$/), page.click('button[value=start]')]);
+    assert.equal(await page.locator('a[href="/p/dependants"]').count(), 0);
+    await page.click('a[href="/p/self"]');
+    await fillPerson(page, { name: '佐藤 次郎', kana: 'サトウ ジロウ', birth: '1980-03-03', number: '202020202027' });
+    await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
+    await uploadPhoto(page, 'my_number_card_front');
+    await page.click('a[href="/p/review"].secondary');
+    await Promise.all([page.waitForURL(/\/p\/status$/), page.click('form[action="/p/submit"] button')]);
+    await check(page, '20-payee-status');
+
+    // The same link again: after signing in, only the status.
+    await page.goto(link);
+    await Promise.all([page.waitForURL(/\/p\/status$/), page.click('button[value=start]')]);
+    assert.match(await page.textContent('#state'), /提出済み/);
+    assert.equal(await page.locator('form[action="/p/submit"], a[href="/p/self"]').count(), 0);
+    await page.goto(`${new URL(link).origin}/p/self`);
+    await page.fill('#name', '佐藤 次郎');
+    await page.fill('#name_kana', 'サトウ');
+    await page.fill('#birth_date', '1980-03-03');
+    await page.click('form.stack button[type=submit]');
+    assert.match(await page.textContent('body'), /変更できません/);
+    await page.context().close();
+  });
+
+  test('a provider declines with a reason', async () => {
+    const page = await phone();
+    await page.goto(kakunin.invite('employee', '鈴木 三郎'));
+    await Promise.all([page.waitForURL(/\/p\/decline$/), page.click('button[value=decline]')]);
+    await page.click('form[action="/p/decline"] button');
+    await page.waitForSelector('.notice.error');
+    await check(page, '30-decline-refused');
+    await page.fill('#reason', '<script>alert(1)</script> 提出を控えたいため');
+    await Promise.all([page.waitForURL(/\/p\/status$/), page.click('form[action="/p/decline"] button')]);
+    assert.match(await page.textContent('#state'), /提供しない/);
+    await check(page, '31-declined');
+    await page.context().close();
+  });
+});

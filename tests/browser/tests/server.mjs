@@ -1,0 +1,59 @@
+// Starts the real `kakunin serve` on a free loopback port with a fresh data directory,
+// and creates invitations with `kakunin invite` (the binary is KAKUNIN_BIN, default the
+// workspace's target/debug/kakunin).
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const workspace = resolve(here, '../../..');
+export const bin = process.env.KAKUNIN_BIN
+  || join(process.env.CARGO_TARGET_DIR || join(workspace, 'target'), 'debug', 'kakunin');
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => ok(port));
+    });
+  });
+}
+
+export async function startKakunin() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kakunin-browser-'));
+  execFileSync(bin, ['init', '--data-dir', dataDir], { stdio: 'ignore' });
+  const port = await freePort();
+  const child = spawn(bin, ['serve', '--data-dir', dataDir, '--insecure-http', '--listen', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  child.stderr.on('data', (chunk) => { log += chunk; });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) { break; }
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    log: () => log,
+    invite(kind, name, birthDate) {
+      const args = ['invite', '--data-dir', dataDir, '--kind', kind, '--name', name, '--json'];
+      if (birthDate) { args.push('--birth-date', birthDate); }
+      const { token } = JSON.parse(execFileSync(bin, args, { encoding: 'utf8' }));
+      return `${base}/i/${token}`;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,107 @@
+//! Security headers, rate limits, health and the OpenAPI document.
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/api/v1/provider/status", "/no/such/page"] {
+        let response = app.client.get(app.url(path)).send().await.expect("request");
+        let h = response.headers();
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(
+            h.get("x-content-type-options").map(|v| v.as_bytes()),
+            Some(&b"nosniff"[..]),
+            "{path}"
+        );
+        assert_eq!(
+            h.get("referrer-policy").map(|v| v.as_bytes()),
+            Some(&b"no-referrer"[..]),
+            "{path}"
+        );
+        assert!(
+            h.get("strict-transport-security").is_some(),
+            "{path}: HSTS over TLS"
+        );
+        assert_eq!(
+            h.get("cache-control").map(|v| v.as_bytes()),
+            Some(&b"no-store"[..]),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_with_retry_after() {
+    let app = spawn_app().await;
+    let token = app.invite(Some("1990-04-01")).await;
+    let mut limited = None;
+    for _ in 0..30 {
+        let response = app.sign_in(&token, Some("1990-04-02")).await;
+        if response.status() == 429 {
+            limited = Some(response);
+            break;
+        }
+    }
+    let response = limited.expect("sign-in is limited within 30 attempts");
+    let retry_after: u64 = response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .expect("Retry-After");
+    assert!(retry_after >= 1);
+    let body = json(response).await;
+    assert!(
+        body["error"]["message_ja"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert!(
+        body["error"]["message_en"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn health_readiness_and_the_openapi_document_answer() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("r")
+            .status(),
+        200
+    );
+    let ready = json(app.client.get(app.url("/readyz")).send().await.expect("r")).await;
+    assert_eq!(ready["status"], "ready");
+    let doc = json(
+        app.client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .expect("r"),
+    )
+    .await;
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
+    for path in [
+        "/api/v1/provider/session",
+        "/api/v1/provider/subjects/self",
+        "/api/v1/provider/subjects",
+        "/api/v1/provider/subjects/{subject_id}/documents",
+        "/api/v1/provider/submit",
+        "/api/v1/provider/status",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} documented");
+    }
+}

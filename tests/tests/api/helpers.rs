@@ -1,0 +1,305 @@
+//! `spawn_app()`: a fresh data directory and database, the real application bound to port
+//! 0 over TLS, and a client that trusts its development certificate and keeps cookies.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use intake_api::config::{Mode, Settings};
+use intake_api::init::{self, InitOptions};
+use intake_api::startup::Application;
+use storage::test_support::TestDatabase;
+
+/// A number whose check digit is valid (the example of DESIGN.md).
+pub const NUMBER: &str = "123456789018";
+/// Another valid number, for a dependant.
+pub const OTHER_NUMBER: &str = "987654321093";
+
+/// Everything the service logged in this test process (one process per test under nextest).
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().expect("log lock")).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUFFER.get_or_init(|| Arc::new(Mutex::new(Vec::new())))
+}
+
+#[derive(Clone)]
+struct BufferWriter;
+
+impl Write for BufferWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        log_buffer()
+            .lock()
+            .expect("log lock")
+            .extend_from_slice(buf);
+        std::io::stderr().write_all(buf)?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug,sqlx=info,rustls=info,h2=info,hyper=info,actix_server=info")
+            .with_writer(|| BufferWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub data_dir: tempfile::TempDir,
+    pub settings: Settings,
+    pub db: TestDatabase,
+    pub app: actix_web::web::Data<intake_api::startup::AppState>,
+}
+
+/// Options for [`spawn_with`].
+pub struct Spawn {
+    pub db: Db,
+    pub mode: Mode,
+    pub tweak: fn(&mut Settings),
+}
+
+impl Default for Spawn {
+    fn default() -> Self {
+        Self {
+            db: Db::Sqlite,
+            mode: Mode::All,
+            tweak: |_| {},
+        }
+    }
+}
+
+/// The service on SQLite in `all` mode.
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Spawn::default()).await.expect("spawn")
+}
+
+/// The service on PostgreSQL, or `None` when PostgreSQL is unavailable and not required.
+pub async fn spawn_app_on_postgres() -> Option<TestApp> {
+    spawn_with(Spawn {
+        db: Db::Postgres,
+        ..Spawn::default()
+    })
+    .await
+}
+
+pub async fn spawn_with(options: Spawn) -> Option<TestApp> {
+    capture_logs();
+    let db = match options.db {
+        Db::Sqlite => TestDatabase::sqlite(),
+        Db::Postgres => TestDatabase::postgres().await?,
+    };
+    let data_dir = tempfile::tempdir().expect("tmp");
+    let password = "correct horse battery staple".to_owned().into();
+    init::init(
+        data_dir.path(),
+        InitOptions {
+            admin: Some("admin".into()),
+            admin_password: Some(password),
+            database_url: Some(db.url.clone()),
+            ..InitOptions::default()
+        },
+    )
+    .await
+    .expect("init");
+    let mut settings = Settings::load(data_dir.path()).expect("settings");
+    settings.listen = "127.0.0.1:0".parse().expect("addr");
+    settings.mode = options.mode;
+    (options.tweak)(&mut settings);
+    let app = Application::build(settings.clone(), None)
+        .await
+        .expect("build");
+    let port = app.address().port();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    let client = client_trusting(&settings.tls_cert_path());
+    Some(TestApp {
+        base: format!("https://localhost:{port}"),
+        client,
+        data_dir,
+        settings,
+        db,
+        app: state,
+    })
+}
+
+/// A client that trusts the development certificate and keeps cookies (one phone).
+fn client_trusting(cert_path: &Path) -> reqwest::Client {
+    let cert = std::fs::read(cert_path).expect("cert");
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&cert).expect("pem"))
+        .cookie_store(true)
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// Another phone: a client with its own cookies.
+    pub fn new_client(&self) -> reqwest::Client {
+        client_trusting(&self.settings.tls_cert_path())
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn data_path(&self) -> &Path {
+        self.data_dir.path()
+    }
+
+    /// Creates an employee invitation; returns its token.
+    pub async fn invite(&self, birth_date: Option<&str>) -> String {
+        let new = storage::invitations::NewInvitation {
+            kind: storage::invitations::InvitationKind::Employee,
+            name: storage::person::PersonName::parse("山田 太郎").expect("name"),
+            employee_code: None,
+            branch: None,
+            birth_date: birth_date
+                .map(|d| storage::person::BirthDate::parse(d, time_today()).expect("date")),
+            valid_days: 30,
+        };
+        let created = self
+            .app
+            .vault
+            .create_invitation(&storage::AuditContext::cli(), &new)
+            .await
+            .expect("invite");
+        created.token.expose().to_owned()
+    }
+
+    pub async fn sign_in(&self, token: &str, birth_date: Option<&str>) -> reqwest::Response {
+        self.client
+            .post(self.url("/api/v1/provider/session"))
+            .json(&serde_json::json!({ "token": token, "birth_date": birth_date }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Invites, signs in, and saves the provider's own details; returns the subject id.
+    pub async fn signed_in_with_self(&self) -> String {
+        let token = self.invite(None).await;
+        assert_eq!(self.sign_in(&token, None).await.status(), 200);
+        let response = self.save_self(NUMBER).await;
+        assert_eq!(response.status(), 200);
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["subject_id"].as_str().expect("id").to_owned()
+    }
+
+    pub async fn save_self(&self, number: &str) -> reqwest::Response {
+        self.client
+            .put(self.url("/api/v1/provider/subjects/self"))
+            .json(&serde_json::json!({
+                "number": number, "name": "山田 太郎", "name_kana": "やまだ たろう", "birth_date": "1990-04-01"
+            }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn upload(&self, subject_id: &str, kind: &str, bytes: Vec<u8>) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            // The client's name and type are lies on purpose: the server must ignore them.
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes)
+                    .file_name("photo.jpg")
+                    .mime_str("image/jpeg")
+                    .expect("mime"),
+            );
+        self.client
+            .post(self.url(&format!("/api/v1/provider/subjects/{subject_id}/documents")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The sealed blob of a stored document, straight from the database.
+    pub async fn sealed_document(&self, document_id: &str) -> Vec<u8> {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.db.url)
+            .await
+            .expect("db");
+        let (blob,): (Vec<u8>,) = sqlx::query_as("SELECT sealed FROM documents WHERE id = $1")
+            .bind(document_id.to_owned())
+            .fetch_one(&mut conn)
+            .await
+            .expect("document row");
+        blob
+    }
+
+    pub fn identity_path(&self) -> PathBuf {
+        self.data_path().join("keys/identity.txt")
+    }
+
+    /// Opens a sealed blob with the standard `age` CLI, as an auditor would.
+    pub fn open_with_age_cli(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("blob.age");
+        std::fs::write(&path, sealed).expect("write");
+        let output = std::process::Command::new("age")
+            .args(["-d", "-i"])
+            .arg(self.identity_path())
+            .arg(&path)
+            .output();
+        match output {
+            Ok(out) => {
+                assert!(
+                    out.status.success(),
+                    "age -d failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
+                Some(out.stdout)
+            }
+            Err(e) => {
+                tool_missing("age", &e);
+                None
+            }
+        }
+    }
+}
+
+/// Says loudly that an independent tool is missing; fails when CI requires the tools.
+pub fn tool_missing(tool: &str, error: &dyn std::fmt::Display) {
+    if std::env::var("KAKUNIN_REQUIRE_TOOLS").is_ok_and(|v| v == "1") {
+        panic!("{tool} is required (KAKUNIN_REQUIRE_TOOLS=1) but cannot run: {error}");
+    }
+    eprintln!(
+        "\n*** SKIPPING a check: `{tool}` cannot run here ({error}); install it (see .ci/run)\n"
+    );
+}
+
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/images")
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+pub fn time_today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+pub async fn json(response: reqwest::Response) -> serde_json::Value {
+    response.json().await.expect("json body")
+}

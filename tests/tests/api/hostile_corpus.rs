@@ -1,0 +1,128 @@
+//! Every file of the hostile corpus (`tests/fixtures/images/hostile/`, written by
+//! `make_hostile.py`) is uploaded: each is either stored cleanly (201, and the stored blob
+//! opens as a JPEG without EXIF) or refused with a known bilingual 4xx — never a 5xx, never
+//! a dropped connection — and the service still takes a normal upload afterwards.
+
+use std::path::Path;
+
+use portal::Message;
+
+use crate::helpers::*;
+
+/// The refusals an image upload may end in.
+const KNOWN_REFUSALS: [Message; 7] = [
+    Message::UnsupportedFileType,
+    Message::HeicNotSupported,
+    Message::TooManyPixels,
+    Message::PayloadTooLarge,
+    Message::CorruptImage,
+    Message::ImageTimeout,
+    Message::EmptyFile,
+];
+
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/images/hostile");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("hostile corpus")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&p).expect("read"))
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+/// A JPEG whose segments before the scan include no APP1 (EXIF/XMP).
+fn has_exif_segment(jpeg: &[u8]) -> bool {
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
+        let marker = jpeg[at + 1];
+        if marker == 0xDA {
+            return false;
+        }
+        if marker == 0xE1 {
+            return true;
+        }
+        let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+        at += 2 + len;
+    }
+    false
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hostile_file_is_stored_clean_or_refused_clearly() {
+    let app = spawn_with(Spawn {
+        tweak: |s| {
+            s.rate_limits.upload.burst = 1000;
+            s.rate_limits.upload.per_minute = 10_000;
+            s.rate_limits.general.burst = 1000;
+            s.rate_limits.general.per_minute = 10_000;
+        },
+        ..Spawn::default()
+    })
+    .await
+    .expect("spawn");
+    let subject = app.signed_in_with_self().await;
+    let files = corpus();
+    assert!(files.len() >= 50, "the corpus has {} files", files.len());
+    let known: Vec<&str> = KNOWN_REFUSALS.iter().map(|m| m.code()).collect();
+    let (mut stored, mut refused) = (Vec::new(), Vec::new());
+    let mut failures = Vec::new();
+    for (name, bytes) in files {
+        let response = app.upload(&subject, "my_number_card_front", bytes).await;
+        let status = response.status().as_u16();
+        let body = json(response).await;
+        match status {
+            201 => {
+                let id = body["document_id"].as_str().expect("id").to_owned();
+                let sealed = app.sealed_document(&id).await;
+                if let Some(jpeg) = app.open_with_age_cli(&sealed) {
+                    let clean = image::guess_format(&jpeg).ok() == Some(image::ImageFormat::Jpeg)
+                        && image::load_from_memory(&jpeg).is_ok()
+                        && !has_exif_segment(&jpeg);
+                    if !clean {
+                        failures.push(format!("{name}: stored but not a clean JPEG"));
+                    }
+                }
+                stored.push(name);
+            }
+            400..=499 => {
+                let code = body["error"]["code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                let bilingual = ["message_ja", "message_en"]
+                    .iter()
+                    .all(|k| body["error"][k].as_str().is_some_and(|m| !m.is_empty()));
+                if !known.contains(&code.as_str()) || !bilingual {
+                    failures.push(format!("{name}: {status} with unexpected body {body}"));
+                }
+                refused.push(format!("{name} ({status} {code})"));
+            }
+            _ => failures.push(format!("{name}: {status} {body}")),
+        }
+    }
+    eprintln!("STORED ({}):\n  {}", stored.len(), stored.join("\n  "));
+    eprintln!("REFUSED ({}):\n  {}", refused.len(), refused.join("\n  "));
+    assert!(failures.is_empty(), "{failures:#?}");
+
+    let normal = app
+        .upload(
+            &subject,
+            "my_number_card_front",
+            fixture("orientation/portrait_1.jpg"),
+        )
+        .await;
+    assert_eq!(
+        normal.status(),
+        201,
+        "the service still takes a normal upload"
+    );
+}

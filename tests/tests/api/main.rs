@@ -1,0 +1,23 @@
+//! Black-box tests of the service: the real application on a random port, over TLS, with a
+//! fresh database per test, talked to over HTTP like a phone would.
+
+mod helpers;
+mod process;
+
+mod backup;
+mod cli;
+mod crash_safety;
+mod documents;
+mod headers_and_limits;
+mod hostile_corpus;
+mod memory_hygiene;
+mod modes;
+mod officer_queue;
+mod plaintext_at_rest;
+mod portal_pages;
+mod properties;
+mod provider_flow;
+mod release;
+mod scale_out;
+mod staff_helpers;
+mod staff_sign_in;

@@ -1,0 +1,305 @@
+//! The officer's queue: scope (IDOR), claims that cannot be taken twice, the item view,
+//! audited unsealing that fails closed, and the 本人確認 decision.
+
+use storage::staff::Role;
+
+use crate::helpers::{NUMBER, TestApp, captured_logs, json, spawn_app, spawn_app_on_postgres};
+use crate::staff_helpers::{Staff, enrolled, submitted_in_branch};
+
+async fn claim(app: &TestApp, officer: &Staff) -> reqwest::Response {
+    officer
+        .post(app, "/api/v1/officer/claims")
+        .send()
+        .await
+        .expect("claim")
+}
+
+#[tokio::test]
+async fn an_officer_reviews_unseals_with_an_audit_entry_first_and_verifies() {
+    let app = spawn_app().await;
+    let handed = submitted_in_branch(&app, "TKY").await;
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+
+    let queue = json(
+        officer
+            .get(&app, "/api/v1/officer/queue")
+            .send()
+            .await
+            .expect("q"),
+    )
+    .await;
+    assert_eq!(queue["items"].as_array().expect("items").len(), 1);
+
+    let claimed = json(claim(&app, &officer).await).await;
+    assert_eq!(claimed["submission_id"], handed.submission_id.as_str());
+
+    let item = officer
+        .get(
+            &app,
+            &format!("/api/v1/officer/submissions/{}", handed.submission_id),
+        )
+        .send()
+        .await
+        .expect("item");
+    assert_eq!(item.status(), 200);
+    let text = item.text().await.expect("text");
+    assert!(!text.contains(NUMBER), "the item view masks the number");
+    assert!(text.contains(&NUMBER[8..]), "the last 4 are shown");
+
+    let image = officer
+        .get(
+            &app,
+            &format!("/api/v1/officer/documents/{}/image", handed.document_id),
+        )
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(image.status(), 200);
+    let headers = image.headers().clone();
+    assert_eq!(headers["content-type"], "image/jpeg");
+    assert_eq!(headers["cache-control"], "no-store");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(
+        headers["content-security-policy"],
+        "default-src 'none'; sandbox"
+    );
+    assert!(
+        image
+            .bytes()
+            .await
+            .expect("bytes")
+            .starts_with(&[0xFF, 0xD8])
+    );
+
+    let revealed = officer
+        .post(
+            &app,
+            &format!("/api/v1/officer/subjects/{}/reveal", handed.subject_id),
+        )
+        .send()
+        .await
+        .expect("reveal");
+    assert_eq!(revealed.status(), 200);
+    assert_eq!(json(revealed).await["number"], NUMBER);
+
+    let actions: Vec<String> = app
+        .app
+        .vault
+        .audit_entries(0, 1000)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.contains(&"document.unseal".to_owned()));
+    assert!(actions.contains(&"number.unseal".to_owned()));
+
+    // An invalid combination is refused with the reason, in both languages.
+    let verify_path = format!(
+        "/api/v1/officer/submissions/{}/verify",
+        handed.submission_id
+    );
+    let refused = officer
+        .post(&app, &verify_path)
+        .json(&serde_json::json!({"subjects": [{
+            "subject_id": handed.subject_id,
+            "number_check": "notification_card",
+            "identity_check": "photo_id",
+            "identity_documents": ["passport"],
+        }]}))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(refused.status(), 422);
+    let body = json(refused).await;
+    assert_eq!(body["error"]["code"], "notification_card_unconfirmed");
+    assert!(
+        body["error"]["message_ja"]
+            .as_str()
+            .expect("ja")
+            .contains("通知カード")
+    );
+
+    let verified = officer
+        .post(&app, &verify_path)
+        .json(&serde_json::json!({"subjects": [{
+            "subject_id": handed.subject_id,
+            "number_check": "my_number_card",
+            "identity_check": "my_number_card",
+        }]}))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(verified.status(), 200);
+    assert_eq!(json(verified).await["state"], "verified");
+    assert!(
+        !captured_logs().contains(NUMBER),
+        "no number in any log line"
+    );
+}
+
+#[tokio::test]
+async fn an_out_of_scope_officer_gets_404_everywhere_and_overseers_never_unseal() {
+    let app = spawn_app().await;
+    let handed = submitted_in_branch(&app, "TKY").await;
+    let other = enrolled(&app, "officer.osaka", Role::Officer, &["OSK"]).await;
+    let sid = &handed.submission_id;
+    let gets = [
+        format!("/api/v1/officer/submissions/{sid}"),
+        format!("/api/v1/officer/documents/{}/image", handed.document_id),
+    ];
+    let posts = [
+        (
+            format!("/api/v1/officer/subjects/{}/reveal", handed.subject_id),
+            serde_json::json!({}),
+        ),
+        (
+            format!("/api/v1/officer/submissions/{sid}/verify"),
+            serde_json::json!({"subjects": [{"subject_id": handed.subject_id, "number_check": "my_number_card", "identity_check": "my_number_card"}]}),
+        ),
+        (
+            format!("/api/v1/officer/submissions/{sid}/corrections"),
+            serde_json::json!({"items": [{"subject_id": handed.subject_id, "reason": "blurry", "message": "もう一度"}]}),
+        ),
+        (
+            format!("/api/v1/officer/submissions/{sid}/reject"),
+            serde_json::json!({"reason": "wrong_person", "note": ""}),
+        ),
+    ];
+    for path in &gets {
+        let r = other.get(&app, path).send().await.expect("get");
+        assert_eq!(r.status(), 404, "GET {path}");
+    }
+    for (path, body) in &posts {
+        let r = other
+            .post(&app, path)
+            .json(body)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 404, "POST {path}");
+    }
+    // Nor can it claim what is outside its scope.
+    assert_eq!(claim(&app, &other).await.status(), 204);
+    let queue = json(
+        other
+            .get(&app, "/api/v1/officer/queue")
+            .send()
+            .await
+            .expect("q"),
+    )
+    .await;
+    assert_eq!(queue["items"].as_array().expect("items").len(), 0);
+
+    for (name, role) in [("auditor.a", Role::Auditor), ("admin.b", Role::Admin)] {
+        let overseer = enrolled(&app, name, role, &["TKY"]).await;
+        let image = overseer.get(&app, &gets[1]).send().await.expect("image");
+        assert_eq!(image.status(), 403, "{name} image");
+        let reveal = overseer
+            .post(&app, &posts[0].0)
+            .send()
+            .await
+            .expect("reveal");
+        assert_eq!(reveal.status(), 403, "{name} reveal");
+    }
+}
+
+async fn two_officers_race_for_one_submission(app: &TestApp) {
+    submitted_in_branch(app, "TKY").await;
+    let a = enrolled(app, "officer.a", Role::Officer, &["TKY"]).await;
+    let b = enrolled(app, "officer.b", Role::Officer, &["TKY"]).await;
+    let (ra, rb) = tokio::join!(claim(app, &a), claim(app, &b));
+    let mut statuses = [ra.status().as_u16(), rb.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 204], "exactly one officer wins the claim");
+    let claims = app
+        .app
+        .vault
+        .audit_entries(0, 1000)
+        .await
+        .expect("audit")
+        .iter()
+        .filter(|e| e.action == "submission.claim")
+        .count();
+    assert_eq!(claims, 1);
+}
+
+#[tokio::test]
+async fn a_claim_cannot_be_taken_twice_concurrently_on_sqlite() {
+    two_officers_race_for_one_submission(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_claim_cannot_be_taken_twice_concurrently_on_postgres() {
+    let Some(app) = spawn_app_on_postgres().await else {
+        return;
+    };
+    two_officers_race_for_one_submission(&app).await;
+}
+
+#[tokio::test]
+async fn an_image_is_not_unsealed_when_its_audit_entry_cannot_be_written() {
+    let app = spawn_app().await;
+    let handed = submitted_in_branch(&app, "TKY").await;
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    app.app
+        .vault
+        .tamper_for_tests(
+            "CREATE TRIGGER audit_log_unwritable BEFORE INSERT ON audit_log \
+             BEGIN SELECT RAISE(ABORT, 'audit log unwritable'); END;",
+        )
+        .await
+        .expect("make the trail unwritable");
+    let image = officer
+        .get(
+            &app,
+            &format!("/api/v1/officer/documents/{}/image", handed.document_id),
+        )
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(image.status(), 500);
+    assert_ne!(image.headers()["content-type"], "image/jpeg");
+    let body = image.bytes().await.expect("bytes");
+    assert!(!body.starts_with(&[0xFF, 0xD8]));
+    let reveal = officer
+        .post(
+            &app,
+            &format!("/api/v1/officer/subjects/{}/reveal", handed.subject_id),
+        )
+        .send()
+        .await
+        .expect("reveal");
+    assert_eq!(reveal.status(), 500);
+    assert!(!reveal.text().await.expect("text").contains(NUMBER));
+}
+
+#[tokio::test]
+async fn a_correction_request_sends_the_submission_back_with_its_reasons() {
+    let app = spawn_app().await;
+    let handed = submitted_in_branch(&app, "TKY").await;
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let path = format!(
+        "/api/v1/officer/submissions/{}/corrections",
+        handed.submission_id
+    );
+    let body = serde_json::json!({"items": [{"document_id": handed.document_id, "reason": "glare", "message": "光の反射で番号が読めません"}]});
+    // Without a claim, no decision.
+    let unclaimed = officer
+        .post(&app, &path)
+        .json(&body)
+        .send()
+        .await
+        .expect("c");
+    assert_eq!(unclaimed.status(), 409);
+    assert_eq!(json(unclaimed).await["error"]["code"], "claim_required");
+    assert_eq!(claim(&app, &officer).await.status(), 200);
+    let sent = officer
+        .post(&app, &path)
+        .json(&body)
+        .send()
+        .await
+        .expect("c");
+    assert_eq!(sent.status(), 200);
+    assert_eq!(json(sent).await["state"], "correction_requested");
+}

@@ -1,0 +1,296 @@
+//! The real `kakunin` binary as a child process: started on a data directory, talked to
+//! over TLS, killed (SIGKILL) or stopped (SIGTERM) like an operator or the OOM killer would.
+//! Used by the crash-safety and graceful-shutdown tests, which cannot run in-process.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// Rate limits high enough that a burst of test uploads from 127.0.0.1 is not refused.
+const GENEROUS_LIMITS: &str = "\n[rate_limits.general]\nper_minute = 100000\nburst = 10000\n\
+    [rate_limits.sign_in]\nper_minute = 10000\nburst = 1000\n\
+    [rate_limits.upload]\nper_minute = 100000\nburst = 10000\n";
+
+/// The `kakunin` binary next to this test executable, checked to be at least as new as
+/// the sources it is built from.
+///
+/// It is not built from here: a `cargo build` inside the test run sees the test runner's
+/// environment, computes different fingerprints and rebuilds (then the next test build
+/// rebuilds again). Build it first: `cargo build -p intake-api --bin kakunin` (`.ci/run`
+/// does).
+pub fn kakunin_binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        // target/debug/deps/api-HASH → target/debug/kakunin
+        let exe = std::env::current_exe().expect("test executable");
+        let deps = exe.parent().expect("deps directory");
+        let binary = deps.parent().expect("profile directory").join("kakunin");
+        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let built = modified(&binary).unwrap_or_else(|| {
+            panic!(
+                "{} is missing: run `cargo build -p intake-api --bin kakunin` before these tests",
+                binary.display()
+            )
+        });
+        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let newest_source = [
+            "intake-api/src",
+            "storage/src",
+            "storage/migrations",
+            "portal/src",
+        ]
+        .iter()
+        .filter_map(|dir| newest_file(&workspace.join(dir)))
+        .max();
+        assert!(
+            newest_source.is_none_or(|source| built >= source),
+            "{} is older than the sources: run `cargo build -p intake-api --bin kakunin`",
+            binary.display()
+        );
+        binary
+    })
+}
+
+/// The newest modification time of any file under `dir`.
+fn newest_file(dir: &Path) -> Option<std::time::SystemTime> {
+    let mut newest = None;
+    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
+        let path = entry.path();
+        let time = if path.is_dir() {
+            newest_file(&path)
+        } else {
+            entry.metadata().and_then(|m| m.modified()).ok()
+        };
+        newest = newest.max(time);
+    }
+    newest
+}
+
+/// Runs `kakunin ARGS --data-dir DIR [--database-url URL]`; returns status and stdout.
+pub fn kakunin_cli(data_dir: &Path, database_url: Option<&str>, args: &[&str]) -> (i32, String) {
+    let mut command = Command::new(kakunin_binary());
+    command.args(args).arg("--data-dir").arg(data_dir);
+    if let Some(url) = database_url {
+        command.args(["--database-url", url]);
+    }
+    let out = command.output().expect("run kakunin");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// Initializes a data directory (admin password from a file) with generous rate limits
+/// and any extra settings (TOML).
+pub fn init_data_dir(data_dir: &Path, database_url: Option<&str>, extra_settings: &str) {
+    let password = data_dir.with_extension("password");
+    std::fs::write(&password, "correct horse battery staple\n").expect("password file");
+    let password_arg = password.display().to_string();
+    let (status, _) = kakunin_cli(
+        data_dir,
+        database_url,
+        &[
+            "init",
+            "--admin",
+            "admin",
+            "--admin-password-file",
+            &password_arg,
+        ],
+    );
+    assert_eq!(status, 0, "kakunin init");
+    let config = data_dir.join("kakunin.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap_or_default();
+    text.push_str(extra_settings);
+    text.push_str(GENEROUS_LIMITS);
+    std::fs::write(&config, text).expect("config");
+}
+
+/// A running `kakunin serve`.
+pub struct ServerProcess {
+    child: Child,
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    /// The server's stderr (its log), in a file next to the data directory.
+    pub log_path: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `kakunin serve` on 127.0.0.1 with an OS-chosen port and waits for it to listen.
+    pub fn start(data_dir: &Path, database_url: Option<&str>) -> Self {
+        let log_path = data_dir.with_extension(format!("{}.log", now_nanos()));
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let mut command = Command::new(kakunin_binary());
+        command
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(data_dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(log);
+        if let Some(url) = database_url {
+            command.args(["--database-url", url]);
+        }
+        let mut child = command.spawn().expect("spawn kakunin serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(url.trim().to_owned());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("kakunin serve did not start listening within 60 s");
+        let port = url.rsplit(':').next().expect("port").to_owned();
+        Self {
+            child,
+            base: format!("https://localhost:{port}"),
+            data_dir: data_dir.to_owned(),
+            database_url: database_url.map(str::to_owned),
+            log_path,
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A phone: trusts the data directory's development certificate, keeps cookies.
+    pub fn new_client(&self) -> reqwest::Client {
+        let cert = std::fs::read(self.data_dir.join("tls/cert.pem")).expect("cert");
+        reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&cert).expect("pem"))
+            .cookie_store(true)
+            .timeout(Duration::from_secs(120))
+            .build()
+            .expect("client")
+    }
+
+    /// Kills the process without warning (SIGKILL), as a crash or the OOM killer would.
+    pub fn kill_hard(mut self) {
+        self.child.kill().expect("SIGKILL");
+        let _ = self.child.wait();
+    }
+
+    /// Asks the process to stop (SIGTERM); in-flight requests should drain first.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill -TERM");
+        assert!(status.success());
+    }
+
+    /// Waits (bounded) for the process to exit.
+    pub fn wait_for_exit(mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("kakunin did not exit within {within:?}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Invites (through the CLI), signs a new phone in and saves the provider's own
+    /// details; returns the phone and the subject id.
+    pub async fn signed_in_provider(&self, number: &str) -> (reqwest::Client, String) {
+        let (status, out) = kakunin_cli(
+            &self.data_dir,
+            self.database_url.as_deref(),
+            &[
+                "invite",
+                "--kind",
+                "employee",
+                "--name",
+                "山田 太郎",
+                "--json",
+            ],
+        );
+        assert_eq!(status, 0, "kakunin invite");
+        let invitation: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
+        let token = invitation["token"].as_str().expect("token").to_owned();
+        let phone = self.new_client();
+        let signed_in = phone
+            .post(self.url("/api/v1/provider/session"))
+            .json(&serde_json::json!({ "token": token }))
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(signed_in.status(), 200);
+        let saved = phone
+            .put(self.url("/api/v1/provider/subjects/self"))
+            .json(&serde_json::json!({
+                "number": number, "name": "山田 太郎", "name_kana": "やまだ たろう", "birth_date": "1990-04-01"
+            }))
+            .send()
+            .await
+            .expect("save self");
+        assert_eq!(saved.status(), 200);
+        let body: serde_json::Value = saved.json().await.expect("json");
+        let subject = body["subject_id"].as_str().expect("subject id").to_owned();
+        (phone, subject)
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Uploads one photo; `Ok(document_id)` only for an acknowledged (201) upload.
+pub async fn upload_photo(
+    phone: &reqwest::Client,
+    url: &str,
+    bytes: Vec<u8>,
+) -> Result<String, String> {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "my_number_card_front")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    let response = phone
+        .post(url)
+        .multipart(form)
+        .send()
+        .await
+        .map_err(|e| format!("transport: {e}"))?;
+    let status = response.status();
+    if status != 201 {
+        return Err(format!("status {status}"));
+    }
+    let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
+    body["document_id"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| "no document_id".to_owned())
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos())
+}

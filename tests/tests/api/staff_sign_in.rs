@@ -1,0 +1,245 @@
+//! Staff sign-in: TOTP is required before anything else, lockout, one session per
+//! account, CSRF on state-changing requests, login history.
+
+use storage::staff::Role;
+
+use crate::helpers::{json, spawn_app};
+use crate::staff_helpers::{
+    STAFF_PASSWORD, create_staff, enrolled, first_sign_in, sign_in_request,
+};
+
+#[tokio::test]
+async fn an_officer_must_enrol_totp_before_anything_else_works() {
+    let app = spawn_app().await;
+    create_staff(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let mut officer = first_sign_in(&app, "officer.a").await;
+    let queue = officer
+        .get(&app, "/api/v1/officer/queue")
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(queue.status(), 403);
+    assert_eq!(
+        json(queue).await["error"]["code"],
+        "totp_enrolment_required"
+    );
+
+    let recovery = officer.enrol_totp(&app).await;
+    assert_eq!(recovery.len(), 10);
+    let queue = officer
+        .get(&app, "/api/v1/officer/queue")
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(queue.status(), 200);
+
+    // Once enrolled, the password alone no longer signs in, and the answer does not say
+    // which part was wrong.
+    let client = app.new_client();
+    let without = sign_in_request(&app, &client, "officer.a", STAFF_PASSWORD, None).await;
+    assert_eq!(without.status(), 401);
+    assert_eq!(json(without).await["error"]["code"], "invalid_credentials");
+    let unknown = sign_in_request(&app, &client, "nobody", STAFF_PASSWORD, None).await;
+    assert_eq!(unknown.status(), 401);
+    assert_eq!(json(unknown).await["error"]["code"], "invalid_credentials");
+
+    // A recovery code works once.
+    let with_code = client
+        .post(app.url("/api/v1/staff/session"))
+        .json(&serde_json::json!({"username": "officer.a", "password": STAFF_PASSWORD, "recovery_code": recovery[0].to_lowercase()}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(with_code.status(), 200);
+    let again = client
+        .post(app.url("/api/v1/staff/session"))
+        .json(&serde_json::json!({"username": "officer.a", "password": STAFF_PASSWORD, "recovery_code": recovery[0]}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(again.status(), 401);
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account_for_a_while() {
+    let app = spawn_app().await;
+    create_staff(&app, "collector.a", Role::Collector, &["TKY"]).await;
+    let client = app.new_client();
+    for _ in 0..5 {
+        let wrong = sign_in_request(
+            &app,
+            &client,
+            "collector.a",
+            "not the right passphrase",
+            None,
+        )
+        .await;
+        assert_eq!(wrong.status(), 401);
+    }
+    let locked = sign_in_request(&app, &client, "collector.a", STAFF_PASSWORD, None).await;
+    assert_eq!(locked.status(), 429);
+    assert!(locked.headers().contains_key("retry-after"));
+    assert_eq!(json(locked).await["error"]["code"], "staff_locked");
+
+    // The history keeps every attempt for auditors, and each is an audit entry.
+    let auditor = enrolled(&app, "auditor.a", Role::Auditor, &[]).await;
+    let history = json(
+        auditor
+            .get(&app, "/api/v1/admin/sign-ins")
+            .send()
+            .await
+            .expect("history"),
+    )
+    .await;
+    let outcomes: Vec<&str> = history
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter(|r| r["username"] == "collector.a")
+        .map(|r| r["outcome"].as_str().expect("outcome"))
+        .collect();
+    assert_eq!(outcomes.iter().filter(|o| **o == "failure").count(), 5);
+    assert_eq!(outcomes.iter().filter(|o| **o == "locked").count(), 1);
+    let entries = app.app.vault.audit_entries(0, 1000).await.expect("audit");
+    assert!(
+        entries
+            .iter()
+            .filter(|e| e.action == "staff.sign_in" && e.outcome == "denied")
+            .count()
+            >= 6
+    );
+}
+
+#[tokio::test]
+async fn a_second_sign_in_ends_the_first_session() {
+    let app = spawn_app().await;
+    let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second_client = app.new_client();
+    let second = sign_in_request(
+        &app,
+        &second_client,
+        "officer.a",
+        STAFF_PASSWORD,
+        Some(&first.next_code()),
+    )
+    .await;
+    assert_eq!(second.status(), 200);
+    let old = first
+        .get(&app, "/api/v1/officer/queue")
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(old.status(), 401);
+    let new = second_client
+        .get(app.url("/api/v1/officer/queue"))
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(new.status(), 200);
+}
+
+#[tokio::test]
+async fn a_state_changing_request_without_the_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let missing = officer
+        .client
+        .post(app.url("/api/v1/officer/claims"))
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(missing.status(), 403);
+    assert_eq!(json(missing).await["error"]["code"], "csrf_token_invalid");
+    let wrong = officer
+        .client
+        .post(app.url("/api/v1/officer/claims"))
+        .header(
+            "X-CSRF-Token",
+            "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        )
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(wrong.status(), 403);
+    let right = officer
+        .post(&app, "/api/v1/officer/claims")
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(right.status(), 204);
+}
+
+#[tokio::test]
+async fn the_staff_cookie_is_secure_httponly_and_strict() {
+    let app = spawn_app().await;
+    create_staff(&app, "collector.a", Role::Collector, &["TKY"]).await;
+    let response =
+        sign_in_request(&app, &app.new_client(), "collector.a", STAFF_PASSWORD, None).await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .find(|c| c.starts_with("kakunin_staff="))
+        .expect("staff cookie");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+}
+
+#[tokio::test]
+async fn kakunin_user_add_creates_an_account_and_enforces_the_password_policy() {
+    use clap::Parser;
+    use intake_api::cli::{Cli, run};
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let add = |username: &'static str, password: &'static str| {
+        let file = dir.path().join(username);
+        std::fs::write(&file, format!("{password}\n")).expect("write");
+        let data_dir = app.data_path().display().to_string();
+        let url = app.db.url.clone();
+        async move {
+            let file = file.display().to_string();
+            let argv = [
+                "kakunin",
+                "user",
+                "add",
+                "--role",
+                "officer",
+                "--username",
+                username,
+                "--password-file",
+                &file,
+                "--scope",
+                "TKY",
+                "--scope",
+                "OSK",
+                "--data-dir",
+                &data_dir,
+                "--database-url",
+                &url,
+            ];
+            run(Cli::parse_from(argv)).await
+        }
+    };
+    assert!(
+        add("weak.one", "password1234").await.is_err(),
+        "a common password is refused"
+    );
+    assert!(
+        add("short.one", "short").await.is_err(),
+        "a short password is refused"
+    );
+    assert_eq!(add("officer.cli", STAFF_PASSWORD).await.expect("runs"), 0);
+    let officer = first_sign_in(&app, "officer.cli").await;
+    let me = json(
+        officer
+            .get(&app, "/api/v1/staff/session")
+            .send()
+            .await
+            .expect("me"),
+    )
+    .await;
+    assert_eq!(me["role"], "officer");
+    assert_eq!(me["second_factor_done"], false);
+}

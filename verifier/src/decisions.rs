@@ -1,0 +1,70 @@
+//! The decisions besides verification: the reasons an officer can give for a correction
+//! request or a rejection, as closed lists (free text goes only to the provider).
+
+use serde::Deserialize;
+
+/// Why an item must be redone (訂正依頼).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionReason {
+    /// The photo is blurred.
+    Blurry,
+    /// Glare hides part of the document.
+    Glare,
+    /// The back side is missing.
+    BackSideMissing,
+    /// The number does not match the document.
+    NumberMismatch,
+    /// The name does not match the document.
+    NameMismatch,
+    /// The document has expired.
+    ExpiredDocument,
+    /// Something else (explained in the message).
+    Other,
+}
+
+impl CorrectionReason {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Blurry => "blurry",
+            Self::Glare => "glare",
+            Self::BackSideMissing => "back_side_missing",
+            Self::NumberMismatch => "number_mismatch",
+            Self::NameMismatch => "name_mismatch",
+            Self::ExpiredDocument => "expired_document",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Why a submission is rejected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectionReason {
+    /// The documents appear forged or altered.
+    SuspectedFraud,
+    /// The person is not who the invitation was for.
+    WrongPerson,
+    /// Something else (explained in the note).
+    Other,
+}
+
+impl RejectionReason {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SuspectedFraud => "suspected_fraud",
+            Self::WrongPerson => "wrong_person",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// Longest message to a provider or rejection note.
+pub const MAX_MESSAGE_CHARS: usize = 500;
+
+/// Whether a message or note is acceptable (not over-long, no control characters).
+pub fn message_is_valid(text: &str) -> bool {
+    text.chars().count() <= MAX_MESSAGE_CHARS && !text.chars().any(|c| c.is_control() && c != '\n')
+}

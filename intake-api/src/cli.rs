@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::config::{Mode, Settings};
 use crate::init::{self, InitOptions};
+use crate::ledgers::Ledger;
 use crate::startup::Application;
 
 /// Kakunin: secure My Number intake.
@@ -122,6 +123,8 @@ pub struct IncidentScopeArgs {
 pub enum LedgerCommand {
     /// The register of files holding numbers, derived from live records and accounts.
     Files(DataDirArg),
+    /// The export ledger: every release that left, to whom, why, by which route, its sha256.
+    Exports(DataDirArg),
     /// Every completed disposal: who proposed, who approved, when, what, how.
     Disposals(DataDirArg),
 }
@@ -732,77 +735,22 @@ async fn incident_scope(args: IncidentScopeArgs) -> anyhow::Result<u8> {
 }
 
 async fn print_ledger(command: LedgerCommand) -> anyhow::Result<u8> {
-    let data = match &command {
-        LedgerCommand::Files(data) | LedgerCommand::Disposals(data) => data,
+    let (data, ledger) = match &command {
+        LedgerCommand::Files(data) => (data, Ledger::Files),
+        LedgerCommand::Exports(data) => (data, Ledger::Exports),
+        LedgerCommand::Disposals(data) => (data, Ledger::Disposals),
     };
     let settings = settings_for(data)?;
     let vault = Vault::connect(&settings.database_url()).await?;
-    let mut out = csv::Writer::from_writer(std::io::stdout());
-    match command {
-        LedgerCommand::Files(_) => {
-            out.write_record([
-                "file",
-                "storage",
-                "purposes",
-                "retention_years",
-                "live_records",
-                "disposed_records",
-                "handlers",
-            ])?;
-            for e in vault.file_ledger().await? {
-                let handlers: Vec<String> = e
-                    .handlers
-                    .iter()
-                    .map(|h| {
-                        format!(
-                            "{} ({}: {})",
-                            h.username,
-                            h.role,
-                            if h.scopes.is_empty() {
-                                "all".to_owned()
-                            } else {
-                                h.scopes.join(" ")
-                            }
-                        )
-                    })
-                    .collect();
-                out.write_record([
-                    e.file.to_owned(),
-                    e.storage.to_owned(),
-                    e.purposes.join(" / "),
-                    e.retention_years.to_string(),
-                    e.live_records.to_string(),
-                    e.disposed_records.to_string(),
-                    handlers.join("; "),
-                ])?;
-            }
-        }
-        LedgerCommand::Disposals(_) => {
-            out.write_record([
-                "disposal_id",
-                "submission_id",
-                "proposed_by",
-                "approved_by",
-                "approved_at",
-                "method",
-                "numbers_destroyed",
-                "documents_destroyed",
-            ])?;
-            for d in vault.disposal_ledger().await? {
-                out.write_record([
-                    d.disposal_id.to_string(),
-                    d.submission_id.to_string(),
-                    d.proposed_by,
-                    d.approved_by,
-                    d.approved_at.to_string(),
-                    d.method,
-                    d.numbers_destroyed.to_string(),
-                    d.documents_destroyed.to_string(),
-                ])?;
-            }
-        }
-    }
-    out.flush()?;
+    let bytes = crate::ledgers::csv(&vault, ledger).await?;
+    vault
+        .record(
+            &AuditContext::cli(),
+            storage::AuditEvent::success(storage::audit::actions::LEDGER_READ, None)
+                .with_detail(serde_json::json!({ "ledger": ledger.code() })),
+        )
+        .await?;
     vault.close().await;
+    std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
     Ok(0)
 }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod csrf;
 pub mod error;
 pub mod init;
+pub mod ledgers;
 pub mod password;
 pub mod pipeline;
 pub mod ratelimit;

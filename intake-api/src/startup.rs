@@ -144,9 +144,18 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let anchoring = tokio::spawn(anchor_audit_head_periodically(self.state.clone()));
         let alerting = tokio::spawn(raise_alerts_periodically(self.state.clone()));
+        let retention = self
+            .state
+            .settings
+            .mode
+            .serves_staff()
+            .then(|| tokio::spawn(check_retention_daily(self.state.clone())));
         let result = self.server.await;
         anchoring.abort();
         alerting.abort();
+        if let Some(job) = retention {
+            job.abort();
+        }
         anchor_audit_head(&self.state).await;
         self.state.vault.close().await;
         result
@@ -186,6 +195,32 @@ async fn raise_alerts_periodically(state: web::Data<AppState>) {
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot evaluate alert rules"),
+        }
+    }
+}
+
+/// The daily retention job: what is overdue for disposal, and what falls due within the
+/// notice period (30 days), as a structured log event; officers see the same list at
+/// `GET /api/v1/officer/disposals/due`. Disposal itself always takes two people.
+async fn check_retention_daily(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(24 * 60 * 60));
+    loop {
+        tick.tick().await;
+        let today = time::OffsetDateTime::now_utc()
+            .to_offset(time::macros::offset!(+9))
+            .date();
+        match state.vault.disposal_list(today, 30).await {
+            Ok(due) => {
+                let overdue = due.iter().filter(|d| d.overdue).count();
+                if !due.is_empty() {
+                    tracing::warn!(
+                        retention.overdue = overdue,
+                        retention.within_notice = due.len() - overdue,
+                        "submissions are due for disposal (two officers: propose, approve)"
+                    );
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot evaluate the retention periods"),
         }
     }
 }

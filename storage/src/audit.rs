@@ -151,6 +151,9 @@ pub mod actions {
     pub const EXPORT_DOWNLOAD: &str = "export.download";
     pub const STAFF_REAUTHENTICATE: &str = "staff.reauthenticate";
     pub const BACKUP_CREATE: &str = "backup.create";
+    pub const AUDIT_SEARCH: &str = "audit.search";
+    pub const LEDGER_READ: &str = "ledger.read";
+    pub const DISPOSAL_LIST: &str = "disposal.list";
 }
 
 /// Proof that an audit entry committed; unsealing requires one.
@@ -253,6 +256,19 @@ pub struct ChainReport {
     pub first_break: Option<ChainBreak>,
 }
 
+fn entry_from_row(r: &sqlx::any::AnyRow) -> Result<AuditEntry, StorageError> {
+    Ok(AuditEntry {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        target: r.try_get("target")?,
+        source_ip: r.try_get("source_ip")?,
+        outcome: r.try_get("outcome")?,
+        detail: r.try_get("detail")?,
+    })
+}
+
 /// An audit entry as read back (for auditors and tests). Holds no number by construction.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEntry {
@@ -274,7 +290,121 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// What an auditor looks for in the trail; every given field narrows the search.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Exactly this actor (`staff:<id>`, `provider:<id>`, `cli`, `system`).
+    pub actor: Option<String>,
+    /// Exactly this action, or every action under a prefix ending in `.` (`disposal.`).
+    pub action: Option<String>,
+    /// An id (person, submission, document, release …) named in the target or the detail.
+    pub about: Option<String>,
+    /// From this instant (Unix ms, inclusive).
+    pub from_ms: Option<i64>,
+    /// Until this instant (Unix ms, exclusive).
+    pub to_ms: Option<i64>,
+    /// Entries after this position (paging).
+    pub after_seq: i64,
+    /// At most this many (capped at 1000).
+    pub limit: i64,
+}
+
+/// A search term that could not be used as one.
+#[derive(Debug, thiserror::Error)]
+#[error("a search term may hold only letters, digits, ':', '.', '_' and '-'")]
+pub struct BadSearchTerm;
+
+impl AuditQuery {
+    /// Refuses terms holding anything an id, actor or action never holds (`%` included).
+    pub fn validate(&self) -> Result<(), BadSearchTerm> {
+        let fine = |t: &Option<String>| {
+            t.as_deref().is_none_or(|t| {
+                !t.is_empty()
+                    && t.len() <= 100
+                    && t.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '_' | '-'))
+            })
+        };
+        if fine(&self.actor) && fine(&self.action) && fine(&self.about) {
+            Ok(())
+        } else {
+            Err(BadSearchTerm)
+        }
+    }
+}
+
+/// A validated term as a LIKE literal: `_` matches only itself (`%` never passes validation).
+fn like_literal(term: &str) -> String {
+    term.replace('_', r"\_")
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
 impl Vault {
+    /// Searches the trail (auditors): entries matching every given term, in chain order.
+    pub async fn search_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>, StorageError> {
+        q.validate()
+            .map_err(|_| StorageError::Invalid("audit search term"))?;
+        let mut sql = String::from(
+            "SELECT seq, at, actor, action, target, source_ip, outcome, detail FROM audit_log WHERE seq > $1",
+        );
+        let mut binds = vec![Bind::Int(q.after_seq)];
+        let mut push = |cond: &str, bind: Bind, sql: &mut String| {
+            binds.push(bind);
+            let n = binds.len();
+            sql.push_str(&cond.replace("$n", &format!("${n}")));
+        };
+        if let Some(actor) = &q.actor {
+            push(" AND actor = $n", Bind::Text(actor.clone()), &mut sql);
+        }
+        match q.action.as_deref() {
+            Some(prefix) if prefix.ends_with('.') => {
+                let pattern = format!("{}%", like_literal(prefix));
+                push(
+                    r" AND action LIKE $n ESCAPE '\'",
+                    Bind::Text(pattern),
+                    &mut sql,
+                );
+            }
+            Some(action) => push(" AND action = $n", Bind::Text(action.to_owned()), &mut sql),
+            None => {}
+        }
+        if let Some(about) = &q.about {
+            let pattern = format!("%{}%", like_literal(about));
+            let target = r" AND (target LIKE $n ESCAPE '\'";
+            push(target, Bind::Text(pattern.clone()), &mut sql);
+            push(
+                r" OR detail LIKE $n ESCAPE '\')",
+                Bind::Text(pattern),
+                &mut sql,
+            );
+        }
+        if let Some(from) = q.from_ms {
+            push(" AND at >= $n", Bind::Int(from), &mut sql);
+        }
+        if let Some(to) = q.to_ms {
+            push(" AND at < $n", Bind::Int(to), &mut sql);
+        }
+        push(
+            " ORDER BY seq LIMIT $n",
+            Bind::Int(q.limit.clamp(1, 1000)),
+            &mut sql,
+        );
+        // Only fixed fragments above; every term is a bound parameter.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for bind in binds {
+            query = match bind {
+                Bind::Text(t) => query.bind(t),
+                Bind::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(entry_from_row).collect()
+    }
+
     /// Records an event in its own transaction (for events that change nothing else, such
     /// as a refused sign-in), returning the receipt once it committed.
     pub async fn record(
@@ -302,20 +432,7 @@ impl Vault {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    actor: r.try_get("actor")?,
-                    action: r.try_get("action")?,
-                    target: r.try_get("target")?,
-                    source_ip: r.try_get("source_ip")?,
-                    outcome: r.try_get("outcome")?,
-                    detail: r.try_get("detail")?,
-                })
-            })
-            .collect()
+        rows.iter().map(entry_from_row).collect()
     }
 
     /// Checks every entry's link and hash and the head; names the first bad entry.

@@ -104,3 +104,57 @@ impl Vault {
         Ok(handlers)
     }
 }
+
+/// One row of the export ledger (持出管理記録簿): what left, when, to whom, by whose hands.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportLedgerEntry {
+    /// The row.
+    pub id: String,
+    /// When it left (Unix ms).
+    pub at: i64,
+    /// The release batch.
+    pub release_id: String,
+    /// Proposer and approver (`staff:<id>` …).
+    pub officers: String,
+    /// The submissions in it.
+    pub record_ids: String,
+    /// How many records.
+    pub record_count: i64,
+    /// The age recipient it was sealed to.
+    pub recipient: String,
+    /// Why.
+    pub purpose: String,
+    /// How (download, pull API).
+    pub route: String,
+    /// SHA-256 of the bytes that left, hex.
+    pub sha256: String,
+}
+
+impl Vault {
+    /// The export ledger, oldest first.
+    pub async fn export_ledger(&self) -> Result<Vec<ExportLedgerEntry>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT id, at, release_id, officers, record_ids, record_count, recipient, purpose, route, sha256 \
+             FROM export_ledger ORDER BY at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let digest: Vec<u8> = r.try_get("sha256")?;
+                Ok(ExportLedgerEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    release_id: r.try_get("release_id")?,
+                    officers: r.try_get("officers")?,
+                    record_ids: r.try_get("record_ids")?,
+                    record_count: r.try_get("record_count")?,
+                    recipient: r.try_get("recipient")?,
+                    purpose: r.try_get("purpose")?,
+                    route: r.try_get("route")?,
+                    sha256: data_encoding::HEXLOWER.encode(&digest),
+                })
+            })
+            .collect()
+    }
+}

@@ -142,6 +142,21 @@ impl Vault {
             .collect()
     }
 
+    /// The submission a disposal that still waits for approval is about.
+    pub async fn pending_disposal_submission(
+        &self,
+        disposal_id: Uuid,
+    ) -> Result<Uuid, StorageError> {
+        let row = sqlx::query(
+            "SELECT submission_id FROM disposals WHERE id = $1 AND approved_at IS NULL",
+        )
+        .bind(disposal_id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+        parse_uuid(&row.try_get::<String, _>("submission_id")?)
+    }
+
     /// First step of a disposal: `proposer` asks for the submission to be disposed of.
     pub async fn propose_disposal(
         &self,

@@ -192,6 +192,25 @@ impl Vault {
         Ok(None)
     }
 
+    /// Whether the submission lies in the officer's scope (a missing one does not).
+    pub async fn submission_in_scope(
+        &self,
+        officer: Uuid,
+        submission_id: Uuid,
+    ) -> Result<bool, StorageError> {
+        let sql = concat!(
+            "SELECT 1 AS one FROM submissions s WHERE ",
+            in_scope!(),
+            " AND s.id = $2"
+        );
+        Ok(sqlx::query(sql)
+            .bind(officer.to_string())
+            .bind(submission_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some())
+    }
+
     /// The submission with its people and documents, if it is in the officer's scope.
     pub async fn review_item(
         &self,

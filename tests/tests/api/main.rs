@@ -8,6 +8,7 @@ mod backup;
 mod cli;
 mod crash_safety;
 mod documents;
+mod governance;
 mod headers_and_limits;
 mod hostile_corpus;
 mod memory_hygiene;

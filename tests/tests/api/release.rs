@@ -7,8 +7,8 @@ use sha2::{Digest, Sha256};
 use sqlx::Connection;
 use storage::staff::Role;
 
-use crate::helpers::{NUMBER, Spawn, TestApp, json, spawn_with, tool_missing};
-use crate::staff_helpers::{Handed, STAFF_PASSWORD, Staff, enrolled, submitted_as};
+use crate::helpers::{NUMBER, Spawn, json, spawn_with, tool_missing};
+use crate::staff_helpers::{STAFF_PASSWORD, claim_and_verify, enrolled, submitted_as};
 
 /// Payroll's key pair, made with `age-keygen` once per test process.
 struct PayrollKey {
@@ -54,36 +54,6 @@ fn payroll_key() -> Option<&'static PayrollKey> {
         .as_ref()
 }
 
-async fn verify_one(app: &TestApp, officer: &Staff, handed: &[Handed]) -> String {
-    let claimed = json(
-        officer
-            .post(app, "/api/v1/officer/claims")
-            .send()
-            .await
-            .expect("claim"),
-    )
-    .await;
-    let id = claimed["submission_id"]
-        .as_str()
-        .expect("claimed")
-        .to_owned();
-    let subject = &handed
-        .iter()
-        .find(|h| h.submission_id == id)
-        .expect("ours")
-        .subject_id;
-    let verified = officer
-        .post(app, &format!("/api/v1/officer/submissions/{id}/verify"))
-        .json(&serde_json::json!({"subjects": [{
-            "subject_id": subject, "number_check": "my_number_card", "identity_check": "my_number_card"
-        }]}))
-        .send()
-        .await
-        .expect("verify");
-    assert_eq!(verified.status(), 200);
-    id
-}
-
 #[tokio::test]
 async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
     let Some(key) = payroll_key() else { return };
@@ -102,7 +72,7 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
     let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
     let mut verified = Vec::new();
     for _ in 0..3 {
-        verified.push(verify_one(&app, &first, &handed).await);
+        verified.push(claim_and_verify(&app, &first, &handed).await);
     }
     let released = &verified[..2];
 

@@ -202,3 +202,35 @@ pub async fn submitted_as(app: &TestApp, branch: &str, employee_code: &str) -> H
         document_id,
     }
 }
+
+/// Claims the next submission in the officer's queue (one of `handed`) and verifies it
+/// with the My Number card; returns its id.
+pub async fn claim_and_verify(app: &TestApp, officer: &Staff, handed: &[Handed]) -> String {
+    let claimed = json(
+        officer
+            .post(app, "/api/v1/officer/claims")
+            .send()
+            .await
+            .expect("claim"),
+    )
+    .await;
+    let id = claimed["submission_id"]
+        .as_str()
+        .expect("claimed")
+        .to_owned();
+    let subject = &handed
+        .iter()
+        .find(|h| h.submission_id == id)
+        .expect("ours")
+        .subject_id;
+    let verified = officer
+        .post(app, &format!("/api/v1/officer/submissions/{id}/verify"))
+        .json(&serde_json::json!({"subjects": [{
+            "subject_id": subject, "number_check": "my_number_card", "identity_check": "my_number_card"
+        }]}))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(verified.status(), 200);
+    id
+}

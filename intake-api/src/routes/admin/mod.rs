@@ -1,17 +1,169 @@
-//! Auditors' and admins' room: the login history. They never see a number or an image.
+//! Auditors' and admins' room (read-only): the audit trail searched, the login history,
+//! the alerts, and the three ledgers as JSON or CSV. They never see a number or an image:
+//! nothing served here holds one, and every read is itself an audit entry.
 
 use actix_web::{HttpResponse, web};
+use portal::Message;
+use serde::Deserialize;
+use storage::AuditEvent;
+use storage::audit::{AuditQuery, actions};
 
 use crate::error::ApiError;
+use crate::ledgers::{self, Ledger};
 use crate::staff_auth::Overseer;
 use crate::startup::State;
 
 /// Mounts `/api/v1/admin/…`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1/admin").route("/sign-ins", web::get().to(sign_in_history)));
+    cfg.service(
+        web::scope("/api/v1/admin")
+            .route("/sign-ins", web::get().to(sign_in_history))
+            .route("/audit", web::get().to(search_audit))
+            .route("/alerts", web::get().to(alerts))
+            .route("/ledgers/{ledger}", web::get().to(ledger)),
+    );
 }
 
 /// `GET /api/v1/admin/sign-ins`: the latest 500 staff sign-in attempts.
 async fn sign_in_history(state: State, _caller: Overseer) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(state.vault.sign_in_history(500).await?))
+}
+
+fn millis(text: &str) -> Result<i64, ApiError> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+        .map_err(|_| ApiError::bad_request(Message::BadRequest))
+}
+
+/// The search terms of `GET /api/v1/admin/audit`.
+#[derive(Debug, Deserialize)]
+struct AuditSearch {
+    /// `staff:<id>`, `provider:<id>`, `cli`, `system`.
+    actor: Option<String>,
+    /// An action, or a prefix ending in `.` (`disposal.`).
+    action: Option<String>,
+    /// A person's, submission's, document's … id.
+    about: Option<String>,
+    /// RFC 3339, inclusive.
+    from: Option<String>,
+    /// RFC 3339, exclusive.
+    to: Option<String>,
+    /// Paging: entries after this position.
+    after: Option<i64>,
+    /// At most this many (≤ 1000, default 200).
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/admin/audit?actor&action&about&from&to&after&limit`: matching entries in
+/// chain order, `{"entries": […], "next_after": seq|null}`.
+async fn search_audit(
+    state: State,
+    caller: Overseer,
+    search: web::Query<AuditSearch>,
+) -> Result<HttpResponse, ApiError> {
+    let search = search.into_inner();
+    let query = AuditQuery {
+        actor: search.actor,
+        action: search.action,
+        about: search.about,
+        from_ms: search.from.as_deref().map(millis).transpose()?,
+        to_ms: search.to.as_deref().map(millis).transpose()?,
+        after_seq: search.after.unwrap_or(0).max(0),
+        limit: search.limit.unwrap_or(200),
+    };
+    query
+        .validate()
+        .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+    state
+        .vault
+        .record(
+            &caller.0.audit,
+            AuditEvent::success(actions::AUDIT_SEARCH, None).with_detail(serde_json::json!({
+                "actor": query.actor, "action": query.action, "about": query.about,
+                "from": query.from_ms, "to": query.to_ms, "after": query.after_seq,
+            })),
+        )
+        .await?;
+    let entries = state.vault.search_audit(&query).await?;
+    let next_after = (entries.len() as i64 == query.limit.clamp(1, 1000))
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "entries": entries, "next_after": next_after })))
+}
+
+#[derive(Debug, Deserialize)]
+struct Since {
+    /// RFC 3339; default 30 days ago.
+    since: Option<String>,
+}
+
+/// `GET /api/v1/admin/alerts?since`: alerts raised since then, newest first.
+async fn alerts(
+    state: State,
+    _caller: Overseer,
+    query: web::Query<Since>,
+) -> Result<HttpResponse, ApiError> {
+    let since = match query.since.as_deref() {
+        Some(text) => millis(text)?,
+        None => {
+            (time::OffsetDateTime::now_utc() - time::Duration::days(30)).unix_timestamp() * 1000
+        }
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "alerts": state.vault.alerts(since).await? })))
+}
+
+#[derive(Debug, Deserialize)]
+struct Format {
+    format: Option<String>,
+}
+
+/// `GET /api/v1/admin/ledgers/{files|exports|disposals}[?format=csv]`: a ledger as JSON,
+/// or as the CSV file that `kakunin ledger …` prints (downloaded as an attachment).
+async fn ledger(
+    state: State,
+    caller: Overseer,
+    path: web::Path<Ledger>,
+    format: web::Query<Format>,
+) -> Result<HttpResponse, ApiError> {
+    let ledger = path.into_inner();
+    let csv = match format.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError::bad_request(Message::BadRequest)),
+    };
+    state
+        .vault
+        .record(
+            &caller.0.audit,
+            AuditEvent::success(actions::LEDGER_READ, None)
+                .with_detail(serde_json::json!({ "ledger": ledger.code(), "csv": csv })),
+        )
+        .await?;
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("Cache-Control", "no-store"));
+    if csv {
+        let bytes = ledgers::csv(&state.vault, ledger)
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+        return Ok(response
+            .insert_header(("Content-Type", "text/csv; charset=utf-8"))
+            .insert_header((
+                "Content-Disposition",
+                format!(
+                    "attachment; filename=\"kakunin-{}-ledger.csv\"",
+                    ledger.code()
+                ),
+            ))
+            .body(bytes));
+    }
+    let vault = &state.vault;
+    Ok(match ledger {
+        Ledger::Files => response.json(vault.file_ledger().await?),
+        Ledger::Exports => response.json(vault.export_ledger().await?),
+        Ledger::Disposals => response.json(vault.disposal_ledger().await?),
+    })
 }

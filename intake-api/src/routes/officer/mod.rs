@@ -4,6 +4,7 @@
 //! Anything outside the officer's scope answers 404, exactly like something that does not
 //! exist; other roles get 403 before any lookup.
 
+mod disposal;
 mod release;
 
 use actix_web::http::StatusCode;
@@ -39,7 +40,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/subjects/{id}/reveal", web::post().to(reveal_number))
             .route("/releases", web::post().to(release::propose))
             .route("/releases/{id}/approve", web::post().to(release::approve))
-            .route("/releases/{id}/export", web::get().to(release::download)),
+            .route("/releases/{id}/export", web::get().to(release::download))
+            .route("/disposals/due", web::get().to(disposal::due))
+            .route("/disposals", web::post().to(disposal::propose))
+            .route("/disposals/{id}/approve", web::post().to(disposal::approve)),
     );
 }
 

@@ -1,0 +1,143 @@
+//! The ledgers as CSV (UTF-8), the same bytes for `kakunin ledger …` and for the auditors'
+//! download: 特定個人情報ファイル台帳, 持出管理記録簿 and 廃棄記録. None holds a number.
+
+use storage::{StorageError, Vault};
+
+/// Which ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ledger {
+    /// 特定個人情報ファイル台帳: the files holding numbers, derived from live data.
+    Files,
+    /// 持出管理記録簿: everything that left.
+    Exports,
+    /// 廃棄記録: every disposal.
+    Disposals,
+}
+
+impl Ledger {
+    /// The name used in URLs, commands and file names.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Files => "files",
+            Self::Exports => "exports",
+            Self::Disposals => "disposals",
+        }
+    }
+}
+
+/// A ledger that could not be laid out.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// Reading it failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Writing CSV failed.
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+}
+
+fn rfc3339(ms: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The ledger as CSV with a header line.
+pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    match ledger {
+        Ledger::Files => {
+            out.write_record([
+                "file",
+                "storage",
+                "purposes",
+                "retention_years",
+                "live_records",
+                "disposed_records",
+                "handlers",
+            ])?;
+            for e in vault.file_ledger().await? {
+                let handlers: Vec<String> = e
+                    .handlers
+                    .iter()
+                    .map(|h| {
+                        let scopes = if h.scopes.is_empty() {
+                            "all".to_owned()
+                        } else {
+                            h.scopes.join(" ")
+                        };
+                        format!("{} ({}: {scopes})", h.username, h.role)
+                    })
+                    .collect();
+                out.write_record([
+                    e.file.to_owned(),
+                    e.storage.to_owned(),
+                    e.purposes.join(" / "),
+                    e.retention_years.to_string(),
+                    e.live_records.to_string(),
+                    e.disposed_records.to_string(),
+                    handlers.join("; "),
+                ])?;
+            }
+        }
+        Ledger::Exports => {
+            out.write_record([
+                "export_id",
+                "at",
+                "release_id",
+                "officers",
+                "record_ids",
+                "record_count",
+                "recipient",
+                "purpose",
+                "route",
+                "sha256",
+            ])?;
+            for e in vault.export_ledger().await? {
+                out.write_record([
+                    e.id,
+                    rfc3339(e.at),
+                    e.release_id,
+                    e.officers,
+                    e.record_ids,
+                    e.record_count.to_string(),
+                    e.recipient,
+                    e.purpose,
+                    e.route,
+                    e.sha256,
+                ])?;
+            }
+        }
+        Ledger::Disposals => {
+            out.write_record([
+                "disposal_id",
+                "submission_id",
+                "proposed_by",
+                "approved_by",
+                "approved_at",
+                "method",
+                "numbers_destroyed",
+                "documents_destroyed",
+            ])?;
+            for d in vault.disposal_ledger().await? {
+                out.write_record([
+                    d.disposal_id.to_string(),
+                    d.submission_id.to_string(),
+                    d.proposed_by,
+                    d.approved_by,
+                    rfc3339(d.approved_at),
+                    d.method,
+                    d.numbers_destroyed.to_string(),
+                    d.documents_destroyed.to_string(),
+                ])?;
+            }
+        }
+    }
+    out.into_inner()
+        .map_err(|e| LedgerError::Csv(e.into_error().into()))
+}

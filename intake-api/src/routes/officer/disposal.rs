@@ -1,0 +1,122 @@
+//! Disposal (廃棄) with dual control: the list of what is due, a proposal by one officer,
+//! the approval by another (password and TOTP again), after which the numbers' and
+//! images' ciphertexts are gone and the disposal ledger holds the record. Both officers
+//! must have the submission in scope; out of scope is indistinguishable from missing.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use portal::Message;
+use serde::Deserialize;
+use storage::{AuditEvent, StorageError};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::staff_auth::{self, Officer};
+use crate::startup::State;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct DueQuery {
+    /// Also list what falls due within this many days (default 30, at most 366).
+    notice_days: Option<i64>,
+}
+
+/// `GET /api/v1/officer/disposals/due?notice_days`: submissions in scope whose retention has
+/// ended (`overdue`) or ends within the notice period, oldest first.
+pub(super) async fn due(
+    state: State,
+    officer: Officer,
+    query: web::Query<DueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let notice = query.notice_days.unwrap_or(30).clamp(0, 366);
+    let today = time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+9))
+        .date();
+    let mut items = Vec::new();
+    for item in state.vault.disposal_list(today, notice).await? {
+        if state
+            .vault
+            .submission_in_scope(officer.0.session.account_id, item.submission_id)
+            .await?
+        {
+            items.push(item);
+        }
+    }
+    state
+        .vault
+        .record(
+            &officer.0.audit,
+            AuditEvent::success(storage::audit::actions::DISPOSAL_LIST, None)
+                .with_detail(serde_json::json!({ "notice_days": notice, "items": items.len() })),
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ProposeBody {
+    submission_id: Uuid,
+}
+
+async fn in_scope(state: &State, officer: &Officer, submission: Uuid) -> Result<(), ApiError> {
+    if state
+        .vault
+        .submission_in_scope(officer.0.session.account_id, submission)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+/// `POST /api/v1/officer/disposals` `{"submission_id"}` → 201 `{"disposal_id"}`; 409 when
+/// the submission is not verified or released, or a proposal already waits.
+pub(super) async fn propose(
+    state: State,
+    officer: Officer,
+    body: web::Json<ProposeBody>,
+) -> Result<HttpResponse, ApiError> {
+    in_scope(&state, &officer, body.submission_id).await?;
+    let id = state
+        .vault
+        .propose_disposal(
+            &officer.0.audit,
+            body.submission_id,
+            officer.0.session.account_id,
+        )
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "disposal_id": id })))
+}
+
+/// What the approver types again.
+#[derive(Deserialize)]
+pub(super) struct ApproveBody {
+    password: String,
+    totp: String,
+}
+
+/// `POST /api/v1/officer/disposals/{id}/approve` `{"password", "totp"}`: a second officer
+/// approves; the ciphertexts are destroyed and the disposal record returned. The proposer
+/// gets 403 (and an audit entry of the refusal).
+pub(super) async fn approve(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+    body: web::Json<ApproveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let disposal_id = path.into_inner();
+    let submission = state.vault.pending_disposal_submission(disposal_id).await?;
+    in_scope(&state, &officer, submission).await?;
+    staff_auth::reauthenticate(&state, &officer.0, &body.password, &body.totp).await?;
+    match state
+        .vault
+        .approve_disposal(&officer.0.audit, disposal_id, officer.0.session.account_id)
+        .await
+    {
+        Ok(record) => Ok(HttpResponse::Ok().json(record)),
+        Err(StorageError::Invalid(_)) => {
+            Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden))
+        }
+        Err(other) => Err(other.into()),
+    }
+}

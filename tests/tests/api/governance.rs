@@ -1,0 +1,322 @@
+//! Governance over HTTP: disposal with two officers, the auditors' trail search, alerts
+//! and ledgers (JSON and CSV) — never a number, every read itself audited.
+
+use storage::AuditContext;
+use storage::staff::Role;
+use uuid::Uuid;
+
+use crate::helpers::{NUMBER, TestApp, json, spawn_app, spawn_app_on_postgres};
+use crate::staff_helpers::{STAFF_PASSWORD, Staff, claim_and_verify, enrolled, submitted_as};
+
+/// A verified submission in TKY whose numbers stopped being needed long ago.
+async fn overdue_submission(app: &TestApp, officer: &Staff) -> String {
+    let handed = vec![submitted_as(app, "TKY", "E100").await];
+    let id = claim_and_verify(app, officer, &handed).await;
+    app.app
+        .vault
+        .set_needed_until(
+            &AuditContext::cli(),
+            Uuid::parse_str(&id).expect("uuid"),
+            time::macros::date!(2010 - 03 - 31),
+        )
+        .await
+        .expect("needed until");
+    id
+}
+
+#[tokio::test]
+async fn two_officers_dispose_and_the_ledgers_and_trail_show_it_without_a_number() {
+    let app = spawn_app().await;
+    let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
+    let elsewhere = enrolled(&app, "officer.osaka", Role::Officer, &["OSA"]).await;
+    let auditor = enrolled(&app, "auditor", Role::Auditor, &[]).await;
+    let submission = overdue_submission(&app, &first).await;
+
+    // Due: on the list of officers in scope, not on the list of the Osaka officer.
+    let due = json(
+        first
+            .get(&app, "/api/v1/officer/disposals/due")
+            .send()
+            .await
+            .expect("due"),
+    )
+    .await;
+    let items = due["items"].as_array().expect("items");
+    assert!(
+        items
+            .iter()
+            .any(|i| i["submission_id"] == submission.as_str() && i["overdue"] == true)
+    );
+    let other = json(
+        elsewhere
+            .get(&app, "/api/v1/officer/disposals/due")
+            .send()
+            .await
+            .expect("due"),
+    )
+    .await;
+    assert_eq!(other["items"].as_array().map(Vec::len), Some(0));
+
+    // Out of scope looks like missing; an auditor is not an officer.
+    let body = serde_json::json!({ "submission_id": submission });
+    let out_of_scope = elsewhere
+        .post(&app, "/api/v1/officer/disposals")
+        .json(&body)
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(out_of_scope.status(), 404);
+    let not_officer = auditor
+        .post(&app, "/api/v1/officer/disposals")
+        .json(&body)
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(not_officer.status(), 403);
+
+    let proposed = first
+        .post(&app, "/api/v1/officer/disposals")
+        .json(&body)
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(proposed.status(), 201);
+    let disposal = json(proposed).await["disposal_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let twice = second
+        .post(&app, "/api/v1/officer/disposals")
+        .json(&body)
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(twice.status(), 409, "one open proposal per submission");
+    let approve = format!("/api/v1/officer/disposals/{disposal}/approve");
+
+    // The proposer can never approve; the second officer must type password and code again.
+    let own = first
+        .post(&app, &approve)
+        .json(&serde_json::json!({ "password": STAFF_PASSWORD, "totp": first.next_code() }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(own.status(), 403);
+    let wrong = second
+        .post(&app, &approve)
+        .json(&serde_json::json!({ "password": "not the passphrase at all", "totp": second.next_code() }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(wrong.status(), 401);
+    let osaka = elsewhere
+        .post(&app, &approve)
+        .json(&serde_json::json!({ "password": STAFF_PASSWORD, "totp": elsewhere.next_code() }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(osaka.status(), 404);
+    let approved = second
+        .post(&app, &approve)
+        .json(&serde_json::json!({ "password": STAFF_PASSWORD, "totp": second.next_code() }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(approved.status(), 200);
+    let record = json(approved).await;
+    assert_eq!(record["numbers_destroyed"], 1);
+    assert_eq!(record["documents_destroyed"], 1);
+
+    // The ciphertexts are gone; the person's other data and the history remain.
+    let status = app
+        .app
+        .vault
+        .submission_status(Uuid::parse_str(&submission).expect("uuid"))
+        .await
+        .expect("status");
+    assert_eq!(status.state.code(), "disposed");
+    assert!(!status.subjects.is_empty(), "names and decisions are kept");
+
+    // The auditor: the disposal ledger as JSON and as CSV, no number anywhere.
+    let ledger = json(
+        auditor
+            .get(&app, "/api/v1/admin/ledgers/disposals")
+            .send()
+            .await
+            .expect("ledger"),
+    )
+    .await;
+    assert_eq!(ledger.as_array().map(Vec::len), Some(1));
+    assert_eq!(ledger[0]["submission_id"], submission.as_str());
+    for which in ["files", "exports", "disposals"] {
+        let csv = auditor
+            .get(&app, &format!("/api/v1/admin/ledgers/{which}?format=csv"))
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(csv.status(), 200);
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        assert!(
+            csv.headers()["content-disposition"]
+                .to_str()
+                .expect("ascii")
+                .contains(which)
+        );
+        let text = csv.text().await.expect("text");
+        assert!(!text.contains(NUMBER), "{which} ledger holds a number");
+        if which == "disposals" {
+            assert!(text.contains(&submission));
+        }
+    }
+    let unknown = auditor
+        .get(&app, "/api/v1/admin/ledgers/everything")
+        .send()
+        .await
+        .expect("ledger");
+    assert_eq!(unknown.status(), 404);
+
+    // The trail about this submission: proposal, refused self-approval, approval.
+    let trail = json(
+        auditor
+            .get(
+                &app,
+                &format!("/api/v1/admin/audit?action=disposal.&about={submission}"),
+            )
+            .send()
+            .await
+            .expect("search"),
+    )
+    .await;
+    let actions: Vec<(&str, &str)> = trail["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("disposal.propose", "success"),
+            ("disposal.approve", "success")
+        ],
+        "the refused self-approval names the disposal, not the submission"
+    );
+    let by_disposal = json(
+        auditor
+            .get(&app, &format!("/api/v1/admin/audit?about={disposal}"))
+            .send()
+            .await
+            .expect("search"),
+    )
+    .await;
+    let outcomes: Vec<(&str, &str)> = by_disposal["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap_or(""),
+                e["outcome"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("disposal.propose", "success"),
+            ("disposal.approve", "denied"),
+            ("disposal.approve", "success"),
+            // The search itself, audited before it ran.
+            ("audit.search", "success")
+        ]
+    );
+    let whole = auditor
+        .get(&app, "/api/v1/admin/audit?limit=1000")
+        .send()
+        .await
+        .expect("all");
+    let whole = whole.text().await.expect("text");
+    assert!(!whole.contains(NUMBER), "the trail holds a number");
+    assert!(
+        whole.contains("ledger.read"),
+        "ledger reads are themselves audited"
+    );
+}
+
+#[tokio::test]
+async fn the_trail_search_refuses_wildcards_and_bad_dates_and_officers_cannot_read_it() {
+    trail_search(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_trail_search_works_the_same_on_postgresql() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        trail_search(app).await;
+    }
+}
+
+async fn trail_search(app: TestApp) {
+    let auditor = enrolled(&app, "auditor", Role::Auditor, &[]).await;
+    let admin = enrolled(&app, "admin2", Role::Admin, &[]).await;
+    let officer = enrolled(&app, "officer", Role::Officer, &["TKY"]).await;
+    for query in [
+        "about=%25",
+        "about=a*b",
+        "actor=x'%20OR%201=1--",
+        "from=yesterday",
+        "action=",
+    ] {
+        let response = auditor
+            .get(&app, &format!("/api/v1/admin/audit?{query}"))
+            .send()
+            .await
+            .expect("search");
+        assert_eq!(response.status(), 400, "{query}");
+        let body = json(response).await;
+        assert!(body["error"]["message_ja"].is_string() && body["error"]["message_en"].is_string());
+    }
+    let period = auditor
+        .get(&app, "/api/v1/admin/audit?action=staff.sign_in&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00%2B09:00")
+        .send()
+        .await
+        .expect("search");
+    assert_eq!(period.status(), 200);
+    let entries = json(period).await["entries"]
+        .as_array()
+        .expect("entries")
+        .len();
+    assert!(entries >= 3, "three sign-ins at least, got {entries}");
+    let none = auditor
+        .get(
+            &app,
+            "/api/v1/admin/audit?action=staff.sign_in&to=2000-01-01T00:00:00Z",
+        )
+        .send()
+        .await
+        .expect("search");
+    assert_eq!(
+        json(none).await["entries"].as_array().map(Vec::len),
+        Some(0)
+    );
+    let alerts = admin
+        .get(&app, "/api/v1/admin/alerts")
+        .send()
+        .await
+        .expect("alerts");
+    assert_eq!(alerts.status(), 200);
+    assert!(json(alerts).await["alerts"].is_array());
+    for path in [
+        "/api/v1/admin/audit",
+        "/api/v1/admin/alerts",
+        "/api/v1/admin/ledgers/files",
+    ] {
+        let response = officer.get(&app, path).send().await.expect("get");
+        assert_eq!(response.status(), 403, "{path}");
+    }
+}

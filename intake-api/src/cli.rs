@@ -66,12 +66,36 @@ pub enum Command {
         #[command(subcommand)]
         command: LedgerCommand,
     },
+    /// The payroll system's machine clients (pull API).
+    PayrollClient {
+        /// Which.
+        #[command(subcommand)]
+        command: PayrollClientCommand,
+    },
     /// Sealing key operations.
     Keys {
         /// Which.
         #[command(subcommand)]
         command: KeysCommand,
     },
+}
+
+/// `kakunin payroll-client …`
+#[derive(Debug, Subcommand)]
+pub enum PayrollClientCommand {
+    /// Register a client; prints its bearer token once (only its hash is kept).
+    Add(PayrollClientAddArgs),
+}
+
+/// `kakunin payroll-client add`.
+#[derive(Debug, clap::Args)]
+pub struct PayrollClientAddArgs {
+    /// Where the data lives.
+    #[command(flatten)]
+    pub data: DataDirArg,
+    /// The client's name (e.g. the payroll host): 3–64 lower-case letters, digits, '.', '_' or '-'.
+    #[arg(long)]
+    pub name: String,
 }
 
 /// `kakunin retention …`
@@ -367,7 +391,41 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::User {
             command: UserCommand::Add(args),
         } => add_user(args).await,
+        Command::PayrollClient {
+            command: PayrollClientCommand::Add(args),
+        } => add_payroll_client(args).await,
     }
+}
+
+async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Result<u8> {
+    if !valid_username(&args.name) {
+        eprintln!("the name must be 3–64 lower-case letters, digits, '.', '_' or '-'");
+        return Ok(2);
+    }
+    let settings = settings_for(&args.data)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let created = vault
+        .create_payroll_client(&AuditContext::cli(), &args.name)
+        .await;
+    vault.close().await;
+    let (client, token) = match created {
+        Ok(created) => created,
+        Err(storage::StorageError::Conflict(why)) => {
+            eprintln!("{why}");
+            return Ok(2);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!(
+        "{}",
+        serde_json::json!({ "client_id": client.id, "name": client.name, "token": token.expose() })
+    );
+    eprintln!(
+        "Keep the token in the payroll system's secret store; it is not shown again.\n\
+         Use: Authorization: Bearer <token> on {}/api/v1/payroll/releases",
+        settings.public_url
+    );
+    Ok(0)
 }
 
 fn valid_username(name: &str) -> bool {

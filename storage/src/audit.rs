@@ -24,6 +24,8 @@ pub enum Actor {
     Cli,
     /// The service itself (scheduled jobs).
     System,
+    /// A payroll system's machine client.
+    Payroll(uuid::Uuid),
 }
 
 impl Actor {
@@ -34,6 +36,7 @@ impl Actor {
             Self::Staff(id) => format!("staff:{id}"),
             Self::Cli => "cli".to_owned(),
             Self::System => "system".to_owned(),
+            Self::Payroll(id) => format!("payroll:{id}"),
         }
     }
 }
@@ -154,6 +157,8 @@ pub mod actions {
     pub const AUDIT_SEARCH: &str = "audit.search";
     pub const LEDGER_READ: &str = "ledger.read";
     pub const DISPOSAL_LIST: &str = "disposal.list";
+    pub const PAYROLL_CLIENT_CREATE: &str = "payroll.client_create";
+    pub const EXPORT_PULL: &str = "export.pull";
 }
 
 /// Proof that an audit entry committed; unsealing requires one.

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod ledgers;
 mod my_number;
 pub mod org;
+pub mod payroll;
 pub mod person;
 pub mod release;
 pub mod retention;

@@ -1,12 +1,13 @@
 //! Every HTTP handler, organised by audience: `provider` (the portal's API), `staff`
 //! (staff sign-in and TOTP), `officer` (queue, decisions, release), `admin` (auditors and
-//! admins), and the service's own endpoints (health, OpenAPI). Staff rooms are mounted
+//! admins), `payroll` (the payroll system's pull API), and the service's own endpoints (health, OpenAPI). Staff rooms are mounted
 //! only in modes `all` and `internal`.
 
 pub mod admin;
 pub mod health;
 pub mod officer;
 pub mod openapi;
+pub mod payroll;
 pub mod provider;
 pub mod staff;
 
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, mode: Mode) {
         staff::configure(cfg);
         officer::configure(cfg);
         admin::configure(cfg);
+        payroll::configure(cfg);
     }
     cfg.default_service(web::to(not_found));
 }

@@ -202,3 +202,163 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
         .expect("state");
     assert_eq!(state, "verified", "the unreleased one stays");
 }
+
+#[tokio::test]
+async fn payroll_pulls_a_release_once_with_its_token_and_the_ledger_records_the_pull() {
+    let Some(key) = payroll_key() else { return };
+    let app = spawn_with(Spawn {
+        tweak: |s| s.payroll_recipient = payroll_key().map(|k| k.recipient.clone()),
+        ..Spawn::default()
+    })
+    .await
+    .expect("spawn");
+    let handed = vec![submitted_as(&app, "TKY", "E010").await];
+    let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
+    let verified = claim_and_verify(&app, &first, &handed).await;
+    let proposed = first
+        .post(&app, "/api/v1/officer/releases")
+        .json(&serde_json::json!({"submission_ids": [verified], "purpose": "源泉徴収票"}))
+        .send()
+        .await
+        .expect("propose");
+    let release_id = json(proposed).await["release_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let approved = second
+        .post(
+            &app,
+            &format!("/api/v1/officer/releases/{release_id}/approve"),
+        )
+        .json(&serde_json::json!({"password": STAFF_PASSWORD, "totp": second.next_code()}))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(approved.status(), 200);
+    let sha = json(approved).await["sha256"]
+        .as_str()
+        .expect("sha")
+        .to_owned();
+
+    let (client, token) = app
+        .app
+        .vault
+        .create_payroll_client(&storage::AuditContext::cli(), "payroll.example")
+        .await
+        .expect("client");
+    let list = format!("{}/api/v1/payroll/releases", app.base);
+    let pull = format!("{}/api/v1/payroll/releases/{release_id}/export", app.base);
+    // No token, a malformed one, a well-formed stranger: 401 alike.
+    let stranger = storage::SecretToken::generate();
+    for auth in [
+        None,
+        Some("Bearer nope"),
+        Some(&*format!("Bearer {}", stranger.expose())),
+    ] {
+        let mut request = app.new_client().post(&pull);
+        if let Some(auth) = auth {
+            request = request.header("Authorization", auth);
+        }
+        assert_eq!(
+            request.send().await.expect("pull").status(),
+            401,
+            "{auth:?}"
+        );
+    }
+    let bearer = format!("Bearer {}", token.expose());
+    let pending = json(
+        app.new_client()
+            .get(&list)
+            .header("Authorization", &bearer)
+            .send()
+            .await
+            .expect("list"),
+    )
+    .await;
+    assert_eq!(pending["releases"][0]["release_id"], release_id.as_str());
+    assert_eq!(pending["releases"][0]["records"], 1);
+    assert_eq!(pending["releases"][0]["sha256"], sha.as_str());
+
+    let pulled = app
+        .new_client()
+        .post(&pull)
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .expect("pull");
+    assert_eq!(pulled.status(), 200);
+    let sealed = pulled.bytes().await.expect("bytes").to_vec();
+    assert_eq!(
+        data_encoding::HEXLOWER.encode(&Sha256::digest(&sealed)),
+        sha
+    );
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("pulled.csv.age");
+    std::fs::write(&file, &sealed).expect("write");
+    let out = std::process::Command::new("age")
+        .args(["-d", "-i"])
+        .arg(&key.identity)
+        .arg(&file)
+        .output()
+        .expect("age");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains(NUMBER));
+
+    // Once: neither payroll nor an officer gets it again; the list is empty.
+    let again = app
+        .new_client()
+        .post(&pull)
+        .header("Authorization", &bearer)
+        .send()
+        .await
+        .expect("pull");
+    assert_eq!(again.status(), 410);
+    let download = second
+        .get(
+            &app,
+            &format!("/api/v1/officer/releases/{release_id}/export"),
+        )
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(download.status(), 410);
+    let pending = json(
+        app.new_client()
+            .get(&list)
+            .header("Authorization", &bearer)
+            .send()
+            .await
+            .expect("list"),
+    )
+    .await;
+    assert_eq!(pending["releases"].as_array().map(Vec::len), Some(0));
+
+    // The ledger: the approval's row and the pull's, naming the client.
+    let ledger = app.app.vault.export_ledger().await.expect("ledger");
+    let pull_row = ledger
+        .iter()
+        .find(|e| e.route == "pull-api")
+        .expect("pull row");
+    assert_eq!(pull_row.release_id, release_id);
+    assert_eq!(pull_row.record_count, 1);
+    assert_eq!(pull_row.sha256, sha);
+    assert!(pull_row.officers.contains(&client.id.to_string()));
+    let trail = app
+        .app
+        .vault
+        .search_audit(&storage::audit::AuditQuery {
+            action: Some("export.pull".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("trail");
+    let outcomes: Vec<&str> = trail.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["success", "denied"]);
+    assert!(
+        trail
+            .iter()
+            .all(|e| e.actor == format!("payroll:{}", client.id))
+    );
+}

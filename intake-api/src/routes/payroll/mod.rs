@@ -1,0 +1,118 @@
+//! The payroll system's pull API. A machine client (`kakunin payroll-client add`) presents
+//! its bearer token; it lists approved releases and pulls each sealed export once. The
+//! files were sealed to payroll's own age recipient when the second officer approved, so
+//! this room never unseals anything and holds nothing a client could open without
+//! payroll's identity. Every pull is an export-ledger row and an audit entry.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use portal::Message;
+use storage::payroll::PayrollClient;
+use storage::{Actor, AuditContext, AuditEvent, SecretToken};
+use uuid::Uuid;
+
+use crate::auth::source_ip;
+use crate::error::ApiError;
+use crate::startup::{AppState, State};
+
+/// Mounts `/api/v1/payroll/…`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1/payroll")
+            .route("/releases", web::get().to(pending))
+            .route("/releases/{id}/export", web::post().to(pull)),
+    );
+}
+
+/// A request carrying a live payroll client's bearer token.
+#[derive(Debug)]
+pub struct PayrollCaller {
+    client: PayrollClient,
+    audit: AuditContext,
+}
+
+impl FromRequest for PayrollCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal(&"no application state"))?;
+            let token = req
+                .headers()
+                .get("Authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .and_then(|t| SecretToken::parse(t).ok())
+                .ok_or_else(unauthorized)?;
+            let client = state
+                .vault
+                .payroll_client(&token.hash())
+                .await?
+                .ok_or_else(unauthorized)?;
+            let audit = AuditContext {
+                actor: Actor::Payroll(client.id),
+                source_ip: source_ip(&req, &state),
+            };
+            Ok(Self { client, audit })
+        })
+    }
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, Message::InvalidCredentials)
+}
+
+/// `GET /api/v1/payroll/releases` → `{"releases": [{"release_id", "approved_at",
+/// "records", "sha256"}]}`: approved releases not yet handed over, oldest first.
+async fn pending(state: State, _caller: PayrollCaller) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "releases": state.vault.pending_releases().await? })))
+}
+
+/// `POST /api/v1/payroll/releases/{id}/export` → the age file (sealed to payroll's
+/// recipient), once; 410 when it was already handed over.
+async fn pull(
+    state: State,
+    caller: PayrollCaller,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let release_id = path.into_inner();
+    let sealed = match state
+        .vault
+        .pull_release(&caller.audit, &caller.client, release_id)
+        .await
+    {
+        Ok(sealed) => sealed,
+        Err(storage::StorageError::Conflict(_)) => {
+            state
+                .vault
+                .record(
+                    &caller.audit,
+                    AuditEvent::denied(
+                        storage::audit::actions::EXPORT_PULL,
+                        format!("release:{release_id}"),
+                    ),
+                )
+                .await?;
+            return Err(ApiError::new(StatusCode::GONE, Message::Conflict));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header(("Content-Type", "application/octet-stream"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"kakunin-release-{release_id}.csv.age\""),
+        ))
+        .insert_header(("Cache-Control", "no-store"))
+        .body(sealed))
+}

@@ -1,0 +1,9 @@
+-- Machine clients of the payroll system: they pull released records, sealed to payroll's
+-- own age recipient. Only the SHA-256 of each bearer token is kept.
+CREATE TABLE payroll_clients (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL UNIQUE,
+    token_hash BYTEA NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+);

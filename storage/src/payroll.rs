@@ -1,0 +1,195 @@
+//! The payroll system's machine clients and what they pull: released records, already
+//! sealed to payroll's own age recipient at approval, handed over once (by download or by
+//! pull, whichever comes first), each pull written to the export ledger and the trail.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEvent};
+use crate::invitations::parse_uuid;
+use crate::vault::now_millis;
+use crate::{SecretToken, StorageError, TokenHash, Vault};
+
+/// A payroll client as the service knows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayrollClient {
+    /// Its id (the audit actor is `payroll:<id>`).
+    pub id: Uuid,
+    /// Its name (e.g. the payroll system's host).
+    pub name: String,
+}
+
+/// A release waiting to be pulled.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingRelease {
+    /// The release.
+    pub release_id: Uuid,
+    /// When the second officer approved it (Unix ms).
+    pub approved_at: i64,
+    /// How many records.
+    pub records: i64,
+    /// SHA-256 of the sealed file, hex, to check what arrives.
+    pub sha256: String,
+}
+
+impl Vault {
+    /// Registers a payroll client; the token is shown once by the caller, only its hash kept.
+    pub async fn create_payroll_client(
+        &self,
+        ctx: &AuditContext,
+        name: &str,
+    ) -> Result<(PayrollClient, SecretToken), StorageError> {
+        let id = Uuid::now_v7();
+        let token = SecretToken::generate();
+        let mut tx = self.begin_write().await?;
+        let taken = sqlx::query("SELECT 1 AS one FROM payroll_clients WHERE name = $1")
+            .bind(name.to_owned())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StorageError::Conflict(
+                "a payroll client of that name exists",
+            ));
+        }
+        sqlx::query(
+            "INSERT INTO payroll_clients (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.to_string())
+        .bind(name.to_owned())
+        .bind(token.hash().0.to_vec())
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(
+            audit::actions::PAYROLL_CLIENT_CREATE,
+            format!("payroll:{id}"),
+        )
+        .with_detail(serde_json::json!({ "name": name }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok((
+            PayrollClient {
+                id,
+                name: name.to_owned(),
+            },
+            token,
+        ))
+    }
+
+    /// The live client a bearer token belongs to.
+    pub async fn payroll_client(
+        &self,
+        hash: &TokenHash,
+    ) -> Result<Option<PayrollClient>, StorageError> {
+        let row = sqlx::query(
+            "SELECT id, name FROM payroll_clients WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(hash.0.to_vec())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(PayrollClient {
+                id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                name: r.try_get("name")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Approved releases whose sealed export has not been handed over yet, oldest first.
+    pub async fn pending_releases(&self) -> Result<Vec<PendingRelease>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.approved_at, r.export_sha256, \
+             (SELECT COUNT(*) FROM release_items i WHERE i.release_id = r.id) AS records \
+             FROM releases r WHERE r.state = 'approved' AND r.downloaded_at IS NULL \
+             AND r.export_sealed IS NOT NULL ORDER BY r.approved_at, r.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let digest: Vec<u8> = r.try_get("export_sha256")?;
+                Ok(PendingRelease {
+                    release_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    approved_at: r.try_get("approved_at")?,
+                    records: r.try_get("records")?,
+                    sha256: data_encoding::HEXLOWER.encode(&digest),
+                })
+            })
+            .collect()
+    }
+
+    /// Hands the sealed export of a release to a payroll client, once, and writes the
+    /// export ledger row of the pull (route `pull-api`, the client named) with the
+    /// trail entry, in the transaction that takes it.
+    pub async fn pull_release(
+        &self,
+        ctx: &AuditContext,
+        client: &PayrollClient,
+        release_id: Uuid,
+    ) -> Result<Vec<u8>, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT export_sealed, export_sha256, recipient, purpose, proposed_by, approved_by FROM releases \
+             WHERE id = $1 AND state = 'approved' AND downloaded_at IS NULL",
+        )
+        .bind(release_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StorageError::Conflict("the export was already handed over"))?;
+        let sealed: Option<Vec<u8>> = row.try_get("export_sealed")?;
+        let sealed = sealed.ok_or(StorageError::Conflict("the export was already handed over"))?;
+        let taken = sqlx::query(
+            "UPDATE releases SET downloaded_at = $1, export_sealed = NULL WHERE id = $2 AND downloaded_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(release_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() != 1 {
+            return Err(StorageError::Conflict("the export was already handed over"));
+        }
+        let records: Vec<String> = sqlx::query(
+            "SELECT submission_id FROM release_items WHERE release_id = $1 ORDER BY submission_id",
+        )
+        .bind(release_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("submission_id"))
+        .collect::<Result<_, _>>()?;
+        let officers = serde_json::json!({
+            "proposed_by": row.try_get::<String, _>("proposed_by")?,
+            "approved_by": row.try_get::<Option<String>, _>("approved_by")?,
+            "pulled_by": format!("payroll:{} ({})", client.id, client.name),
+        });
+        let digest: Vec<u8> = row.try_get("export_sha256")?;
+        sqlx::query(
+            "INSERT INTO export_ledger (id, at, release_id, officers, record_ids, record_count, recipient, purpose, \
+             route, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(Uuid::now_v7().to_string())
+        .bind(now_millis())
+        .bind(release_id.to_string())
+        .bind(officers.to_string())
+        .bind(serde_json::json!(records).to_string())
+        .bind(records.len() as i64)
+        .bind(row.try_get::<Option<String>, _>("recipient")?.unwrap_or_default())
+        .bind(row.try_get::<String, _>("purpose")?)
+        .bind("pull-api")
+        .bind(digest.clone())
+        .execute(&mut *tx)
+        .await?;
+        let event =
+            AuditEvent::success(audit::actions::EXPORT_PULL, format!("release:{release_id}"))
+                .with_detail(serde_json::json!({
+                    "bytes": sealed.len(),
+                    "records": records.len(),
+                    "sha256": data_encoding::HEXLOWER.encode(&digest),
+                }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(sealed)
+    }
+}

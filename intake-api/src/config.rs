@@ -97,6 +97,10 @@ pub struct StaffSettings {
     pub lockout_minutes: i64,
     /// Minutes an officer's claim on a submission lasts.
     pub claim_minutes: i64,
+    /// Destroy the ID images' ciphertexts as soon as a submission is verified, keeping the
+    /// decision record (which documents were checked, by whom, when). Many employers
+    /// prefer to keep no copies; the images are then gone for auditors' re-checks too.
+    pub destroy_images_after_verification: bool,
 }
 
 impl Default for StaffSettings {
@@ -108,6 +112,7 @@ impl Default for StaffSettings {
             lockout_failures_per_ip: 20,
             lockout_minutes: 15,
             claim_minutes: 30,
+            destroy_images_after_verification: false,
         }
     }
 }

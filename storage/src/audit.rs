@@ -159,6 +159,7 @@ pub mod actions {
     pub const DISPOSAL_LIST: &str = "disposal.list";
     pub const PAYROLL_CLIENT_CREATE: &str = "payroll.client_create";
     pub const EXPORT_PULL: &str = "export.pull";
+    pub const DOCUMENT_DESTROY: &str = "document.destroy";
 }
 
 /// Proof that an audit entry committed; unsealing requires one.

@@ -335,13 +335,17 @@ impl Vault {
     }
 
     /// Records 本人確認 for every person of a claimed submission and marks it verified.
-    /// The checker is the officer of `ctx`, the date the server clock.
+    /// The checker is the officer of `ctx`, the date the server clock. With
+    /// `destroy_images`, the images' ciphertexts are destroyed in the same transaction
+    /// (employers who prefer to keep no copies of ID documents); the decision record,
+    /// naming which documents were checked, stays.
     pub async fn record_verification(
         &self,
         ctx: &AuditContext,
         officer: Uuid,
         submission_id: Uuid,
         records: &[VerificationRecord],
+        destroy_images: bool,
     ) -> Result<SubmissionState, StorageError> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
@@ -393,6 +397,24 @@ impl Vault {
         }
         let state = apply_transition(&mut tx, ctx, submission_id, SubmissionState::verify).await?;
         release_claim(&mut tx, submission_id).await?;
+        if destroy_images {
+            let destroyed = sqlx::query(
+                "UPDATE documents SET sealed = NULL WHERE submission_id = $1 AND sealed IS NOT NULL",
+            )
+            .bind(submission_id.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            let event = AuditEvent::success(
+                actions::DOCUMENT_DESTROY,
+                format!("submission:{submission_id}"),
+            )
+            .with_detail(serde_json::json!({
+                "documents_destroyed": destroyed,
+                "reason": "destroy_images_after_verification",
+            }));
+            audit::append(&mut tx, ctx, &event).await?;
+        }
         tx.commit().await?;
         Ok(state)
     }

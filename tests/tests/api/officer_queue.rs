@@ -303,3 +303,63 @@ async fn a_correction_request_sends_the_submission_back_with_its_reasons() {
     assert_eq!(sent.status(), 200);
     assert_eq!(json(sent).await["state"], "correction_requested");
 }
+
+#[tokio::test]
+async fn with_the_option_set_the_images_are_destroyed_at_verification_and_the_decision_kept() {
+    let app = crate::helpers::spawn_with(crate::helpers::Spawn {
+        tweak: |s| s.staff.destroy_images_after_verification = true,
+        ..crate::helpers::Spawn::default()
+    })
+    .await
+    .expect("spawn");
+    let handed = submitted_in_branch(&app, "TKY").await;
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let submission =
+        crate::staff_helpers::claim_and_verify(&app, &officer, std::slice::from_ref(&handed)).await;
+    assert_eq!(submission, handed.submission_id);
+    let image = officer
+        .get(
+            &app,
+            &format!("/api/v1/officer/documents/{}/image", handed.document_id),
+        )
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(image.status(), 404, "no image is left to unseal");
+    let id = uuid::Uuid::parse_str(&submission).expect("uuid");
+    let status = app.app.vault.submission_status(id).await.expect("status");
+    assert_eq!(status.state.code(), "verified");
+    let trail = app
+        .app
+        .vault
+        .search_audit(&storage::audit::AuditQuery {
+            about: Some(submission.clone()),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .expect("trail");
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    let verified_at = actions
+        .iter()
+        .position(|a| *a == "verification.record")
+        .expect("decision recorded");
+    let destroyed_at = actions
+        .iter()
+        .position(|a| *a == "document.destroy")
+        .expect("destruction recorded");
+    assert!(verified_at < destroyed_at, "{actions:?}");
+    let (count,): (i64,) = {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.expect("db");
+        sqlx::query_as(
+            "SELECT COUNT(*) FROM documents WHERE submission_id = $1 AND sealed IS NOT NULL",
+        )
+        .bind(submission.clone())
+        .fetch_one(&mut conn)
+        .await
+        .expect("count")
+    };
+    assert_eq!(count, 0);
+}

@@ -229,7 +229,13 @@ async fn verify(
     }
     let new_state = state
         .vault
-        .record_verification(&officer.0.audit, account, submission, &records)
+        .record_verification(
+            &officer.0.audit,
+            account,
+            submission,
+            &records,
+            state.settings.staff.destroy_images_after_verification,
+        )
         .await
         .map_err(decision_error)?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))

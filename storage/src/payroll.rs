@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent};
 use crate::invitations::parse_uuid;
+use crate::release::{LedgerRow, take_sealed, write_export_ledger};
 use crate::vault::now_millis;
 use crate::{SecretToken, StorageError, TokenHash, Vault};
 
@@ -131,25 +132,13 @@ impl Vault {
     ) -> Result<Vec<u8>, StorageError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT export_sealed, export_sha256, recipient, purpose, proposed_by, approved_by FROM releases \
-             WHERE id = $1 AND state = 'approved' AND downloaded_at IS NULL",
+            "SELECT export_sha256, recipient, purpose, proposed_by, approved_by FROM releases WHERE id = $1",
         )
         .bind(release_id.to_string())
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or(StorageError::Conflict("the export was already handed over"))?;
-        let sealed: Option<Vec<u8>> = row.try_get("export_sealed")?;
-        let sealed = sealed.ok_or(StorageError::Conflict("the export was already handed over"))?;
-        let taken = sqlx::query(
-            "UPDATE releases SET downloaded_at = $1, export_sealed = NULL WHERE id = $2 AND downloaded_at IS NULL",
-        )
-        .bind(now_millis())
-        .bind(release_id.to_string())
-        .execute(&mut *tx)
-        .await?;
-        if taken.rows_affected() != 1 {
-            return Err(StorageError::Conflict("the export was already handed over"));
-        }
+        .ok_or(StorageError::NotFound)?;
+        let sealed = take_sealed(&mut tx, release_id).await?;
         let records: Vec<String> = sqlx::query(
             "SELECT submission_id FROM release_items WHERE release_id = $1 ORDER BY submission_id",
         )
@@ -159,27 +148,26 @@ impl Vault {
         .iter()
         .map(|r| r.try_get("submission_id"))
         .collect::<Result<_, _>>()?;
-        let officers = serde_json::json!({
-            "proposed_by": row.try_get::<String, _>("proposed_by")?,
-            "approved_by": row.try_get::<Option<String>, _>("approved_by")?,
-            "pulled_by": format!("payroll:{} ({})", client.id, client.name),
-        });
         let digest: Vec<u8> = row.try_get("export_sha256")?;
-        sqlx::query(
-            "INSERT INTO export_ledger (id, at, release_id, officers, record_ids, record_count, recipient, purpose, \
-             route, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        let recipient: Option<String> = row.try_get("recipient")?;
+        let purpose: String = row.try_get("purpose")?;
+        write_export_ledger(
+            &mut tx,
+            &LedgerRow {
+                release_id,
+                officers: serde_json::json!({
+                    "proposed_by": row.try_get::<String, _>("proposed_by")?,
+                    "approved_by": row.try_get::<Option<String>, _>("approved_by")?,
+                    "pulled_by": format!("payroll:{} ({})", client.id, client.name),
+                }),
+                record_ids: serde_json::json!(records),
+                record_count: records.len(),
+                recipient: recipient.as_deref().unwrap_or_default(),
+                purpose: &purpose,
+                route: "pull-api",
+                sha256: &digest,
+            },
         )
-        .bind(Uuid::now_v7().to_string())
-        .bind(now_millis())
-        .bind(release_id.to_string())
-        .bind(officers.to_string())
-        .bind(serde_json::json!(records).to_string())
-        .bind(records.len() as i64)
-        .bind(row.try_get::<Option<String>, _>("recipient")?.unwrap_or_default())
-        .bind(row.try_get::<String, _>("purpose")?)
-        .bind("pull-api")
-        .bind(digest.clone())
-        .execute(&mut *tx)
         .await?;
         let event =
             AuditEvent::success(audit::actions::EXPORT_PULL, format!("release:{release_id}"))

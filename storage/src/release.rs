@@ -237,21 +237,19 @@ impl Vault {
         for submission in &submissions {
             apply_transition(&mut tx, ctx, *submission, SubmissionState::release).await?;
         }
-        sqlx::query(
-            "INSERT INTO export_ledger (id, at, release_id, officers, record_ids, record_count, recipient, purpose, \
-             route, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        write_export_ledger(
+            &mut tx,
+            &LedgerRow {
+                release_id,
+                officers: serde_json::json!({"proposed_by": proposer, "approved_by": approver}),
+                record_ids: serde_json::json!(record_ids),
+                record_count: record_ids.len(),
+                recipient: &export.recipient,
+                purpose: &purpose,
+                route: export.route,
+                sha256: &export.sha256,
+            },
         )
-        .bind(Uuid::now_v7().to_string())
-        .bind(now)
-        .bind(release_id.to_string())
-        .bind(serde_json::json!({"proposed_by": proposer, "approved_by": approver}).to_string())
-        .bind(serde_json::json!(record_ids).to_string())
-        .bind(record_ids.len() as i64)
-        .bind(export.recipient.clone())
-        .bind(purpose)
-        .bind(export.route)
-        .bind(export.sha256.clone())
-        .execute(&mut *tx)
         .await?;
         let event = AuditEvent::success(actions::RELEASE_APPROVE, format!("release:{release_id}"))
             .with_detail(serde_json::json!({
@@ -271,30 +269,73 @@ impl Vault {
         release_id: Uuid,
     ) -> Result<Vec<u8>, StorageError> {
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(
-            "SELECT export_sealed FROM releases WHERE id = $1 AND state = 'approved' AND downloaded_at IS NULL",
-        )
-        .bind(release_id.to_string())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StorageError::Conflict("the export was already downloaded"))?;
-        let sealed: Option<Vec<u8>> = row.try_get("export_sealed")?;
-        let taken = sqlx::query(
-            "UPDATE releases SET downloaded_at = $1, export_sealed = NULL WHERE id = $2 AND downloaded_at IS NULL",
-        )
-        .bind(now_millis())
-        .bind(release_id.to_string())
-        .execute(&mut *tx)
-        .await?;
-        let sealed = sealed
-            .filter(|_| taken.rows_affected() == 1)
-            .ok_or(StorageError::Conflict("the export was already downloaded"))?;
+        let sealed = take_sealed(&mut tx, release_id).await?;
         let event = AuditEvent::success(actions::EXPORT_DOWNLOAD, format!("release:{release_id}"))
             .with_detail(serde_json::json!({"bytes": sealed.len()}));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         Ok(sealed)
     }
+}
+
+/// One row of the export ledger as written.
+pub(crate) struct LedgerRow<'a> {
+    pub release_id: Uuid,
+    pub officers: serde_json::Value,
+    pub record_ids: serde_json::Value,
+    pub record_count: usize,
+    pub recipient: &'a str,
+    pub purpose: &'a str,
+    pub route: &'a str,
+    pub sha256: &'a [u8],
+}
+
+/// Writes a row of the export ledger (持出管理記録簿) in the hand-over's transaction.
+pub(crate) async fn write_export_ledger(
+    tx: &mut Tx,
+    row: &LedgerRow<'_>,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO export_ledger (id, at, release_id, officers, record_ids, record_count, recipient, purpose, \
+         route, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(Uuid::now_v7().to_string())
+    .bind(now_millis())
+    .bind(row.release_id.to_string())
+    .bind(row.officers.to_string())
+    .bind(row.record_ids.to_string())
+    .bind(row.record_count as i64)
+    .bind(row.recipient.to_owned())
+    .bind(row.purpose.to_owned())
+    .bind(row.route.to_owned())
+    .bind(row.sha256.to_vec())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Takes the sealed export of an approved release out of the database: it is handed over
+/// once, by download or by pull, and then the ciphertext is gone.
+pub(crate) async fn take_sealed(tx: &mut Tx, release_id: Uuid) -> Result<Vec<u8>, StorageError> {
+    let gone = || StorageError::Conflict("the export was already handed over");
+    let row = sqlx::query(
+        "SELECT export_sealed FROM releases WHERE id = $1 AND state = 'approved' AND downloaded_at IS NULL",
+    )
+    .bind(release_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(gone)?;
+    let sealed: Option<Vec<u8>> = row.try_get("export_sealed")?;
+    let taken = sqlx::query(
+        "UPDATE releases SET downloaded_at = $1, export_sealed = NULL WHERE id = $2 AND downloaded_at IS NULL",
+    )
+    .bind(now_millis())
+    .bind(release_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    sealed
+        .filter(|_| taken.rows_affected() == 1)
+        .ok_or_else(gone)
 }
 
 async fn release_parts(

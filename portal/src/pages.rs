@@ -163,6 +163,21 @@ pub struct Step {
     pub done: bool,
 }
 
+/// One item an officer asked to redo, as the provider's pages show it.
+#[derive(Debug, Clone)]
+pub struct CorrectionView {
+    /// Whose item (the person's name), or `None` for the whole submission.
+    pub person: Option<String>,
+    /// The document concerned, if any.
+    pub document: Option<DocumentKind>,
+    /// The reason code.
+    pub reason: String,
+    /// The officer's message (free text, auto-escaped).
+    pub message: String,
+    /// Where to fix it.
+    pub href: String,
+}
+
 /// `GET /p`: the checklist of a submission being filled.
 #[derive(Debug, Template)]
 #[template(path = "overview.html")]
@@ -171,8 +186,10 @@ pub struct OverviewPage {
     pub page: Frame,
     /// The steps.
     pub steps: Vec<Step>,
-    /// What the officer asked to correct, when a correction was requested.
+    /// Whether the officer sent the submission back.
     pub correction: bool,
+    /// What the officer asked to correct, item by item.
+    pub corrections: Vec<CorrectionView>,
 }
 
 /// The values a refused form is shown again with (never the number).
@@ -235,17 +252,23 @@ pub struct SubjectFormPage {
     pub remove_action: Option<String>,
     /// Relationship choices.
     pub relationships: &'static [Relationship],
+    /// What the officer asked to correct in these details.
+    pub corrections: Vec<CorrectionView>,
 }
 
 /// A stored document as a page shows it.
 #[derive(Debug, Clone)]
 pub struct DocumentView {
+    /// Its id (the retake link names it).
+    pub document_id: Uuid,
     /// What.
     pub kind: DocumentKind,
     /// Removed metadata codes.
     pub removed: Vec<String>,
     /// Quality warning codes.
     pub warnings: Vec<String>,
+    /// What the officer asked about this photo (reason code, message).
+    pub corrections: Vec<(String, String)>,
 }
 
 impl From<&DocumentSummary> for DocumentView {
@@ -259,9 +282,11 @@ impl From<&DocumentSummary> for DocumentView {
             }
         }
         Self {
+            document_id: d.document_id,
             kind: d.kind,
             removed,
             warnings: d.warnings.clone(),
+            corrections: Vec::new(),
         }
     }
 }
@@ -286,6 +311,10 @@ pub struct DocumentsPage {
     pub selected_kind: Option<DocumentKind>,
     /// Stored documents.
     pub documents: Vec<DocumentView>,
+    /// The photo being retaken (`?replace=`), which the upload replaces.
+    pub replacing: Option<DocumentView>,
+    /// What the officer asked about this person beyond single photos.
+    pub corrections: Vec<CorrectionView>,
     /// Where "continue" leads.
     pub next: String,
 }
@@ -356,6 +385,8 @@ pub struct StatusPage {
     pub state: SubmissionState,
     /// The people (last four digits only).
     pub people: Vec<PersonView>,
+    /// What the officer asked to correct, item by item.
+    pub corrections: Vec<CorrectionView>,
 }
 
 impl StatusPage {

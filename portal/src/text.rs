@@ -152,6 +152,19 @@ impl Lang {
         self.t(scrub_line(code))
     }
 
+    /// Why an officer asked to redo an item (`blurry`, `back_side_missing`, …).
+    pub fn correction_reason(self, code: &str) -> &'static str {
+        self.t(match code {
+            "blurry" => Text::CorrBlurry,
+            "glare" => Text::CorrGlare,
+            "back_side_missing" => Text::CorrBackMissing,
+            "number_mismatch" => Text::CorrNumberMismatch,
+            "name_mismatch" => Text::CorrNameMismatch,
+            "expired_document" => Text::CorrExpired,
+            _ => Text::CorrOther,
+        })
+    }
+
     /// A quality warning (`blurry`, `too_dark`, …) asking for a retake.
     pub fn quality_warning(self, code: &str) -> &'static str {
         self.t(match code {
@@ -322,6 +335,22 @@ catalogue! {
     StatusState => "現在の状況", "Status";
     StatusThanks => "ご提出ありがとうございました。担当者が確認します。このページで状況を確認できます。", "Thank you. An officer will check your submission; this page shows its status.";
     StatusCorrection => "担当者から訂正の依頼があります。該当する項目を直して、もう一度提出してください。", "The officer asked for a correction. Please fix the items and submit again.";
+    CorrectionsTitle => "訂正をお願いする項目", "What to correct";
+    CorrectionsIntro => "次の項目だけを直してください。それ以外の内容はそのまま保存されています。", "Please fix only these items. Everything else is kept as it is.";
+    CorrectionFor => "対象", "About";
+    CorrectionWholeSubmission => "提出内容全体", "The whole submission";
+    CorrectionMessage => "担当者からのメッセージ", "Message from the officer";
+    CorrectionFix => "直す", "Fix this";
+    CorrBlurry => "写真がぼやけていて読み取れません。", "The photo is blurred and cannot be read.";
+    CorrGlare => "光の反射で一部が読み取れません。", "Glare hides part of the document.";
+    CorrBackMissing => "裏面の写真がありません。", "The back side is missing.";
+    CorrNumberMismatch => "入力された番号が書類と一致しません。", "The number entered does not match the document.";
+    CorrNameMismatch => "入力された氏名が書類と一致しません。", "The name entered does not match the document.";
+    CorrExpired => "書類の有効期限が切れています。", "The document has expired.";
+    CorrOther => "内容をご確認ください（メッセージ参照）。", "Please check this item (see the message).";
+    Retake => "この写真を撮り直す", "Retake this photo";
+    Retaking => "撮り直す写真", "Retaking";
+    RetakeCancel => "撮り直しをやめる", "Do not retake";
     StateDraft => "入力中", "In progress";
     StateSubmitted => "提出済み（確認待ち）", "Submitted (waiting for check)";
     StateInReview => "確認中", "Being checked";

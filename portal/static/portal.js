@@ -72,6 +72,8 @@
       var data = new FormData();
       data.append('kind', form.querySelector('[name=kind]').value);
       data.append('file', file.files[0]);
+      var replaces = form.querySelector('[name=replaces]');
+      if (replaces) { data.append('replaces', replaces.value); }
       var xhr = new XMLHttpRequest();
       xhr.open('POST', form.dataset.api);
       xhr.setRequestHeader('Idempotency-Key', key);

@@ -53,6 +53,10 @@ pub struct ReviewItem {
     pub branch_code: Option<String>,
     /// Who holds the claim (unexpired).
     pub claimed_by: Option<Uuid>,
+    /// The provider's reason for declining (提供しない), if they declined.
+    pub declined_reason: Option<String>,
+    /// Every correction request so far, answered (`resolved_at`) or open.
+    pub correction_history: Vec<crate::submissions::CorrectionNotice>,
     /// The typed data and the list of documents.
     #[serde(flatten)]
     pub status: SubmissionStatus,
@@ -218,7 +222,7 @@ impl Vault {
         submission_id: Uuid,
     ) -> Result<ReviewItem, StorageError> {
         let sql = concat!(
-            "SELECT i.kind, s.branch_code, s.claimed_by, s.claim_expires_at FROM submissions s \
+            "SELECT i.kind, s.branch_code, s.claimed_by, s.claim_expires_at, s.declined_reason FROM submissions s \
              JOIN invitations i ON i.id = s.invitation_id WHERE ",
             in_scope!(),
             " AND s.id = $2"
@@ -238,6 +242,8 @@ impl Vault {
                 (Some(id), Some(t)) if t > now_millis() => Some(parse_uuid(&id)?),
                 _ => None,
             },
+            declined_reason: row.try_get("declined_reason")?,
+            correction_history: self.corrections(submission_id, false).await?,
             status: self.submission_status(submission_id).await?,
         })
     }
@@ -434,11 +440,24 @@ impl Vault {
         let mut tx = self.begin_write().await?;
         require_claim(&mut tx, officer, submission_id).await?;
         for item in items {
+            let mut subject_id = item.subject_id;
             if let Some(subject) = item.subject_id {
                 belongs(&mut tx, Item::Subject, subject, submission_id).await?;
             }
             if let Some(document) = item.document_id {
                 belongs(&mut tx, Item::Document, document, submission_id).await?;
+                // A photo's person is recorded too, so the provider is told whose it is
+                // even after the photo is retaken.
+                let owner: String =
+                    sqlx::query_scalar("SELECT subject_id FROM documents WHERE id = $1")
+                        .bind(document.to_string())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let owner = parse_uuid(&owner)?;
+                if subject_id.is_some_and(|s| s != owner) {
+                    return Err(StorageError::Invalid("the photo belongs to another person"));
+                }
+                subject_id = Some(owner);
             }
             sqlx::query(
                 "INSERT INTO correction_requests (id, submission_id, subject_id, document_id, reason, message, \
@@ -446,7 +465,7 @@ impl Vault {
             )
             .bind(Uuid::now_v7().to_string())
             .bind(submission_id.to_string())
-            .bind(item.subject_id.map(|id| id.to_string()))
+            .bind(subject_id.map(|id| id.to_string()))
             .bind(item.document_id.map(|id| id.to_string()))
             .bind(item.reason)
             .bind(item.message.clone())

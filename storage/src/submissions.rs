@@ -215,6 +215,26 @@ pub struct SubmissionStatus {
     pub documents: Vec<DocumentSummary>,
     /// When it was handed in (Unix ms).
     pub submitted_at: Option<i64>,
+    /// What the officer asked to redo and why, until the provider hands it in again.
+    pub corrections: Vec<CorrectionNotice>,
+}
+
+/// One item an officer asked to redo (訂正依頼): a person's details, one document, or
+/// (neither set) the submission as a whole.
+#[derive(Debug, Clone, Serialize)]
+pub struct CorrectionNotice {
+    /// The person concerned, if any.
+    pub subject_id: Option<Uuid>,
+    /// The document concerned, if any.
+    pub document_id: Option<Uuid>,
+    /// The reason code (`blurry`, `glare`, `back_side_missing`, …).
+    pub reason: String,
+    /// The officer's message to the provider (free text, shown escaped).
+    pub message: String,
+    /// When it was asked (Unix ms).
+    pub requested_at: i64,
+    /// When the provider handed the submission in again (Unix ms); `None` while open.
+    pub resolved_at: Option<i64>,
 }
 
 /// What is missing before a submission can be handed in.
@@ -394,6 +414,7 @@ impl Vault {
         subject_id: Uuid,
         document: &SealedDocument,
         idempotency_key: Option<&str>,
+        replaces: Option<Uuid>,
     ) -> Result<StoredDocument, StorageError> {
         let mut tx = self.begin_write().await?;
         require_editable(&mut tx, submission_id).await?;
@@ -438,6 +459,24 @@ impl Vault {
         .bind(now)
         .execute(&mut *tx)
         .await?;
+        if let Some(old) = replaces {
+            // A retake: the old photo leaves the submission (its ciphertext stays until
+            // disposal, like any replaced document); it must be this person's, and live.
+            let replaced = sqlx::query(
+                "UPDATE documents SET replaced_at = $1 WHERE id = $2 AND subject_id = $3 \
+                 AND submission_id = $4 AND replaced_at IS NULL",
+            )
+            .bind(now)
+            .bind(old.to_string())
+            .bind(subject_id.to_string())
+            .bind(submission_id.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if replaced != 1 {
+                return Err(StorageError::NotFound);
+            }
+        }
         let event = AuditEvent::success(actions::DOCUMENT_SEAL, format!("document:{id}"))
             .with_detail(serde_json::json!({
                 "submission": submission_id,
@@ -445,6 +484,7 @@ impl Vault {
                 "kind": document.kind.code(),
                 "sealed_bytes": document.sealed.len(),
                 "removed_metadata": document.removed_metadata,
+                "replaces": replaces,
             }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
@@ -476,11 +516,21 @@ impl Vault {
         }
         let state =
             apply_transition(&mut tx, ctx, session.submission_id, SubmissionState::submit).await?;
+        let now = now_millis();
         sqlx::query("UPDATE submissions SET submitted_at = $1 WHERE id = $2")
-            .bind(now_millis())
+            .bind(now)
             .bind(session.submission_id.to_string())
             .execute(&mut *tx)
             .await?;
+        // Handing in again answers the open correction requests.
+        sqlx::query(
+            "UPDATE correction_requests SET resolved_at = $1 WHERE submission_id = $2 \
+             AND resolved_at IS NULL",
+        )
+        .bind(now)
+        .bind(session.submission_id.to_string())
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Ok(state))
     }
@@ -569,7 +619,46 @@ impl Vault {
             subjects,
             documents,
             submitted_at: row.try_get("submitted_at")?,
+            corrections: self.corrections(submission_id, true).await?,
         })
+    }
+
+    /// The correction requests of a submission, oldest first: only the open ones, or
+    /// the whole history.
+    pub async fn corrections(
+        &self,
+        submission_id: Uuid,
+        open_only: bool,
+    ) -> Result<Vec<CorrectionNotice>, StorageError> {
+        let sql = if open_only {
+            "SELECT subject_id, document_id, reason, message, requested_at, resolved_at \
+             FROM correction_requests WHERE submission_id = $1 AND resolved_at IS NULL \
+             ORDER BY requested_at, id"
+        } else {
+            "SELECT subject_id, document_id, reason, message, requested_at, resolved_at \
+             FROM correction_requests WHERE submission_id = $1 ORDER BY requested_at, id"
+        };
+        sqlx::query(sql)
+            .bind(submission_id.to_string())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let id = |col: &str| -> Result<Option<Uuid>, StorageError> {
+                    r.try_get::<Option<String>, _>(col)?
+                        .map(|v| parse_uuid(&v))
+                        .transpose()
+                };
+                Ok(CorrectionNotice {
+                    subject_id: id("subject_id")?,
+                    document_id: id("document_id")?,
+                    reason: r.try_get("reason")?,
+                    message: r.try_get("message")?,
+                    requested_at: r.try_get("requested_at")?,
+                    resolved_at: r.try_get("resolved_at")?,
+                })
+            })
+            .collect()
     }
 }
 

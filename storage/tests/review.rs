@@ -112,6 +112,7 @@ impl Fixture {
                 subject,
                 &document,
                 None,
+                None,
             )
             .await
             .expect("store");

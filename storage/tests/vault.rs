@@ -167,7 +167,14 @@ async fn a_provider_signs_in_and_hands_in_a_sealed_number_and_document(f: Fixtur
             .is_err()
     );
     f.vault
-        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .store_document(
+            &ctx(),
+            session.submission_id,
+            subject,
+            &f.document(),
+            None,
+            None,
+        )
         .await
         .expect("document");
     let state = f
@@ -284,6 +291,7 @@ async fn a_retried_upload_is_stored_once(f: Fixture) {
             subject,
             &f.document(),
             Some("k1"),
+            None,
         )
         .await
         .expect("1");
@@ -295,6 +303,7 @@ async fn a_retried_upload_is_stored_once(f: Fixture) {
             subject,
             &f.document(),
             Some("k1"),
+            None,
         )
         .await
         .expect("2");
@@ -316,7 +325,14 @@ async fn a_submitted_submission_cannot_be_edited(f: Fixture) {
         .await
         .expect("save");
     f.vault
-        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .store_document(
+            &ctx(),
+            session.submission_id,
+            subject,
+            &f.document(),
+            None,
+            None,
+        )
         .await
         .expect("doc");
     f.vault
@@ -362,6 +378,7 @@ async fn a_subject_of_another_submission_is_not_found(f: Fixture) {
             bob.submission_id,
             alices_subject,
             &f.document(),
+            None,
             None,
         )
         .await;
@@ -479,7 +496,14 @@ async fn an_interrupted_key_rotation_resumes_and_every_record_opens_with_the_new
             .await
             .expect("dependant");
         f.vault
-            .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+            .store_document(
+                &ctx(),
+                session.submission_id,
+                subject,
+                &f.document(),
+                None,
+                None,
+            )
             .await
             .expect("doc");
     }
@@ -551,7 +575,14 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
     f.add_attested_dependant(&session, Relationship::Spouse)
         .await;
     f.vault
-        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .store_document(
+            &ctx(),
+            session.submission_id,
+            subject,
+            &f.document(),
+            None,
+            None,
+        )
         .await
         .expect("doc");
     f.vault
@@ -707,7 +738,14 @@ async fn incidents_and_alerts_are_answered_from_the_audit_trail(f: Fixture) {
             .expect("save");
         let doc = f
             .vault
-            .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+            .store_document(
+                &ctx(),
+                session.submission_id,
+                subject,
+                &f.document(),
+                None,
+                None,
+            )
             .await
             .expect("doc");
         subjects.push((subject, doc.summary.document_id));
@@ -822,7 +860,14 @@ async fn the_file_ledger_is_derived_from_live_accounts_and_records(f: Fixture) {
         .await
         .expect("save");
     f.vault
-        .store_document(&ctx(), session.submission_id, subject, &f.document(), None)
+        .store_document(
+            &ctx(),
+            session.submission_id,
+            subject,
+            &f.document(),
+            None,
+            None,
+        )
         .await
         .expect("doc");
     for (username, role, scopes) in [
@@ -868,7 +913,14 @@ async fn dependants_are_attested_changed_and_removed(f: Fixture) {
         .await
         .expect("save");
     f.vault
-        .store_document(&ctx(), session.submission_id, own, &f.document(), None)
+        .store_document(
+            &ctx(),
+            session.submission_id,
+            own,
+            &f.document(),
+            None,
+            None,
+        )
         .await
         .expect("doc");
     let missing = |f: &Fixture| {

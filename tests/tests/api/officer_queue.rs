@@ -275,15 +275,14 @@ async fn an_image_is_not_unsealed_when_its_audit_entry_cannot_be_written() {
 }
 
 #[tokio::test]
-async fn a_correction_request_sends_the_submission_back_with_its_reasons() {
+async fn a_correction_round_trip_redoes_only_the_flagged_photo_and_keeps_the_rest() {
     let app = spawn_app().await;
     let handed = submitted_in_branch(&app, "TKY").await;
     let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
-    let path = format!(
-        "/api/v1/officer/submissions/{}/corrections",
-        handed.submission_id
-    );
-    let body = serde_json::json!({"items": [{"document_id": handed.document_id, "reason": "glare", "message": "光の反射で番号が読めません"}]});
+    let sid = &handed.submission_id;
+    let path = format!("/api/v1/officer/submissions/{sid}/corrections");
+    let body = serde_json::json!({"items": [{"document_id": handed.document_id, "reason": "glare",
+        "message": "光の反射で番号が読めません <b>再撮影</b>"}]});
     // Without a claim, no decision.
     let unclaimed = officer
         .post(&app, &path)
@@ -302,6 +301,181 @@ async fn a_correction_request_sends_the_submission_back_with_its_reasons() {
         .expect("c");
     assert_eq!(sent.status(), 200);
     assert_eq!(json(sent).await["state"], "correction_requested");
+
+    // The provider is told which photo, whose, why, and the officer's words.
+    let status = json(
+        app.client
+            .get(app.url("/api/v1/provider/status"))
+            .send()
+            .await
+            .expect("status"),
+    )
+    .await;
+    let open = status["corrections"].as_array().expect("corrections");
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0]["reason"], "glare");
+    assert_eq!(open[0]["document_id"], handed.document_id.as_str());
+    assert_eq!(
+        open[0]["subject_id"],
+        handed.subject_id.as_str(),
+        "whose photo is recorded"
+    );
+    let page = app
+        .client
+        .get(app.url("/p/status"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("光の反射で一部が読み取れません"),
+        "the reason in words"
+    );
+    assert!(
+        page.contains("&lt;b&gt;再撮影&lt;/b&gt;"),
+        "the message is escaped"
+    );
+    assert!(!page.contains("<b>再撮影</b>"));
+    assert!(
+        page.contains(&format!("replace={}", handed.document_id)),
+        "a retake link"
+    );
+
+    // Retake only that photo; the details and number stay as they were.
+    let retake = |replaces: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "my_number_card_front")
+            .text("replaces", replaces)
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::helpers::fixture(
+                    "orientation/landscape_1.jpg",
+                )),
+            );
+        app.client
+            .post(app.url(&format!(
+                "/api/v1/provider/subjects/{}/documents",
+                handed.subject_id
+            )))
+            .multipart(form)
+            .send()
+    };
+    let retaken = retake(handed.document_id.clone()).await.expect("retake");
+    assert_eq!(retaken.status(), 201);
+    let new_document = json(retaken).await["document_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // The old photo is gone from the submission; replacing it twice finds nothing.
+    assert_eq!(
+        retake(handed.document_id.clone())
+            .await
+            .expect("again")
+            .status(),
+        404
+    );
+    assert_eq!(
+        retake("not-a-uuid".into()).await.expect("bad").status(),
+        400
+    );
+    let status = json(
+        app.client
+            .get(app.url("/api/v1/provider/status"))
+            .send()
+            .await
+            .expect("status"),
+    )
+    .await;
+    let docs: Vec<&str> = status["documents"]
+        .as_array()
+        .expect("docs")
+        .iter()
+        .map(|d| d["document_id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(docs, [new_document.as_str()]);
+    assert_eq!(status["subjects"][0]["number_last4"], &NUMBER[8..]);
+
+    let resubmitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(json(resubmitted).await["state"], "resubmitted");
+    let status = json(
+        app.client
+            .get(app.url("/api/v1/provider/status"))
+            .send()
+            .await
+            .expect("status"),
+    )
+    .await;
+    assert_eq!(status["corrections"], serde_json::json!([]), "answered");
+
+    // The officer sees the round in the history, answered, beside the new photo.
+    let item = json(
+        officer
+            .get(&app, &format!("/api/v1/officer/submissions/{sid}"))
+            .send()
+            .await
+            .expect("item"),
+    )
+    .await;
+    let history = item["correction_history"].as_array().expect("history");
+    assert_eq!(history.len(), 1);
+    assert!(history[0]["resolved_at"].is_i64());
+    assert_eq!(item["documents"][0]["document_id"], new_document.as_str());
+    assert_eq!(item["declined_reason"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn an_officer_sees_why_a_provider_declined() {
+    let app = spawn_app().await;
+    let new = storage::invitations::NewInvitation {
+        kind: storage::invitations::InvitationKind::Employee,
+        name: storage::person::PersonName::parse("鈴木 三郎").expect("name"),
+        employee_code: None,
+        branch: Some(storage::org::BranchCode::parse("TKY").expect("branch")),
+        birth_date: None,
+        valid_days: 30,
+    };
+    let created = app
+        .app
+        .vault
+        .create_invitation(&storage::AuditContext::cli(), &new)
+        .await
+        .expect("invite");
+    let signed_in = json(app.sign_in(created.token.expose(), None).await).await;
+    let sid = signed_in["submission_id"].as_str().expect("sid").to_owned();
+    let declined = app
+        .client
+        .post(app.url("/api/v1/provider/decline"))
+        .json(&serde_json::json!({"reason": "海外在住のため番号がありません"}))
+        .send()
+        .await
+        .expect("decline");
+    assert_eq!(declined.status(), 200);
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let queue = json(
+        officer
+            .get(&app, "/api/v1/officer/queue?declined=true")
+            .send()
+            .await
+            .expect("queue"),
+    )
+    .await;
+    assert_eq!(queue["items"][0]["submission_id"], sid.as_str());
+    let item = json(
+        officer
+            .get(&app, &format!("/api/v1/officer/submissions/{sid}"))
+            .send()
+            .await
+            .expect("item"),
+    )
+    .await;
+    assert_eq!(item["declined_reason"], "海外在住のため番号がありません");
 }
 
 #[tokio::test]

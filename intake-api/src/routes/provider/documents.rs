@@ -20,7 +20,8 @@ use crate::ratelimit::LimitClass;
 use crate::startup::State;
 
 /// `POST /api/v1/provider/subjects/{subject_id}/documents`: multipart fields `kind` and
-/// `file`; an optional `Idempotency-Key` header makes a retry return the first upload.
+/// `file`, and `replaces` (a document id of the same person) for a retake; an optional
+/// `Idempotency-Key` header makes a retry return the first upload.
 #[utoipa::path(post, path = "/api/v1/provider/subjects/{subject_id}/documents", tag = "provider",
     params(("subject_id" = uuid::Uuid, Path, description = "A subject of the caller's submission"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
@@ -122,6 +123,7 @@ pub(crate) async fn accept_upload(
             subject_id,
             &document,
             idempotency_key.as_deref(),
+            upload.replaces,
         )
         .await?)
 }
@@ -159,6 +161,7 @@ struct Upload {
     file: Option<Zeroizing<Vec<u8>>>,
     csrf: Option<String>,
     idempotency_key: Option<String>,
+    replaces: Option<uuid::Uuid>,
 }
 
 fn too_large() -> ApiError {
@@ -172,6 +175,7 @@ async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, Api
         file: None,
         csrf: None,
         idempotency_key: None,
+        replaces: None,
     };
     let mut total = 0usize;
     while let Some(field) = payload.next().await {
@@ -202,6 +206,14 @@ async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, Api
             "file" => upload.file = Some(buffer),
             "csrf" => upload.csrf = Some(text()),
             "idempotency_key" => upload.idempotency_key = Some(text()),
+            // A retake of this document (e.g. after a correction request); empty = none.
+            "replaces" if !text().is_empty() => {
+                upload.replaces = Some(
+                    text()
+                        .parse()
+                        .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
+                );
+            }
             _ => {} // Unknown fields are ignored (and wiped on drop).
         }
     }

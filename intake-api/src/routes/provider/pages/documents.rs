@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use portal::Text;
 use portal::forms::FormError;
-use portal::pages::{DocumentsPage, fresh_key};
+use portal::pages::{DocumentView, DocumentsPage, fresh_key};
 use storage::submissions::DocumentKind;
 use uuid::Uuid;
 
@@ -20,9 +20,12 @@ use crate::startup::State;
 #[derive(serde::Deserialize)]
 pub(super) struct Uploaded {
     uploaded: Option<String>,
+    /// The photo to retake: the upload form then replaces it.
+    replace: Option<Uuid>,
 }
 
-/// `GET /p/subjects/{id}/documents` (`?uploaded=1` after the script's upload).
+/// `GET /p/subjects/{id}/documents` (`?uploaded=1` after the script's upload,
+/// `?replace=<document>` to retake one photo).
 pub(super) async fn show(
     req: HttpRequest,
     state: State,
@@ -41,6 +44,31 @@ pub(super) async fn show(
         .iter()
         .filter(|d| d.subject_id == *id)
         .collect();
+    let open = &status.corrections;
+    let views: Vec<DocumentView> = documents
+        .iter()
+        .map(|d| {
+            let mut view = DocumentView::from(*d);
+            view.corrections = open
+                .iter()
+                .filter(|c| c.document_id == Some(d.document_id))
+                .map(|c| (c.reason.clone(), c.message.clone()))
+                .collect();
+            view
+        })
+        .collect();
+    let replacing = query
+        .replace
+        .and_then(|r| views.iter().find(|v| v.document_id == r).cloned());
+    // What concerns this person but no single photo still on file.
+    let person_corrections: Vec<_> = super::corrections(&status)
+        .into_iter()
+        .zip(open)
+        .filter(|(_, c)| {
+            c.subject_id == Some(*id) && !views.iter().any(|v| Some(v.document_id) == c.document_id)
+        })
+        .map(|(view, _)| view)
+        .collect();
     let path = format!("/p/subjects/{id}/documents");
     let mut page = signed.frame(Text::DocumentsTitle, &path);
     if query.uploaded.is_some() && page.info.is_none() {
@@ -48,12 +76,13 @@ pub(super) async fn show(
     }
     // Suggest the next card side: the back once the front is in.
     let has = |k| documents.iter().any(|d| d.kind == k);
-    let selected_kind =
-        if has(DocumentKind::MyNumberCardFront) && !has(DocumentKind::MyNumberCardBack) {
-            Some(DocumentKind::MyNumberCardBack)
-        } else {
-            None
-        };
+    let selected_kind = if let Some(r) = &replacing {
+        Some(r.kind)
+    } else if has(DocumentKind::MyNumberCardFront) && !has(DocumentKind::MyNumberCardBack) {
+        Some(DocumentKind::MyNumberCardBack)
+    } else {
+        None
+    };
     let next = if signed.is_payee() {
         "/p/review"
     } else {
@@ -67,7 +96,9 @@ pub(super) async fn show(
         idempotency_key: fresh_key(),
         kinds: &DocumentKind::ALL,
         selected_kind,
-        documents: documents.into_iter().map(Into::into).collect(),
+        documents: views,
+        replacing,
+        corrections: person_corrections,
         next: next.to_owned(),
     };
     Ok(render(&req, &state, StatusCode::OK, page))

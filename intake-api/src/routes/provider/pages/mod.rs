@@ -18,7 +18,7 @@ use actix_web::http::header::{self, ContentType};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
 use askama::Template;
 use portal::forms::FormError;
-use portal::pages::{Frame, NoticePage, PersonView};
+use portal::pages::{CorrectionView, Frame, NoticePage, PersonView};
 use portal::{Lang, Message, Text};
 use serde::{Deserialize, Serialize};
 use storage::person::Relationship;
@@ -364,6 +364,50 @@ impl SignedIn {
     fn is_payee(&self) -> bool {
         self.provider.session.kind == storage::invitations::InvitationKind::Payee
     }
+}
+
+/// The open correction requests, each with the person's name and where to fix it: a
+/// photo on its person's documents page (the retake form preselected), a person's
+/// details on their form, anything else on the review page.
+fn corrections(status: &SubmissionStatus) -> Vec<CorrectionView> {
+    status
+        .corrections
+        .iter()
+        .map(|c| {
+            let subject = c
+                .subject_id
+                .or_else(|| {
+                    let doc = status
+                        .documents
+                        .iter()
+                        .find(|d| Some(d.document_id) == c.document_id)?;
+                    Some(doc.subject_id)
+                })
+                .and_then(|id| status.subjects.iter().find(|s| s.subject_id == id));
+            let document = c
+                .document_id
+                .and_then(|id| status.documents.iter().find(|d| d.document_id == id));
+            let href = match (subject, document) {
+                (Some(s), Some(d)) => format!(
+                    "/p/subjects/{}/documents?replace={}#upload",
+                    s.subject_id, d.document_id
+                ),
+                (Some(s), None) if c.reason == "back_side_missing" => {
+                    format!("/p/subjects/{}/documents#upload", s.subject_id)
+                }
+                (Some(s), None) if s.relationship == Relationship::Myself => "/p/self".to_owned(),
+                (Some(s), None) => format!("/p/dependants/{}", s.subject_id),
+                (None, _) => "/p/review".to_owned(),
+            };
+            CorrectionView {
+                person: subject.map(|s| s.name.clone()),
+                document: document.map(|d| d.kind),
+                reason: c.reason.clone(),
+                message: c.message.clone(),
+                href,
+            }
+        })
+        .collect()
 }
 
 /// The people of a submission as the review and status pages show them, the provider

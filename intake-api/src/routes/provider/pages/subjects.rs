@@ -4,11 +4,13 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::forms::{FormError, SubjectForm};
-use portal::pages::{DEPENDANT_RELATIONSHIPS, DependantsPage, SubjectFormPage, SubjectValues};
+use portal::pages::{
+    CorrectionView, DEPENDANT_RELATIONSHIPS, DependantsPage, SubjectFormPage, SubjectValues,
+};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::person::Relationship;
-use storage::submissions::{DependantDeclaration, SubjectSummary};
+use storage::submissions::{DependantDeclaration, SubjectSummary, SubmissionStatus};
 use uuid::Uuid;
 
 use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
@@ -133,6 +135,7 @@ pub(super) async fn edit_self(
         saved_last4: saved.and_then(|s| s.number_last4.clone()),
         remove_action: None,
         relationships: &DEPENDANT_RELATIONSHIPS,
+        corrections: saved.map_or_else(Vec::new, |s| details_corrections(&status, s.subject_id)),
     };
     Ok(render(&req, &state, StatusCode::OK, page))
 }
@@ -204,10 +207,21 @@ pub(super) async fn list_dependants(
     Ok(render(&req, &state, StatusCode::OK, page))
 }
 
+/// What an officer asked to correct in a person's typed details (not in a photo).
+fn details_corrections(status: &SubmissionStatus, subject: Uuid) -> Vec<CorrectionView> {
+    super::corrections(status)
+        .into_iter()
+        .zip(&status.corrections)
+        .filter(|(_, c)| c.subject_id == Some(subject) && c.document_id.is_none())
+        .map(|(view, _)| view)
+        .collect()
+}
+
 fn dependant_form(
     signed: &SignedIn,
     saved: Option<&SubjectSummary>,
     path: &str,
+    corrections: Vec<CorrectionView>,
 ) -> SubjectFormPage {
     SubjectFormPage {
         page: signed.frame(
@@ -232,6 +246,7 @@ fn dependant_form(
         saved_last4: saved.and_then(|s| s.number_last4.clone()),
         remove_action: saved.map(|s| format!("/p/dependants/{}/remove", s.subject_id)),
         relationships: &DEPENDANT_RELATIONSHIPS,
+        corrections,
     }
 }
 
@@ -242,7 +257,7 @@ pub(super) async fn new_dependant(
     signed: SignedIn,
 ) -> Result<HttpResponse, PageError> {
     employees_only(&signed)?;
-    let page = dependant_form(&signed, None, "/p/dependants/new");
+    let page = dependant_form(&signed, None, "/p/dependants/new", Vec::new());
     Ok(render(&req, &state, StatusCode::OK, page))
 }
 
@@ -300,7 +315,12 @@ pub(super) async fn edit_dependant(
     employees_only(&signed)?;
     let status = signed.status(&state).await?;
     let saved = dependant(&status.subjects, *id)?;
-    let page = dependant_form(&signed, Some(saved), &format!("/p/dependants/{id}"));
+    let page = dependant_form(
+        &signed,
+        Some(saved),
+        &format!("/p/dependants/{id}"),
+        details_corrections(&status, *id),
+    );
     Ok(render(&req, &state, StatusCode::OK, page))
 }
 

@@ -11,7 +11,7 @@ use storage::person::Relationship;
 use storage::submissions::MissingItem;
 
 use super::subjects::CsrfOnly;
-use super::{Flash, PageError, SignedIn, cleared, people, refused, render, see_other};
+use super::{Flash, PageError, SignedIn, cleared, corrections, people, refused, render, see_other};
 use crate::auth;
 use crate::startup::State;
 
@@ -75,6 +75,7 @@ pub(super) async fn overview(
         page: signed.frame(Text::Overview, "/p"),
         steps,
         correction: status.state == storage::SubmissionState::CorrectionRequested,
+        corrections: corrections(&status),
     };
     Ok(render(&req, &state, StatusCode::OK, page))
 }
@@ -192,6 +193,7 @@ pub(super) async fn status(
         page: signed.frame(Text::StatusTitle, "/p/status"),
         state: status.state,
         people: people(&status),
+        corrections: corrections(&status),
     };
     Ok(render(&req, &state, StatusCode::OK, page))
 }

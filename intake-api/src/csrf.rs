@@ -14,6 +14,10 @@ pub enum Purpose {
     Session,
     /// The sign-in form of an invitation link (bound to the link's token).
     SignIn,
+    /// Forms of a signed-in staff member's pages (bound to the staff session cookie).
+    StaffSession,
+    /// The staff sign-in form (bound to a short-lived pre-session cookie).
+    StaffSignIn,
 }
 
 /// The token for `secret` (a session or invitation token, never shown) and `purpose`.
@@ -21,6 +25,8 @@ pub fn token(purpose: Purpose, secret: &str) -> String {
     let label: &[u8] = match purpose {
         Purpose::Session => b"kakunin csrf session\0",
         Purpose::SignIn => b"kakunin csrf sign-in\0",
+        Purpose::StaffSession => b"kakunin csrf staff session\0",
+        Purpose::StaffSignIn => b"kakunin csrf staff sign-in\0",
     };
     let digest = Sha256::new()
         .chain_update(label)

@@ -11,7 +11,7 @@ use serde::Serialize;
 use storage::StorageError;
 
 /// An error answered to a client.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiError {
     status: StatusCode,
     message: Message,

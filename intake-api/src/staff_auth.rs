@@ -72,6 +72,26 @@ fn sha256(text: &str) -> [u8; 32] {
 }
 
 async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
+    authenticate_with(req, true).await
+}
+
+/// The caller of a staff *page*: the same session checks, but the CSRF token comes in
+/// the form (derived from the cookie, see [`crate::csrf`]) and the page handler checks it.
+pub async fn page_caller(req: &HttpRequest) -> Result<StaffCaller, ApiError> {
+    authenticate_with(req.clone(), false).await
+}
+
+/// Officers, auditors and admins past their second factor, collectors always.
+pub fn require_second_factor(caller: StaffCaller) -> Result<StaffCaller, ApiError> {
+    past_second_factor(caller)
+}
+
+/// The caller, if they hold one of `allowed` roles (after the second factor).
+pub fn require_role(caller: StaffCaller, allowed: &[Role]) -> Result<StaffCaller, ApiError> {
+    with_role(caller, allowed)
+}
+
+async fn authenticate_with(req: HttpRequest, header_csrf: bool) -> Result<StaffCaller, ApiError> {
     let state = app_state(&req)?;
     let token = req
         .cookie(STAFF_COOKIE)
@@ -86,7 +106,7 @@ async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
         )
         .await?
         .ok_or_else(ApiError::session_required)?;
-    if changes_state(req.method()) {
+    if header_csrf && changes_state(req.method()) {
         // Both sides are SHA-256 of 256-bit random tokens: comparing hashes leaks
         // nothing usable about the token through timing.
         let presented = req

@@ -7,6 +7,7 @@ pub mod escape;
 pub mod forms;
 pub mod messages;
 pub mod pages;
+pub mod staff;
 pub mod text;
 
 pub use messages::Message;

@@ -113,6 +113,8 @@ pub enum Message {
     CsrfInvalid,
     /// The number is needed the first time the details are saved.
     NumberRequired,
+    /// A correction request must name at least one item with a reason.
+    NothingToCorrect,
 }
 
 impl Message {
@@ -171,6 +173,7 @@ impl Message {
         Message::Category3OnlyForSpouse,
         Message::AttestationMustCoverBoth,
         Message::MessageInvalid,
+        Message::NothingToCorrect,
     ];
 
     /// The message with this code.
@@ -442,6 +445,11 @@ impl Message {
                 "message_invalid",
                 "メッセージは500文字以内で入力してください。",
                 "Please keep the message within 500 characters.",
+            ),
+            NothingToCorrect => (
+                "nothing_to_correct",
+                "訂正してほしい項目を一つ以上選び、理由を指定してください。",
+                "Choose at least one item to correct, with its reason.",
             ),
             CsrfInvalid => (
                 "csrf_invalid",

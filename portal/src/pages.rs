@@ -443,7 +443,8 @@ pub struct Asset {
 }
 
 impl Asset {
-    const fn new(
+    /// An asset named `name.extension` with its bytes and exact content type.
+    pub const fn new(
         name: &'static str,
         extension: &'static str,
         body: &'static str,
@@ -486,7 +487,7 @@ pub static SCRIPT: Asset = Asset::new(
 
 /// The asset served at `path`, if any.
 pub fn asset_at(path: &str) -> Option<&'static Asset> {
-    [&STYLESHEET, &SCRIPT]
+    [&STYLESHEET, &SCRIPT, &crate::staff::STAFF_SCRIPT]
         .into_iter()
         .find(|a| a.path() == path)
 }

@@ -1,5 +1,5 @@
-//! Every HTTP handler, organised by audience: `provider` (the portal's API), `staff`
-//! (staff sign-in and TOTP), `officer` (queue, decisions, release), `admin` (auditors and
+//! Every HTTP handler, organised by audience: `provider` (the portal's API and pages),
+//! `staff` (staff sign-in and TOTP), `staff_pages` (the staff's HTML pages), `officer` (queue, decisions, release), `admin` (auditors and
 //! admins), `payroll` (the payroll system's pull API), and the service's own endpoints (health, OpenAPI). Staff rooms are mounted
 //! only in modes `all` and `internal`.
 
@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod payroll;
 pub mod provider;
 pub mod staff;
+pub mod staff_pages;
 
 use actix_web::{HttpRequest, error::JsonPayloadError, web};
 use portal::Message;
@@ -21,12 +22,18 @@ use crate::error::ApiError;
 pub fn configure(cfg: &mut web::ServiceConfig, mode: Mode) {
     cfg.route("/healthz", web::get().to(health::healthz))
         .route("/readyz", web::get().to(health::readyz))
-        .route("/api/v1/openapi.json", web::get().to(openapi::document));
+        .route("/api/v1/openapi.json", web::get().to(openapi::document))
+        // The pages' stylesheet and scripts (provider portal and staff pages alike).
+        .route(
+            "/static/{file}",
+            web::get().to(provider::pages::assets::serve),
+        );
     if mode.serves_providers() {
         provider::configure(cfg);
     }
     if mode.serves_staff() {
         staff::configure(cfg);
+        staff_pages::configure(cfg);
         officer::configure(cfg);
         admin::configure(cfg);
         payroll::configure(cfg);

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::Message;
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use crate::error::ApiError;
 use crate::ratelimit::LimitClass;
@@ -75,17 +76,26 @@ async fn sign_out(state: State, caller: StaffCaller) -> Result<HttpResponse, Api
 /// `POST /api/v1/staff/totp/enrol` → `{"secret", "otpauth_uri"}`; the secret is kept
 /// (encrypted) until a first code confirms it.
 async fn enrol_totp(state: State, caller: StaffCaller) -> Result<HttpResponse, ApiError> {
+    let secret = start_totp_enrolment(&state, &caller).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "secret": data_encoding::BASE32_NOPAD.encode(&secret),
+        "otpauth_uri": staff_auth::otpauth_uri(&caller.session.username, &secret),
+    })))
+}
+
+/// A new TOTP secret for the caller, kept sealed until a first code confirms it.
+pub(crate) async fn start_totp_enrolment(
+    state: &State,
+    caller: &StaffCaller,
+) -> Result<Zeroizing<Vec<u8>>, ApiError> {
     if caller.session.totp_enrolled {
         return Err(ApiError::new(StatusCode::CONFLICT, Message::Conflict));
     }
     let account = caller.session.account_id;
     let secret = staff_auth::new_totp_secret();
-    let sealed = staff_auth::totp_key(&state)?.seal(account, &secret);
+    let sealed = staff_auth::totp_key(state)?.seal(account, &secret);
     state.vault.store_pending_totp(account, &sealed).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "secret": data_encoding::BASE32_NOPAD.encode(&secret),
-        "otpauth_uri": staff_auth::otpauth_uri(&caller.session.username, &secret),
-    })))
+    Ok(secret)
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +110,16 @@ async fn confirm_totp(
     caller: StaffCaller,
     body: web::Json<ConfirmBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let codes = finish_totp_enrolment(&state, &caller, &body.code).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "recovery_codes": codes })))
+}
+
+/// Confirms the pending secret with a first code; returns the recovery codes (shown once).
+pub(crate) async fn finish_totp_enrolment(
+    state: &State,
+    caller: &StaffCaller,
+    code: &str,
+) -> Result<Vec<String>, ApiError> {
     let account = caller.session.account_id;
     let invalid = || ApiError::invalid(Message::TotpCodeInvalid);
     let sealed = state
@@ -107,14 +127,14 @@ async fn confirm_totp(
         .pending_totp(account)
         .await?
         .ok_or_else(invalid)?;
-    let secret = staff_auth::totp_key(&state)?
+    let secret = staff_auth::totp_key(state)?
         .open(account, &sealed)
         .map_err(|e| ApiError::internal(&e))?;
-    let step = staff_auth::matching_step(&secret, &body.code)?.ok_or_else(invalid)?;
+    let step = staff_auth::matching_step(&secret, code)?.ok_or_else(invalid)?;
     let (codes, hashes) = staff_auth::new_recovery_codes();
     state
         .vault
         .confirm_totp(&caller.audit, account, &caller.token_hash, step, &hashes)
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "recovery_codes": codes })))
+    Ok(codes)
 }

@@ -19,8 +19,11 @@ use verifier::decisions::{CorrectionReason, RejectionReason, message_is_valid};
 use verifier::queue::QueueFilter;
 use verifier::rules::{self, Person, RuleViolation, VerificationClaim};
 
+use storage::SubmissionState;
+use zeroize::Zeroizing;
+
 use crate::error::ApiError;
-use crate::staff_auth::Officer;
+use crate::staff_auth::{Officer, StaffCaller};
 use crate::startup::State;
 
 /// Mounts `/api/v1/officer/…`.
@@ -103,7 +106,7 @@ async fn item(
     Ok(HttpResponse::Ok().json(item))
 }
 
-fn unsealer(state: &State) -> Result<&storage::sealing::Unsealer, ApiError> {
+pub(crate) fn unsealer(state: &State) -> Result<&storage::sealing::Unsealer, ApiError> {
     state
         .keys
         .unsealer()
@@ -148,28 +151,35 @@ async fn reveal_number(
     officer: Officer,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
+    let number = reveal(&state, &officer.0, path.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "number": number.as_str() })))
+}
+
+/// A subject's number in scope, unsealed after its `number.reveal` entry committed.
+pub(crate) async fn reveal(
+    state: &State,
+    officer: &StaffCaller,
+    subject: Uuid,
+) -> Result<Zeroizing<String>, ApiError> {
     let (sealed, receipt) = state
         .vault
-        .sealed_number_for_officer(
-            &officer.0.audit,
-            officer.0.session.account_id,
-            path.into_inner(),
-        )
+        .sealed_number_for_officer(&officer.audit, officer.session.account_id, subject)
         .await?;
-    let plaintext = unsealer(&state)?
+    let plaintext = unsealer(state)?
         .unseal(&sealed, &receipt)
         .map_err(|e| ApiError::internal(&e))?;
     let number = std::str::from_utf8(&plaintext).map_err(|e| ApiError::internal(&e))?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({ "number": number })))
+    Ok(Zeroizing::new(number.to_owned()))
 }
 
+/// One person's verification as stated by the officer (API body or page form).
 #[derive(Debug, Deserialize)]
-struct SubjectVerification {
-    subject_id: Uuid,
+pub(crate) struct SubjectVerification {
+    pub(crate) subject_id: Uuid,
     #[serde(flatten)]
-    claim: VerificationClaim,
+    pub(crate) claim: VerificationClaim,
 }
 
 #[derive(Debug, Deserialize)]
@@ -199,8 +209,19 @@ async fn verify(
     path: web::Path<Uuid>,
     body: web::Json<VerifyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let submission = path.into_inner();
-    let account = officer.0.session.account_id;
+    let new_state =
+        verify_submission(&state, &officer.0, path.into_inner(), &body.subjects).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+}
+
+/// Checks each person's claim against the rule table and records the verification.
+pub(crate) async fn verify_submission(
+    state: &State,
+    officer: &StaffCaller,
+    submission: Uuid,
+    subjects: &[SubjectVerification],
+) -> Result<SubmissionState, ApiError> {
+    let account = officer.session.account_id;
     let item = state.vault.review_item(account, submission).await?;
     let people = state
         .vault
@@ -208,7 +229,7 @@ async fn verify(
         .await
         .map_err(decision_error)?;
     let mut records = Vec::new();
-    for entry in &body.subjects {
+    for entry in subjects {
         let (_, relationship) = people
             .iter()
             .find(|(id, _)| *id == entry.subject_id)
@@ -227,27 +248,27 @@ async fn verify(
             documents: accepted.documents,
         });
     }
-    let new_state = state
+    state
         .vault
         .record_verification(
-            &officer.0.audit,
+            &officer.audit,
             account,
             submission,
             &records,
             state.settings.staff.destroy_images_after_verification,
         )
         .await
-        .map_err(decision_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+        .map_err(decision_error)
 }
 
+/// One item to redo, as the officer states it (API body or page form).
 #[derive(Debug, Deserialize)]
-struct CorrectionEntry {
-    subject_id: Option<Uuid>,
-    document_id: Option<Uuid>,
-    reason: CorrectionReason,
+pub(crate) struct CorrectionEntry {
+    pub(crate) subject_id: Option<Uuid>,
+    pub(crate) document_id: Option<Uuid>,
+    pub(crate) reason: CorrectionReason,
     #[serde(default)]
-    message: String,
+    pub(crate) message: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -263,17 +284,26 @@ async fn request_corrections(
     path: web::Path<Uuid>,
     body: web::Json<CorrectionsBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let submission = path.into_inner();
-    let account = officer.0.session.account_id;
+    let new_state = send_back(&state, &officer.0, path.into_inner(), &body.items).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+}
+
+/// Sends a claimed submission back with the items to redo.
+pub(crate) async fn send_back(
+    state: &State,
+    officer: &StaffCaller,
+    submission: Uuid,
+    entries: &[CorrectionEntry],
+) -> Result<SubmissionState, ApiError> {
+    let account = officer.session.account_id;
     state.vault.review_item(account, submission).await?;
-    if body.items.iter().any(|i| !message_is_valid(&i.message)) {
+    if entries.iter().any(|i| !message_is_valid(&i.message)) {
         return Err(ApiError::invalid(Message::MessageInvalid));
     }
-    if body.items.is_empty() {
+    if entries.is_empty() {
         return Err(ApiError::invalid(Message::BadRequest));
     }
-    let items: Vec<CorrectionItem> = body
-        .items
+    let items: Vec<CorrectionItem> = entries
         .iter()
         .map(|i| CorrectionItem {
             subject_id: i.subject_id,
@@ -282,12 +312,11 @@ async fn request_corrections(
             message: i.message.clone(),
         })
         .collect();
-    let new_state = state
+    state
         .vault
-        .request_corrections(&officer.0.audit, account, submission, &items)
+        .request_corrections(&officer.audit, account, submission, &items)
         .await
-        .map_err(decision_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+        .map_err(decision_error)
 }
 
 #[derive(Debug, Deserialize)]
@@ -304,22 +333,33 @@ async fn reject(
     path: web::Path<Uuid>,
     body: web::Json<RejectBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let submission = path.into_inner();
-    let account = officer.0.session.account_id;
+    let new_state = reject_submission(
+        &state,
+        &officer.0,
+        path.into_inner(),
+        body.reason,
+        &body.note,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+}
+
+/// Rejects a claimed submission with a reason and a note (the note stays internal).
+pub(crate) async fn reject_submission(
+    state: &State,
+    officer: &StaffCaller,
+    submission: Uuid,
+    reason: RejectionReason,
+    note: &str,
+) -> Result<SubmissionState, ApiError> {
+    let account = officer.session.account_id;
     state.vault.review_item(account, submission).await?;
-    if !message_is_valid(&body.note) {
+    if !message_is_valid(note) {
         return Err(ApiError::invalid(Message::MessageInvalid));
     }
-    let new_state = state
+    state
         .vault
-        .reject_submission(
-            &officer.0.audit,
-            account,
-            submission,
-            body.reason.code(),
-            &body.note,
-        )
+        .reject_submission(&officer.audit, account, submission, reason.code(), note)
         .await
-        .map_err(decision_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
+        .map_err(decision_error)
 }

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use crate::error::ApiError;
 
 /// `GET /static/{file}`.
-pub(super) async fn serve(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn serve(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let asset = portal::pages::asset_at(req.path()).ok_or_else(ApiError::not_found)?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, asset.content_type))

@@ -3,7 +3,7 @@
 //! pipeline). Every POST carries a CSRF token; a refused form redirects back (303) with
 //! a flash message and what was typed, except the number, which is never echoed.
 
-mod assets;
+pub(crate) mod assets;
 mod documents;
 mod landing;
 mod subjects;
@@ -31,8 +31,7 @@ use crate::startup::State;
 
 /// Mounts the pages and their static assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/{file}", web::get().to(assets::serve))
-        .route("/i/{token}", web::get().to(landing::show))
+    cfg.route("/i/{token}", web::get().to(landing::show))
         .route("/i/{token}", web::post().to(landing::sign_in))
         .route("/p", web::get().to(submission::overview))
         .route("/p/self", web::get().to(subjects::edit_self))
@@ -70,7 +69,7 @@ const FLASH_COOKIE: &str = "kakunin_flash";
 
 /// The language of a request: `?lang=` first (the one-tap switch), then the cookie,
 /// else Japanese.
-fn lang_of(req: &HttpRequest) -> Lang {
+pub(crate) fn lang_of(req: &HttpRequest) -> Lang {
     query_lang(req)
         .or_else(|| {
             req.cookie(LANG_COOKIE)
@@ -125,7 +124,7 @@ pub(crate) struct Flash {
 const FLASH_MAX_BYTES: usize = 3000;
 
 impl Flash {
-    fn error(message: Message, field: &'static str) -> Self {
+    pub(crate) fn error(message: Message, field: &'static str) -> Self {
         Self {
             error: Some(message.code().to_owned()),
             field: Some(field.to_owned()),
@@ -133,19 +132,19 @@ impl Flash {
         }
     }
 
-    fn info(text: Text) -> Self {
+    pub(crate) fn info(text: Text) -> Self {
         Self {
             info: Text::ALL.iter().position(|t| *t == text),
             ..Self::default()
         }
     }
 
-    fn read(req: &HttpRequest) -> Option<Self> {
+    pub(crate) fn read(req: &HttpRequest) -> Option<Self> {
         let cookie = req.cookie(FLASH_COOKIE)?;
         serde_urlencoded::from_str(cookie.value()).ok()
     }
 
-    fn apply(&self, frame: &mut Frame) {
+    pub(crate) fn apply(&self, frame: &mut Frame) {
         if let Some(message) = self.error.as_deref().and_then(Message::from_code) {
             let field = match self.field.as_deref() {
                 Some("relationship") => "relationship",
@@ -184,7 +183,7 @@ impl Flash {
     }
 }
 
-fn cleared(name: &'static str, secure: bool) -> Cookie<'static> {
+pub(crate) fn cleared(name: &'static str, secure: bool) -> Cookie<'static> {
     let mut cookie = Cookie::build(name, "")
         .path("/")
         .http_only(true)
@@ -196,7 +195,7 @@ fn cleared(name: &'static str, secure: bool) -> Cookie<'static> {
 }
 
 /// 303 See Other to `location`, leaving `flash` for the next page.
-fn see_other(state: &State, location: &str, flash: Option<Flash>) -> HttpResponse {
+pub(crate) fn see_other(state: &State, location: &str, flash: Option<Flash>) -> HttpResponse {
     let mut response = HttpResponse::SeeOther();
     response.insert_header((header::LOCATION, location.to_owned()));
     if let Some(flash) = flash {
@@ -218,7 +217,7 @@ fn refused(state: &State, location: &str, error: FormError, kept: Flash) -> Http
 
 /// Renders a page: HTML, `no-store` (the default header), the language cookie when the
 /// switch was used, and the flash cookie cleared once shown.
-fn render(
+pub(crate) fn render(
     req: &HttpRequest,
     state: &State,
     status: StatusCode,

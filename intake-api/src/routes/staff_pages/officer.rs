@@ -1,0 +1,388 @@
+//! The officer's pages: the queue with its filters, claiming the next item, the item
+//! view (typed data beside the documents, zoom and rotate, an audited reveal of the
+//! number) and the three decisions. Every action calls the same function as the JSON
+//! API (`routes::officer`), so scope, claims, the rule table and the audit trail are
+//! the same whichever door an officer uses.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use portal::staff::{
+    CORRECTION_REASONS, IDENTITY_CHECKS, ItemPage, NUMBER_CHECKS, QueueFilterView, QueuePage,
+    REJECTION_REASONS, StaffPerson,
+};
+use portal::{Message, Text};
+use serde::Deserialize;
+use storage::SubmissionState;
+use storage::person::Relationship;
+use storage::staff::Role;
+use storage::submissions::DocumentKind;
+use uuid::Uuid;
+use verifier::queue::QueueFilter;
+use verifier::rules::VerificationClaim;
+use zeroize::Zeroizing;
+
+use super::{CsrfOnly, StaffPage, StaffPageError};
+use crate::error::ApiError;
+use crate::routes::officer::{self as api, CorrectionEntry, SubjectVerification};
+use crate::routes::provider::pages::{Flash, render, see_other};
+use crate::startup::State;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/s/queue", web::get().to(queue))
+        .route("/s/claims", web::post().to(claim))
+        .route("/s/submissions/{id}", web::get().to(item))
+        .route("/s/subjects/{id}/reveal", web::post().to(reveal))
+        .route("/s/submissions/{id}/verify", web::post().to(verify))
+        .route(
+            "/s/submissions/{id}/corrections",
+            web::post().to(corrections),
+        )
+        .route("/s/submissions/{id}/reject", web::post().to(reject));
+}
+
+fn officer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
+    page.require(&[Role::Officer])
+}
+
+/// The queue's filters as a page form sends them (empty fields mean "any").
+#[derive(Debug, Default, Deserialize)]
+struct QueueQuery {
+    #[serde(default)]
+    state: String,
+    #[serde(default)]
+    branch: String,
+    #[serde(default)]
+    older_than_days: String,
+    #[serde(default)]
+    flagged_duplicates: String,
+    #[serde(default)]
+    declined: String,
+}
+
+/// The states the filter offers.
+const FILTER_STATES: [SubmissionState; 8] = [
+    SubmissionState::Submitted,
+    SubmissionState::Resubmitted,
+    SubmissionState::InReview,
+    SubmissionState::CorrectionRequested,
+    SubmissionState::Verified,
+    SubmissionState::Released,
+    SubmissionState::Rejected,
+    SubmissionState::Draft,
+];
+
+/// `GET /s/queue`.
+async fn queue(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    let q = query.into_inner();
+    let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
+    let filter = QueueFilter {
+        state: nonempty(&q.state),
+        branch: nonempty(&q.branch),
+        older_than_days: nonempty(&q.older_than_days).and_then(|d| d.parse().ok()),
+        flagged_duplicates: q.flagged_duplicates == "true",
+        declined: q.declined == "true",
+    };
+    let states = filter
+        .states()
+        .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+    let account = page.caller.session.account_id;
+    let entries = state.vault.queue(account, &states).await?;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let body = QueuePage {
+        staff: page.frame(Text::SQueue, "/s/queue"),
+        entries: filter.apply(entries, now),
+        filter: QueueFilterView {
+            state: q.state,
+            branch: q.branch,
+            older_than_days: q.older_than_days,
+            flagged_duplicates: filter.flagged_duplicates,
+            declined: filter.declined,
+        },
+        states: &FILTER_STATES,
+        me: account,
+    };
+    Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+/// `POST /s/claims`: the oldest waiting item in scope, or back to the queue.
+async fn claim(
+    state: State,
+    page: StaffPage,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    page.check_csrf(&form.csrf)?;
+    let claimed = state
+        .vault
+        .claim_next(
+            &page.caller.audit,
+            page.caller.session.account_id,
+            state.settings.staff.claim_minutes * 60_000,
+        )
+        .await?;
+    Ok(match claimed {
+        Some(id) => see_other(&state, &format!("/s/submissions/{id}"), None),
+        None => see_other(&state, "/s/queue", Some(Flash::info(Text::SNothingToClaim))),
+    })
+}
+
+/// The item page, with `revealed` shown for one person (the response to a reveal).
+async fn item_page(
+    req: &HttpRequest,
+    state: &State,
+    page: &StaffPage,
+    submission: Uuid,
+    revealed: Option<(Uuid, Zeroizing<String>)>,
+) -> Result<HttpResponse, StaffPageError> {
+    let account = page.caller.session.account_id;
+    let item = state.vault.review_item(account, submission).await?;
+    let mut revealed = revealed;
+    let mut people: Vec<StaffPerson> = item
+        .status
+        .subjects
+        .iter()
+        .map(|s| StaffPerson {
+            subject: s.clone(),
+            revealed: revealed
+                .take_if(|(id, _)| *id == s.subject_id)
+                .map(|(_, n)| n),
+            documents: item
+                .status
+                .documents
+                .iter()
+                .filter(|d| d.subject_id == s.subject_id)
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    people.sort_by_key(|p| p.subject.relationship != Relationship::Myself);
+    let mine = item.claimed_by == Some(account) && item.status.state == SubmissionState::InReview;
+    let body = ItemPage {
+        staff: page.frame(Text::SItemTitle, &format!("/s/submissions/{submission}")),
+        item,
+        people,
+        mine,
+        number_checks: &NUMBER_CHECKS,
+        identity_checks: &IDENTITY_CHECKS,
+        kinds: &DocumentKind::ALL,
+        correction_reasons: &CORRECTION_REASONS,
+        rejection_reasons: &REJECTION_REASONS,
+    };
+    Ok(render(req, state, StatusCode::OK, body))
+}
+
+/// `GET /s/submissions/{id}`.
+async fn item(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    item_page(&req, &state, &page, path.into_inner(), None).await
+}
+
+#[derive(Deserialize)]
+struct RevealForm {
+    csrf: String,
+    submission: Uuid,
+}
+
+/// `POST /s/subjects/{id}/reveal`: the item page again with this person's number,
+/// unsealed after its audit entry committed; the response is `no-store` like every page
+/// and the number is never put in a link, a cookie or a redirect.
+async fn reveal(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<RevealForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    page.check_csrf(&form.csrf)?;
+    let subject = path.into_inner();
+    let item = state
+        .vault
+        .review_item(page.caller.session.account_id, form.submission)
+        .await?;
+    if !item.status.subjects.iter().any(|s| s.subject_id == subject) {
+        return Err(ApiError::not_found().into());
+    }
+    let number = api::reveal(&state, &page.caller, subject).await?;
+    item_page(
+        &req,
+        &state,
+        &page,
+        form.submission,
+        Some((subject, number)),
+    )
+    .await
+}
+
+/// A decision form's fields: repeated keys (`identity_documents.<id>`) kept in order.
+type Fields = Vec<(String, String)>;
+
+fn csrf_of(fields: &Fields) -> &str {
+    fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// Reads a serde enum (snake_case code) from a form value.
+fn code<T: serde::de::DeserializeOwned>(value: &str) -> Result<T, ApiError> {
+    serde_json::from_value(serde_json::Value::String(value.to_owned()))
+        .map_err(|_| ApiError::bad_request(Message::BadRequest))
+}
+
+/// After a decision: the queue with a confirmation, or the item again with the reason
+/// it was refused (the officer's choices are re-made on the page; nothing is lost).
+fn decided(
+    state: &State,
+    submission: Uuid,
+    outcome: Result<SubmissionState, ApiError>,
+    done: Text,
+) -> Result<HttpResponse, StaffPageError> {
+    match outcome {
+        Ok(_) => Ok(see_other(state, "/s/queue", Some(Flash::info(done)))),
+        Err(e) if e.status_code().is_client_error() && e.status_code() != StatusCode::NOT_FOUND => {
+            Ok(see_other(
+                state,
+                &format!("/s/submissions/{submission}"),
+                Some(Flash::error(e.message(), "form")),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /s/submissions/{id}/verify`: `number_check.<subject>`, `identity_check.<subject>`,
+/// `identity_documents.<subject>` (repeated), `notification_matches.<subject>`.
+async fn verify(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    page.check_csrf(csrf_of(&form))?;
+    let submission = path.into_inner();
+    let item = state
+        .vault
+        .review_item(page.caller.session.account_id, submission)
+        .await?;
+    let mut subjects = Vec::new();
+    for s in &item.status.subjects {
+        let id = s.subject_id;
+        let field = |name: &str| {
+            let key = format!("{name}.{id}");
+            form.iter()
+                .filter(move |(k, _)| *k == key)
+                .map(|(_, v)| v.as_str())
+        };
+        let (Some(number_check), Some(identity_check)) =
+            (field("number_check").next(), field("identity_check").next())
+        else {
+            continue; // the rule check below reports the missing person
+        };
+        let identity_documents = field("identity_documents")
+            .map(|v| {
+                DocumentKind::from_code(v).ok_or_else(|| ApiError::bad_request(Message::BadRequest))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        subjects.push(SubjectVerification {
+            subject_id: id,
+            claim: VerificationClaim {
+                number_check: code(number_check)?,
+                notification_card_matches_residence_record: field("notification_matches")
+                    .any(|v| v == "true"),
+                identity_check: code(identity_check)?,
+                identity_documents,
+                category3_spouse: s.category3_spouse,
+            },
+        });
+    }
+    let outcome = api::verify_submission(&state, &page.caller, submission, &subjects).await;
+    decided(&state, submission, outcome, Text::SVerified)
+}
+
+/// `POST /s/submissions/{id}/corrections`: `reason.subject.<id>` / `reason.document.<id>`
+/// (empty = fine) with `message.…` beside each.
+async fn corrections(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<Fields>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    page.check_csrf(csrf_of(&form))?;
+    let submission = path.into_inner();
+    let values: BTreeMap<&str, &str> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let mut entries = Vec::new();
+    for (key, reason) in &values {
+        let Some(rest) = key.strip_prefix("reason.") else {
+            continue;
+        };
+        if reason.is_empty() {
+            continue;
+        }
+        let (what, id) = rest
+            .split_once('.')
+            .ok_or_else(|| ApiError::bad_request(Message::BadRequest))?;
+        let id: Uuid = id
+            .parse()
+            .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+        let message = values
+            .get(format!("message.{rest}").as_str())
+            .map_or(String::new(), |m| m.trim().to_owned());
+        let (subject_id, document_id) = match what {
+            "subject" => (Some(id), None),
+            "document" => (None, Some(id)),
+            _ => return Err(ApiError::bad_request(Message::BadRequest).into()),
+        };
+        entries.push(CorrectionEntry {
+            subject_id,
+            document_id,
+            reason: code(reason)?,
+            message,
+        });
+    }
+    let outcome = if entries.is_empty() {
+        Err(ApiError::invalid(Message::NothingToCorrect))
+    } else {
+        api::send_back(&state, &page.caller, submission, &entries).await
+    };
+    decided(&state, submission, outcome, Text::SSentBack)
+}
+
+#[derive(Deserialize)]
+struct RejectForm {
+    csrf: String,
+    reason: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /s/submissions/{id}/reject`.
+async fn reject(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<RejectForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    page.check_csrf(&form.csrf)?;
+    let submission = path.into_inner();
+    let reason = code(&form.reason)?;
+    let outcome =
+        api::reject_submission(&state, &page.caller, submission, reason, form.note.trim()).await;
+    decided(&state, submission, outcome, Text::SRejected)
+}

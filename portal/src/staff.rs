@@ -1,0 +1,262 @@
+//! The staff pages (officers first): sign-in with the second factor, TOTP enrolment, the
+//! queue, and the item view where an officer looks at the documents beside the typed data
+//! and decides. Same rules as the provider pages: askama, auto-escaped, no inline script;
+//! a number appears only on the response to an audited reveal, never in a link or cookie.
+
+use askama::Template;
+use storage::SubmissionState;
+use storage::person::Relationship;
+use storage::review::{QueueEntry, ReviewItem};
+use storage::submissions::{CorrectionNotice, DocumentKind, DocumentSummary, SubjectSummary};
+use uuid::Uuid;
+use zeroize::Zeroizing;
+
+use crate::pages::{Asset, Frame};
+use crate::{Lang, Text};
+
+/// The staff pages' script: zoom and rotate of document images (enhancement only).
+pub static STAFF_SCRIPT: Asset = Asset::new(
+    "staff",
+    "js",
+    include_str!("../static/staff.js"),
+    "text/javascript; charset=utf-8",
+);
+
+/// What every staff page carries besides the frame: who is signed in.
+#[derive(Debug, Clone)]
+pub struct StaffFrame {
+    /// The common frame (language, title, flash, CSRF token of the sign-out form).
+    pub page: Frame,
+    /// The signed-in account's name, if any.
+    pub username: Option<String>,
+    /// The staff script's versioned path.
+    pub staff_js: &'static str,
+}
+
+impl StaffFrame {
+    /// A staff frame around `page`.
+    pub fn new(page: Frame, username: Option<String>) -> Self {
+        Self {
+            page,
+            username,
+            staff_js: STAFF_SCRIPT.path(),
+        }
+    }
+}
+
+/// `GET /s/sign-in`: username, password, and the authenticator code.
+#[derive(Debug, Template)]
+#[template(path = "staff/sign_in.html")]
+pub struct SignInPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The form's CSRF token (bound to a pre-session cookie).
+    pub form_csrf: String,
+    /// The username typed before a refusal.
+    pub username: String,
+}
+
+/// `GET /s/totp`: enrolment of the authenticator app (secret shown once, then confirmed).
+#[derive(Debug, Template)]
+#[template(path = "staff/totp.html")]
+pub struct TotpPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The secret in base32, to type into the app (after the enrol button).
+    pub secret_base32: Option<Zeroizing<String>>,
+    /// The `otpauth://` URI.
+    pub otpauth_uri: Option<Zeroizing<String>>,
+    /// The QR code of the URI: an SVG document (rendered by the `qrcode` crate), base64.
+    pub qr_svg: Option<String>,
+}
+
+/// After enrolment: the recovery codes, shown once.
+#[derive(Debug, Template)]
+#[template(path = "staff/recovery.html")]
+pub struct RecoveryCodesPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The codes.
+    pub recovery_codes: Vec<String>,
+}
+
+/// `GET /s`: what this account can do.
+#[derive(Debug, Template)]
+#[template(path = "staff/home.html")]
+pub struct HomePage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The role code.
+    pub role: &'static str,
+}
+
+/// The queue filters as the form shows them.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilterView {
+    /// State code or empty.
+    pub state: String,
+    /// Branch code or empty.
+    pub branch: String,
+    /// Days or empty.
+    pub older_than_days: String,
+    /// Only flagged duplicates.
+    pub flagged_duplicates: bool,
+    /// Declined instead of open.
+    pub declined: bool,
+}
+
+/// `GET /s/queue`: the submissions in the officer's scope.
+#[derive(Debug, Template)]
+#[template(path = "staff/queue.html")]
+pub struct QueuePage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The lines.
+    pub entries: Vec<QueueEntry>,
+    /// The filters in force.
+    pub filter: QueueFilterView,
+    /// The states the filter offers.
+    pub states: &'static [SubmissionState],
+    /// The signed-in officer (to mark own claims).
+    pub me: Uuid,
+}
+
+impl QueuePage {
+    /// A Unix-ms time as `YYYY-MM-DD HH:MM` in Japan time.
+    pub fn when(&self, ms: &Option<i64>) -> String {
+        ms.map(jst).unwrap_or_default()
+    }
+}
+
+/// A Unix-ms time as `YYYY-MM-DD HH:MM` (JST, the employer's clock).
+pub fn jst(ms: i64) -> String {
+    let offset = time::UtcOffset::from_hms(9, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .map(|t| t.to_offset(offset).format(&format).unwrap_or_default())
+        .unwrap_or_default()
+}
+
+/// One person on the item page.
+#[derive(Debug)]
+pub struct StaffPerson {
+    /// Typed data (last four digits only).
+    pub subject: SubjectSummary,
+    /// The full number, only on the response to an audited reveal.
+    pub revealed: Option<Zeroizing<String>>,
+    /// This person's documents.
+    pub documents: Vec<DocumentSummary>,
+}
+
+/// `GET /s/submissions/{id}`: the typed data beside the documents, and the decisions.
+#[derive(Debug, Template)]
+#[template(path = "staff/item.html")]
+pub struct ItemPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The submission.
+    pub item: ReviewItem,
+    /// The people, the provider first, with their documents.
+    pub people: Vec<StaffPerson>,
+    /// Whether the signed-in officer holds the claim (the decision forms show).
+    pub mine: bool,
+    /// Choices of the verify form.
+    pub number_checks: &'static [&'static str],
+    /// Choices of the verify form.
+    pub identity_checks: &'static [&'static str],
+    /// Document kinds (identity documents relied on).
+    pub kinds: &'static [DocumentKind],
+    /// Reasons of a correction request.
+    pub correction_reasons: &'static [&'static str],
+    /// Reasons of a rejection.
+    pub rejection_reasons: &'static [&'static str],
+}
+
+impl ItemPage {
+    /// A correction's time, for the history.
+    pub fn when(&self, c: &CorrectionNotice) -> String {
+        jst(c.requested_at)
+    }
+
+    /// Whose item a history line concerns.
+    pub fn about(&self, c: &CorrectionNotice) -> String {
+        let name = c.subject_id.and_then(|id| {
+            self.people
+                .iter()
+                .find(|p| p.subject.subject_id == id)
+                .map(|p| p.subject.name.clone())
+        });
+        name.unwrap_or_default()
+    }
+}
+
+/// Staff-side labels of states, checks and reasons (codes to words).
+impl Lang {
+    /// A state as staff see it (precise, unlike the provider's wording).
+    pub fn staff_state(self, s: impl crate::text::Value<SubmissionState>) -> &'static str {
+        self.t(match s.value() {
+            SubmissionState::Invited => Text::SStateInvited,
+            SubmissionState::Draft => Text::StateDraft,
+            SubmissionState::Submitted => Text::SStateSubmitted,
+            SubmissionState::Resubmitted => Text::SStateResubmitted,
+            SubmissionState::InReview => Text::StateInReview,
+            SubmissionState::Verified => Text::StateVerified,
+            SubmissionState::Released => Text::SStateReleased,
+            SubmissionState::CorrectionRequested => Text::StateCorrection,
+            SubmissionState::Rejected => Text::SStateRejected,
+            SubmissionState::Declined => Text::SStateDeclined,
+            SubmissionState::Disposed => Text::StateDisposed,
+        })
+    }
+
+    /// A number-check or identity-check code.
+    pub fn check(self, code: &str) -> &'static str {
+        self.t(match code {
+            "my_number_card" => Text::SCheckCard,
+            "residence_record" => Text::SCheckResidence,
+            "notification_card" => Text::SCheckNotification,
+            "employee_attestation" => Text::SCheckAttestation,
+            "photo_id" => Text::SCheckPhotoId,
+            "two_non_photo_documents" => Text::SCheckTwoDocs,
+            "face_to_face_known_employee" => Text::SCheckFaceToFace,
+            _ => Text::CorrOther,
+        })
+    }
+
+    /// A rejection reason code.
+    pub fn rejection_reason(self, code: &str) -> &'static str {
+        self.t(match code {
+            "suspected_fraud" => Text::SRejectFraud,
+            "wrong_person" => Text::SRejectWrongPerson,
+            _ => Text::SRejectOther,
+        })
+    }
+}
+
+/// The number checks an officer can record (verifier's rule table decides validity).
+pub const NUMBER_CHECKS: [&str; 4] = [
+    "my_number_card",
+    "residence_record",
+    "notification_card",
+    "employee_attestation",
+];
+/// The identity checks.
+pub const IDENTITY_CHECKS: [&str; 5] = [
+    "my_number_card",
+    "photo_id",
+    "two_non_photo_documents",
+    "face_to_face_known_employee",
+    "employee_attestation",
+];
+/// Correction reasons (the verifier's closed list).
+pub const CORRECTION_REASONS: [&str; 7] = [
+    "blurry",
+    "glare",
+    "back_side_missing",
+    "number_mismatch",
+    "name_mismatch",
+    "expired_document",
+    "other",
+];
+/// Rejection reasons.
+pub const REJECTION_REASONS: [&str; 3] = ["suspected_fraud", "wrong_person", "other"];

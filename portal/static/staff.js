@@ -1,0 +1,33 @@
+// Kakunin staff pages: zoom and rotate of document images in the item view. The page
+// works without this file (each image also opens on its own); no text lives here.
+(function () {
+  'use strict';
+
+  function apply(figure) {
+    var img = figure.querySelector('img');
+    var zoom = Number(figure.dataset.zoom) || 1;
+    var rotate = Number(figure.dataset.rotate) || 0;
+    img.style.transform = 'rotate(' + rotate + 'deg) scale(' + zoom + ')';
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var figures = document.querySelectorAll('figure.doc');
+    for (var i = 0; i < figures.length; i++) {
+      var figure = figures[i];
+      var tools = figure.querySelector('.tools');
+      if (!tools) { continue; }
+      tools.hidden = false;
+      tools.addEventListener('click', function (event) {
+        var button = event.target.closest('button[data-act]');
+        if (!button) { return; }
+        var fig = button.closest('figure.doc');
+        var zoom = Number(fig.dataset.zoom) || 1;
+        var act = button.dataset.act;
+        if (act === 'zoom-in') { fig.dataset.zoom = String(Math.min(zoom * 1.5, 6)); }
+        if (act === 'zoom-out') { fig.dataset.zoom = String(Math.max(zoom / 1.5, 1)); }
+        if (act === 'rotate') { fig.dataset.rotate = String(((Number(fig.dataset.rotate) || 0) + 90) % 360); }
+        apply(fig);
+      });
+    }
+  });
+}());

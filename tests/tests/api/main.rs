@@ -21,4 +21,5 @@ mod provider_flow;
 mod release;
 mod scale_out;
 mod staff_helpers;
+mod staff_pages;
 mod staff_sign_in;

@@ -1,5 +1,6 @@
 // The provider portal on a 360×740 phone: an employee with two dependants from the
-// invitation to submitted, a payee whose link shows status only afterwards, a decline.
+// invitation to submitted, a payee whose link shows status only afterwards, a decline,
+// and a correction round trip with an officer working the staff pages on a desktop.
 // Each page of the flow is checked with axe-core (no serious or critical violation) and
 // screenshots go to artifacts/ for a human look.
 import { after, before, describe, test } from 'node:test';
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startKakunin, workspace } from './server.mjs';
+import { totp } from './totp.mjs';
 
 const require = createRequire(import.meta.url);
 const axePath = require.resolve('axe-core/axe.min.js');
@@ -40,6 +42,15 @@ async function phone() {
     viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
     locale: 'ja-JP', bypassCSP: true,
   });
+  const page = await context.newPage();
+  const cspViolations = [];
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) { cspViolations.push(m.text()); } });
+  page.cspViolations = cspViolations;
+  return page;
+}
+
+async function desktop() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', bypassCSP: true });
   const page = await context.newPage();
   const cspViolations = [];
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) { cspViolations.push(m.text()); } });
@@ -201,5 +212,91 @@ describe('provider portal on a phone', () => {
     assert.match(await page.textContent('#state'), /提供しない/);
     await check(page, '31-declined');
     await page.context().close();
+  });
+
+  test('a correction round trip redoes the flagged photo and keeps everything else', async () => {
+    const phonePage = await phone();
+    await phonePage.goto(kakunin.invite('employee', '高橋 四郎', undefined, 'TKY'));
+    await Promise.all([phonePage.waitForURL(/\/p$/), phonePage.click('button[value=start]')]);
+    await phonePage.click('a[href="/p/self"]');
+    await fillPerson(phonePage, { name: '高橋 四郎', kana: 'タカハシ シロウ', birth: '1985-06-06', number: NUMBERS[0] });
+    await Promise.all([phonePage.waitForURL(/documents/), phonePage.click('form.stack button[type=submit]')]);
+    await uploadPhoto(phonePage, 'my_number_card_front');
+    await uploadPhoto(phonePage, 'my_number_card_back');
+    await phonePage.click('a[href="/p/dependants"].secondary');
+    await phonePage.click('a[href="/p/review"].btn');
+    await Promise.all([phonePage.waitForURL(/\/p\/status$/), phonePage.click('form[action="/p/submit"] button')]);
+
+    // The officer signs in on a desktop, enrols the authenticator, takes the item.
+    const password = 'correction round trip passphrase';
+    kakunin.addUser('officer', 'officer.tky', password, ['TKY']);
+    const desk = await desktop();
+    await desk.goto(`${kakunin.base}/s/queue`);
+    await desk.waitForURL(/\/s\/sign-in$/);
+    await check(desk, '40-staff-sign-in');
+    await desk.fill('#username', 'officer.tky');
+    await desk.fill('#password', password);
+    await Promise.all([desk.waitForURL(/\/s\/totp$/), desk.click('form button[type=submit]')]);
+    await Promise.all([desk.waitForLoadState('load'), desk.click('form[action="/s/totp/enrol"] button')]);
+    await desk.waitForSelector('#totp-secret');
+    await check(desk, '41-staff-totp');
+    const secret = (await desk.textContent('#totp-secret')).trim();
+    await desk.fill('#code', totp(secret));
+    await Promise.all([desk.waitForLoadState('load'), desk.click('form[action="/s/totp/confirm"] button')]);
+    await desk.waitForSelector('#recovery-codes');
+    await desk.goto(`${kakunin.base}/s/queue`);
+    assert.match(await desk.textContent('table.queue'), /高橋 四郎/);
+    await check(desk, '42-staff-queue');
+    await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
+    const itemUrl = desk.url();
+    // The images load from the audited endpoint; zoom and rotate work in the page.
+    await desk.waitForFunction(() => [...document.querySelectorAll('figure.doc img')].every((i) => i.complete && i.naturalWidth > 0));
+    await desk.click('figure.doc >> nth=0 >> button[data-act=rotate]');
+    await desk.click('figure.doc >> nth=0 >> button[data-act=zoom-in]');
+    assert.match(await desk.getAttribute('figure.doc >> nth=0 >> img', 'style'), /rotate\(90deg\) scale\(1\.5\)/);
+    await check(desk, '43-staff-item');
+
+    // Only the front photo is sent back, with a message (HTML in it stays text).
+    const frontReason = desk.locator('select[name^="reason.document."]').first();
+    const frontName = await frontReason.getAttribute('name');
+    await frontReason.selectOption('glare');
+    await desk.fill(`input[name="${frontName.replace('reason.', 'message.')}"]`, '反射で番号が読めません <i>撮り直し</i>');
+    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#corrections button[type=submit]')]);
+    assert.match(await desk.textContent('.notice.ok'), /訂正を依頼しました/);
+
+    // The provider sees which photo and why, retakes only it, and hands in again.
+    await phonePage.reload();
+    assert.match(await phonePage.textContent('#state'), /訂正のお願い/);
+    assert.match(await phonePage.textContent('.corrections'), /光の反射で一部が読み取れません/);
+    assert.match(await phonePage.textContent('.corrections'), /<i>撮り直し<\/i>/);
+    await check(phonePage, '44-status-correction');
+    await phonePage.click('.corrections a.btn');
+    await phonePage.waitForSelector('#replacing');
+    await check(phonePage, '45-retake');
+    assert.equal(await phonePage.locator('.docs > li').count(), 2);
+    await phonePage.setInputFiles('#file', photo);
+    await phonePage.waitForSelector('#preview:not([hidden])');
+    const [retake] = await Promise.all([
+      phonePage.waitForResponse((r) => r.url().includes('/api/v1/provider/subjects/') && r.request().method() === 'POST'),
+      phonePage.click('#upload button[type=submit]'),
+    ]);
+    assert.equal(retake.status(), 201);
+    await phonePage.waitForSelector('.notice.ok');
+    assert.equal(await phonePage.locator('.docs > li').count(), 2, 'the retake replaced the photo; the back side is kept');
+    assert.equal(await phonePage.locator('.docs li.flagged').count(), 0);
+    await phonePage.goto(`${kakunin.base}/p/review`);
+    await Promise.all([phonePage.waitForURL(/\/p\/status$/), phonePage.click('form[action="/p/submit"] button')]);
+    assert.match(await phonePage.textContent('#state'), /提出済み/);
+    assert.equal(await phonePage.locator('.corrections').count(), 0);
+
+    // The officer's item shows the round as answered.
+    await desk.goto(itemUrl);
+    assert.match(await desk.textContent('.history'), /再提出済み/);
+    assert.match(await desk.textContent('#state'), /再提出/);
+    await check(desk, '46-staff-item-resubmitted');
+    assert.deepEqual(phonePage.cspViolations, []);
+    assert.deepEqual(desk.cspViolations, []);
+    await phonePage.context().close();
+    await desk.context().close();
   });
 });

@@ -2,7 +2,7 @@
 // and creates invitations with `kakunin invite` (the binary is KAKUNIN_BIN, default the
 // workspace's target/debug/kakunin).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -44,11 +44,21 @@ export async function startKakunin() {
   return {
     base,
     log: () => log,
-    invite(kind, name, birthDate) {
+    invite(kind, name, birthDate, branch) {
       const args = ['invite', '--data-dir', dataDir, '--kind', kind, '--name', name, '--json'];
       if (birthDate) { args.push('--birth-date', birthDate); }
+      if (branch) { args.push('--branch', branch); }
       const { token } = JSON.parse(execFileSync(bin, args, { encoding: 'utf8' }));
       return `${base}/i/${token}`;
+    },
+    /** Creates a staff account with `kakunin user add`. */
+    addUser(role, username, password, scopes = []) {
+      const file = join(dataDir, `${username}.password`);
+      writeFileSync(file, password, { mode: 0o600 });
+      const args = ['user', 'add', '--data-dir', dataDir, '--role', role, '--username', username, '--password-file', file];
+      for (const s of scopes) { args.push('--scope', s); }
+      execFileSync(bin, args, { stdio: 'ignore' });
+      rmSync(file);
     },
     async stop() {
       child.kill('SIGTERM');

@@ -53,6 +53,12 @@ pub struct SignedInStaff(pub StaffCaller);
 #[derive(Debug)]
 pub struct Officer(pub StaffCaller);
 
+/// An officer (paper by post or in person) or a branch collector (in person), past the
+/// second factor where the role has one: staff who may take a submission in on a
+/// person's behalf, within their scope.
+#[derive(Debug)]
+pub struct Assistant(pub StaffCaller);
+
 /// An auditor or an admin past the second factor.
 #[derive(Debug)]
 pub struct Overseer(pub StaffCaller);
@@ -168,6 +174,11 @@ macro_rules! extractor {
 extractor!(StaffCaller, Ok);
 extractor!(SignedInStaff, |c| past_second_factor(c).map(SignedInStaff));
 extractor!(Officer, |c| with_role(c, &[Role::Officer]).map(Officer));
+extractor!(Assistant, |c| with_role(
+    c,
+    &[Role::Officer, Role::Collector]
+)
+.map(Assistant));
 extractor!(Overseer, |c| with_role(c, &[Role::Auditor, Role::Admin])
     .map(Overseer));
 

@@ -124,6 +124,8 @@ pub mod actions {
     #![allow(missing_docs)]
     pub const INIT: &str = "system.init";
     pub const INVITATION_CREATE: &str = "invitation.create";
+    /// Staff handed a submission in on the person's behalf (paper by post, in person).
+    pub const INTAKE_ASSISTED: &str = "intake.assisted";
     pub const PROVIDER_SIGN_IN: &str = "provider.sign_in";
     pub const SUBJECT_SAVE: &str = "subject.save";
     pub const SUBJECT_REMOVE: &str = "subject.remove";

@@ -22,7 +22,7 @@ pub const MAX_SECOND_FACTOR_ATTEMPTS: i64 = 5;
 pub const LOCK_MILLIS: i64 = 15 * 60 * 1000;
 
 /// Who is invited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum InvitationKind {
     /// An employee, who also enters dependants.

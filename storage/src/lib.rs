@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod alerts;
+pub mod assisted;
 pub mod audit;
 pub mod audit_anchor;
 pub mod backup;

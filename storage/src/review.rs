@@ -57,6 +57,8 @@ pub struct ReviewItem {
     pub declined_reason: Option<String>,
     /// Every correction request so far, answered (`resolved_at`) or open.
     pub correction_history: Vec<crate::submissions::CorrectionNotice>,
+    /// Hand-ins by staff on the person's behalf (post, in person), with who and when.
+    pub assisted: Vec<crate::assisted::AssistedRecord>,
     /// The typed data and the list of documents.
     #[serde(flatten)]
     pub status: SubmissionStatus,
@@ -244,6 +246,7 @@ impl Vault {
             },
             declined_reason: row.try_get("declined_reason")?,
             correction_history: self.corrections(submission_id, false).await?,
+            assisted: self.assisted_records(submission_id).await?,
             status: self.submission_status(submission_id).await?,
         })
     }

@@ -68,6 +68,22 @@ pub struct NewStaffAccount {
 }
 
 impl Vault {
+    /// Whether `account` has `branch` in its scope.
+    pub async fn staff_has_scope(
+        &self,
+        account: Uuid,
+        branch: &BranchCode,
+    ) -> Result<bool, StorageError> {
+        Ok(
+            sqlx::query("SELECT 1 FROM staff_scopes WHERE account_id = $1 AND branch_code = $2")
+                .bind(account.to_string())
+                .bind(branch.as_str().to_owned())
+                .fetch_optional(&self.pool)
+                .await?
+                .is_some(),
+        )
+    }
+
     /// Creates a staff account with its scopes; the username must be new.
     pub async fn create_staff_account(
         &self,

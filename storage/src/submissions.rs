@@ -510,29 +510,13 @@ impl Vault {
         session: &ProviderSession,
     ) -> Result<Result<SubmissionState, Vec<MissingItem>>, StorageError> {
         let mut tx = self.begin_write().await?;
-        let missing = missing_items(&mut tx, session.submission_id).await?;
-        if !missing.is_empty() {
-            return Ok(Err(missing));
+        let outcome = hand_in(&mut tx, ctx, session.submission_id).await?;
+        if outcome.is_ok() {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
         }
-        let state =
-            apply_transition(&mut tx, ctx, session.submission_id, SubmissionState::submit).await?;
-        let now = now_millis();
-        sqlx::query("UPDATE submissions SET submitted_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(session.submission_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        // Handing in again answers the open correction requests.
-        sqlx::query(
-            "UPDATE correction_requests SET resolved_at = $1 WHERE submission_id = $2 \
-             AND resolved_at IS NULL",
-        )
-        .bind(now)
-        .bind(session.submission_id.to_string())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(Ok(state))
+        Ok(outcome)
     }
 
     /// What still blocks handing in the submission (read only; `submit` checks again).
@@ -719,6 +703,36 @@ pub(crate) async fn apply_transition(
     .with_detail(serde_json::json!({"from": from.code(), "to": to.code()}));
     audit::append(tx, ctx, &event).await?;
     Ok(to)
+}
+
+/// Hands a submission in inside `tx` if nothing is missing: the transition, the time,
+/// and the open correction requests marked answered. The caller commits.
+pub(crate) async fn hand_in(
+    tx: &mut Tx,
+    ctx: &AuditContext,
+    submission_id: Uuid,
+) -> Result<Result<SubmissionState, Vec<MissingItem>>, StorageError> {
+    let missing = missing_items(tx, submission_id).await?;
+    if !missing.is_empty() {
+        return Ok(Err(missing));
+    }
+    let state = apply_transition(tx, ctx, submission_id, SubmissionState::submit).await?;
+    let now = now_millis();
+    sqlx::query("UPDATE submissions SET submitted_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(submission_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    // Handing in again answers the open correction requests.
+    sqlx::query(
+        "UPDATE correction_requests SET resolved_at = $1 WHERE submission_id = $2 \
+         AND resolved_at IS NULL",
+    )
+    .bind(now)
+    .bind(submission_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(Ok(state))
 }
 
 async fn current_state(tx: &mut Tx, submission_id: Uuid) -> Result<SubmissionState, StorageError> {

@@ -4,6 +4,7 @@
 //! only in modes `all` and `internal`.
 
 pub mod admin;
+pub mod assisted;
 pub mod health;
 pub mod officer;
 pub mod openapi;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, mode: Mode) {
     if mode.serves_staff() {
         staff::configure(cfg);
         staff_pages::configure(cfg);
+        assisted::configure(cfg);
         officer::configure(cfg);
         admin::configure(cfg);
         payroll::configure(cfg);

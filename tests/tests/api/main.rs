@@ -4,6 +4,7 @@
 mod helpers;
 mod process;
 
+mod assisted;
 mod backup;
 mod cli;
 mod crash_safety;

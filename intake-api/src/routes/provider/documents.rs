@@ -9,6 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use portal::Message;
+use storage::AuditContext;
 use storage::submissions::{DocumentKind, SealedDocument, StoredDocument};
 use zeroize::Zeroizing;
 
@@ -37,21 +38,35 @@ pub async fn upload_document(
     path: web::Path<uuid::Uuid>,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = accept_upload(&req, &state, &provider, path.into_inner(), payload, None).await?;
+    let stored = accept_upload(
+        &req,
+        &state,
+        &provider.audit,
+        provider.session.submission_id,
+        path.into_inner(),
+        payload,
+        None,
+    )
+    .await?;
+    Ok(upload_response(stored))
+}
+
+/// The answer to an accepted upload: 201 for a new document, 200 for a retry.
+pub(crate) fn upload_response(stored: StoredDocument) -> HttpResponse {
     let status = if stored.created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
     let s = stored.summary;
-    Ok(HttpResponse::build(status).json(serde_json::json!({
+    HttpResponse::build(status).json(serde_json::json!({
         "document_id": s.document_id,
         "kind": s.kind,
         "removed_metadata": s.removed_metadata,
         "width": s.width,
         "height": s.height,
         "warnings": s.warnings,
-    })))
+    }))
 }
 
 /// Receives one document photo for a subject of the caller's submission: rate limit,
@@ -62,7 +77,8 @@ pub async fn upload_document(
 pub(crate) async fn accept_upload(
     req: &HttpRequest,
     state: &State,
-    provider: &Provider,
+    audit: &AuditContext,
+    submission_id: uuid::Uuid,
     subject_id: uuid::Uuid,
     payload: Multipart,
     expected_csrf: Option<&str>,
@@ -118,8 +134,8 @@ pub(crate) async fn accept_upload(
     Ok(state
         .vault
         .store_document(
-            &provider.audit,
-            provider.session.submission_id,
+            audit,
+            submission_id,
             subject_id,
             &document,
             idempotency_key.as_deref(),

@@ -116,7 +116,8 @@ pub(super) async fn upload(
     match accept_upload(
         &req,
         &state,
-        &signed.provider,
+        &signed.provider.audit,
+        signed.provider.session.submission_id,
         *id,
         payload,
         Some(&signed.csrf),

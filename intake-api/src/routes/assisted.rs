@@ -1,0 +1,275 @@
+//! Taking a submission in on a person's behalf (代理受付): an officer with paper received
+//! by post or in person, a branch collector with a colleague in front of them. The staff
+//! member works on a submission in their scope through the provider's own domain
+//! functions (validation, sealing, the upload pipeline), audited as themselves, and hands
+//! it in with how it arrived and which documents they saw. An officer then verifies it in
+//! the queue like any other.
+//!
+//! Outside the caller's scope everything answers 404.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use portal::Message;
+use portal::forms::{DependantForm, SubjectForm};
+use serde::Deserialize;
+use storage::SubmissionState;
+use storage::assisted::{AssistedIntake, Channel};
+use storage::invitations::{InvitationKind, NewInvitation, ProviderSession};
+use storage::org::{BranchCode, EmployeeCode};
+use storage::person::PersonName;
+use storage::submissions::{DependantDeclaration, DocumentKind};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+use crate::routes::provider::documents::{accept_upload, upload_response};
+use crate::routes::provider::subjects::seal;
+use crate::routes::provider::today_in_japan;
+use crate::staff_auth::{Assistant, StaffCaller};
+use crate::startup::State;
+
+/// Mounts `/api/v1/assisted/…`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/api/v1/assisted")
+            .route("/people", web::get().to(people))
+            .route("/records", web::post().to(create_record))
+            .route("/{submission}", web::get().to(status))
+            .route("/{submission}/subjects/self", web::put().to(save_self))
+            .route("/{submission}/subjects", web::post().to(add_dependant))
+            .route(
+                "/{submission}/subjects/{subject}/documents",
+                web::post().to(upload),
+            )
+            .route("/{submission}/hand-in", web::post().to(hand_in)),
+    );
+}
+
+/// Every state a person in scope can be in, for the roster.
+pub(crate) const ROSTER_STATES: [SubmissionState; 10] = [
+    SubmissionState::Invited,
+    SubmissionState::Draft,
+    SubmissionState::Submitted,
+    SubmissionState::Resubmitted,
+    SubmissionState::InReview,
+    SubmissionState::CorrectionRequested,
+    SubmissionState::Verified,
+    SubmissionState::Released,
+    SubmissionState::Rejected,
+    SubmissionState::Declined,
+];
+
+/// `GET /api/v1/assisted/people`: everyone in the caller's scope with their state.
+async fn people(state: State, staff: Assistant) -> Result<HttpResponse, ApiError> {
+    let entries = state
+        .vault
+        .queue(staff.0.session.account_id, &ROSTER_STATES)
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": entries })))
+}
+
+/// A new record for someone who was never sent a link (paper by post, say).
+#[derive(Debug, Deserialize)]
+pub(crate) struct NewRecord {
+    pub(crate) kind: InvitationKind,
+    pub(crate) name: String,
+    #[serde(default)]
+    pub(crate) employee_code: Option<String>,
+    pub(crate) branch: String,
+}
+
+/// Creates the record (an invitation whose link is never shown, and its submission) in
+/// one of the caller's branches; returns the submission id.
+pub(crate) async fn new_record(
+    state: &State,
+    staff: &StaffCaller,
+    record: &NewRecord,
+) -> Result<Uuid, ApiError> {
+    let branch =
+        BranchCode::parse(&record.branch).map_err(|_| ApiError::invalid(Message::BadRequest))?;
+    if !state
+        .vault
+        .staff_has_scope(staff.session.account_id, &branch)
+        .await?
+    {
+        return Err(ApiError::not_found());
+    }
+    let name =
+        PersonName::parse(&record.name).map_err(|_| ApiError::invalid(Message::NameInvalid))?;
+    let employee_code = record
+        .employee_code
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .map(|c| EmployeeCode::parse(c.trim()))
+        .transpose()
+        .map_err(|_| ApiError::invalid(Message::BadRequest))?;
+    let created = state
+        .vault
+        .create_invitation(
+            &staff.audit,
+            &NewInvitation {
+                kind: record.kind,
+                name,
+                employee_code,
+                branch: Some(branch),
+                birth_date: None,
+                valid_days: 30,
+            },
+        )
+        .await?;
+    // The link is not shown to anyone: the person hands over on paper.
+    drop(created.token);
+    Ok(created.submission_id)
+}
+
+/// `POST /api/v1/assisted/records` `{"kind", "name", "employee_code"?, "branch"}` →
+/// `{"submission_id"}`.
+async fn create_record(
+    state: State,
+    staff: Assistant,
+    body: web::Json<NewRecord>,
+) -> Result<HttpResponse, ApiError> {
+    let id = new_record(&state, &staff.0, &body).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "submission_id": id })))
+}
+
+/// The submission as the caller may work on it (scope checked; opened when `open`).
+pub(crate) async fn session(
+    state: &State,
+    staff: &StaffCaller,
+    submission: Uuid,
+    open: bool,
+) -> Result<ProviderSession, ApiError> {
+    Ok(state
+        .vault
+        .assisted_session(&staff.audit, staff.session.account_id, submission, open)
+        .await?)
+}
+
+/// `GET /api/v1/assisted/{submission}`: the submission (numbers as their last 4 digits).
+async fn status(
+    state: State,
+    staff: Assistant,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let s = session(&state, &staff.0, path.into_inner(), false).await?;
+    Ok(HttpResponse::Ok().json(state.vault.submission_status(s.submission_id).await?))
+}
+
+/// `PUT /api/v1/assisted/{submission}/subjects/self`: the person's details and number.
+async fn save_self(
+    state: State,
+    staff: Assistant,
+    path: web::Path<Uuid>,
+    form: web::Json<SubjectForm>,
+) -> Result<HttpResponse, ApiError> {
+    let s = session(&state, &staff.0, path.into_inner(), true).await?;
+    let input = seal(&state, form.parse(true, today_in_japan())?)?;
+    let id = state
+        .vault
+        .save_self_subject(&staff.0.audit, &s, &input)
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "subject_id": id })))
+}
+
+/// `POST /api/v1/assisted/{submission}/subjects`: a dependant.
+async fn add_dependant(
+    state: State,
+    staff: Assistant,
+    path: web::Path<Uuid>,
+    form: web::Json<DependantForm>,
+) -> Result<HttpResponse, ApiError> {
+    let s = session(&state, &staff.0, path.into_inner(), true).await?;
+    let input = seal(&state, form.subject.parse(false, today_in_japan())?)?;
+    let declaration = DependantDeclaration {
+        identity_attested: form.identity_attested,
+        category3_spouse: form.category3_spouse,
+    };
+    let id = state
+        .vault
+        .add_dependant_declared(&staff.0.audit, &s, &input, declaration)
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "subject_id": id })))
+}
+
+/// `POST /api/v1/assisted/{submission}/subjects/{subject}/documents`: a photo or scan,
+/// through the same pipeline as the provider's (multipart `kind`, `file`).
+async fn upload(
+    req: HttpRequest,
+    state: State,
+    staff: Assistant,
+    path: web::Path<(Uuid, Uuid)>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let (submission, subject) = path.into_inner();
+    let s = session(&state, &staff.0, submission, true).await?;
+    let stored = accept_upload(
+        &req,
+        &state,
+        &staff.0.audit,
+        s.submission_id,
+        subject,
+        payload,
+        None,
+    )
+    .await?;
+    Ok(upload_response(stored))
+}
+
+/// How the documents arrived, as the staff member states it at hand-in.
+#[derive(Debug, Deserialize)]
+pub(crate) struct HandIn {
+    pub(crate) channel: Channel,
+    #[serde(default)]
+    pub(crate) documents_seen: Vec<String>,
+    #[serde(default)]
+    pub(crate) note: String,
+}
+
+/// Records how it arrived and hands the submission in; `Err(missing)` lists what is
+/// still needed (422 with the list).
+pub(crate) async fn hand_in_for(
+    state: &State,
+    staff: &StaffCaller,
+    submission: Uuid,
+    body: &HandIn,
+) -> Result<SubmissionState, ApiError> {
+    let s = session(state, staff, submission, true).await?;
+    let documents_seen = body
+        .documents_seen
+        .iter()
+        .map(|c| {
+            DocumentKind::from_code(c)
+                .map(DocumentKind::code)
+                .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if !verifier::decisions::message_is_valid(&body.note) {
+        return Err(ApiError::invalid(Message::MessageInvalid));
+    }
+    let intake = AssistedIntake {
+        channel: body.channel,
+        documents_seen,
+        note: body.note.trim().to_owned(),
+    };
+    match state
+        .vault
+        .hand_in_assisted(&staff.audit, staff.session.account_id, &s, &intake)
+        .await?
+    {
+        Ok(new_state) => Ok(new_state),
+        Err(_missing) => Err(ApiError::invalid(Message::Incomplete)),
+    }
+}
+
+/// `POST /api/v1/assisted/{submission}/hand-in` `{"channel": "post"|"in_person",
+/// "documents_seen": [kinds], "note"}` → `{"state"}`.
+async fn hand_in(
+    state: State,
+    staff: Assistant,
+    path: web::Path<Uuid>,
+    body: web::Json<HandIn>,
+) -> Result<HttpResponse, ApiError> {
+    let new_state = hand_in_for(&state, &staff.0, path.into_inner(), &body).await?;
+    Ok(HttpResponse::build(StatusCode::OK).json(serde_json::json!({ "state": new_state })))
+}

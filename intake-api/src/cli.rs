@@ -314,7 +314,7 @@ pub struct InviteArgs {
     /// Birth date asked as a second factor (YYYY-MM-DD).
     #[arg(long)]
     birth_date: Option<String>,
-    /// Print `{"token", "url"}` as JSON.
+    /// Print `{"token", "url", "expires_at", "submission_id"}` as JSON.
     #[arg(long)]
     json: bool,
 }
@@ -595,7 +595,7 @@ async fn invite(args: InviteArgs) -> anyhow::Result<u8> {
     if args.json {
         println!(
             "{}",
-            serde_json::json!({ "token": created.token.expose(), "url": url, "expires_at": created.expires_at })
+            serde_json::json!({ "token": created.token.expose(), "url": url, "expires_at": created.expires_at, "submission_id": created.submission_id })
         );
     } else {
         println!("{url}");

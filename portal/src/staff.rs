@@ -7,6 +7,7 @@ use askama::Template;
 use storage::SubmissionState;
 use storage::person::Relationship;
 use storage::review::{QueueEntry, ReviewItem};
+use storage::submissions::SubmissionStatus;
 use storage::submissions::{CorrectionNotice, DocumentKind, DocumentSummary, SubjectSummary};
 use uuid::Uuid;
 use zeroize::Zeroizing;
@@ -29,16 +30,19 @@ pub struct StaffFrame {
     pub page: Frame,
     /// The signed-in account's name, if any.
     pub username: Option<String>,
+    /// Whether the signed-in account is an officer (the queue link).
+    pub officer: bool,
     /// The staff script's versioned path.
     pub staff_js: &'static str,
 }
 
 impl StaffFrame {
     /// A staff frame around `page`.
-    pub fn new(page: Frame, username: Option<String>) -> Self {
+    pub fn new(page: Frame, username: Option<String>, officer: bool) -> Self {
         Self {
             page,
             username,
+            officer,
             staff_js: STAFF_SCRIPT.path(),
         }
     }
@@ -223,6 +227,25 @@ impl Lang {
         })
     }
 
+    /// How a submission taken in on a person's behalf arrived (`post`, `in_person`).
+    pub fn channel(self, code: &str) -> &'static str {
+        self.t(if code == "post" {
+            Text::SChannelPost
+        } else {
+            Text::SChannelInPerson
+        })
+    }
+
+    /// A role code.
+    pub fn role(self, code: &str) -> &'static str {
+        self.t(match code {
+            "officer" => Text::SRoleOfficer,
+            "collector" => Text::SRoleCollector,
+            "auditor" => Text::SRoleAuditor,
+            _ => Text::SRoleAdmin,
+        })
+    }
+
     /// A rejection reason code.
     pub fn rejection_reason(self, code: &str) -> &'static str {
         self.t(match code {
@@ -260,3 +283,50 @@ pub const CORRECTION_REASONS: [&str; 7] = [
 ];
 /// Rejection reasons.
 pub const REJECTION_REASONS: [&str; 3] = ["suspected_fraud", "wrong_person", "other"];
+
+/// `GET /s/people`: everyone in the staff member's branches, and a new paper record.
+#[derive(Debug, Template)]
+#[template(path = "staff/people.html")]
+pub struct PeoplePage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The people with their state.
+    pub entries: Vec<QueueEntry>,
+    /// The branches the new-record form offers.
+    pub branches: Vec<String>,
+}
+
+/// `GET /s/people/{submission}`: taking one person's submission in on their behalf.
+#[derive(Debug, Template)]
+#[template(path = "staff/person.html")]
+pub struct PersonPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The invited person's name (until their details are saved).
+    pub display_name: String,
+    /// The submission (last four digits only).
+    pub status: SubmissionStatus,
+    /// The details shown in the form (never the number).
+    pub values: crate::pages::SubjectValues,
+    /// The person's own subject, once saved.
+    pub own: Option<SubjectSummary>,
+    /// Whether it can still be filled in.
+    pub editable: bool,
+    /// Document kinds.
+    pub kinds: &'static [DocumentKind],
+    /// A fresh key for the upload form (a resent form stores the photo once).
+    pub idempotency_key: String,
+}
+
+impl PersonPage {
+    /// The own subject's documents, each with its scrub report (one line per kind).
+    pub fn own_documents(&self) -> Vec<crate::pages::DocumentView> {
+        let own = self.own.as_ref().map(|o| o.subject_id);
+        self.status
+            .documents
+            .iter()
+            .filter(|d| Some(d.subject_id) == own)
+            .map(Into::into)
+            .collect()
+    }
+}

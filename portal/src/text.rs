@@ -108,6 +108,11 @@ impl Lang {
         })
     }
 
+    /// The name of a document kind given by its stored code (unknown codes: "other").
+    pub fn document_code(self, code: &str) -> &'static str {
+        self.document(DocumentKind::from_code(code).unwrap_or(DocumentKind::OtherDocument))
+    }
+
     /// The name of a document kind.
     pub fn document(self, kind: impl Value<DocumentKind>) -> &'static str {
         self.t(match kind.value() {
@@ -462,6 +467,26 @@ catalogue! {
     SRejectFraud => "偽造・改ざんの疑い", "Suspected forgery or alteration";
     SRejectWrongPerson => "招待した本人ではない", "Not the person invited";
     SRejectOther => "その他", "Other";
+    SPeople => "拠点の対象者", "People in my branches";
+    SPeopleIntro => "対面で受け取った書類や郵送の書類を、本人に代わって入力・提出できます。", "Enter and hand in documents received in person or by post, on the person's behalf.";
+    SNewRecord => "新しい受付（招待なし）", "New record (no invitation)";
+    SCreateRecord => "受付を作成", "Create the record";
+    SEmployeeCode => "社員番号", "Employee code";
+    SOnBehalf => "本人に代わって受付", "Taking in on the person's behalf";
+    SOnBehalfHint => "入力・アップロード・提出は、あなたの操作として記録されます。", "What you enter, upload and hand in is recorded as your action.";
+    SHandIn => "受付内容を記録して提出", "Record and hand in";
+    SChannel => "受け取り方法", "How it arrived";
+    SChannelPost => "郵送", "By post";
+    SChannelInPerson => "対面（窓口・拠点）", "In person";
+    SDocumentsSeen => "原本を確認した書類", "Original documents you saw";
+    SHandedIn => "提出しました。事務取扱担当者が確認します。", "Handed in. An officer will verify it.";
+    SNotEditableHere => "この提出は現在変更できません。", "This submission cannot be changed now.";
+    SAssisted => "代理受付の記録", "Taken in on the person's behalf";
+    SRoleOfficer => "事務取扱担当者", "Officer";
+    SRoleCollector => "拠点の取り纏め担当", "Branch collector";
+    SRoleAuditor => "監査責任者", "Auditor";
+    SRoleAdmin => "管理者", "Admin";
+    SOpenPerson => "開く", "Open";
 }
 
 #[cfg(test)]

@@ -68,6 +68,16 @@ pub struct NewStaffAccount {
 }
 
 impl Vault {
+    /// The branches in `account`'s scope, sorted.
+    pub async fn staff_scopes(&self, account: Uuid) -> Result<Vec<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT branch_code FROM staff_scopes WHERE account_id = $1 ORDER BY branch_code",
+        )
+        .bind(account.to_string())
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether `account` has `branch` in its scope.
     pub async fn staff_has_scope(
         &self,

@@ -299,4 +299,44 @@ describe('provider portal on a phone', () => {
     await phonePage.context().close();
     await desk.context().close();
   });
+
+  test('a branch collector takes a colleague in and cannot reach another branch', async () => {
+    const tky = kakunin.record('中村 六郎', 'TKY');
+    const osk = kakunin.record('大阪 七子', 'OSK');
+    const password = 'branch collector passphrase';
+    kakunin.addUser('collector', 'collector.tky', password, ['TKY']);
+    const page = await phone();
+    await page.goto(`${kakunin.base}/s/sign-in`);
+    await page.fill('#username', 'collector.tky');
+    await page.fill('#password', password);
+    await Promise.all([page.waitForURL(/\/s\/people$/), page.click('form button[type=submit]')]);
+    const roster = await page.textContent('table.people-table');
+    assert.match(roster, /中村 六郎/);
+    assert.doesNotMatch(roster, /大阪 七子/);
+    await check(page, '50-collector-people');
+
+    // Another branch's person is a 404, typed URL or not.
+    const other = await page.goto(`${kakunin.base}/s/people/${osk}`);
+    assert.equal(other.status(), 404);
+
+    await page.goto(`${kakunin.base}/s/people/${tky}`);
+    await page.fill('#name', '中村 六郎');
+    await page.fill('#name_kana', 'ナカムラ ロクロウ');
+    await page.fill('#birth_date', '1970-01-01');
+    await page.fill('#number', '1111 1111 1118');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/self"] button')]);
+    await page.waitForSelector('.notice.ok');
+    await page.selectOption('#kind', 'my_number_card_front');
+    await page.setInputFiles('#file', photo);
+    await Promise.all([page.waitForLoadState('load'), page.click('#upload button[type=submit]')]);
+    assert.match(await page.textContent('.docs'), /位置情報を削除しました/);
+    await check(page, '51-collector-person');
+    await page.check('#seen-my_number_card_front');
+    await page.check('#seen-my_number_card_back');
+    await Promise.all([page.waitForURL(/\/s\/people$/), page.click('#hand-in button[type=submit]')]);
+    assert.match(await page.textContent('.notice.ok'), /提出しました/);
+    assert.match(await page.textContent('table.people-table'), /提出済み/);
+    assert.deepEqual(page.cspViolations, []);
+    await page.context().close();
+  });
 });

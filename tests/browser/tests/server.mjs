@@ -51,6 +51,11 @@ export async function startKakunin() {
       const { token } = JSON.parse(execFileSync(bin, args, { encoding: 'utf8' }));
       return `${base}/i/${token}`;
     },
+    /** An invitation in `branch`; returns its submission id (no link is used). */
+    record(name, branch) {
+      const args = ['invite', '--data-dir', dataDir, '--kind', 'employee', '--name', name, '--branch', branch, '--json'];
+      return JSON.parse(execFileSync(bin, args, { encoding: 'utf8' })).submission_id;
+    },
     /** Creates a staff account with `kakunin user add`. */
     addUser(role, username, password, scopes = []) {
       const file = join(dataDir, `${username}.password`);

@@ -5,6 +5,7 @@
 //! stays the API's. Without a session a page redirects to the sign-in form; a role that
 //! must enrol its second factor is sent to the enrolment page first.
 
+mod assisted;
 mod officer;
 
 use std::future::Future;
@@ -41,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/s/totp/enrol", web::post().to(totp_enrol))
         .route("/s/totp/confirm", web::post().to(totp_confirm));
     officer::configure(cfg);
+    assisted::configure(cfg);
 }
 
 /// An error on a staff page: no session → the sign-in form; second factor missing → the
@@ -133,7 +135,16 @@ impl StaffPage {
         if let Some(flash) = &self.flash {
             flash.apply(&mut frame);
         }
-        StaffFrame::new(frame, Some(self.caller.session.username.clone()))
+        StaffFrame::new(
+            frame,
+            Some(self.caller.session.username.clone()),
+            self.caller.session.role == Role::Officer,
+        )
+    }
+
+    /// The CSRF token the page's forms carry.
+    pub(crate) fn csrf(&self) -> &str {
+        &self.csrf
     }
 
     /// Refuses a form whose CSRF token is missing or wrong (403).
@@ -175,8 +186,10 @@ async fn home(
     page: StaffPage,
 ) -> Result<HttpResponse, StaffPageError> {
     let caller = staff_auth::require_second_factor(page.caller)?;
-    if caller.session.role == Role::Officer {
-        return Ok(see_other(&state, "/s/queue", None));
+    match caller.session.role {
+        Role::Officer => return Ok(see_other(&state, "/s/queue", None)),
+        Role::Collector => return Ok(see_other(&state, "/s/people", None)),
+        Role::Auditor | Role::Admin => {}
     }
     let page = StaffPage { caller, ..page };
     let body = HomePage {
@@ -214,7 +227,7 @@ fn sign_in_page(
     let mut frame = Frame::new(lang_of(req), Text::SSignInTitle, "/s/sign-in");
     frame.error = error.map(|m| (m, "form"));
     let page = SignInPage {
-        staff: StaffFrame::new(frame, None),
+        staff: StaffFrame::new(frame, None, false),
         form_csrf: csrf::token(csrf::Purpose::StaffSignIn, &pre),
         username,
     };

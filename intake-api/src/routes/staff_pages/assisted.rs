@@ -1,0 +1,250 @@
+//! The pages for taking a submission in on a person's behalf: the roster of the staff
+//! member's branches, a new record for paper without an invitation, and one person's
+//! page (details, photos or scans, how it arrived, hand-in). Each action calls the same
+//! function as `/api/v1/assisted/…`, so scope and validation are the same.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use portal::forms::{FormError, SubjectForm};
+use portal::pages::{SubjectValues, fresh_key};
+use portal::staff::{PeoplePage, PersonPage};
+use portal::{Message, Text};
+use serde::Deserialize;
+use storage::person::Relationship;
+use storage::staff::Role;
+use storage::submissions::DocumentKind;
+use uuid::Uuid;
+
+use super::{StaffPage, StaffPageError};
+use crate::error::ApiError;
+use crate::routes::assisted::{self as api, HandIn, NewRecord, ROSTER_STATES};
+use crate::routes::provider::documents::accept_upload;
+use crate::routes::provider::pages::{Flash, render, see_other};
+use crate::routes::provider::subjects::seal;
+use crate::routes::provider::today_in_japan;
+use crate::startup::State;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/s/people", web::get().to(people))
+        .route("/s/people/new", web::post().to(new_record))
+        .route("/s/people/{id}", web::get().to(person))
+        .route("/s/people/{id}/self", web::post().to(save_self))
+        .route(
+            "/s/people/{id}/subjects/{subject}/documents",
+            web::post().to(upload),
+        )
+        .route("/s/people/{id}/hand-in", web::post().to(hand_in));
+}
+
+fn assistant(page: StaffPage) -> Result<StaffPage, StaffPageError> {
+    page.require(&[Role::Officer, Role::Collector])
+}
+
+/// `GET /s/people`.
+async fn people(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = assistant(page)?;
+    let account = page.caller.session.account_id;
+    let body = PeoplePage {
+        staff: page.frame(Text::SPeople, "/s/people"),
+        entries: state.vault.queue(account, &ROSTER_STATES).await?,
+        branches: state.vault.staff_scopes(account).await?,
+    };
+    Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+struct NewRecordForm {
+    csrf: String,
+    #[serde(flatten)]
+    record: NewRecord,
+}
+
+/// `POST /s/people/new`.
+async fn new_record(
+    state: State,
+    page: StaffPage,
+    form: web::Form<NewRecordForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = assistant(page)?;
+    page.check_csrf(&form.csrf)?;
+    match api::new_record(&state, &page.caller, &form.record).await {
+        Ok(id) => Ok(see_other(&state, &format!("/s/people/{id}"), None)),
+        Err(e) if e.status_code() == StatusCode::UNPROCESSABLE_ENTITY => Ok(see_other(
+            &state,
+            "/s/people",
+            Some(Flash::error(e.message(), "name")),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /s/people/{id}`.
+async fn person(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = assistant(page)?;
+    let id = path.into_inner();
+    api::session(&state, &page.caller, id, false).await?;
+    let status = state.vault.submission_status(id).await?;
+    let display_name = state
+        .vault
+        .queue(page.caller.session.account_id, &ROSTER_STATES)
+        .await?
+        .into_iter()
+        .find(|e| e.submission_id == id)
+        .map(|e| e.display_name)
+        .unwrap_or_default();
+    let own = status
+        .subjects
+        .iter()
+        .find(|s| s.relationship == Relationship::Myself)
+        .cloned();
+    let body = PersonPage {
+        staff: page.frame(Text::SOnBehalf, &format!("/s/people/{id}")),
+        display_name,
+        editable: status.state.provider_can_edit()
+            || status.state == storage::SubmissionState::Invited,
+        values: own.as_ref().map(SubjectValues::from).unwrap_or_default(),
+        own,
+        status,
+        kinds: &DocumentKind::ALL,
+        idempotency_key: fresh_key(),
+    };
+    Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+struct SelfForm {
+    csrf: String,
+    #[serde(flatten)]
+    subject: SubjectForm,
+}
+
+/// Back to the person's page with a refusal (the number is never kept).
+fn refused(state: &State, id: Uuid, error: FormError) -> HttpResponse {
+    see_other(
+        state,
+        &format!("/s/people/{id}"),
+        Some(Flash::error(error.message, error.field)),
+    )
+}
+
+/// `POST /s/people/{id}/self`.
+async fn save_self(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<SelfForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = assistant(page)?;
+    page.check_csrf(&form.csrf)?;
+    let id = path.into_inner();
+    let session = api::session(&state, &page.caller, id, true).await?;
+    let parsed = match form.subject.parse(true, today_in_japan()) {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(refused(&state, id, e)),
+    };
+    let input = seal(&state, parsed)?;
+    state
+        .vault
+        .save_self_subject(&page.caller.audit, &session, &input)
+        .await?;
+    Ok(see_other(
+        &state,
+        &format!("/s/people/{id}"),
+        Some(Flash::info(Text::Saved)),
+    ))
+}
+
+/// `POST /s/people/{id}/subjects/{subject}/documents`: the plain multipart form.
+async fn upload(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+    path: web::Path<(Uuid, Uuid)>,
+    payload: Multipart,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = assistant(page)?;
+    let (id, subject) = path.into_inner();
+    let session = api::session(&state, &page.caller, id, true).await?;
+    let here = format!("/s/people/{id}");
+    match accept_upload(
+        &req,
+        &state,
+        &page.caller.audit,
+        session.submission_id,
+        subject,
+        payload,
+        Some(page.csrf()),
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(
+            &state,
+            &here,
+            Some(Flash::info(Text::UploadedOk)),
+        )),
+        Err(e)
+            if e.status_code().is_client_error()
+                && !matches!(
+                    e.status_code(),
+                    StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::CONFLICT
+                ) =>
+        {
+            Ok(see_other(
+                &state,
+                &here,
+                Some(Flash::error(e.message(), "file")),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /s/people/{id}/hand-in`: `channel`, `documents_seen` (repeated), `note`.
+async fn hand_in(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = assistant(page)?;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    page.check_csrf(&field("csrf"))?;
+    let id = path.into_inner();
+    let body = HandIn {
+        channel: serde_json::from_value(serde_json::Value::String(field("channel")))
+            .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
+        documents_seen: form
+            .iter()
+            .filter(|(k, _)| k == "documents_seen")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        note: field("note"),
+    };
+    match api::hand_in_for(&state, &page.caller, id, &body).await {
+        Ok(_) => Ok(see_other(
+            &state,
+            "/s/people",
+            Some(Flash::info(Text::SHandedIn)),
+        )),
+        Err(e) if e.status_code() == StatusCode::UNPROCESSABLE_ENTITY => Ok(see_other(
+            &state,
+            &format!("/s/people/{id}"),
+            Some(Flash::error(e.message(), "form")),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -103,6 +103,25 @@ pub struct PayrollClientAddArgs {
 pub enum RetentionCommand {
     /// List submissions whose retention period has ended or ends within the notice period.
     List(RetentionListArgs),
+    /// Record when numbers stop being needed (leaving dates): one submission, or a CSV
+    /// of `employee_code,needed_until` lines from HR (a header line is allowed).
+    Set(RetentionSetArgs),
+}
+
+/// `kakunin retention set`
+#[derive(Debug, clap::Args)]
+pub struct RetentionSetArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// One submission id…
+    #[arg(long, requires = "needed_until", conflicts_with = "csv")]
+    submission: Option<uuid::Uuid>,
+    /// …and its date (YYYY-MM-DD).
+    #[arg(long)]
+    needed_until: Option<String>,
+    /// Or a CSV file of `employee_code,needed_until`.
+    #[arg(long)]
+    csv: Option<PathBuf>,
 }
 
 /// `kakunin retention list`
@@ -381,6 +400,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Retention {
             command: RetentionCommand::List(args),
         } => retention_list(args).await,
+        Command::Retention {
+            command: RetentionCommand::Set(args),
+        } => retention_set(args).await,
         Command::Incident {
             command: IncidentCommand::Scope(args),
         } => incident_scope(args).await,
@@ -741,6 +763,55 @@ async fn destroy_retired_keys(args: DestroyArgs) -> anyhow::Result<u8> {
         .await?;
     vault.close().await;
     println!("destroyed {destroyed} retired identities");
+    Ok(0)
+}
+
+fn iso_date(text: &str) -> anyhow::Result<time::Date> {
+    time::Date::parse(
+        text.trim(),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|e| anyhow::anyhow!("{text:?} is not a YYYY-MM-DD date: {e}"))
+}
+
+async fn retention_set(args: RetentionSetArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let ctx = AuditContext::cli();
+    let mut updates: Vec<(uuid::Uuid, time::Date)> = Vec::new();
+    let mut unknown = Vec::new();
+    if let (Some(submission), Some(date)) = (args.submission, &args.needed_until) {
+        updates.push((submission, iso_date(date)?));
+    } else if let Some(path) = &args.csv {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(false)
+            .from_path(path)?;
+        for (line, record) in reader.records().enumerate() {
+            let record = record?;
+            let (code, date) = (record.get(0).unwrap_or(""), record.get(1).unwrap_or(""));
+            if line == 0 && !date.trim().starts_with(|c: char| c.is_ascii_digit()) {
+                continue; // a header line
+            }
+            let date = iso_date(date).map_err(|e| anyhow::anyhow!("line {}: {e}", line + 1))?;
+            let found = vault.submissions_of_employee(code.trim()).await?;
+            if found.is_empty() {
+                unknown.push(code.trim().to_owned());
+            }
+            updates.extend(found.into_iter().map(|id| (id, date)));
+        }
+    } else {
+        anyhow::bail!("give --submission and --needed-until, or --csv FILE");
+    }
+    for (submission, date) in &updates {
+        vault.set_needed_until(&ctx, *submission, *date).await?;
+    }
+    vault.close().await;
+    println!("recorded {} needed-until dates", updates.len());
+    if !unknown.is_empty() {
+        eprintln!("no submission for employee codes: {}", unknown.join(", "));
+        return Ok(1);
+    }
     Ok(0)
 }
 

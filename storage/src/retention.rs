@@ -103,6 +103,23 @@ impl Vault {
         Ok(())
     }
 
+    /// The submissions of the person with this employee code (all of their invitations).
+    pub async fn submissions_of_employee(
+        &self,
+        employee_code: &str,
+    ) -> Result<Vec<Uuid>, StorageError> {
+        sqlx::query_scalar::<_, String>(
+            "SELECT s.id FROM submissions s JOIN invitations i ON i.id = s.invitation_id \
+             WHERE i.employee_code = $1 ORDER BY s.created_at, s.id",
+        )
+        .bind(employee_code.to_owned())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|id| crate::invitations::parse_uuid(id))
+        .collect()
+    }
+
     /// The longest retention period of the configured purposes, in years.
     pub async fn retention_years(&self) -> Result<i64, StorageError> {
         let row = sqlx::query("SELECT MAX(retention_years) AS years FROM retention_purposes")

@@ -1,4 +1,4 @@
-//! The command line: `kakunin audit verify` and `kakunin invite --json`.
+//! The command line: `kakunin audit verify`, `kakunin invite --json`, `kakunin retention set`.
 
 use clap::Parser;
 use intake_api::cli::{Cli, run};
@@ -110,4 +110,92 @@ async fn key_rotation_reseals_everything_and_retired_identities_can_be_destroyed
         .count();
     assert_eq!(retired, 0);
     assert_eq!(kakunin(&app, &["audit", "verify"]).await, 0);
+}
+
+#[tokio::test]
+async fn leaving_dates_from_hr_make_verified_records_due_and_unknown_codes_are_named() {
+    use storage::staff::Role;
+    let app = spawn_app().await;
+    let officer = crate::staff_helpers::enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let handed = vec![crate::staff_helpers::submitted_as(&app, "TKY", "E100").await];
+    crate::staff_helpers::claim_and_verify(&app, &officer, &handed).await;
+    let today = time_today();
+    assert!(
+        app.app
+            .vault
+            .disposal_list(today, 30)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+
+    let csv = app.data_path().join("leavers.csv");
+    std::fs::write(
+        &csv,
+        "employee_code,needed_until\nE100,2010-03-31\nE999,2011-01-01\n",
+    )
+    .expect("csv");
+    // E999 is unknown: said, and the run fails, but E100 is recorded.
+    assert_eq!(
+        kakunin(
+            &app,
+            &["retention", "set", "--csv", &csv.display().to_string()]
+        )
+        .await,
+        1
+    );
+    let due = app.app.vault.disposal_list(today, 30).await.expect("list");
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].submission_id.to_string(), handed[0].submission_id);
+    std::fs::write(&csv, "E100,2010-13-45\n").expect("csv");
+    assert!(
+        run(Cli::parse_from([
+            "kakunin",
+            "retention",
+            "set",
+            "--csv",
+            &csv.display().to_string(),
+            "--data-dir",
+            &app.data_path().display().to_string(),
+            "--database-url",
+            &app.db.url,
+        ]))
+        .await
+        .is_err(),
+        "a bad date stops the run with the line named"
+    );
+
+    // An officer sets one over the API, in scope only.
+    let path = format!(
+        "/api/v1/officer/submissions/{}/needed-until",
+        handed[0].submission_id
+    );
+    let set = officer
+        .client
+        .put(app.url(&path))
+        .header("X-CSRF-Token", &officer.csrf)
+        .json(&serde_json::json!({"needed_until": "2030-03-31"}))
+        .send()
+        .await
+        .expect("set");
+    assert_eq!(set.status(), 204);
+    assert!(
+        app.app
+            .vault
+            .disposal_list(today, 30)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    let elsewhere =
+        crate::staff_helpers::enrolled(&app, "officer.osk", Role::Officer, &["OSK"]).await;
+    let refused = elsewhere
+        .client
+        .put(app.url(&path))
+        .header("X-CSRF-Token", &elsewhere.csrf)
+        .json(&serde_json::json!({"needed_until": "2010-03-31"}))
+        .send()
+        .await
+        .expect("set");
+    assert_eq!(refused.status(), 404);
 }

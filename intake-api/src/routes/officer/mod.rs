@@ -39,6 +39,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(request_corrections),
             )
             .route("/submissions/{id}/reject", web::post().to(reject))
+            .route(
+                "/submissions/{id}/needed-until",
+                web::put().to(set_needed_until),
+            )
             .route("/documents/{id}/image", web::get().to(document_image))
             .route("/subjects/{id}/reveal", web::post().to(reveal_number))
             .route("/releases", web::post().to(release::propose))
@@ -362,4 +366,36 @@ pub(crate) async fn reject_submission(
         .reject_submission(&officer.audit, account, submission, reason.code(), note)
         .await
         .map_err(decision_error)
+}
+
+#[derive(Debug, Deserialize)]
+struct NeededUntilBody {
+    /// `YYYY-MM-DD`: the leaving date, the end of a payee's contract, ….
+    needed_until: String,
+}
+
+/// `PUT /api/v1/officer/submissions/{id}/needed-until` `{"needed_until": "YYYY-MM-DD"}`:
+/// when the person's numbers stop being needed; disposal falls due after the retention
+/// period of the purposes (see `kakunin retention list`). Scoped like every item.
+async fn set_needed_until(
+    state: State,
+    officer: Officer,
+    path: web::Path<Uuid>,
+    body: web::Json<NeededUntilBody>,
+) -> Result<HttpResponse, ApiError> {
+    let submission = path.into_inner();
+    state
+        .vault
+        .review_item(officer.0.session.account_id, submission)
+        .await?;
+    let date = time::Date::parse(
+        &body.needed_until,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .map_err(|_| ApiError::invalid(Message::BirthDateFormat))?;
+    state
+        .vault
+        .set_needed_until(&officer.0.audit, submission, date)
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }

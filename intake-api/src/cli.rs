@@ -420,7 +420,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Result<u8> {
-    if !valid_username(&args.name) {
+    if !storage::grants::valid_username(&args.name) {
         eprintln!("the name must be 3–64 lower-case letters, digits, '.', '_' or '-'");
         return Ok(2);
     }
@@ -450,16 +450,9 @@ async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Result<u8> {
     Ok(0)
 }
 
-fn valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-}
-
 async fn add_user(args: UserAddArgs) -> anyhow::Result<u8> {
     let settings = settings_for(&args.data)?;
-    if !valid_username(&args.username) {
+    if !storage::grants::valid_username(&args.username) {
         anyhow::bail!("--username: 3 to 64 characters of a-z, 0-9, '.', '_', '-'");
     }
     let role = storage::staff::Role::from_code(&args.role)

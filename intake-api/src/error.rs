@@ -125,6 +125,7 @@ impl From<StorageError> for ApiError {
             StorageError::Illegal(_) => Self::new(StatusCode::CONFLICT, Message::NotEditable),
             StorageError::Conflict(_) => Self::new(StatusCode::CONFLICT, Message::Conflict),
             StorageError::Invalid(_) => Self::invalid(Message::BadRequest),
+            StorageError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, Message::Forbidden),
             other => Self::internal(&other),
         }
     }

@@ -59,6 +59,25 @@ pub struct Officer(pub StaffCaller);
 #[derive(Debug)]
 pub struct Assistant(pub StaffCaller);
 
+/// An admin past the second factor (account management, never a number).
+#[derive(Debug)]
+pub struct Admin(pub StaffCaller);
+
+/// What a second approver sends: the password and a TOTP code again (step-up).
+#[derive(serde::Deserialize)]
+pub struct StepUp {
+    /// The password.
+    pub password: String,
+    /// A current TOTP code.
+    pub totp: String,
+}
+
+impl std::fmt::Debug for StepUp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StepUp").finish_non_exhaustive()
+    }
+}
+
 /// An auditor or an admin past the second factor.
 #[derive(Debug)]
 pub struct Overseer(pub StaffCaller);
@@ -179,6 +198,7 @@ extractor!(Assistant, |c| with_role(
     &[Role::Officer, Role::Collector]
 )
 .map(Assistant));
+extractor!(Admin, |c| with_role(c, &[Role::Admin]).map(Admin));
 extractor!(Overseer, |c| with_role(c, &[Role::Auditor, Role::Admin])
     .map(Overseer));
 

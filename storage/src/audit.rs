@@ -135,6 +135,10 @@ pub mod actions {
     pub const NUMBER_UNSEAL: &str = "number.unseal";
     pub const SUBMISSION_TRANSITION: &str = "submission.transition";
     pub const STAFF_CREATE: &str = "staff.create";
+    /// An admin proposed a role grant.
+    pub const GRANT_PROPOSE: &str = "grant.propose";
+    /// A second admin approved a role grant (account created or changed).
+    pub const GRANT_APPROVE: &str = "grant.approve";
     pub const RETENTION_SET: &str = "retention.set";
     pub const INCIDENT_SCOPE: &str = "incident.scope";
     pub const DISPOSAL_PROPOSE: &str = "disposal.propose";

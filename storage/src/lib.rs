@@ -11,6 +11,7 @@ pub mod audit;
 pub mod audit_anchor;
 pub mod backup;
 mod blind_index;
+pub mod grants;
 pub mod incidents;
 pub mod invitations;
 pub mod keys;
@@ -67,6 +68,9 @@ pub enum StorageError {
     /// The request makes no sense for the domain.
     #[error("invalid: {0}")]
     Invalid(&'static str),
+    /// Separation of duties forbids this caller (e.g. approving their own proposal).
+    #[error("forbidden: {0}")]
+    Forbidden(&'static str),
     /// A stored value does not parse: the database was changed outside Kakunin.
     #[error("corrupt stored value: {0}")]
     Corrupt(&'static str),

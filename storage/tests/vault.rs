@@ -27,6 +27,7 @@ on_both_backends!(
     incidents_and_alerts_are_answered_from_the_audit_trail,
     the_file_ledger_is_derived_from_live_accounts_and_records,
     dependants_are_attested_changed_and_removed,
+    a_role_grant_needs_a_second_admin_and_takes_effect_on_approval,
 );
 
 struct Fixture {
@@ -1012,4 +1013,79 @@ async fn dependants_are_attested_changed_and_removed(f: Fixture) {
         f.vault.remove_dependant(&ctx(), &session, spouse).await,
         Err(storage::StorageError::NotFound)
     ));
+}
+
+async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixture) {
+    use storage::grants::GrantOutcome;
+    use storage::staff::{NewStaffAccount, Role};
+    let mut admins = Vec::new();
+    for username in ["admin.a", "admin.b"] {
+        let new = NewStaffAccount {
+            username: username.into(),
+            role: Role::Admin,
+            password_hash: "$argon2id$placeholder".into(),
+            scopes: vec![],
+        };
+        admins.push(
+            f.vault
+                .create_staff_account(&ctx(), &new)
+                .await
+                .expect("admin"),
+        );
+    }
+    let tky = storage::org::BranchCode::parse("TKY").expect("code");
+    assert!(matches!(
+        f.vault
+            .propose_grant(&ctx(), admins[0], "admin.a", Role::Officer, &[])
+            .await,
+        Err(storage::StorageError::Invalid(_))
+    ));
+    let grant = f
+        .vault
+        .propose_grant(
+            &ctx(),
+            admins[0],
+            "officer.n",
+            Role::Officer,
+            std::slice::from_ref(&tky),
+        )
+        .await
+        .expect("propose");
+    assert_eq!(f.vault.pending_grants().await.expect("pending").len(), 1);
+    assert!(matches!(
+        f.vault
+            .approve_grant(&ctx(), admins[0], grant, "$argon2id$x")
+            .await,
+        Err(storage::StorageError::Forbidden(_))
+    ));
+    let GrantOutcome::Created(officer) = f
+        .vault
+        .approve_grant(&ctx(), admins[1], grant, "$argon2id$x")
+        .await
+        .expect("approve")
+    else {
+        panic!("a new account");
+    };
+    assert!(f.vault.staff_has_scope(officer, &tky).await.expect("scope"));
+    assert!(f.vault.pending_grants().await.expect("pending").is_empty());
+    // Approved once: a second approval finds nothing.
+    assert!(matches!(
+        f.vault
+            .approve_grant(&ctx(), admins[1], grant, "$argon2id$x")
+            .await,
+        Err(storage::StorageError::NotFound)
+    ));
+    let change = f
+        .vault
+        .propose_grant(&ctx(), admins[1], "officer.n", Role::Collector, &[])
+        .await
+        .expect("propose");
+    assert_eq!(
+        f.vault
+            .approve_grant(&ctx(), admins[0], change, "$argon2id$x")
+            .await
+            .expect("approve"),
+        GrantOutcome::Changed(officer)
+    );
+    assert!(!f.vault.staff_has_scope(officer, &tky).await.expect("scope"));
 }

@@ -8,7 +8,7 @@ use storage::org::BranchCode;
 use storage::person::PersonName;
 use storage::staff::Role;
 
-use crate::helpers::{NUMBER, TestApp, fixture, json, spawn_app};
+use crate::helpers::{NUMBER, TestApp, fixture, json, spawn_app, spawn_app_on_postgres};
 use crate::staff_helpers::{Staff, create_staff, enrolled, first_sign_in};
 
 async fn invited(app: &TestApp, name: &str, branch: &str) -> String {
@@ -49,7 +49,17 @@ async fn put_self(
 
 #[tokio::test]
 async fn a_collector_takes_a_colleague_in_and_the_officer_sees_how_it_arrived() {
-    let app = spawn_app().await;
+    collector_and_officer(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_same_on_postgresql() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        collector_and_officer(app).await;
+    }
+}
+
+async fn collector_and_officer(app: TestApp) {
     let tky = invited(&app, "佐々木 五郎", "TKY").await;
     let osk = invited(&app, "大阪 花子", "OSK").await;
     create_staff(&app, "collector.tky", Role::Collector, &["TKY"]).await;

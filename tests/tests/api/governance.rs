@@ -320,3 +320,168 @@ async fn trail_search(app: TestApp) {
         assert_eq!(response.status(), 403, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_role_grant_takes_two_admins_and_nobody_grants_to_themselves() {
+    let app = spawn_app().await;
+    let first = enrolled(&app, "admin.a", Role::Admin, &[]).await;
+    let second = enrolled(&app, "admin.b", Role::Admin, &[]).await;
+    let auditor = enrolled(&app, "auditor", Role::Auditor, &[]).await;
+    let propose = |who: &Staff, body: serde_json::Value| {
+        who.post(&app, "/api/v1/admin/grants").json(&body).send()
+    };
+    let approve = |who: &Staff, id: &str, password: &str, totp: String| {
+        who.post(&app, &format!("/api/v1/admin/grants/{id}/approve"))
+            .json(&serde_json::json!({"password": password, "totp": totp}))
+            .send()
+    };
+
+    // Nobody proposes for themselves; auditors propose nothing.
+    let own = propose(
+        &first,
+        serde_json::json!({"username": "admin.a", "role": "officer", "scopes": ["TKY"]}),
+    )
+    .await
+    .expect("own");
+    assert_eq!(own.status(), 422);
+    let by_auditor = propose(
+        &auditor,
+        serde_json::json!({"username": "x.y", "role": "admin"}),
+    )
+    .await
+    .expect("auditor");
+    assert_eq!(by_auditor.status(), 403);
+
+    let proposed = propose(
+        &first,
+        serde_json::json!({"username": "officer.new", "role": "officer", "scopes": ["TKY"]}),
+    )
+    .await
+    .expect("propose");
+    assert_eq!(proposed.status(), 201);
+    let grant = json(proposed).await["grant_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let pending = json(
+        second
+            .get(&app, "/api/v1/admin/grants")
+            .send()
+            .await
+            .expect("pending"),
+    )
+    .await;
+    assert_eq!(pending["items"][0]["username"], "officer.new");
+    // The proposer cannot approve; a wrong step-up is refused; the second admin can.
+    assert_eq!(
+        approve(&first, &grant, STAFF_PASSWORD, first.next_code())
+            .await
+            .expect("self")
+            .status(),
+        403
+    );
+    assert_eq!(
+        approve(&second, &grant, "not the password", second.next_code())
+            .await
+            .expect("wrong")
+            .status(),
+        401
+    );
+    let approved = approve(&second, &grant, STAFF_PASSWORD, second.next_code())
+        .await
+        .expect("approve");
+    assert_eq!(approved.status(), 200);
+    let approved = json(approved).await;
+    assert_eq!(approved["created"], true);
+    let first_password = approved["first_password"]
+        .as_str()
+        .expect("shown once")
+        .to_owned();
+    let client = app.new_client();
+    let signed_in =
+        crate::staff_helpers::sign_in_request(&app, &client, "officer.new", &first_password, None)
+            .await;
+    assert_eq!(
+        signed_in.status(),
+        200,
+        "the new officer signs in with the first password"
+    );
+    assert_eq!(
+        json(
+            second
+                .get(&app, "/api/v1/admin/grants")
+                .send()
+                .await
+                .expect("p")
+        )
+        .await["items"],
+        serde_json::json!([])
+    );
+
+    // A change of role for an existing account ends its session.
+    let change = propose(
+        &second,
+        serde_json::json!({"username": "officer.new", "role": "auditor"}),
+    )
+    .await
+    .expect("change");
+    let change = json(change).await["grant_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let changed = approve(&first, &change, STAFF_PASSWORD, first.next_code())
+        .await
+        .expect("approve");
+    assert_eq!(json(changed).await["created"], false);
+    let whoami = client
+        .get(app.url("/api/v1/staff/session"))
+        .send()
+        .await
+        .expect("whoami");
+    assert_eq!(whoami.status(), 401);
+
+    // A grant about the approver themselves cannot be approved by them.
+    let about_second = propose(
+        &first,
+        serde_json::json!({"username": "admin.b", "role": "auditor"}),
+    )
+    .await
+    .expect("p");
+    let about_second = json(about_second).await["grant_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(
+        approve(&second, &about_second, STAFF_PASSWORD, second.next_code())
+            .await
+            .expect("a")
+            .status(),
+        403
+    );
+
+    let trail = app
+        .app
+        .vault
+        .search_audit(&storage::audit::AuditQuery {
+            action: Some("grant.".into()),
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .expect("trail");
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "grant.propose",
+            "grant.approve",
+            "grant.propose",
+            "grant.approve",
+            "grant.propose"
+        ]
+    );
+    assert!(
+        !format!("{trail:?}").contains(&first_password),
+        "no password in the trail"
+    );
+}

@@ -1,6 +1,8 @@
-//! Auditors' and admins' room (read-only): the audit trail searched, the login history,
-//! the alerts, and the three ledgers as JSON or CSV. They never see a number or an image:
+//! Auditors' and admins' room: the audit trail searched, the login history, the alerts,
+//! and the three ledgers as JSON or CSV (read-only); role grants by two admins. They never see a number or an image:
 //! nothing served here holds one, and every read is itself an audit entry.
+
+mod grants;
 
 use actix_web::{HttpResponse, web};
 use portal::Message;
@@ -20,7 +22,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/sign-ins", web::get().to(sign_in_history))
             .route("/audit", web::get().to(search_audit))
             .route("/alerts", web::get().to(alerts))
-            .route("/ledgers/{ledger}", web::get().to(ledger)),
+            .route("/ledgers/{ledger}", web::get().to(ledger))
+            .route("/grants", web::get().to(grants::pending))
+            .route("/grants", web::post().to(grants::propose))
+            .route("/grants/{id}/approve", web::post().to(grants::approve)),
     );
 }
 

@@ -89,12 +89,6 @@ pub(super) async fn propose(
 }
 
 /// What the approver types again.
-#[derive(Deserialize)]
-pub(super) struct ApproveBody {
-    password: String,
-    totp: String,
-}
-
 /// `POST /api/v1/officer/disposals/{id}/approve` `{"password", "totp"}`: a second officer
 /// approves; the ciphertexts are destroyed and the disposal record returned. The proposer
 /// gets 403 (and an audit entry of the refusal).
@@ -102,7 +96,7 @@ pub(super) async fn approve(
     state: State,
     officer: Officer,
     path: web::Path<Uuid>,
-    body: web::Json<ApproveBody>,
+    body: web::Json<staff_auth::StepUp>,
 ) -> Result<HttpResponse, ApiError> {
     let disposal_id = path.into_inner();
     let submission = state.vault.pending_disposal_submission(disposal_id).await?;

@@ -46,12 +46,6 @@ pub(super) async fn propose(
 }
 
 /// What the approver types again.
-#[derive(Deserialize)]
-pub(super) struct ApproveBody {
-    password: String,
-    totp: String,
-}
-
 /// `POST /api/v1/officer/releases/{id}/approve` `{"password", "totp"}`: a second officer
 /// approves; the numbers are unsealed (audited first), laid out as CSV and sealed to
 /// payroll's recipient; the submissions become released; the export ledger gets its row.
@@ -59,7 +53,7 @@ pub(super) async fn approve(
     state: State,
     officer: Officer,
     path: web::Path<Uuid>,
-    body: web::Json<ApproveBody>,
+    body: web::Json<staff_auth::StepUp>,
 ) -> Result<HttpResponse, ApiError> {
     let release_id = path.into_inner();
     let approver = officer.0.session.account_id;

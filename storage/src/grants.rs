@@ -1,0 +1,221 @@
+//! Role grants by two admins (separation of duties): one proposes a role and scopes for a
+//! username, a different admin approves (after a step-up the caller checks), and only
+//! then is the account created or changed. Nobody proposes or approves a grant for
+//! themselves. A changed account's session ends, so the new role takes effect at once.
+
+use serde::Serialize;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::audit::{self, AuditContext, AuditEvent, actions};
+use crate::invitations::parse_uuid;
+use crate::org::BranchCode;
+use crate::staff::Role;
+use crate::vault::now_millis;
+use crate::{StorageError, Vault};
+
+/// A grant waiting for a second admin.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingGrant {
+    /// Its id.
+    pub grant_id: Uuid,
+    /// Whose account.
+    pub username: String,
+    /// The role granted.
+    pub role: Role,
+    /// The scopes granted.
+    pub scopes: Vec<String>,
+    /// Who proposed it.
+    pub proposed_by: Uuid,
+    /// When (Unix ms).
+    pub proposed_at: i64,
+}
+
+/// What an approval did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GrantOutcome {
+    /// A new account was created (the caller hands its first password over).
+    Created(Uuid),
+    /// An existing account now has the role and scopes.
+    Changed(Uuid),
+}
+
+/// Whether `name` is a valid sign-in name: 3 to 64 of a-z, 0-9, '.', '_', '-'.
+pub fn valid_username(name: &str) -> bool {
+    (3..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+}
+
+async fn username_of(tx: &mut Tx, account: Uuid) -> Result<String, StorageError> {
+    sqlx::query_scalar("SELECT username FROM staff_accounts WHERE id = $1")
+        .bind(account.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or(StorageError::NotFound)
+}
+
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+impl Vault {
+    /// Proposes `role` with `scopes` for `username` (new or existing account).
+    pub async fn propose_grant(
+        &self,
+        ctx: &AuditContext,
+        proposer: Uuid,
+        username: &str,
+        role: Role,
+        scopes: &[BranchCode],
+    ) -> Result<Uuid, StorageError> {
+        if !valid_username(username) {
+            return Err(StorageError::Invalid("username"));
+        }
+        let mut tx = self.begin_write().await?;
+        if username_of(&mut tx, proposer).await? == username {
+            return Err(StorageError::Invalid("nobody grants a role to themselves"));
+        }
+        let id = Uuid::now_v7();
+        let scopes: Vec<&str> = scopes.iter().map(BranchCode::as_str).collect();
+        sqlx::query(
+            "INSERT INTO role_grants (id, username, role, scopes, proposed_by, proposed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(id.to_string())
+        .bind(username.to_owned())
+        .bind(role.code())
+        .bind(serde_json::json!(scopes).to_string())
+        .bind(proposer.to_string())
+        .bind(now_millis())
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(actions::GRANT_PROPOSE, format!("grant:{id}")).with_detail(
+            serde_json::json!({"username": username, "role": role.code(), "scopes": scopes}),
+        );
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// The grants waiting for a second admin, oldest first.
+    pub async fn pending_grants(&self) -> Result<Vec<PendingGrant>, StorageError> {
+        sqlx::query(
+            "SELECT id, username, role, scopes, proposed_by, proposed_at FROM role_grants \
+             WHERE decided_at IS NULL ORDER BY proposed_at, id",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PendingGrant {
+                grant_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                username: r.try_get("username")?,
+                role: Role::from_code(&r.try_get::<String, _>("role")?)
+                    .ok_or(StorageError::Corrupt("role"))?,
+                scopes: serde_json::from_str(&r.try_get::<String, _>("scopes")?)
+                    .map_err(|_| StorageError::Corrupt("scopes"))?,
+                proposed_by: parse_uuid(&r.try_get::<String, _>("proposed_by")?)?,
+                proposed_at: r.try_get("proposed_at")?,
+            })
+        })
+        .collect()
+    }
+
+    /// Approves a pending grant as `approver` (not its proposer, not its subject): the
+    /// account is created with `new_password_hash`, or its role and scopes replaced and
+    /// its session ended. `Forbidden` for the proposer or the subject themselves.
+    pub async fn approve_grant(
+        &self,
+        ctx: &AuditContext,
+        approver: Uuid,
+        grant_id: Uuid,
+        new_password_hash: &str,
+    ) -> Result<GrantOutcome, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            "SELECT username, role, scopes, proposed_by FROM role_grants WHERE id = $1 AND decided_at IS NULL",
+        )
+        .bind(grant_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+        let username: String = row.try_get("username")?;
+        let role: String = row.try_get("role")?;
+        let scopes: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("scopes")?)
+            .map_err(|_| StorageError::Corrupt("scopes"))?;
+        let proposer = parse_uuid(&row.try_get::<String, _>("proposed_by")?)?;
+        if proposer == approver || username_of(&mut tx, approver).await? == username {
+            return Err(StorageError::Forbidden(
+                "a second admin, not the subject, approves",
+            ));
+        }
+        let now = now_millis();
+        let existing: Option<String> =
+            sqlx::query_scalar("SELECT id FROM staff_accounts WHERE username = $1")
+                .bind(username.clone())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let outcome = match existing {
+            Some(id) => {
+                sqlx::query("UPDATE staff_accounts SET role = $1 WHERE id = $2")
+                    .bind(role.clone())
+                    .bind(id.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM staff_scopes WHERE account_id = $1")
+                    .bind(id.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("DELETE FROM staff_sessions WHERE account_id = $1")
+                    .bind(id.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                GrantOutcome::Changed(parse_uuid(&id)?)
+            }
+            None => {
+                let id = Uuid::now_v7();
+                sqlx::query(
+                    "INSERT INTO staff_accounts (id, username, role, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id.to_string())
+                .bind(username.clone())
+                .bind(role.clone())
+                .bind(new_password_hash.to_owned())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                GrantOutcome::Created(id)
+            }
+        };
+        let account = match &outcome {
+            GrantOutcome::Created(id) | GrantOutcome::Changed(id) => *id,
+        };
+        for scope in &scopes {
+            sqlx::query("INSERT INTO staff_scopes (account_id, branch_code) VALUES ($1, $2)")
+                .bind(account.to_string())
+                .bind(scope.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE role_grants SET decided_by = $1, decided_at = $2, outcome = 'approved' WHERE id = $3",
+        )
+        .bind(approver.to_string())
+        .bind(now)
+        .bind(grant_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent::success(actions::GRANT_APPROVE, format!("staff:{account}"))
+            .with_detail(serde_json::json!({
+                "grant": grant_id,
+                "proposed_by": proposer,
+                "role": role,
+                "scopes": scopes,
+                "created": matches!(outcome, GrantOutcome::Created(_)),
+            }));
+        audit::append(&mut tx, ctx, &event).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}

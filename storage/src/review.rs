@@ -23,6 +23,39 @@ macro_rules! in_scope {
     };
 }
 
+/// Whether a submission holds a number that is also a different person's (same blind
+/// index, different name or birth date): a possible mistake or fraud to look at.
+macro_rules! duplicate_expr {
+    () => {
+        "CASE WHEN EXISTS (SELECT 1 FROM subjects a JOIN subjects b \
+         ON a.number_blind_index = b.number_blind_index AND a.id <> b.id \
+         WHERE a.submission_id = p.id AND a.removed_at IS NULL AND b.removed_at IS NULL \
+         AND (a.name <> b.name OR a.birth_date <> b.birth_date)) THEN 1 ELSE 0 END"
+    };
+}
+
+/// What to list of the queue: states, branch, age, duplicates only, and a page.
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    /// Only these states (empty: any).
+    pub states: Vec<SubmissionState>,
+    /// Only this branch (within scope).
+    pub branch: Option<String>,
+    /// Only handed in at or before this instant (Unix ms).
+    pub submitted_before: Option<i64>,
+    /// Only submissions with a flagged duplicate number.
+    pub duplicates_only: bool,
+    /// The page after this `(submitted_at, id)` of the last line seen.
+    pub after: Option<(i64, Uuid)>,
+    /// At most this many lines (0: [`QueueQuery::DEFAULT_LIMIT`]; capped at 5000).
+    pub limit: i64,
+}
+
+impl QueueQuery {
+    /// The page size when none is asked for.
+    pub const DEFAULT_LIMIT: i64 = 200;
+}
+
 /// One line of the queue.
 #[derive(Debug, Clone, Serialize)]
 pub struct QueueEntry {
@@ -91,39 +124,142 @@ pub struct CorrectionItem {
     pub message: String,
 }
 
+/// A value bound to a queue query.
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+/// The SQL of one queue page and its values (see [`Vault::queue_page`]).
+pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
+    // Waiting items are read in order from their partial index, the scope checked per
+    // row, and the scan stops after a page. Other views walk the scope's branches through
+    // the (branch, state) index (a join, which the planner handles better than `IN`).
+    // The duplicate flag is computed for the page's lines only, after the limit.
+    let waiting = {
+        let mut states: Vec<&str> = q.states.iter().map(|st| st.code()).collect();
+        states.sort_unstable();
+        states == ["in_review", "resubmitted", "submitted"]
+    };
+    let mut sql = String::from(
+        "SELECT s.id, s.state, s.branch_code, s.submitted_at, s.updated_at, s.claimed_by, \
+         s.claim_expires_at, i.display_name FROM ",
+    );
+    if waiting {
+        sql.push_str(concat!(
+            "submissions s JOIN invitations i ON i.id = s.invitation_id WHERE ",
+            in_scope!()
+        ));
+    } else {
+        sql.push_str(
+            "staff_scopes sc JOIN submissions s ON s.branch_code = sc.branch_code \
+             JOIN invitations i ON i.id = s.invitation_id WHERE sc.account_id = $1",
+        );
+    }
+    let mut binds: Vec<Bind> = vec![Bind::Text(officer.to_string())];
+    let next = |value: Bind, binds: &mut Vec<Bind>| {
+        binds.push(value);
+        format!("${}", binds.len())
+    };
+    if !q.states.is_empty() {
+        // State codes come from a closed enum: written as literals so that the
+        // planner can match the partial index of waiting items.
+        let codes: Vec<String> = q
+            .states
+            .iter()
+            .map(|st| format!("'{}'", st.code()))
+            .collect();
+        sql.push_str(&format!(" AND s.state IN ({})", codes.join(", ")));
+    }
+    if let Some(branch) = &q.branch {
+        let mark = next(Bind::Text(branch.clone()), &mut binds);
+        // In the waiting form, `|| ''` keeps the planner on the ordered partial index
+        // (a page of one branch is found by skipping the others' lines, not by sorting
+        // the whole branch).
+        if waiting {
+            sql.push_str(&format!(" AND (s.branch_code || '') = {mark}"));
+        } else {
+            sql.push_str(&format!(" AND s.branch_code = {mark}"));
+        }
+    }
+    if q.duplicates_only {
+        // Numbers held by more than one person, from the covering index alone.
+        sql.push_str(
+            " AND s.id IN (SELECT d.submission_id FROM subjects d WHERE d.removed_at IS NULL \
+             AND d.number_blind_index IN (SELECT number_blind_index FROM subjects \
+             WHERE removed_at IS NULL GROUP BY number_blind_index \
+             HAVING MIN(name) <> MAX(name) OR MIN(birth_date) <> MAX(birth_date)))",
+        );
+    }
+    if let Some(before) = q.submitted_before {
+        let mark = next(Bind::Int(before), &mut binds);
+        sql.push_str(&format!(" AND s.submitted_at <= {mark}"));
+    }
+    if let Some((at, id)) = &q.after {
+        let at = next(Bind::Int(*at), &mut binds);
+        let id = next(Bind::Text(id.to_string()), &mut binds);
+        sql.push_str(&format!(
+            " AND (s.submitted_at > {at} OR (s.submitted_at = {at} AND s.id > {id}))"
+        ));
+    }
+    let limit = if q.limit > 0 {
+        q.limit.min(5000)
+    } else {
+        QueueQuery::DEFAULT_LIMIT
+    };
+    sql.push_str(&format!(" ORDER BY s.submitted_at, s.id LIMIT {limit}"));
+    let sql = format!(
+        concat!(
+            "SELECT p.*, CAST(",
+            duplicate_expr!(),
+            " AS BIGINT) AS duplicate FROM ({}) p ORDER BY p.submitted_at, p.id"
+        ),
+        sql
+    );
+    (sql, binds)
+}
+
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 impl Vault {
-    /// The submissions in the officer's scope in the given states, oldest first.
+    /// The submissions in the officer's scope in the given states, oldest first (at most
+    /// [`QueueQuery::DEFAULT_LIMIT`]).
     pub async fn queue(
         &self,
         officer: Uuid,
         states: &[SubmissionState],
     ) -> Result<Vec<QueueEntry>, StorageError> {
+        self.queue_page(
+            officer,
+            &QueueQuery {
+                states: states.to_vec(),
+                ..QueueQuery::default()
+            },
+        )
+        .await
+    }
+
+    /// One page of the queue: every filter applied in SQL, oldest first, `limit` lines
+    /// after the `(submitted_at, id)` cursor, so the cost does not grow with the backlog.
+    pub async fn queue_page(
+        &self,
+        officer: Uuid,
+        q: &QueueQuery,
+    ) -> Result<Vec<QueueEntry>, StorageError> {
         let now = now_millis();
-        let sql = concat!(
-            "SELECT s.id, s.state, s.branch_code, s.submitted_at, s.updated_at, s.claimed_by, \
-             s.claim_expires_at, i.display_name, \
-             CAST(CASE WHEN EXISTS (SELECT 1 FROM subjects a JOIN subjects b \
-                 ON a.number_blind_index = b.number_blind_index AND a.id <> b.id \
-                 WHERE a.submission_id = s.id AND a.removed_at IS NULL AND b.removed_at IS NULL \
-                 AND (a.name <> b.name OR a.birth_date <> b.birth_date)) THEN 1 ELSE 0 END AS BIGINT) AS duplicate \
-             FROM submissions s JOIN invitations i ON i.id = s.invitation_id \
-             WHERE ",
-            in_scope!(),
-            " ORDER BY s.submitted_at, s.id"
-        );
-        let rows = sqlx::query(sql)
-            .bind(officer.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let (sql, binds) = queue_sql(officer, q);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for b in binds {
+            query = match b {
+                Bind::Text(t) => query.bind(t),
+                Bind::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let mut entries = Vec::new();
         for r in rows {
             let state = SubmissionState::from_code(&r.try_get::<String, _>("state")?)
                 .ok_or(StorageError::Corrupt("submission state"))?;
-            if !states.contains(&state) {
-                continue;
-            }
             let expires: Option<i64> = r.try_get("claim_expires_at")?;
             let claimed_by: Option<String> = r.try_get("claimed_by")?;
             entries.push(QueueEntry {

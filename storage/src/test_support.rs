@@ -128,6 +128,141 @@ impl crate::Vault {
     }
 }
 
+/// The shape of a seeded backlog (benchmarks).
+#[derive(Debug, Clone, Copy)]
+pub struct Backlog {
+    /// Submissions in all.
+    pub submissions: usize,
+    /// Spread evenly over this many branches (`B00`, `B01`, …).
+    pub branches: usize,
+    /// One in this many numbers repeats another person's (flagged duplicates).
+    pub duplicate_every: usize,
+}
+
+impl crate::Vault {
+    /// Seeds a backlog with plain SQL (no sealing: the queue never reads ciphertexts):
+    /// invitations, submissions in every state (mostly waiting), one subject each.
+    /// Multi-row inserts in one transaction, so 100,000 take seconds on either backend.
+    pub async fn seed_backlog_for_bench(&self, shape: Backlog) -> Result<(), sqlx::Error> {
+        use std::fmt::Write as _;
+        const STATES: [&str; 10] = [
+            "submitted",
+            "submitted",
+            "submitted",
+            "submitted",
+            "resubmitted",
+            "in_review",
+            "verified",
+            "released",
+            "correction_requested",
+            "draft",
+        ];
+        let blob = |bytes: &[u8]| -> String {
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            match self.backend() {
+                crate::Backend::Sqlite => format!("X'{hex}'"),
+                crate::Backend::Postgres => format!("'\\x{hex}'::bytea"),
+            }
+        };
+        let mut tx = self.pool.begin().await?;
+        let base: i64 = 1_700_000_000_000;
+        for chunk_start in (0..shape.submissions).step_by(500) {
+            let end = (chunk_start + 500).min(shape.submissions);
+            let (mut inv, mut sub, mut subj) = (String::new(), String::new(), String::new());
+            for n in chunk_start..end {
+                let sep = if n == chunk_start { "" } else { "," };
+                let invitation = uuid::Uuid::new_v4();
+                let submission = uuid::Uuid::new_v4();
+                let subject = uuid::Uuid::new_v4();
+                let branch = format!("B{:02}", n % shape.branches.max(1));
+                let at = base + n as i64 * 1000;
+                let state = STATES[n % STATES.len()];
+                let submitted = if state == "draft" {
+                    "NULL".to_owned()
+                } else {
+                    at.to_string()
+                };
+                let token = *uuid::Uuid::new_v4().as_bytes();
+                let index_seed = if shape.duplicate_every > 0 && n % shape.duplicate_every == 1 {
+                    n - 1
+                } else {
+                    n
+                };
+                let index: [u8; 32] = sha2::Digest::finalize(
+                    <sha2::Sha256 as sha2::Digest>::new_with_prefix(index_seed.to_le_bytes()),
+                )
+                .into();
+                let _ = write!(
+                    inv,
+                    "{sep}('{invitation}', {}, 'employee', '従業員 {n}', '{branch}', 'cli', {at}, {})",
+                    blob(&token),
+                    at + 30 * 86_400_000
+                );
+                let _ = write!(
+                    sub,
+                    "{sep}('{submission}', '{invitation}', '{state}', '{branch}', {at}, {at}, {submitted})"
+                );
+                let _ = write!(
+                    subj,
+                    "{sep}('{subject}', '{submission}', 'self', '従業員 {n}', 'ジュウギョウイン', '1990-01-01', {}, {}, '0000', {at}, {at})",
+                    blob(&token),
+                    blob(&index)
+                );
+            }
+            for sql in [
+                format!(
+                    "INSERT INTO invitations (id, token_hash, kind, display_name, branch_code, created_by, created_at, expires_at) VALUES {inv}"
+                ),
+                format!(
+                    "INSERT INTO submissions (id, invitation_id, state, branch_code, created_at, updated_at, submitted_at) VALUES {sub}"
+                ),
+                format!(
+                    "INSERT INTO subjects (id, submission_id, relationship, name, name_kana, birth_date, number_sealed, number_blind_index, number_last4, created_at, updated_at) VALUES {subj}"
+                ),
+            ] {
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
+        Ok(())
+    }
+}
+
+impl crate::Vault {
+    /// The database's plan for one queue page (benchmarks): `EXPLAIN QUERY PLAN` on
+    /// SQLite, `EXPLAIN` on PostgreSQL.
+    pub async fn queue_plan_for_bench(
+        &self,
+        officer: uuid::Uuid,
+        q: &crate::review::QueueQuery,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        use sqlx::Row;
+        let (sql, binds) = crate::review::queue_sql(officer, q);
+        let prefix = match self.backend() {
+            crate::Backend::Sqlite => "EXPLAIN QUERY PLAN ",
+            crate::Backend::Postgres => "EXPLAIN ",
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{prefix}{sql}")));
+        for b in binds {
+            query = match b {
+                crate::review::Bind::Text(t) => query.bind(t),
+                crate::review::Bind::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let column = r.columns().len().saturating_sub(1);
+                r.try_get::<String, _>(column).unwrap_or_default()
+            })
+            .collect())
+    }
+}
+
 /// Declares storage behaviours once and runs each on SQLite and on PostgreSQL: for every
 /// name, a test in `mod sqlite` and one in `mod postgres` call `name(Fixture::new(&db))`,
 /// where `Fixture` is the calling test file's own.

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use storage::SubmissionState;
-use storage::review::QueueEntry;
+use storage::review::QueueQuery;
 
 /// The filters of the queue list (all optional, as query parameters).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -48,19 +48,17 @@ impl QueueFilter {
         }
     }
 
-    /// Narrows what storage returned; `now_ms` is the server clock.
-    pub fn apply(&self, entries: Vec<QueueEntry>, now_ms: i64) -> Vec<QueueEntry> {
-        let cutoff = self.older_than_days.map(|d| now_ms - d * 86_400_000);
-        entries
-            .into_iter()
-            .filter(|e| {
-                self.branch
-                    .as_deref()
-                    .is_none_or(|b| e.branch_code.as_deref() == Some(b))
-            })
-            .filter(|e| cutoff.is_none_or(|c| e.submitted_at.unwrap_or(e.updated_at) <= c))
-            .filter(|e| !self.flagged_duplicates || e.duplicate_number)
-            .collect()
+    /// The storage query of these filters; `now_ms` is the server clock. Every filter
+    /// runs in the database, so a page costs the same whatever the backlog.
+    pub fn query(&self, now_ms: i64) -> Result<QueueQuery, UnknownState> {
+        Ok(QueueQuery {
+            states: self.states()?,
+            branch: self.branch.clone().filter(|b| !b.is_empty()),
+            submitted_before: self.older_than_days.map(|d| now_ms - d * 86_400_000),
+            duplicates_only: self.flagged_duplicates,
+            after: None,
+            limit: 0,
+        })
     }
 }
 
@@ -68,38 +66,20 @@ impl QueueFilter {
 mod tests {
     use super::*;
 
-    fn entry(branch: &str, submitted_at: i64, duplicate: bool) -> QueueEntry {
-        QueueEntry {
-            submission_id: Default::default(),
-            state: SubmissionState::Submitted,
-            branch_code: Some(branch.to_owned()),
-            display_name: "山田".into(),
-            submitted_at: Some(submitted_at),
-            updated_at: submitted_at,
-            claimed_by: None,
-            duplicate_number: duplicate,
-        }
-    }
-
     #[test]
-    fn filters_combine() {
+    fn filters_become_one_query() {
         let day = 86_400_000;
-        let all = vec![
-            entry("TKY", 0, false),
-            entry("OSK", 0, true),
-            entry("TKY", 9 * day, true),
-        ];
         let f = QueueFilter {
             branch: Some("TKY".into()),
             older_than_days: Some(3),
-            ..QueueFilter::default()
-        };
-        assert_eq!(f.apply(all.clone(), 10 * day).len(), 1);
-        let dup = QueueFilter {
             flagged_duplicates: true,
             ..QueueFilter::default()
         };
-        assert_eq!(dup.apply(all, 10 * day).len(), 2);
+        let q = f.query(10 * day).expect("query");
+        assert_eq!(q.states, OPEN_STATES.to_vec());
+        assert_eq!(q.branch.as_deref(), Some("TKY"));
+        assert_eq!(q.submitted_before, Some(7 * day));
+        assert!(q.duplicates_only);
         assert!(
             QueueFilter {
                 state: Some("bogus".into()),

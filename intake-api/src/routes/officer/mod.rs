@@ -69,15 +69,15 @@ async fn queue(
     officer: Officer,
     filter: web::Query<QueueFilter>,
 ) -> Result<HttpResponse, ApiError> {
-    let states = filter
-        .states()
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let query = filter
+        .query(now)
         .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
     let entries = state
         .vault
-        .queue(officer.0.session.account_id, &states)
+        .queue_page(officer.0.session.account_id, &query)
         .await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": filter.apply(entries, now) })))
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": entries })))
 }
 
 /// `POST /api/v1/officer/claims` → `{"submission_id"}`, or 204 when nothing waits.

@@ -90,15 +90,15 @@ async fn queue(
         flagged_duplicates: q.flagged_duplicates == "true",
         declined: q.declined == "true",
     };
-    let states = filter
-        .states()
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let query = filter
+        .query(now)
         .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
     let account = page.caller.session.account_id;
-    let entries = state.vault.queue(account, &states).await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let entries = state.vault.queue_page(account, &query).await?;
     let body = QueuePage {
         staff: page.frame(Text::SQueue, "/s/queue"),
-        entries: filter.apply(entries, now),
+        entries,
         filter: QueueFilterView {
             state: q.state,
             branch: q.branch,

@@ -183,12 +183,10 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
         }
     }
     if q.duplicates_only {
-        // Numbers held by more than one person, from the covering index alone.
+        // The short list of numbers seen on two people; each line is checked live below.
         sql.push_str(
-            " AND s.id IN (SELECT d.submission_id FROM subjects d WHERE d.removed_at IS NULL \
-             AND d.number_blind_index IN (SELECT number_blind_index FROM subjects \
-             WHERE removed_at IS NULL GROUP BY number_blind_index \
-             HAVING MIN(name) <> MAX(name) OR MIN(birth_date) <> MAX(birth_date)))",
+            " AND s.id IN (SELECT d.submission_id FROM duplicate_numbers n \
+             JOIN subjects d ON d.number_blind_index = n.blind_index WHERE d.removed_at IS NULL)",
         );
     }
     if let Some(before) = q.submitted_before {
@@ -212,9 +210,14 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
         concat!(
             "SELECT p.*, CAST(",
             duplicate_expr!(),
-            " AS BIGINT) AS duplicate FROM ({}) p ORDER BY p.submitted_at, p.id"
+            " AS BIGINT) AS duplicate FROM ({}) p{} ORDER BY p.submitted_at, p.id"
         ),
-        sql
+        sql,
+        if q.duplicates_only {
+            concat!(" WHERE ", duplicate_expr!(), " = 1")
+        } else {
+            ""
+        }
     );
     (sql, binds)
 }

@@ -275,6 +275,7 @@ impl Vault {
             }
             None => insert_subject(&mut tx, session.submission_id, input).await?,
         };
+        note_duplicate(&mut tx, subject_id).await?;
         audit_subject_save(&mut tx, ctx, session.submission_id, subject_id, input).await?;
         tx.commit().await?;
         Ok(subject_id)
@@ -309,6 +310,7 @@ impl Vault {
         let mut tx = self.begin_write().await?;
         require_editable(&mut tx, session.submission_id).await?;
         let subject_id = insert_subject(&mut tx, session.submission_id, input).await?;
+        note_duplicate(&mut tx, subject_id).await?;
         declare(&mut tx, subject_id, input.relationship, declaration).await?;
         audit_subject_save(&mut tx, ctx, session.submission_id, subject_id, input).await?;
         tx.commit().await?;
@@ -355,6 +357,7 @@ impl Vault {
             .execute(&mut *tx)
             .await?;
         }
+        note_duplicate(&mut tx, subject_id).await?;
         if let Some(declaration) = declaration.filter(|_| current != Relationship::Myself) {
             declare(&mut tx, subject_id, edit.relationship, declaration).await?;
         }
@@ -803,6 +806,23 @@ async fn declare(
         .bind(subject_id.to_string())
         .execute(&mut **tx)
         .await?;
+    Ok(())
+}
+
+/// Records the subject's number in `duplicate_numbers` when another live person holds
+/// it under a different name or birth date (the queue's flagged-duplicates view).
+async fn note_duplicate(tx: &mut Tx, subject_id: Uuid) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO duplicate_numbers (blind_index, first_seen_at) \
+         SELECT a.number_blind_index, $2 FROM subjects a WHERE a.id = $1 AND a.number_blind_index IS NOT NULL \
+         AND EXISTS (SELECT 1 FROM subjects b WHERE b.number_blind_index = a.number_blind_index \
+             AND b.id <> a.id AND b.removed_at IS NULL AND (b.name <> a.name OR b.birth_date <> a.birth_date)) \
+         ON CONFLICT (blind_index) DO NOTHING",
+    )
+    .bind(subject_id.to_string())
+    .bind(now_millis())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -225,6 +225,15 @@ impl crate::Vault {
                     .await?;
             }
         }
+        sqlx::raw_sql(
+            "INSERT INTO duplicate_numbers (blind_index, first_seen_at) \
+             SELECT number_blind_index, MIN(created_at) FROM subjects \
+             WHERE removed_at IS NULL AND number_blind_index IS NOT NULL GROUP BY number_blind_index \
+             HAVING MIN(name) <> MAX(name) OR MIN(birth_date) <> MAX(birth_date) \
+             ON CONFLICT (blind_index) DO NOTHING",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
         Ok(())

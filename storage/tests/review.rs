@@ -17,6 +17,7 @@ on_both_backends!(
     failures_are_counted_per_username_and_per_address,
     an_expired_claim_passes_to_another_officer_and_the_first_cannot_decide,
     the_queue_shows_only_the_officers_branches,
+    a_number_on_two_different_people_is_flagged_and_filtered,
 );
 
 struct Fixture {
@@ -57,6 +58,11 @@ impl Fixture {
 
     /// A submission of `branch`, handed in with one person and one document.
     async fn submitted(&self, branch: &str) -> Uuid {
+        self.submitted_as(branch, "山田 太郎").await
+    }
+
+    /// The same, for a person of this name (the number is always the same one).
+    async fn submitted_as(&self, branch: &str, name: &str) -> Uuid {
         let inv = self
             .vault
             .create_invitation(
@@ -85,7 +91,7 @@ impl Fixture {
                 &session,
                 &SubjectInput {
                     relationship: Relationship::Myself,
-                    name: PersonName::parse("山田 太郎").expect("name"),
+                    name: PersonName::parse(name).expect("name"),
                     name_kana: NameKana::parse("やまだ たろう").expect("kana"),
                     birth_date: BirthDate::parse("1990-04-01", time::macros::date!(2026 - 11 - 22))
                         .expect("date"),
@@ -281,4 +287,39 @@ async fn the_queue_shows_only_the_officers_branches(f: Fixture) {
     // The same person (same name and birth date) on two submissions is no duplicate;
     // only the same blind index on two different people is.
     assert!(!queue[0].duplicate_number);
+}
+
+async fn a_number_on_two_different_people_is_flagged_and_filtered(f: Fixture) {
+    use storage::review::QueueQuery;
+    let first = f.submitted("TKY").await;
+    let officer = f.staff("officer.a", &["TKY"]).await;
+    let duplicates = QueueQuery {
+        states: vec![storage::SubmissionState::Submitted],
+        duplicates_only: true,
+        ..QueueQuery::default()
+    };
+    assert!(
+        f.vault
+            .queue_page(officer, &duplicates)
+            .await
+            .expect("q")
+            .is_empty()
+    );
+    let second = f.submitted_as("TKY", "佐藤 花子").await;
+    let page = f.vault.queue_page(officer, &duplicates).await.expect("q");
+    assert_eq!(
+        page.iter().map(|e| e.submission_id).collect::<Vec<_>>(),
+        [first, second]
+    );
+    assert!(page.iter().all(|e| e.duplicate_number));
+    // Paging: the line after the first.
+    let after = QueueQuery {
+        after: Some((page[0].submitted_at.expect("at"), first)),
+        ..duplicates
+    };
+    let rest = f.vault.queue_page(officer, &after).await.expect("q");
+    assert_eq!(
+        rest.iter().map(|e| e.submission_id).collect::<Vec<_>>(),
+        [second]
+    );
 }

@@ -79,6 +79,66 @@ pub struct Settings {
     pub payroll_recipient: Option<String>,
     /// What the provider portal tells people before they enter anything.
     pub portal: PortalSettings,
+    /// The rules that raise alerts for auditors (evaluated every minute by `serve`).
+    pub alerts: AlertSettings,
+}
+
+/// Alert rules over the audit trail.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AlertSettings {
+    /// Window of the counting rules, in minutes.
+    pub window_minutes: i64,
+    /// Unseals (numbers or images) by one account within a window that raise an alert.
+    pub unseal_threshold: i64,
+    /// Refused sign-ins by one account or address within a window that raise an alert.
+    pub sign_in_failure_threshold: i64,
+    /// Working hours in Japan time, `[start, end)`: an unseal outside them is an alert.
+    pub working_hours_jst: [u8; 2],
+    /// Days when releases are handed to payroll (`mon` … `sun`, Japan time)…
+    pub export_days: Vec<String>,
+    /// …and hours (`[start, end)`, Japan time): an export outside them is an alert.
+    pub export_hours_jst: [u8; 2],
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        let rules = storage::alerts::AlertRules::default();
+        Self {
+            window_minutes: rules.window_millis / 60_000,
+            unseal_threshold: rules.unseal_threshold,
+            sign_in_failure_threshold: rules.sign_in_failure_threshold,
+            working_hours_jst: [rules.working_hours_jst.0, rules.working_hours_jst.1],
+            export_days: ["mon", "tue", "wed", "thu", "fri"]
+                .map(str::to_owned)
+                .to_vec(),
+            export_hours_jst: [rules.export_hours_jst.0, rules.export_hours_jst.1],
+        }
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+impl AlertSettings {
+    /// The rules these settings describe; an unknown day name is an error.
+    pub fn rules(&self) -> Result<storage::alerts::AlertRules, String> {
+        let mut export_weekdays = 0u8;
+        for day in &self.export_days {
+            let index = WEEKDAYS
+                .iter()
+                .position(|d| d.eq_ignore_ascii_case(day))
+                .ok_or_else(|| format!("alerts.export_days: unknown day {day:?} (mon … sun)"))?;
+            export_weekdays |= 1 << index;
+        }
+        Ok(storage::alerts::AlertRules {
+            window_millis: self.window_minutes.max(1) * 60_000,
+            unseal_threshold: self.unseal_threshold,
+            sign_in_failure_threshold: self.sign_in_failure_threshold,
+            working_hours_jst: (self.working_hours_jst[0], self.working_hours_jst[1]),
+            export_weekdays,
+            export_hours_jst: (self.export_hours_jst[0], self.export_hours_jst[1]),
+        })
+    }
 }
 
 /// Staff sessions, lockout and claims.
@@ -200,6 +260,7 @@ impl Default for Settings {
             staff: StaffSettings::default(),
             payroll_recipient: None,
             portal: PortalSettings::default(),
+            alerts: AlertSettings::default(),
         }
     }
 }
@@ -295,6 +356,7 @@ impl Settings {
         {
             return invalid("payroll_recipient must be an age X25519 recipient (age1…)");
         }
+        self.alerts.rules().map_err(ConfigError::Invalid)?;
         let u = &self.upload;
         if u.max_body_bytes < 1024 || u.max_body_bytes > 200 * 1024 * 1024 {
             return invalid("upload.max_body_bytes must be between 1 KiB and 200 MiB");
@@ -395,7 +457,7 @@ impl Settings {
 
     /// The text of a config file with every setting at its default, commented.
     pub fn documented_defaults() -> String {
-        let defaults = toml::to_string_pretty(&Self::default()).unwrap_or_default();
+        let defaults = toml::to_string(&Self::default()).unwrap_or_default();
         let mut out = String::from(
             "# Kakunin settings. Every key is optional; the values shown are the defaults.\n\
              # Command-line flags (kakunin serve --help) override this file.\n\n",

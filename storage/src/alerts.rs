@@ -24,6 +24,11 @@ pub struct AlertRules {
     pub sign_in_failure_threshold: i64,
     /// Working hours in Japan time, `[start, end)`; an unseal outside them raises an alert.
     pub working_hours_jst: (u8, u8),
+    /// The export schedule: the weekdays (bit 0 = Monday … bit 6 = Sunday, Japan time)…
+    pub export_weekdays: u8,
+    /// …and hours (`[start, end)`, Japan time) when releases are handed to payroll; a
+    /// download or pull outside them raises `off_schedule_export`.
+    pub export_hours_jst: (u8, u8),
 }
 
 impl Default for AlertRules {
@@ -33,6 +38,8 @@ impl Default for AlertRules {
             unseal_threshold: 50,
             sign_in_failure_threshold: 10,
             working_hours_jst: (7, 21),
+            export_weekdays: 0b001_1111,
+            export_hours_jst: (9, 18),
         }
     }
 }
@@ -40,7 +47,8 @@ impl Default for AlertRules {
 /// A raised alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Alert {
-    /// Which rule: `mass_unseal`, `off_hours_unseal`, `sign_in_failures`.
+    /// Which rule: `mass_unseal`, `off_hours_unseal`, `sign_in_failures`,
+    /// `off_schedule_export`.
     pub rule: String,
     /// Whom it is about (`staff:<id>`, `provider:<id>`, or `ip:<address>`).
     pub actor: String,
@@ -52,6 +60,19 @@ pub struct Alert {
     pub count: i64,
     /// When raised (Unix ms).
     pub raised_at: i64,
+}
+
+impl AlertRules {
+    /// Whether an export at `at` (Unix ms) falls inside the schedule (Japan time).
+    pub fn export_allowed_at(&self, at: i64) -> bool {
+        let jst = at + 9 * 3_600_000;
+        let day = jst.div_euclid(86_400_000);
+        // 1970-01-01 was a Thursday: Monday-based weekday index.
+        let weekday = (day + 3).rem_euclid(7) as u8;
+        let hour = (jst.rem_euclid(86_400_000) / 3_600_000) as u8;
+        let (start, end) = self.export_hours_jst;
+        self.export_weekdays & (1 << weekday) != 0 && (start..end).contains(&hour)
+    }
 }
 
 const UNSEAL_ACTIONS: [&str; 2] = [actions::DOCUMENT_UNSEAL, actions::NUMBER_UNSEAL];
@@ -135,10 +156,32 @@ impl Vault {
         for ((actor, bucket), n) in off_hours {
             candidates.push(("off_hours_unseal", actor, bucket, n));
         }
+        // Exports (officer download, payroll pull) outside the schedule, per actor and hour.
+        let exports = sqlx::query(
+            "SELECT actor, at FROM audit_log WHERE action IN ($1, $2) AND outcome = 'success' AND at >= $3",
+        )
+        .bind(actions::EXPORT_DOWNLOAD)
+        .bind(actions::EXPORT_PULL)
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut off_schedule: std::collections::BTreeMap<(String, i64), i64> = Default::default();
+        for r in &exports {
+            let at: i64 = r.try_get("at")?;
+            if !rules.export_allowed_at(at) {
+                *off_schedule
+                    .entry((r.try_get("actor")?, at / hour * hour))
+                    .or_default() += 1;
+            }
+        }
+        for ((actor, bucket), n) in off_schedule {
+            candidates.push(("off_schedule_export", actor, bucket, n));
+        }
 
         let mut raised = Vec::new();
         for (rule, actor, start, count) in candidates {
-            let end = start + if rule == "off_hours_unseal" { hour } else { w };
+            let hourly = matches!(rule, "off_hours_unseal" | "off_schedule_export");
+            let end = start + if hourly { hour } else { w };
             let now = now_millis();
             let inserted = sqlx::query(
                 "INSERT INTO alerts (id, rule, actor, window_start, window_end, count, raised_at) \
@@ -188,5 +231,34 @@ impl Vault {
                 })
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_export_schedule_is_judged_in_japan_time() {
+        let rules = AlertRules::default();
+        // 2026-11-23 (Monday) 10:00 JST = 01:00 UTC.
+        let monday_10 = 1_795_395_600_000;
+        assert!(rules.export_allowed_at(monday_10));
+        assert!(
+            !rules.export_allowed_at(monday_10 + 9 * 3_600_000),
+            "19:00 JST"
+        );
+        assert!(
+            !rules.export_allowed_at(monday_10 - 2 * 3_600_000),
+            "08:00 JST"
+        );
+        assert!(
+            !rules.export_allowed_at(monday_10 + 5 * 86_400_000),
+            "Saturday"
+        );
+        assert!(
+            rules.export_allowed_at(monday_10 + 4 * 86_400_000),
+            "Friday"
+        );
     }
 }

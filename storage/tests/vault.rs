@@ -811,6 +811,7 @@ async fn incidents_and_alerts_are_answered_from_the_audit_trail(f: Fixture) {
         unseal_threshold: 4,
         sign_in_failure_threshold: 3,
         working_hours_jst: (0, 24),
+        ..storage::alerts::AlertRules::default()
     };
     let raised = f.vault.raise_alerts(&rules, start).await.expect("alerts");
     let mut kinds: Vec<(&str, &str)> = raised
@@ -850,6 +851,31 @@ async fn incidents_and_alerts_are_answered_from_the_audit_trail(f: Fixture) {
         2
     );
     assert_eq!(f.vault.alerts(start).await.expect("list").len(), 5);
+
+    // A payroll pull outside the export schedule (here: no day is scheduled).
+    f.vault
+        .record(
+            &staff(bob),
+            AuditEvent::success(storage::audit::actions::EXPORT_PULL, None),
+        )
+        .await
+        .expect("audit");
+    let no_exports = storage::alerts::AlertRules {
+        export_weekdays: 0,
+        ..rules
+    };
+    let off_schedule = f
+        .vault
+        .raise_alerts(&no_exports, start)
+        .await
+        .expect("exports");
+    assert_eq!(
+        off_schedule
+            .iter()
+            .map(|a| (a.rule.as_str(), a.actor.clone()))
+            .collect::<Vec<_>>(),
+        [("off_schedule_export", staff(bob).actor.label())]
+    );
 }
 
 async fn the_file_ledger_is_derived_from_live_accounts_and_records(f: Fixture) {

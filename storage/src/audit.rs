@@ -141,6 +141,8 @@ pub mod actions {
     pub const GRANT_APPROVE: &str = "grant.approve";
     pub const RETENTION_SET: &str = "retention.set";
     pub const INCIDENT_SCOPE: &str = "incident.scope";
+    /// A step on an incident record's timeline (opened, note, reported, closed …).
+    pub const INCIDENT_STEP: &str = "incident.step";
     pub const DISPOSAL_PROPOSE: &str = "disposal.propose";
     pub const DISPOSAL_APPROVE: &str = "disposal.approve";
     pub const KEYS_ROTATE_BEGIN: &str = "keys.rotate.begin";

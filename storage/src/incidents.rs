@@ -100,3 +100,182 @@ impl Vault {
         })
     }
 }
+
+/// A step on an incident's timeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStep {
+    /// The incident was recorded.
+    Opened,
+    /// A note (what was found, what was done).
+    Note,
+    /// The affected people were established (the text says how many).
+    Scope,
+    /// Reported to the PPC (個人情報保護委員会).
+    Reported,
+    /// The affected people were notified.
+    Notified,
+    /// Closed.
+    Closed,
+}
+
+impl IncidentStep {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Opened => "opened",
+            Self::Note => "note",
+            Self::Scope => "scope",
+            Self::Reported => "reported",
+            Self::Notified => "notified",
+            Self::Closed => "closed",
+        }
+    }
+}
+
+/// One line of an incident's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentEvent {
+    /// What kind of step (`opened`, `note`, `scope`, `reported`, `notified`, `closed`).
+    pub kind: String,
+    /// What was written.
+    pub text: String,
+    /// Who (`staff:<id>`, `cli`).
+    pub recorded_by: String,
+    /// When (Unix ms).
+    pub recorded_at: i64,
+}
+
+/// An incident record with its timeline, oldest step first.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentRecord {
+    /// Its id.
+    pub incident_id: uuid::Uuid,
+    /// The title.
+    pub title: String,
+    /// When it was opened (Unix ms).
+    pub opened_at: i64,
+    /// When it was closed, if it was.
+    pub closed_at: Option<i64>,
+    /// The timeline.
+    pub timeline: Vec<IncidentEvent>,
+}
+
+impl Vault {
+    /// Opens an incident record; its first step says who opened it and why.
+    pub async fn open_incident(
+        &self,
+        ctx: &crate::AuditContext,
+        title: &str,
+        description: &str,
+    ) -> Result<uuid::Uuid, StorageError> {
+        let id = uuid::Uuid::now_v7();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO incidents (id, title, opened_by, opened_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(id.to_string())
+        .bind(title.to_owned())
+        .bind(ctx.actor.label())
+        .bind(crate::vault::now_millis())
+        .execute(&mut *tx)
+        .await?;
+        add_step(&mut tx, ctx, id, IncidentStep::Opened, description).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Adds a step to an open incident's timeline (a `closed` step closes it).
+    pub async fn add_incident_step(
+        &self,
+        ctx: &crate::AuditContext,
+        incident: uuid::Uuid,
+        step: IncidentStep,
+        text: &str,
+    ) -> Result<(), StorageError> {
+        if step == IncidentStep::Opened {
+            return Err(StorageError::Invalid("an incident is opened once"));
+        }
+        let mut tx = self.begin_write().await?;
+        let open = sqlx::query("SELECT 1 FROM incidents WHERE id = $1 AND closed_at IS NULL")
+            .bind(incident.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+        if open.is_none() {
+            return Err(StorageError::Conflict("no such open incident"));
+        }
+        add_step(&mut tx, ctx, incident, step, text).await?;
+        if step == IncidentStep::Closed {
+            sqlx::query("UPDATE incidents SET closed_at = $1 WHERE id = $2")
+                .bind(crate::vault::now_millis())
+                .bind(incident.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every incident record with its timeline, newest incident first.
+    pub async fn incident_records(&self) -> Result<Vec<IncidentRecord>, StorageError> {
+        let incidents = sqlx::query(
+            "SELECT id, title, opened_at, closed_at FROM incidents ORDER BY opened_at DESC, id DESC",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut records = Vec::new();
+        for row in &incidents {
+            let id: String = row.try_get("id")?;
+            let timeline = sqlx::query(
+                "SELECT kind, text, recorded_by, recorded_at FROM incident_events \
+                 WHERE incident_id = $1 ORDER BY recorded_at, id",
+            )
+            .bind(id.clone())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|e| {
+                Ok(IncidentEvent {
+                    kind: e.try_get("kind")?,
+                    text: e.try_get("text")?,
+                    recorded_by: e.try_get("recorded_by")?,
+                    recorded_at: e.try_get("recorded_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+            records.push(IncidentRecord {
+                incident_id: parse_uuid(&id)?,
+                title: row.try_get("title")?,
+                opened_at: row.try_get("opened_at")?,
+                closed_at: row.try_get("closed_at")?,
+                timeline,
+            });
+        }
+        Ok(records)
+    }
+}
+
+async fn add_step(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ctx: &crate::AuditContext,
+    incident: uuid::Uuid,
+    step: IncidentStep,
+    text: &str,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO incident_events (id, incident_id, kind, text, recorded_by, recorded_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(incident.to_string())
+    .bind(step.code())
+    .bind(text.to_owned())
+    .bind(ctx.actor.label())
+    .bind(crate::vault::now_millis())
+    .execute(&mut **tx)
+    .await?;
+    let event = crate::AuditEvent::success(actions::INCIDENT_STEP, format!("incident:{incident}"))
+        .with_detail(serde_json::json!({ "step": step.code() }));
+    crate::audit::append(tx, ctx, &event).await?;
+    Ok(())
+}

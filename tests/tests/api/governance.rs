@@ -485,3 +485,122 @@ async fn a_role_grant_takes_two_admins_and_nobody_grants_to_themselves() {
         "no password in the trail"
     );
 }
+
+#[tokio::test]
+async fn an_incident_record_keeps_its_timeline_and_the_affected_people_without_a_number() {
+    let app = spawn_app().await;
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let admin = enrolled(&app, "admin.a", Role::Admin, &[]).await;
+    let handed = submitted_as(&app, "TKY", "E100").await;
+    // The officer looks at the number: the unseal the incident is about.
+    assert_eq!(
+        json(
+            officer
+                .post(&app, "/api/v1/officer/claims")
+                .send()
+                .await
+                .expect("c")
+        )
+        .await["submission_id"],
+        handed.submission_id.as_str()
+    );
+    let revealed = officer
+        .post(
+            &app,
+            &format!("/api/v1/officer/subjects/{}/reveal", handed.subject_id),
+        )
+        .send()
+        .await
+        .expect("reveal");
+    assert_eq!(revealed.status(), 200);
+    let officer_id = json(
+        officer
+            .get(&app, "/api/v1/staff/session")
+            .send()
+            .await
+            .expect("me"),
+    )
+    .await["account_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    let opened = admin
+        .post(&app, "/api/v1/admin/incidents")
+        .json(
+            &serde_json::json!({"title": "端末紛失", "description": "officer.a のノートPCを紛失"}),
+        )
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(opened.status(), 201);
+    let incident = json(opened).await["incident_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let scope = admin
+        .post(&app, &format!("/api/v1/admin/incidents/{incident}/scope"))
+        .json(&serde_json::json!({"actors": [format!("staff:{officer_id}")], "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}))
+        .send()
+        .await
+        .expect("scope");
+    assert_eq!(scope.status(), 200);
+    let scope_text = scope.text().await.expect("text");
+    assert!(
+        !scope_text.contains(NUMBER),
+        "names and counts, never a number"
+    );
+    let scope: serde_json::Value = serde_json::from_str(&scope_text).expect("json");
+    assert_eq!(scope["people"][0]["subject_id"], handed.subject_id.as_str());
+    assert_eq!(scope["ppc_report_due"], false);
+    for (step, text) in [
+        ("reported", "PPC へ速報"),
+        ("notified", "本人へ通知"),
+        ("closed", "再発防止策を実施"),
+    ] {
+        let added = admin
+            .post(&app, &format!("/api/v1/admin/incidents/{incident}/steps"))
+            .json(&serde_json::json!({"step": step, "text": text}))
+            .send()
+            .await
+            .expect("step");
+        assert_eq!(added.status(), 204, "{step}");
+    }
+    // Closed: nothing more is added.
+    let late = admin
+        .post(&app, &format!("/api/v1/admin/incidents/{incident}/steps"))
+        .json(&serde_json::json!({"step": "note", "text": "late"}))
+        .send()
+        .await
+        .expect("late");
+    assert_eq!(late.status(), 409);
+    let records = json(
+        admin
+            .get(&app, "/api/v1/admin/incidents")
+            .send()
+            .await
+            .expect("list"),
+    )
+    .await;
+    let timeline: Vec<&str> = records["items"][0]["timeline"]
+        .as_array()
+        .expect("timeline")
+        .iter()
+        .map(|e| e["kind"].as_str().expect("kind"))
+        .collect();
+    assert_eq!(
+        timeline,
+        ["opened", "scope", "reported", "notified", "closed"]
+    );
+    assert!(records["items"][0]["closed_at"].is_i64());
+    // Officers cannot open or read incident records.
+    assert_eq!(
+        officer
+            .get(&app, "/api/v1/admin/incidents")
+            .send()
+            .await
+            .expect("o")
+            .status(),
+        403
+    );
+}

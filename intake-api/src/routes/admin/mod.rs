@@ -3,6 +3,7 @@
 //! nothing served here holds one, and every read is itself an audit entry.
 
 mod grants;
+mod incidents;
 
 use actix_web::{HttpResponse, web};
 use portal::Message;
@@ -25,7 +26,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/ledgers/{ledger}", web::get().to(ledger))
             .route("/grants", web::get().to(grants::pending))
             .route("/grants", web::post().to(grants::propose))
-            .route("/grants/{id}/approve", web::post().to(grants::approve)),
+            .route("/grants/{id}/approve", web::post().to(grants::approve))
+            .route("/incidents", web::get().to(incidents::list))
+            .route("/incidents", web::post().to(incidents::open))
+            .route("/incidents/{id}/steps", web::post().to(incidents::step))
+            .route("/incidents/{id}/scope", web::post().to(incidents::scope)),
     );
 }
 
@@ -34,7 +39,7 @@ async fn sign_in_history(state: State, _caller: Overseer) -> Result<HttpResponse
     Ok(HttpResponse::Ok().json(state.vault.sign_in_history(500).await?))
 }
 
-fn millis(text: &str) -> Result<i64, ApiError> {
+pub(super) fn millis(text: &str) -> Result<i64, ApiError> {
     time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
         .map_err(|_| ApiError::bad_request(Message::BadRequest))

@@ -1,0 +1,132 @@
+//! Incident records (情報漏えい等事案) for the person responsible and the auditors: open a
+//! record, establish the affected people from the audit trail (the PPC report is due
+//! above 100 people), and keep the timeline — reported, notified, closed — in order.
+//! Texts are free and stay out of the audit trail; each step is an audit entry.
+
+use actix_web::{HttpResponse, web};
+use portal::Message;
+use serde::Deserialize;
+use storage::incidents::IncidentStep;
+use uuid::Uuid;
+
+use super::millis;
+use crate::error::ApiError;
+use crate::staff_auth::Overseer;
+use crate::startup::State;
+
+/// Longest title or step text.
+const MAX_TEXT: usize = 2000;
+
+fn text_ok(text: &str) -> Result<(), ApiError> {
+    if text.chars().count() <= MAX_TEXT && !text.chars().any(|c| c.is_control() && c != '\n') {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(Message::MessageInvalid))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct OpenBody {
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// `POST /api/v1/admin/incidents` `{"title", "description"}` → 201 `{"incident_id"}`.
+pub(super) async fn open(
+    state: State,
+    caller: Overseer,
+    body: web::Json<OpenBody>,
+) -> Result<HttpResponse, ApiError> {
+    if body.title.trim().is_empty() {
+        return Err(ApiError::invalid(Message::MessageInvalid));
+    }
+    text_ok(&body.title)?;
+    text_ok(&body.description)?;
+    let id = state
+        .vault
+        .open_incident(&caller.0.audit, body.title.trim(), body.description.trim())
+        .await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "incident_id": id })))
+}
+
+/// `GET /api/v1/admin/incidents`: every record with its timeline, newest first.
+pub(super) async fn list(state: State, _caller: Overseer) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "items": state.vault.incident_records().await? })))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct StepBody {
+    step: IncidentStep,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /api/v1/admin/incidents/{id}/steps` `{"step": "note"|"reported"|"notified"|"closed",
+/// "text"}`: 409 once closed.
+pub(super) async fn step(
+    state: State,
+    caller: Overseer,
+    path: web::Path<Uuid>,
+    body: web::Json<StepBody>,
+) -> Result<HttpResponse, ApiError> {
+    text_ok(&body.text)?;
+    if matches!(body.step, IncidentStep::Opened | IncidentStep::Scope) {
+        return Err(ApiError::invalid(Message::BadRequest));
+    }
+    state
+        .vault
+        .add_incident_step(
+            &caller.0.audit,
+            path.into_inner(),
+            body.step,
+            body.text.trim(),
+        )
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct ScopeBody {
+    /// `staff:<id>` of the accounts concerned.
+    actors: Vec<String>,
+    /// RFC 3339.
+    from: String,
+    /// RFC 3339.
+    to: String,
+}
+
+/// `POST /api/v1/admin/incidents/{id}/scope` `{"actors", "from", "to"}`: the people whose
+/// numbers or images those accounts unsealed in the period (names, counts; never a
+/// number), recorded on the timeline with the count and whether the PPC report is due.
+pub(super) async fn scope(
+    state: State,
+    caller: Overseer,
+    path: web::Path<Uuid>,
+    body: web::Json<ScopeBody>,
+) -> Result<HttpResponse, ApiError> {
+    if body.actors.is_empty() || body.actors.len() > 100 {
+        return Err(ApiError::invalid(Message::BadRequest));
+    }
+    let (from, to) = (millis(&body.from)?, millis(&body.to)?);
+    let scope = state.vault.incident_scope(&body.actors, from, to).await?;
+    let text = format!(
+        "{} people affected ({} … {}, accounts: {}); PPC report due by count: {}",
+        scope.people.len(),
+        body.from,
+        body.to,
+        body.actors.join(", "),
+        if scope.ppc_report_due { "yes" } else { "no" }
+    );
+    state
+        .vault
+        .add_incident_step(
+            &caller.0.audit,
+            path.into_inner(),
+            IncidentStep::Scope,
+            &text,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(scope))
+}

@@ -32,17 +32,20 @@ pub struct StaffFrame {
     pub username: Option<String>,
     /// Whether the signed-in account is an officer (the queue link).
     pub officer: bool,
+    /// Whether it is an auditor or admin (the oversight links).
+    pub overseer: bool,
     /// The staff script's versioned path.
     pub staff_js: &'static str,
 }
 
 impl StaffFrame {
     /// A staff frame around `page`.
-    pub fn new(page: Frame, username: Option<String>, officer: bool) -> Self {
+    pub fn new(page: Frame, username: Option<String>, officer: bool, overseer: bool) -> Self {
         Self {
             page,
             username,
             officer,
+            overseer,
             staff_js: STAFF_SCRIPT.path(),
         }
     }
@@ -328,5 +331,76 @@ impl PersonPage {
             .filter(|d| Some(d.subject_id) == own)
             .map(Into::into)
             .collect()
+    }
+}
+
+/// The trail search form as it was filled.
+#[derive(Debug, Clone, Default)]
+pub struct AuditSearchView {
+    /// Actor.
+    pub actor: String,
+    /// Action or prefix.
+    pub action: String,
+    /// An id.
+    pub about: String,
+    /// From (RFC 3339).
+    pub from: String,
+    /// To (RFC 3339).
+    pub to: String,
+}
+
+/// `GET /s/audit`: the trail searched (read-only; the search is itself audited).
+#[derive(Debug, Template)]
+#[template(path = "staff/audit.html")]
+pub struct AuditPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The form.
+    pub search: AuditSearchView,
+    /// Matching entries in chain order.
+    pub entries: Vec<storage::audit::AuditEntry>,
+    /// The next page's link, when the page is full.
+    pub next_href: Option<String>,
+}
+
+impl AuditPage {
+    /// A Unix-ms time in JST.
+    pub fn when(&self, ms: &i64) -> String {
+        jst(*ms)
+    }
+}
+
+/// `GET /s/ledgers/{ledger}`: a ledger as a table, with its CSV download.
+#[derive(Debug, Template)]
+#[template(path = "staff/ledger.html")]
+pub struct LedgerPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// `files`, `exports` or `disposals`.
+    pub ledger: &'static str,
+    /// The CSV header.
+    pub header: Vec<String>,
+    /// The CSV rows.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// `GET /s/alerts`: alerts and the staff login history.
+#[derive(Debug, Template)]
+#[template(path = "staff/alerts.html")]
+pub struct AlertsPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// Alerts, newest first.
+    pub alerts: Vec<storage::alerts::Alert>,
+    /// Sign-in attempts, newest first.
+    pub sign_ins: Vec<storage::staff::SignInRecord>,
+    /// Incident records with their timelines.
+    pub incidents: Vec<storage::incidents::IncidentRecord>,
+}
+
+impl AlertsPage {
+    /// A Unix-ms time in JST.
+    pub fn when(&self, ms: &i64) -> String {
+        jst(*ms)
     }
 }

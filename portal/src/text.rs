@@ -399,7 +399,6 @@ catalogue! {
     STotpStart => "登録を始める", "Start enrolment";
     STotpDone => "認証アプリを登録しました。", "Your authenticator app is enrolled.";
     SHomeTitle => "担当者メニュー", "Staff menu";
-    SHomeApiOnly => "この役割の画面は準備中です。API（README参照）をご利用ください。", "Pages for this role are not built yet; use the API (see the README).";
     SClaimNext => "次の1件を担当する", "Take the next item";
     SNothingToClaim => "確認待ちの提出はありません。", "Nothing is waiting.";
     SFilters => "絞り込み", "Filters";
@@ -487,6 +486,34 @@ catalogue! {
     SRoleAuditor => "監査責任者", "Auditor";
     SRoleAdmin => "管理者", "Admin";
     SOpenPerson => "開く", "Open";
+    SAudit => "監査証跡", "Audit trail";
+    SAuditIntro => "検索も記録されます。番号や画像は含まれません。", "Searches are recorded too. No entry holds a number or an image.";
+    SActor => "操作者（staff:… / provider:… / cli）", "Actor (staff:… / provider:… / cli)";
+    SAction => "操作（前方一致は末尾を . に）", "Action (end with . for a prefix)";
+    SAbout => "対象のID", "About (an id)";
+    SFrom => "開始（RFC 3339）", "From (RFC 3339)";
+    STo => "終了（RFC 3339）", "To (RFC 3339)";
+    SSearch => "検索", "Search";
+    SNext => "次のページ", "Next page";
+    SWhen => "日時（JST）", "When (JST)";
+    STarget => "対象", "Target";
+    SOutcome => "結果", "Outcome";
+    SDetail => "詳細", "Detail";
+    SSourceIp => "接続元", "From address";
+    SLedgers => "台帳", "Ledgers";
+    SLedgerFiles => "特定個人情報ファイル台帳", "Register of files holding numbers";
+    SLedgerExports => "持出管理記録簿", "Export ledger";
+    SLedgerDisposals => "廃棄記録", "Disposal ledger";
+    SDownloadCsv => "CSVでダウンロード", "Download as CSV";
+    SAlerts => "アラートとサインイン履歴", "Alerts and sign-in history";
+    SNoAlerts => "アラートはありません。", "No alerts.";
+    SRule => "ルール", "Rule";
+    SCount => "件数", "Count";
+    SSignIns => "サインイン履歴", "Sign-in history";
+    SUserAgent => "ブラウザ", "Browser";
+    SIncidents => "事案の記録", "Incident records";
+    SNoIncidents => "記録された事案はありません。", "No incident recorded.";
+    SClosed => "終了", "Closed";
 }
 
 #[cfg(test)]

@@ -58,6 +58,20 @@ async function desktop() {
   return page;
 }
 
+/** Signs a staff member in on the pages and enrols the authenticator (first sign-in). */
+async function enrolStaff(page, username, password, screenshot) {
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await Promise.all([page.waitForURL(/\/s\/totp$/), page.click('form button[type=submit]')]);
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/s/totp/enrol"] button')]);
+  await page.waitForSelector('#totp-secret');
+  if (screenshot) { await check(page, screenshot); }
+  const secret = (await page.textContent('#totp-secret')).trim();
+  await page.fill('#code', totp(secret));
+  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/s/totp/confirm"] button')]);
+  await page.waitForSelector('#recovery-codes');
+}
+
 /** Checks the page: axe (no serious/critical), no full number, no horizontal scroll; screenshot. */
 async function check(page, name) {
   await page.addScriptTag({ path: axePath });
@@ -234,16 +248,7 @@ describe('provider portal on a phone', () => {
     await desk.goto(`${kakunin.base}/s/queue`);
     await desk.waitForURL(/\/s\/sign-in$/);
     await check(desk, '40-staff-sign-in');
-    await desk.fill('#username', 'officer.tky');
-    await desk.fill('#password', password);
-    await Promise.all([desk.waitForURL(/\/s\/totp$/), desk.click('form button[type=submit]')]);
-    await Promise.all([desk.waitForLoadState('load'), desk.click('form[action="/s/totp/enrol"] button')]);
-    await desk.waitForSelector('#totp-secret');
-    await check(desk, '41-staff-totp');
-    const secret = (await desk.textContent('#totp-secret')).trim();
-    await desk.fill('#code', totp(secret));
-    await Promise.all([desk.waitForLoadState('load'), desk.click('form[action="/s/totp/confirm"] button')]);
-    await desk.waitForSelector('#recovery-codes');
+    await enrolStaff(desk, 'officer.tky', password, '41-staff-totp');
     await desk.goto(`${kakunin.base}/s/queue`);
     assert.match(await desk.textContent('table.queue'), /高橋 四郎/);
     await check(desk, '42-staff-queue');
@@ -338,5 +343,28 @@ describe('provider portal on a phone', () => {
     assert.match(await page.textContent('table.people-table'), /提出済み/);
     assert.deepEqual(page.cspViolations, []);
     await page.context().close();
+  });
+
+  test('an auditor reads the trail, the ledgers and the alerts', async () => {
+    const password = 'auditor reading passphrase';
+    kakunin.addUser('auditor', 'auditor.a', password);
+    const desk = await desktop();
+    await desk.goto(`${kakunin.base}/s/sign-in`);
+    await enrolStaff(desk, 'auditor.a', password);
+    await desk.goto(`${kakunin.base}/s`);
+    await Promise.all([desk.waitForURL(/\/s\/audit/), desk.click('a.btn[href="/s/audit"]')]);
+    await desk.fill('#action', 'staff.');
+    await Promise.all([desk.waitForURL(/action=staff/), desk.click('form.filters button')]);
+    assert.match(await desk.textContent('table.audit'), /staff\./);
+    await check(desk, '60-auditor-trail');
+    await desk.goto(`${kakunin.base}/s/ledgers/files`);
+    await check(desk, '61-auditor-ledger-files');
+    await desk.click('a[href="/s/ledgers/exports"]');
+    await check(desk, '62-auditor-ledger-exports');
+    await desk.goto(`${kakunin.base}/s/alerts`);
+    assert.match(await desk.textContent('table.sign-ins'), /auditor\.a/);
+    await check(desk, '63-auditor-alerts');
+    assert.deepEqual(desk.cspViolations, []);
+    await desk.context().close();
   });
 });

@@ -283,3 +283,60 @@ async fn an_officer_signs_in_enrols_and_verifies_from_the_pages() {
         .expect("auditor");
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn an_auditor_reads_the_trail_the_ledgers_and_the_alerts_from_the_pages() {
+    let app = spawn_app().await;
+    let handed = submitted_in_branch(&app, "TKY").await;
+    let auditor = enrolled(&app, "auditor.p", Role::Auditor, &[]).await;
+    let officer = enrolled(&app, "officer.p", Role::Officer, &["TKY"]).await;
+    let get = |who: &crate::staff_helpers::Staff, path: &str| {
+        let request = who.client.get(app.url(path));
+        async move {
+            let r = request.send().await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("html"))
+        }
+    };
+    let (status, trail) = get(
+        &auditor,
+        &format!("/s/audit?about={}", handed.submission_id),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        trail.contains("submission.transition"),
+        "the submission's entries"
+    );
+    assert!(!trail.contains(NUMBER));
+    let searches = app
+        .app
+        .vault
+        .search_audit(&storage::audit::AuditQuery {
+            action: Some("audit.search".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("trail");
+    assert_eq!(searches.len(), 1, "the page's search is itself audited");
+    for ledger in ["files", "exports", "disposals"] {
+        let (status, html) = get(&auditor, &format!("/s/ledgers/{ledger}")).await;
+        assert_eq!(status, 200, "{ledger}");
+        assert!(html.contains(&format!("/api/v1/admin/ledgers/{ledger}?format=csv")));
+        assert!(!html.contains(NUMBER));
+    }
+    assert!(
+        get(&auditor, "/s/ledgers/files")
+            .await
+            .1
+            .contains("officer.p"),
+        "who can handle numbers, from live accounts"
+    );
+    assert_eq!(get(&auditor, "/s/ledgers/other").await.0, 404);
+    let (status, alerts) = get(&auditor, "/s/alerts").await;
+    assert_eq!(status, 200);
+    assert!(alerts.contains("auditor.p"), "the sign-in history");
+    // Officers have no oversight pages; auditors no queue.
+    assert_eq!(get(&officer, "/s/audit").await.0, 403);
+    assert_eq!(get(&auditor, "/s/queue").await.0, 403);
+}

@@ -13,7 +13,7 @@ use storage::audit::{AuditQuery, actions};
 
 use crate::error::ApiError;
 use crate::ledgers::{self, Ledger};
-use crate::staff_auth::Overseer;
+use crate::staff_auth::{Overseer, StaffCaller};
 use crate::startup::State;
 
 /// Mounts `/api/v1/admin/…`.
@@ -45,23 +45,23 @@ pub(super) fn millis(text: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::bad_request(Message::BadRequest))
 }
 
-/// The search terms of `GET /api/v1/admin/audit`.
-#[derive(Debug, Deserialize)]
-struct AuditSearch {
+/// The search terms of `GET /api/v1/admin/audit` (and of the auditors' page).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct AuditSearch {
     /// `staff:<id>`, `provider:<id>`, `cli`, `system`.
-    actor: Option<String>,
+    pub(crate) actor: Option<String>,
     /// An action, or a prefix ending in `.` (`disposal.`).
-    action: Option<String>,
+    pub(crate) action: Option<String>,
     /// A person's, submission's, document's … id.
-    about: Option<String>,
+    pub(crate) about: Option<String>,
     /// RFC 3339, inclusive.
-    from: Option<String>,
+    pub(crate) from: Option<String>,
     /// RFC 3339, exclusive.
-    to: Option<String>,
+    pub(crate) to: Option<String>,
     /// Paging: entries after this position.
-    after: Option<i64>,
+    pub(crate) after: Option<i64>,
     /// At most this many (≤ 1000, default 200).
-    limit: Option<i64>,
+    pub(crate) limit: Option<i64>,
 }
 
 /// `GET /api/v1/admin/audit?actor&action&about&from&to&after&limit`: matching entries in
@@ -71,13 +71,26 @@ async fn search_audit(
     caller: Overseer,
     search: web::Query<AuditSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    let search = search.into_inner();
+    let (entries, next_after) = run_audit_search(&state, &caller.0, search.into_inner()).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "entries": entries, "next_after": next_after })))
+}
+
+/// Searches the trail (the search itself is an audit entry first); returns the entries
+/// and the position to continue after when the page is full.
+pub(crate) async fn run_audit_search(
+    state: &State,
+    caller: &StaffCaller,
+    search: AuditSearch,
+) -> Result<(Vec<storage::audit::AuditEntry>, Option<i64>), ApiError> {
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let query = AuditQuery {
-        actor: search.actor,
-        action: search.action,
-        about: search.about,
-        from_ms: search.from.as_deref().map(millis).transpose()?,
-        to_ms: search.to.as_deref().map(millis).transpose()?,
+        actor: nonempty(search.actor),
+        action: nonempty(search.action),
+        about: nonempty(search.about),
+        from_ms: nonempty(search.from).as_deref().map(millis).transpose()?,
+        to_ms: nonempty(search.to).as_deref().map(millis).transpose()?,
         after_seq: search.after.unwrap_or(0).max(0),
         limit: search.limit.unwrap_or(200),
     };
@@ -87,7 +100,7 @@ async fn search_audit(
     state
         .vault
         .record(
-            &caller.0.audit,
+            &caller.audit,
             AuditEvent::success(actions::AUDIT_SEARCH, None).with_detail(serde_json::json!({
                 "actor": query.actor, "action": query.action, "about": query.about,
                 "from": query.from_ms, "to": query.to_ms, "after": query.after_seq,
@@ -98,9 +111,7 @@ async fn search_audit(
     let next_after = (entries.len() as i64 == query.limit.clamp(1, 1000))
         .then(|| entries.last().map(|e| e.seq))
         .flatten();
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({ "entries": entries, "next_after": next_after })))
+    Ok((entries, next_after))
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,20 +156,10 @@ async fn ledger(
         Some("csv") => true,
         Some(_) => return Err(ApiError::bad_request(Message::BadRequest)),
     };
-    state
-        .vault
-        .record(
-            &caller.0.audit,
-            AuditEvent::success(actions::LEDGER_READ, None)
-                .with_detail(serde_json::json!({ "ledger": ledger.code(), "csv": csv })),
-        )
-        .await?;
     let mut response = HttpResponse::Ok();
     response.insert_header(("Cache-Control", "no-store"));
     if csv {
-        let bytes = ledgers::csv(&state.vault, ledger)
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
+        let bytes = ledger_csv(&state, &caller.0, ledger, true).await?;
         return Ok(response
             .insert_header(("Content-Type", "text/csv; charset=utf-8"))
             .insert_header((
@@ -170,10 +171,42 @@ async fn ledger(
             ))
             .body(bytes));
     }
+    record_ledger_read(&state, &caller.0, ledger, false).await?;
     let vault = &state.vault;
     Ok(match ledger {
         Ledger::Files => response.json(vault.file_ledger().await?),
         Ledger::Exports => response.json(vault.export_ledger().await?),
         Ledger::Disposals => response.json(vault.disposal_ledger().await?),
     })
+}
+
+async fn record_ledger_read(
+    state: &State,
+    caller: &StaffCaller,
+    ledger: Ledger,
+    csv: bool,
+) -> Result<(), ApiError> {
+    state
+        .vault
+        .record(
+            &caller.audit,
+            AuditEvent::success(actions::LEDGER_READ, None)
+                .with_detail(serde_json::json!({ "ledger": ledger.code(), "csv": csv })),
+        )
+        .await?;
+    Ok(())
+}
+
+/// A ledger's CSV (the read is an audit entry first): the download, and the rows the
+/// auditors' page shows (`csv` says which, for the trail).
+pub(crate) async fn ledger_csv(
+    state: &State,
+    caller: &StaffCaller,
+    ledger: Ledger,
+    csv: bool,
+) -> Result<Vec<u8>, ApiError> {
+    record_ledger_read(state, caller, ledger, csv).await?;
+    ledgers::csv(&state.vault, ledger)
+        .await
+        .map_err(|e| ApiError::internal(&e))
 }

@@ -7,6 +7,7 @@
 
 mod assisted;
 mod officer;
+mod oversight;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -43,6 +44,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/s/totp/confirm", web::post().to(totp_confirm));
     officer::configure(cfg);
     assisted::configure(cfg);
+    oversight::configure(cfg);
 }
 
 /// An error on a staff page: no session → the sign-in form; second factor missing → the
@@ -139,6 +141,7 @@ impl StaffPage {
             frame,
             Some(self.caller.session.username.clone()),
             self.caller.session.role == Role::Officer,
+            matches!(self.caller.session.role, Role::Auditor | Role::Admin),
         )
     }
 
@@ -227,7 +230,7 @@ fn sign_in_page(
     let mut frame = Frame::new(lang_of(req), Text::SSignInTitle, "/s/sign-in");
     frame.error = error.map(|m| (m, "form"));
     let page = SignInPage {
-        staff: StaffFrame::new(frame, None, false),
+        staff: StaffFrame::new(frame, None, false, false),
         form_csrf: csrf::token(csrf::Purpose::StaffSignIn, &pre),
         username,
     };

@@ -6,7 +6,7 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use futures_util::StreamExt;
 use portal::Message;
 use storage::AuditContext;
@@ -49,6 +49,25 @@ pub async fn upload_document(
     )
     .await?;
     Ok(upload_response(stored))
+}
+
+/// Where a page shows an upload refusal: on the form, at the field it concerns (a bad
+/// file or kind), or `None` for an error page (forbidden, not found, no longer editable).
+pub(crate) fn form_refusal(e: &ApiError) -> Option<portal::forms::FormError> {
+    let status = ResponseError::status_code(e);
+    let on_form = status.is_client_error()
+        && !matches!(
+            status,
+            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::CONFLICT
+        );
+    on_form.then(|| portal::forms::FormError {
+        field: if e.message() == Message::DocumentKindInvalid {
+            "kind"
+        } else {
+            "file"
+        },
+        message: e.message(),
+    })
 }
 
 /// The answer to an accepted upload: 201 for a new document, 200 for a retry.

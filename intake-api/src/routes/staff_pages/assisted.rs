@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::routes::assisted::{self as api, HandIn, NewRecord, ROSTER_STATES};
-use crate::routes::provider::documents::accept_upload;
+use crate::routes::provider::documents::{accept_upload, form_refusal};
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::routes::provider::subjects::seal;
 use crate::routes::provider::today_in_japan;
@@ -192,20 +192,10 @@ async fn upload(
             &here,
             Some(Flash::info(Text::UploadedOk)),
         )),
-        Err(e)
-            if e.status_code().is_client_error()
-                && !matches!(
-                    e.status_code(),
-                    StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::CONFLICT
-                ) =>
-        {
-            Ok(see_other(
-                &state,
-                &here,
-                Some(Flash::error(e.message(), "file")),
-            ))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match form_refusal(&e) {
+            Some(error) => Ok(refused(&state, id, error)),
+            None => Err(e.into()),
+        },
     }
 }
 

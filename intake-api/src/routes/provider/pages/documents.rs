@@ -5,16 +5,15 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use portal::Text;
-use portal::forms::FormError;
 use portal::pages::{DocumentView, DocumentsPage, fresh_key};
 use storage::submissions::DocumentKind;
 use uuid::Uuid;
 
 use super::{Flash, PageError, SignedIn, refused, render, see_other};
 use crate::error::ApiError;
-use crate::routes::provider::documents::accept_upload;
+use crate::routes::provider::documents::{accept_upload, form_refusal};
 use crate::startup::State;
 
 #[derive(serde::Deserialize)]
@@ -129,24 +128,9 @@ pub(super) async fn upload(
             &here,
             Some(Flash::info(Text::UploadedOk)),
         )),
-        Err(e)
-            if e.status_code().is_client_error()
-                && !matches!(
-                    e.status_code(),
-                    StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::CONFLICT
-                ) =>
-        {
-            let field = if e.message() == portal::Message::DocumentKindInvalid {
-                "kind"
-            } else {
-                "file"
-            };
-            let error = FormError {
-                field,
-                message: e.message(),
-            };
-            Ok(refused(&state, &here, error, Flash::default()))
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => match form_refusal(&e) {
+            Some(error) => Ok(refused(&state, &here, error, Flash::default())),
+            None => Err(e.into()),
+        },
     }
 }

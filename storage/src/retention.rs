@@ -248,6 +248,13 @@ impl Vault {
             ));
         }
         apply_transition(&mut tx, ctx, submission_id, SubmissionState::dispose).await?;
+        let disposed_indexes: Vec<Vec<u8>> = sqlx::query_scalar(
+            "SELECT number_blind_index FROM subjects WHERE submission_id = $1 \
+             AND number_blind_index IS NOT NULL",
+        )
+        .bind(submission_id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
         let numbers = sqlx::query(
             "UPDATE subjects SET number_sealed = NULL, number_blind_index = NULL, number_last4 = NULL, updated_at = $1 \
              WHERE submission_id = $2 AND number_sealed IS NOT NULL",
@@ -257,6 +264,17 @@ impl Vault {
         .execute(&mut *tx)
         .await?
         .rows_affected() as i64;
+        // A disposed number leaves no blind index behind in the duplicate list either,
+        // unless another live person still holds it.
+        for index in disposed_indexes {
+            sqlx::query(
+                "DELETE FROM duplicate_numbers WHERE blind_index = $1 AND NOT EXISTS \
+                 (SELECT 1 FROM subjects WHERE number_blind_index = $1 AND removed_at IS NULL)",
+            )
+            .bind(index)
+            .execute(&mut *tx)
+            .await?;
+        }
         let documents = sqlx::query(
             "UPDATE documents SET sealed = NULL WHERE submission_id = $1 AND sealed IS NOT NULL",
         )

@@ -84,13 +84,12 @@ pub(crate) async fn run_audit_search(
     caller: &StaffCaller,
     search: AuditSearch,
 ) -> Result<(Vec<storage::audit::AuditEntry>, Option<i64>), ApiError> {
-    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let query = AuditQuery {
-        actor: nonempty(search.actor),
-        action: nonempty(search.action),
-        about: nonempty(search.about),
-        from_ms: nonempty(search.from).as_deref().map(millis).transpose()?,
-        to_ms: nonempty(search.to).as_deref().map(millis).transpose()?,
+        actor: search.actor,
+        action: search.action,
+        about: search.about,
+        from_ms: search.from.as_deref().map(millis).transpose()?,
+        to_ms: search.to.as_deref().map(millis).transpose()?,
         after_seq: search.after.unwrap_or(0).max(0),
         limit: search.limit.unwrap_or(200),
     };

@@ -34,7 +34,17 @@ async fn audit(
     query: web::Query<AuditSearch>,
 ) -> Result<HttpResponse, StaffPageError> {
     let page = overseer(page)?;
+    // A form sends its empty fields: on the page they mean "any" (the API refuses them).
+    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     let search = query.into_inner();
+    let search = AuditSearch {
+        actor: nonempty(search.actor),
+        action: nonempty(search.action),
+        about: nonempty(search.about),
+        from: nonempty(search.from),
+        to: nonempty(search.to),
+        ..search
+    };
     let view = AuditSearchView {
         actor: search.actor.clone().unwrap_or_default(),
         action: search.action.clone().unwrap_or_default(),

@@ -167,7 +167,7 @@ pub struct ItemPage {
     pub people: Vec<StaffPerson>,
     /// Whether the signed-in officer holds the claim (the decision forms show).
     pub mine: bool,
-    /// Choices of the verify form.
+    /// Choices of the verify form (the verifier's codes).
     pub number_checks: &'static [&'static str],
     /// Choices of the verify form.
     pub identity_checks: &'static [&'static str],
@@ -258,34 +258,6 @@ impl Lang {
         })
     }
 }
-
-/// The number checks an officer can record (verifier's rule table decides validity).
-pub const NUMBER_CHECKS: [&str; 4] = [
-    "my_number_card",
-    "residence_record",
-    "notification_card",
-    "employee_attestation",
-];
-/// The identity checks.
-pub const IDENTITY_CHECKS: [&str; 5] = [
-    "my_number_card",
-    "photo_id",
-    "two_non_photo_documents",
-    "face_to_face_known_employee",
-    "employee_attestation",
-];
-/// Correction reasons (the verifier's closed list).
-pub const CORRECTION_REASONS: [&str; 7] = [
-    "blurry",
-    "glare",
-    "back_side_missing",
-    "number_mismatch",
-    "name_mismatch",
-    "expired_document",
-    "other",
-];
-/// Rejection reasons.
-pub const REJECTION_REASONS: [&str; 3] = ["suspected_fraud", "wrong_person", "other"];
 
 /// `GET /s/people`: everyone in the staff member's branches, and a new paper record.
 #[derive(Debug, Template)]

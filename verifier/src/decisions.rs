@@ -24,8 +24,30 @@ pub enum CorrectionReason {
 }
 
 impl CorrectionReason {
+    /// Every choice, in the order a form offers them.
+    pub const ALL: [Self; 7] = [
+        Self::Blurry,
+        Self::Glare,
+        Self::BackSideMissing,
+        Self::NumberMismatch,
+        Self::NameMismatch,
+        Self::ExpiredDocument,
+        Self::Other,
+    ];
+
+    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
+    pub const CODES: [&'static str; 7] = {
+        let mut codes = [""; 7];
+        let mut i = 0;
+        while i < 7 {
+            codes[i] = Self::ALL[i].code();
+            i += 1;
+        }
+        codes
+    };
+
     /// The stored code.
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
             Self::Blurry => "blurry",
             Self::Glare => "glare",
@@ -51,8 +73,22 @@ pub enum RejectionReason {
 }
 
 impl RejectionReason {
+    /// Every choice, in the order a form offers them.
+    pub const ALL: [Self; 3] = [Self::SuspectedFraud, Self::WrongPerson, Self::Other];
+
+    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
+    pub const CODES: [&'static str; 3] = {
+        let mut codes = [""; 3];
+        let mut i = 0;
+        while i < 3 {
+            codes[i] = Self::ALL[i].code();
+            i += 1;
+        }
+        codes
+    };
+
     /// The stored code.
-    pub fn code(self) -> &'static str {
+    pub const fn code(self) -> &'static str {
         match self {
             Self::SuspectedFraud => "suspected_fraud",
             Self::WrongPerson => "wrong_person",
@@ -67,4 +103,23 @@ pub const MAX_MESSAGE_CHARS: usize = 500;
 /// Whether a message or note is acceptable (not over-long, no control characters).
 pub fn message_is_valid(text: &str) -> bool {
     text.chars().count() <= MAX_MESSAGE_CHARS && !text.chars().any(|c| c.is_control() && c != '\n')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_code_reads_back_as_its_variant() {
+        for (code, reason) in CorrectionReason::CODES.iter().zip(CorrectionReason::ALL) {
+            let read: CorrectionReason =
+                serde_json::from_value(serde_json::json!(code)).expect("code");
+            assert_eq!(read, reason);
+        }
+        for (code, reason) in RejectionReason::CODES.iter().zip(RejectionReason::ALL) {
+            let read: RejectionReason =
+                serde_json::from_value(serde_json::json!(code)).expect("code");
+            assert_eq!(read, reason);
+        }
+    }
 }

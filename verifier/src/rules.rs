@@ -129,7 +129,27 @@ fn is_non_photo(kind: DocumentKind) -> bool {
 }
 
 impl NumberCheck {
-    fn code(self) -> &'static str {
+    /// Every choice, in the order a form offers them.
+    pub const ALL: [Self; 4] = [
+        Self::MyNumberCard,
+        Self::ResidenceRecord,
+        Self::NotificationCard,
+        Self::EmployeeAttestation,
+    ];
+
+    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
+    pub const CODES: [&'static str; 4] = {
+        let mut codes = [""; 4];
+        let mut i = 0;
+        while i < 4 {
+            codes[i] = Self::ALL[i].code();
+            i += 1;
+        }
+        codes
+    };
+
+    /// The stored code.
+    pub const fn code(self) -> &'static str {
         match self {
             Self::MyNumberCard => "my_number_card",
             Self::ResidenceRecord => "residence_record",
@@ -140,7 +160,28 @@ impl NumberCheck {
 }
 
 impl IdentityCheck {
-    fn code(self) -> &'static str {
+    /// Every choice, in the order a form offers them.
+    pub const ALL: [Self; 5] = [
+        Self::MyNumberCard,
+        Self::PhotoId,
+        Self::TwoNonPhotoDocuments,
+        Self::FaceToFaceKnownEmployee,
+        Self::EmployeeAttestation,
+    ];
+
+    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
+    pub const CODES: [&'static str; 5] = {
+        let mut codes = [""; 5];
+        let mut i = 0;
+        while i < 5 {
+            codes[i] = Self::ALL[i].code();
+            i += 1;
+        }
+        codes
+    };
+
+    /// The stored code.
+    pub const fn code(self) -> &'static str {
         match self {
             Self::MyNumberCard => "my_number_card",
             Self::PhotoId => "photo_id",

@@ -8,10 +8,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use portal::staff::{
-    CORRECTION_REASONS, IDENTITY_CHECKS, ItemPage, NUMBER_CHECKS, QueueFilterView, QueuePage,
-    REJECTION_REASONS, StaffPerson,
-};
+use portal::staff::{ItemPage, QueueFilterView, QueuePage, StaffPerson};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::SubmissionState;
@@ -19,8 +16,9 @@ use storage::person::Relationship;
 use storage::staff::Role;
 use storage::submissions::DocumentKind;
 use uuid::Uuid;
+use verifier::decisions::{CorrectionReason, RejectionReason};
 use verifier::queue::QueueFilter;
-use verifier::rules::VerificationClaim;
+use verifier::rules::{IdentityCheck, NumberCheck, VerificationClaim};
 use zeroize::Zeroizing;
 
 use super::{CsrfOnly, StaffPage, StaffPageError};
@@ -170,11 +168,11 @@ async fn item_page(
         item,
         people,
         mine,
-        number_checks: &NUMBER_CHECKS,
-        identity_checks: &IDENTITY_CHECKS,
+        number_checks: &NumberCheck::CODES,
+        identity_checks: &IdentityCheck::CODES,
         kinds: &DocumentKind::ALL,
-        correction_reasons: &CORRECTION_REASONS,
-        rejection_reasons: &REJECTION_REASONS,
+        correction_reasons: &CorrectionReason::CODES,
+        rejection_reasons: &RejectionReason::CODES,
     };
     Ok(render(req, state, StatusCode::OK, body))
 }

@@ -560,6 +560,8 @@ async fn demo_invitation(app: &Application, settings: &Settings) -> anyhow::Resu
     let new = NewInvitation {
         kind: InvitationKind::Employee,
         name: PersonName::parse("デモ 太郎")?,
+        name_kana: None,
+        email: None,
         employee_code: None,
         branch: None,
         birth_date: None,
@@ -583,6 +585,8 @@ async fn invite(args: InviteArgs) -> anyhow::Result<u8> {
             InvitationKind::Employee
         },
         name: PersonName::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?,
+        name_kana: None,
+        email: None,
         employee_code: args
             .employee_code
             .as_deref()

@@ -81,6 +81,8 @@ pub struct Settings {
     pub portal: PortalSettings,
     /// The rules that raise alerts for auditors (evaluated every minute by `serve`).
     pub alerts: AlertSettings,
+    /// The SMTP relay invitation links are e-mailed through; without it, admins print them.
+    pub mail: Option<crate::mail::MailSettings>,
 }
 
 /// Alert rules over the audit trail.
@@ -261,6 +263,7 @@ impl Default for Settings {
             payroll_recipient: None,
             portal: PortalSettings::default(),
             alerts: AlertSettings::default(),
+            mail: None,
         }
     }
 }
@@ -357,6 +360,10 @@ impl Settings {
             return invalid("payroll_recipient must be an age X25519 recipient (age1…)");
         }
         self.alerts.rules().map_err(ConfigError::Invalid)?;
+        if let Some(mail) = &self.mail {
+            mail.validate()
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        }
         let u = &self.upload;
         if u.max_body_bytes < 1024 || u.max_body_bytes > 200 * 1024 * 1024 {
             return invalid("upload.max_body_bytes must be between 1 KiB and 200 MiB");

@@ -27,6 +27,8 @@ pub struct AppState {
     pub limits: RateLimits,
     /// The key of staff TOTP secrets (instances serving staff only).
     pub totp_key: Option<storage::TotpKey>,
+    /// The SMTP relay for invitation e-mail, when `[mail]` is set (staff instances only).
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 /// A bound, not yet running, service.
@@ -72,6 +74,9 @@ pub enum StartError {
         "mode public must not hold the sealing identity, but {0} exists: give the public instance a keys directory with recipient.txt and blind-index.key only"
     )]
     IdentityOnPublicInstance(String),
+    /// The `[mail]` settings do not make a transport.
+    #[error(transparent)]
+    Mail(#[from] crate::mail::MailError),
 }
 
 impl Application {
@@ -93,6 +98,10 @@ impl Application {
             Some(storage::TotpKey::load_or_create(&settings.keys_dir())?)
         } else {
             None
+        };
+        let mailer = match (&settings.mail, settings.mode.serves_staff()) {
+            (Some(mail), true) => Some(crate::mail::Mailer::new(mail)?),
+            _ => None,
         };
         let vault = Vault::connect(&settings.database_url()).await?;
         let listener = TcpListener::bind(settings.listen).map_err(|source| StartError::Bind {
@@ -117,6 +126,7 @@ impl Application {
             pipeline: UploadPipeline::new(&settings.upload, settings.decode_permits()),
             limits,
             totp_key,
+            mailer,
             keys,
             vault,
             settings,

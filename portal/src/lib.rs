@@ -5,6 +5,7 @@
 
 pub mod escape;
 pub mod forms;
+pub mod invitations;
 pub mod messages;
 pub mod pages;
 pub mod staff;

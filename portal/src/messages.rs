@@ -115,6 +115,34 @@ pub enum Message {
     NumberRequired,
     /// A correction request must name at least one item with a reason.
     NothingToCorrect,
+    /// The e-mail address is not valid.
+    EmailInvalid,
+    /// The employee code must be up to 32 letters, digits, '-', '_' or '.'.
+    EmployeeCodeInvalid,
+    /// An employee's invitation needs the employee code.
+    EmployeeCodeRequired,
+    /// The branch or department code must be up to 32 letters, digits, '-', '_' or '.'.
+    BranchInvalid,
+    /// The kind must be employee or payee.
+    InvitationKindInvalid,
+    /// The CSV's character encoding could not be read. Please save it as UTF-8 or Shift_JIS.
+    RosterEncoding,
+    /// A line could not be read as CSV (an unclosed quote, for example).
+    RosterUnreadable,
+    /// The CSV has no one to invite.
+    RosterEmpty,
+    /// At most 5,000 people can be invited at once. Please split the file.
+    RosterTooLarge,
+    /// The number of columns does not match the header.
+    RosterColumns,
+    /// The same employee code appears again in the file.
+    RosterDuplicateCode,
+    /// This employee code already has an invitation in use. Re-issue or revoke it from the list.
+    AlreadyInvited,
+    /// This invitation has been revoked.
+    InvitationRevoked,
+    /// E-mail (SMTP) is not set up. Please use the printable sheet.
+    MailNotConfigured,
 }
 
 impl Message {
@@ -174,6 +202,20 @@ impl Message {
         Message::AttestationMustCoverBoth,
         Message::MessageInvalid,
         Message::NothingToCorrect,
+        Message::EmailInvalid,
+        Message::EmployeeCodeInvalid,
+        Message::EmployeeCodeRequired,
+        Message::BranchInvalid,
+        Message::InvitationKindInvalid,
+        Message::RosterEncoding,
+        Message::RosterUnreadable,
+        Message::RosterEmpty,
+        Message::RosterTooLarge,
+        Message::RosterColumns,
+        Message::RosterDuplicateCode,
+        Message::AlreadyInvited,
+        Message::InvitationRevoked,
+        Message::MailNotConfigured,
     ];
 
     /// The message with this code.
@@ -450,6 +492,76 @@ impl Message {
                 "nothing_to_correct",
                 "訂正してほしい項目を一つ以上選び、理由を指定してください。",
                 "Choose at least one item to correct, with its reason.",
+            ),
+            EmailInvalid => (
+                "email_invalid",
+                "メールアドレスの形式が正しくありません。",
+                "The e-mail address is not valid.",
+            ),
+            EmployeeCodeInvalid => (
+                "employee_code_invalid",
+                "社員番号は英数字と - _ . の32文字以内で入力してください。",
+                "The employee code must be up to 32 letters, digits, '-', '_' or '.'.",
+            ),
+            EmployeeCodeRequired => (
+                "employee_code_required",
+                "従業員の招待には社員番号が必要です。",
+                "An employee's invitation needs the employee code.",
+            ),
+            BranchInvalid => (
+                "branch_invalid",
+                "拠点・部署コードは英数字と - _ . の32文字以内で入力してください。",
+                "The branch or department code must be up to 32 letters, digits, '-', '_' or '.'.",
+            ),
+            InvitationKindInvalid => (
+                "invitation_kind_invalid",
+                "種別は employee（従業員）または payee（個人の支払先）です。",
+                "The kind must be employee or payee.",
+            ),
+            RosterEncoding => (
+                "roster_encoding",
+                "CSV の文字コードを読み取れません。UTF-8 または Shift_JIS で保存してください。",
+                "The CSV's character encoding could not be read. Please save it as UTF-8 or Shift_JIS.",
+            ),
+            RosterUnreadable => (
+                "roster_unreadable",
+                "CSV として読み取れない行があります（引用符の閉じ忘れなど）。",
+                "A line could not be read as CSV (an unclosed quote, for example).",
+            ),
+            RosterEmpty => (
+                "roster_empty",
+                "CSV に登録する行がありません。",
+                "The CSV has no one to invite.",
+            ),
+            RosterTooLarge => (
+                "roster_too_large",
+                "一度に登録できるのは 5,000 人までです。ファイルを分けてください。",
+                "At most 5,000 people can be invited at once. Please split the file.",
+            ),
+            RosterColumns => (
+                "roster_columns",
+                "列の数が見出しと合いません。",
+                "The number of columns does not match the header.",
+            ),
+            RosterDuplicateCode => (
+                "roster_duplicate_code",
+                "同じ社員番号がファイル内にもう一度あります。",
+                "The same employee code appears again in the file.",
+            ),
+            AlreadyInvited => (
+                "already_invited",
+                "この社員番号には使用中の招待があります。一覧から再発行か取消をしてください。",
+                "This employee code already has an invitation in use. Re-issue or revoke it from the list.",
+            ),
+            InvitationRevoked => (
+                "invitation_revoked",
+                "この招待は取り消されています。",
+                "This invitation has been revoked.",
+            ),
+            MailNotConfigured => (
+                "mail_not_configured",
+                "メール送信（SMTP）が設定されていません。印刷用シートをお使いください。",
+                "E-mail (SMTP) is not set up. Please use the printable sheet.",
             ),
             CsrfInvalid => (
                 "csrf_invalid",

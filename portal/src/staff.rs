@@ -34,6 +34,8 @@ pub struct StaffFrame {
     pub officer: bool,
     /// Whether it is an auditor or admin (the oversight links).
     pub overseer: bool,
+    /// Whether it is an admin (the invitations link).
+    pub admin: bool,
     /// The staff script's versioned path.
     pub staff_js: &'static str,
 }
@@ -46,6 +48,7 @@ impl StaffFrame {
             username,
             officer,
             overseer,
+            admin: false,
             staff_js: STAFF_SCRIPT.path(),
         }
     }

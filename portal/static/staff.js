@@ -1,5 +1,6 @@
-// Kakunin staff pages: zoom and rotate of document images in the item view. The page
-// works without this file (each image also opens on its own); no text lives here.
+// Kakunin staff pages: zoom and rotate of document images in the item view, and the
+// invitation sheet's print button. The pages work without this file (each image also
+// opens on its own, the browser menu prints); no text lives here.
 (function () {
   'use strict';
 
@@ -28,6 +29,12 @@
         if (act === 'rotate') { fig.dataset.rotate = String(((Number(fig.dataset.rotate) || 0) + 90) % 360); }
         apply(fig);
       });
+    }
+    // The invitation sheet's print button (the page prints from the browser menu too).
+    var print = document.querySelector('button[data-print]');
+    if (print) {
+      print.hidden = false;
+      print.addEventListener('click', function () { window.print(); });
     }
   });
 }());

@@ -124,6 +124,11 @@ pub mod actions {
     #![allow(missing_docs)]
     pub const INIT: &str = "system.init";
     pub const INVITATION_CREATE: &str = "invitation.create";
+    pub const INVITATION_REVOKE: &str = "invitation.revoke";
+    /// A new link replaced the old one (the old one stops working).
+    pub const INVITATION_REISSUE: &str = "invitation.reissue";
+    /// The link was e-mailed (outcome failure when the SMTP server refused it).
+    pub const INVITATION_EMAIL: &str = "invitation.email";
     /// Staff handed a submission in on the person's behalf (paper by post, in person).
     pub const INTAKE_ASSISTED: &str = "intake.assisted";
     pub const PROVIDER_SIGN_IN: &str = "provider.sign_in";

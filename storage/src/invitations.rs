@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, actions};
 use crate::org::{BranchCode, EmployeeCode};
-use crate::person::{BirthDate, PersonName};
+use crate::person::{BirthDate, NameKana, PersonName};
 use crate::secret_token::SecretToken;
 use crate::state::SubmissionState;
 use crate::vault::now_millis;
@@ -49,6 +49,34 @@ impl InvitationKind {
     }
 }
 
+/// An e-mail address the invitation link is sent to: checked once (HTML5's rule, as
+/// `validator` implements it), at most 254 characters, kept out of debug logs.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    /// Trims and checks a typed address.
+    pub fn parse(input: &str) -> Result<Self, StorageError> {
+        let trimmed = input.trim();
+        if trimmed.len() > 254 || !validator::ValidateEmail::validate_email(&trimmed) {
+            return Err(StorageError::Invalid("e-mail address"));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for EmailAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EmailAddress(…)")
+    }
+}
+
 /// What an admin (or `kakunin invite`) asks for.
 #[derive(Debug, Clone)]
 pub struct NewInvitation {
@@ -56,6 +84,10 @@ pub struct NewInvitation {
     pub kind: InvitationKind,
     /// The invited person's name, shown on the landing page.
     pub name: PersonName,
+    /// Furigana from the HR roster: pre-filled on the person's own form.
+    pub name_kana: Option<NameKana>,
+    /// Where the link is sent, when SMTP is configured.
+    pub email: Option<EmailAddress>,
     /// The employer's code for the person.
     pub employee_code: Option<EmployeeCode>,
     /// The branch or department the person belongs to (scopes officers and collectors).
@@ -156,7 +188,7 @@ pub struct InvitationPreview {
     pub asks_birth_date: bool,
 }
 
-const DAY_MILLIS: i64 = 24 * 60 * 60 * 1000;
+pub(crate) const DAY_MILLIS: i64 = 24 * 60 * 60 * 1000;
 
 impl Vault {
     /// Creates an invitation and its submission (state `invited`).
@@ -165,55 +197,74 @@ impl Vault {
         ctx: &AuditContext,
         new: &NewInvitation,
     ) -> Result<CreatedInvitation, StorageError> {
-        let token = SecretToken::generate();
-        let id = Uuid::now_v7();
-        let submission_id = Uuid::now_v7();
+        let mut created = self.create_invitations(ctx, std::slice::from_ref(new)).await?;
+        created.pop().ok_or(StorageError::Corrupt("invitation batch"))
+    }
+
+    /// Creates invitations in one transaction: all of them or none (a roster upload never
+    /// half-lands). One audit entry per invitation.
+    pub async fn create_invitations(
+        &self,
+        ctx: &AuditContext,
+        batch: &[NewInvitation],
+    ) -> Result<Vec<CreatedInvitation>, StorageError> {
         let now = now_millis();
-        let expires_at = now + new.valid_days.max(1) * DAY_MILLIS;
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO invitations (id, token_hash, kind, display_name, employee_code, branch_code, \
-             birth_date, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(id.to_string())
-        .bind(token.hash().0.to_vec())
-        .bind(new.kind.code())
-        .bind(new.name.as_str().to_owned())
-        .bind(new.employee_code.as_ref().map(|c| c.as_str().to_owned()))
-        .bind(new.branch.as_ref().map(|c| c.as_str().to_owned()))
-        .bind(new.birth_date.map(BirthDate::to_iso))
-        .bind(ctx.actor.label())
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO submissions (id, invitation_id, state, branch_code, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(submission_id.to_string())
-        .bind(id.to_string())
-        .bind(SubmissionState::Invited.code())
-        .bind(new.branch.as_ref().map(|c| c.as_str().to_owned()))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        let event = AuditEvent::success(actions::INVITATION_CREATE, format!("invitation:{id}"))
-            .with_detail(serde_json::json!({
-                "kind": new.kind.code(),
-                "submission": submission_id,
-                "branch": new.branch.as_ref().map(BranchCode::as_str),
-                "second_factor": new.birth_date.is_some(),
-                "expires_at": expires_at,
-            }));
-        audit::append(&mut tx, ctx, &event).await?;
+        let mut created = Vec::with_capacity(batch.len());
+        for new in batch {
+            let token = SecretToken::generate();
+            let id = Uuid::now_v7();
+            let submission_id = Uuid::now_v7();
+            let expires_at = now + new.valid_days.max(1) * DAY_MILLIS;
+            sqlx::query(
+                "INSERT INTO invitations (id, token_hash, kind, display_name, name_kana, email, employee_code, \
+                 branch_code, birth_date, created_by, created_at, expires_at, issued_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11)",
+            )
+            .bind(id.to_string())
+            .bind(token.hash().0.to_vec())
+            .bind(new.kind.code())
+            .bind(new.name.as_str().to_owned())
+            .bind(new.name_kana.as_ref().map(|k| k.as_str().to_owned()))
+            .bind(new.email.as_ref().map(|e| e.as_str().to_owned()))
+            .bind(new.employee_code.as_ref().map(|c| c.as_str().to_owned()))
+            .bind(new.branch.as_ref().map(|c| c.as_str().to_owned()))
+            .bind(new.birth_date.map(BirthDate::to_iso))
+            .bind(ctx.actor.label())
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO submissions (id, invitation_id, state, branch_code, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $5)",
+            )
+            .bind(submission_id.to_string())
+            .bind(id.to_string())
+            .bind(SubmissionState::Invited.code())
+            .bind(new.branch.as_ref().map(|c| c.as_str().to_owned()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            let event = AuditEvent::success(actions::INVITATION_CREATE, format!("invitation:{id}"))
+                .with_detail(serde_json::json!({
+                    "kind": new.kind.code(),
+                    "submission": submission_id,
+                    "branch": new.branch.as_ref().map(BranchCode::as_str),
+                    "second_factor": new.birth_date.is_some(),
+                    "email": new.email.is_some(),
+                    "expires_at": expires_at,
+                }));
+            audit::append(&mut tx, ctx, &event).await?;
+            created.push(CreatedInvitation {
+                id,
+                submission_id,
+                token,
+                expires_at,
+            });
+        }
         tx.commit().await?;
-        Ok(CreatedInvitation {
-            id,
-            submission_id,
-            token,
-            expires_at,
-        })
+        Ok(created)
     }
 
     /// What the landing page may show for a link, if it is valid.

@@ -13,6 +13,7 @@ pub mod backup;
 mod blind_index;
 pub mod grants;
 pub mod incidents;
+pub mod invitation_admin;
 pub mod invitations;
 pub mod keys;
 pub mod ledgers;

@@ -70,6 +70,8 @@ impl Fixture {
                 &NewInvitation {
                     kind: InvitationKind::Employee,
                     name: PersonName::parse("山田 太郎").expect("name"),
+                    name_kana: None,
+                    email: None,
                     employee_code: None,
                     branch: Some(BranchCode::parse(branch).expect("b")),
                     birth_date: None,

@@ -56,6 +56,8 @@ impl Fixture {
         let new = NewInvitation {
             kind: InvitationKind::Employee,
             name: PersonName::parse("山田 太郎").expect("name"),
+            name_kana: None,
+            email: None,
             employee_code: None,
             branch: None,
             birth_date: birth_date.map(date),

@@ -110,6 +110,8 @@ pub(crate) async fn new_record(
             &NewInvitation {
                 kind: record.kind,
                 name,
+                name_kana: None,
+                email: None,
                 employee_code,
                 branch: Some(branch),
                 birth_date: None,

@@ -20,6 +20,8 @@ async fn invited(app: &TestApp, name: &str, branch: &str) -> String {
             &NewInvitation {
                 kind: InvitationKind::Employee,
                 name: PersonName::parse(name).expect("name"),
+                name_kana: None,
+                email: None,
                 employee_code: None,
                 branch: Some(BranchCode::parse(branch).expect("branch")),
                 birth_date: None,

@@ -169,6 +169,8 @@ impl TestApp {
         let new = storage::invitations::NewInvitation {
             kind: storage::invitations::InvitationKind::Employee,
             name: storage::person::PersonName::parse("山田 太郎").expect("name"),
+            name_kana: None,
+            email: None,
             employee_code: None,
             branch: None,
             birth_date: birth_date

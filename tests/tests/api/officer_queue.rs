@@ -436,6 +436,8 @@ async fn an_officer_sees_why_a_provider_declined() {
     let new = storage::invitations::NewInvitation {
         kind: storage::invitations::InvitationKind::Employee,
         name: storage::person::PersonName::parse("鈴木 三郎").expect("name"),
+        name_kana: None,
+        email: None,
         employee_code: None,
         branch: Some(storage::org::BranchCode::parse("TKY").expect("branch")),
         birth_date: None,

@@ -518,6 +518,8 @@ async fn a_payee_has_no_dependants_and_sees_only_the_status_after_submitting() {
     let payee = storage::invitations::NewInvitation {
         kind: storage::invitations::InvitationKind::Payee,
         name: storage::person::PersonName::parse("佐藤 次郎").expect("name"),
+        name_kana: None,
+        email: None,
         employee_code: None,
         branch: None,
         birth_date: None,

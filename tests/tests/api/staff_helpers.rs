@@ -154,6 +154,8 @@ pub async fn submitted_as(app: &TestApp, branch: &str, employee_code: &str) -> H
     let new = storage::invitations::NewInvitation {
         kind: storage::invitations::InvitationKind::Employee,
         name: storage::person::PersonName::parse("山田 太郎").expect("name"),
+        name_kana: None,
+        email: None,
         employee_code: Some(storage::org::EmployeeCode::parse(employee_code).expect("code")),
         branch: Some(BranchCode::parse(branch).expect("branch")),
         birth_date: None,

@@ -255,6 +255,31 @@ async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, Api
     Ok(upload)
 }
 
+/// Reads a multipart form's fields into memory, `limit` bytes in all: (name, bytes) in
+/// the order sent. For forms that carry text or a small file (the invitation roster).
+pub(crate) async fn read_fields(
+    mut payload: Multipart,
+    limit: usize,
+) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    let mut fields = Vec::new();
+    let mut total = 0usize;
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(multipart_error)?;
+        let name = field.name().unwrap_or_default().to_owned();
+        let mut buffer = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(multipart_error)?;
+            total += chunk.len();
+            if total > limit {
+                return Err(too_large());
+            }
+            buffer.extend_from_slice(&chunk);
+        }
+        fields.push((name, buffer));
+    }
+    Ok(fields)
+}
+
 fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
     use actix_multipart::MultipartError as M;
     match e {

@@ -6,6 +6,7 @@
 //! must enrol its second factor is sent to the enrolment page first.
 
 mod assisted;
+mod invitations;
 mod officer;
 mod oversight;
 
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/s/totp/confirm", web::post().to(totp_confirm));
     officer::configure(cfg);
     assisted::configure(cfg);
+    invitations::configure(cfg);
     oversight::configure(cfg);
 }
 
@@ -137,12 +139,14 @@ impl StaffPage {
         if let Some(flash) = &self.flash {
             flash.apply(&mut frame);
         }
-        StaffFrame::new(
+        let mut staff = StaffFrame::new(
             frame,
             Some(self.caller.session.username.clone()),
             self.caller.session.role == Role::Officer,
             matches!(self.caller.session.role, Role::Auditor | Role::Admin),
-        )
+        );
+        staff.admin = self.caller.session.role == Role::Admin;
+        staff
     }
 
     /// The CSRF token the page's forms carry.
@@ -354,18 +358,25 @@ async fn totp_enrol(
         &page.caller.session.username,
         &secret,
     ));
-    let qr = qrcode::QrCode::new(uri.as_bytes()).map_err(|e| ApiError::internal(&e))?;
-    let svg = qr
-        .render::<qrcode::render::svg::Color<'_>>()
-        .min_dimensions(200, 200)
-        .build();
+    let qr_svg = qr_svg_base64(uri.as_bytes(), 200)?;
     let body = TotpPage {
         staff: page.frame(Text::STotpTitle, "/s/totp"),
         secret_base32: Some(Zeroizing::new(data_encoding::BASE32_NOPAD.encode(&secret))),
         otpauth_uri: Some(uri),
-        qr_svg: Some(data_encoding::BASE64.encode(svg.as_bytes())),
+        qr_svg: Some(qr_svg),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+/// A QR code of `data` as an SVG document in base64, for an `<img src="data:…">` (the CSP
+/// allows `data:` images; the SVG holds no script).
+pub(crate) fn qr_svg_base64(data: &[u8], size: u32) -> Result<String, ApiError> {
+    let qr = qrcode::QrCode::new(data).map_err(|e| ApiError::internal(&e))?;
+    let svg = qr
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(size, size)
+        .build();
+    Ok(data_encoding::BASE64.encode(svg.as_bytes()))
 }
 
 #[derive(Deserialize)]

@@ -126,12 +126,22 @@ pub(super) async fn edit_self(
 ) -> Result<HttpResponse, PageError> {
     let status = signed.status(&state).await?;
     let saved = own(&status.subjects);
+    let mut values = values(&signed, saved);
+    if saved.is_none() && signed.flash.is_none() {
+        // Nothing saved yet: start from the name and furigana on the HR roster.
+        let (name, kana) = state
+            .vault
+            .invitation_roster_name(signed.provider.session.invitation_id)
+            .await?;
+        values.name = name;
+        values.name_kana = kana.unwrap_or_default();
+    }
     let page = SubjectFormPage {
         page: signed.frame(Text::StepOwn, "/p/self"),
         heading: Text::StepOwn,
         action: "/p/self".to_owned(),
         is_self: true,
-        values: values(&signed, saved),
+        values,
         saved_last4: saved.and_then(|s| s.number_last4.clone()),
         remove_action: None,
         relationships: &DEPENDANT_RELATIONSHIPS,

@@ -1,0 +1,454 @@
+//! The HR roster an admin uploads to invite many people at once, and the single form that
+//! invites one: both go through [`Row::parse`], so they accept and refuse the same values.
+//!
+//! The CSV is what HR actually has: exported from Excel (Shift_JIS, often with a BOM when
+//! UTF-8), with a header row in Japanese or English in any order, or no header at all and
+//! the columns in the documented order (社員番号, 氏名, フリガナ, メール, 拠点, 生年月日).
+//! Every refusal names its line and column; one bad line refuses the whole file, so a
+//! roster never half-lands.
+
+use std::collections::HashSet;
+
+use portal::Message;
+use portal::forms::person_message;
+use storage::invitations::{EmailAddress, InvitationKind, NewInvitation};
+use storage::org::{BranchCode, EmployeeCode};
+use storage::person::{BirthDate, NameKana, PersonName};
+
+/// At most this many people per upload.
+pub const MAX_ROWS: usize = 5_000;
+/// At most this many bytes per upload (5,000 lines of a generous roster).
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+
+/// A column of the roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// `employee` or `payee` (optional; employee when absent).
+    Kind,
+    /// 社員番号.
+    EmployeeCode,
+    /// 氏名.
+    Name,
+    /// フリガナ.
+    NameKana,
+    /// メール.
+    Email,
+    /// 拠点・部署.
+    Branch,
+    /// 生年月日 (the second factor at sign-in).
+    BirthDate,
+}
+
+impl Column {
+    /// The columns in the order a roster without a header has them.
+    pub const POSITIONAL: [Self; 6] = [
+        Self::EmployeeCode,
+        Self::Name,
+        Self::NameKana,
+        Self::Email,
+        Self::Branch,
+        Self::BirthDate,
+    ];
+
+    /// The header names this column answers to (compared without case and spaces).
+    fn aliases(self) -> &'static [&'static str] {
+        match self {
+            Self::Kind => &["kind", "種別", "区分"],
+            Self::EmployeeCode => &["employee_code", "employeecode", "code", "社員番号", "従業員番号", "社員コード"],
+            Self::Name => &["name", "氏名", "名前"],
+            Self::NameKana => &["name_kana", "furigana", "kana", "フリガナ", "ふりがな", "氏名カナ", "カナ"],
+            Self::Email => &["email", "e-mail", "mail", "メール", "メールアドレス"],
+            Self::Branch => &["branch", "branch_code", "department", "拠点", "部署", "所属"],
+            Self::BirthDate => &["birth_date", "birthdate", "生年月日"],
+        }
+    }
+
+    /// The column's name as the error list shows it (ja, en).
+    pub fn label(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Kind => ("種別", "kind"),
+            Self::EmployeeCode => ("社員番号", "employee code"),
+            Self::Name => ("氏名", "name"),
+            Self::NameKana => ("フリガナ", "furigana"),
+            Self::Email => ("メール", "e-mail"),
+            Self::Branch => ("拠点・部署", "branch"),
+            Self::BirthDate => ("生年月日", "birth date"),
+        }
+    }
+
+    fn from_header(cell: &str) -> Option<Self> {
+        let key: String = cell
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect();
+        [
+            Self::Kind,
+            Self::EmployeeCode,
+            Self::Name,
+            Self::NameKana,
+            Self::Email,
+            Self::Branch,
+            Self::BirthDate,
+        ]
+        .into_iter()
+        .find(|c| c.aliases().contains(&key.as_str()))
+    }
+}
+
+/// One refusal: the line (1-based, as a spreadsheet numbers it; 0 for the whole file),
+/// the column if one is to blame, and the bilingual message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterError {
+    /// Line number in the file.
+    pub line: usize,
+    /// The column at fault.
+    pub column: Option<Column>,
+    /// What is wrong.
+    pub message: Message,
+}
+
+/// The raw text of one row, before checking (also the API's JSON for one invitation).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Row {
+    /// `employee`, `payee`, 従業員, 支払先, or empty.
+    pub kind: String,
+    /// 社員番号.
+    pub employee_code: String,
+    /// 氏名.
+    pub name: String,
+    /// フリガナ.
+    pub name_kana: String,
+    /// メール.
+    pub email: String,
+    /// 拠点・部署.
+    pub branch: String,
+    /// 生年月日.
+    pub birth_date: String,
+}
+
+impl Row {
+    fn set(&mut self, column: Column, value: &str) {
+        let value = value.trim().to_owned();
+        match column {
+            Column::Kind => self.kind = value,
+            Column::EmployeeCode => self.employee_code = value,
+            Column::Name => self.name = value,
+            Column::NameKana => self.name_kana = value,
+            Column::Email => self.email = value,
+            Column::Branch => self.branch = value,
+            Column::BirthDate => self.birth_date = value,
+        }
+    }
+
+    /// Checks every field and returns the invitation, or every problem found (not only
+    /// the first: an admin fixes a row once).
+    pub fn parse(
+        &self,
+        today: time::Date,
+        valid_days: i64,
+    ) -> Result<NewInvitation, Vec<(Column, Message)>> {
+        let mut errors = Vec::new();
+        let kind = match self.kind.to_lowercase().as_str() {
+            "" | "employee" | "従業員" | "社員" => Some(InvitationKind::Employee),
+            "payee" | "支払先" | "個人" => Some(InvitationKind::Payee),
+            _ => {
+                errors.push((Column::Kind, Message::InvitationKindInvalid));
+                None
+            }
+        };
+        let employee_code = if self.employee_code.is_empty() {
+            if kind == Some(InvitationKind::Employee) {
+                errors.push((Column::EmployeeCode, Message::EmployeeCodeRequired));
+            }
+            None
+        } else {
+            EmployeeCode::parse(&self.employee_code)
+                .map_err(|_| errors.push((Column::EmployeeCode, Message::EmployeeCodeInvalid)))
+                .ok()
+        };
+        let name = PersonName::parse(&self.name)
+            .map_err(|e| errors.push((Column::Name, person_message(e))))
+            .ok();
+        let name_kana = (!self.name_kana.is_empty())
+            .then(|| {
+                NameKana::parse(&self.name_kana)
+                    .map_err(|e| errors.push((Column::NameKana, person_message(e))))
+                    .ok()
+            })
+            .flatten();
+        let email = (!self.email.is_empty())
+            .then(|| {
+                EmailAddress::parse(&self.email)
+                    .map_err(|_| errors.push((Column::Email, Message::EmailInvalid)))
+                    .ok()
+            })
+            .flatten();
+        let branch = (!self.branch.is_empty())
+            .then(|| {
+                BranchCode::parse(&self.branch)
+                    .map_err(|_| errors.push((Column::Branch, Message::BranchInvalid)))
+                    .ok()
+            })
+            .flatten();
+        let birth_date = (!self.birth_date.is_empty())
+            .then(|| {
+                BirthDate::parse(&self.birth_date, today)
+                    .map_err(|e| errors.push((Column::BirthDate, person_message(e))))
+                    .ok()
+            })
+            .flatten();
+        match (kind, name) {
+            (Some(kind), Some(name)) if errors.is_empty() => Ok(NewInvitation {
+                kind,
+                name,
+                name_kana,
+                email,
+                employee_code,
+                branch,
+                birth_date,
+                valid_days,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The upload as text: UTF-8 (a BOM is dropped) or, failing that, Shift_JIS as Excel
+/// writes it on a Japanese Windows (decoded as its superset, windows-31j).
+pub fn decode(bytes: &[u8]) -> Result<String, RosterError> {
+    let whole = |message| RosterError {
+        line: 0,
+        column: None,
+        message,
+    };
+    if bytes.len() > MAX_BYTES {
+        return Err(whole(Message::RosterTooLarge));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Ok(text.to_owned());
+    }
+    let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
+    if had_errors {
+        return Err(whole(Message::RosterEncoding));
+    }
+    Ok(text.into_owned())
+}
+
+/// Reads a roster: the invitations to create, or every refusal. `taken` holds the
+/// employee codes that already have an invitation in use.
+pub fn parse(
+    text: &str,
+    today: time::Date,
+    valid_days: i64,
+    taken: &HashSet<String>,
+) -> Result<Vec<NewInvitation>, Vec<RosterError>> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let mut errors = Vec::new();
+    let mut columns: Option<Vec<Option<Column>>> = None;
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    let mut first = true;
+    while let Some(record) = records.next() {
+        let line = record
+            .as_ref()
+            .ok()
+            .and_then(|r| r.position())
+            .map_or(0, |p| p.line() as usize);
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map_or(0, |p| p.line() as usize);
+                errors.push(RosterError {
+                    line,
+                    column: None,
+                    message: Message::RosterUnreadable,
+                });
+                break;
+            }
+        };
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if first {
+            first = false;
+            let header: Vec<Option<Column>> = record.iter().map(Column::from_header).collect();
+            if header.iter().any(Option::is_some) {
+                columns = Some(header);
+                continue;
+            }
+        }
+        let columns = columns.get_or_insert_with(|| Column::POSITIONAL.map(Some).to_vec());
+        if record.len() > columns.len() && record.iter().skip(columns.len()).any(|c| !c.is_empty())
+        {
+            errors.push(RosterError {
+                line,
+                column: None,
+                message: Message::RosterColumns,
+            });
+            continue;
+        }
+        if out.len() + errors.len() >= MAX_ROWS {
+            return Err(vec![RosterError {
+                line: 0,
+                column: None,
+                message: Message::RosterTooLarge,
+            }]);
+        }
+        let mut row = Row::default();
+        for (cell, column) in record.iter().zip(columns.iter()) {
+            if let Some(column) = column {
+                row.set(*column, cell);
+            }
+        }
+        match row.parse(today, valid_days) {
+            Ok(new) => {
+                if let Some(code) = &new.employee_code {
+                    if taken.contains(code.as_str()) {
+                        errors.push(RosterError {
+                            line,
+                            column: Some(Column::EmployeeCode),
+                            message: Message::AlreadyInvited,
+                        });
+                        continue;
+                    }
+                    if !seen.insert(code.as_str().to_owned()) {
+                        errors.push(RosterError {
+                            line,
+                            column: Some(Column::EmployeeCode),
+                            message: Message::RosterDuplicateCode,
+                        });
+                        continue;
+                    }
+                }
+                out.push(new);
+            }
+            Err(found) => errors.extend(found.into_iter().map(|(column, message)| RosterError {
+                line,
+                column: Some(column),
+                message,
+            })),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if out.is_empty() {
+        return Err(vec![RosterError {
+            line: 0,
+            column: None,
+            message: Message::RosterEmpty,
+        }]);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn today() -> time::Date {
+        time::macros::date!(2026 - 11 - 23)
+    }
+
+    fn errors_of(text: &str) -> Vec<(usize, Option<Column>, &'static str)> {
+        parse(text, today(), 30, &HashSet::new())
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.line, e.column, e.message.code()))
+            .collect()
+    }
+
+    #[test]
+    fn a_japanese_header_in_any_order_maps_its_columns() {
+        let text = "氏名,社員番号,メールアドレス,フリガナ,所属\n山田 太郎,E001,taro@example.jp,やまだ たろう,TOKYO\n";
+        let rows = parse(text, today(), 30, &HashSet::new()).expect("parses");
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert_eq!(row.name.as_str(), "山田 太郎");
+        assert_eq!(row.name_kana.as_ref().map(NameKana::as_str), Some("ヤマダ タロウ"));
+        assert_eq!(row.employee_code.as_ref().map(EmployeeCode::as_str), Some("E001"));
+        assert_eq!(row.email.as_ref().map(EmailAddress::as_str), Some("taro@example.jp"));
+        assert_eq!(row.branch.as_ref().map(BranchCode::as_str), Some("TOKYO"));
+        assert_eq!(row.kind, InvitationKind::Employee);
+    }
+
+    #[test]
+    fn without_a_header_the_documented_order_applies() {
+        let text = "E002,佐藤 花子,サトウ ハナコ,,OSAKA,1990/04/01\n";
+        let rows = parse(text, today(), 30, &HashSet::new()).expect("parses");
+        assert_eq!(rows[0].birth_date.map(BirthDate::to_iso).as_deref(), Some("1990-04-01"));
+        assert!(rows[0].email.is_none());
+    }
+
+    #[test]
+    fn shift_jis_from_excel_is_read() {
+        let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("社員番号,氏名\r\nE003,鈴木 一郎\r\n");
+        assert!(std::str::from_utf8(&bytes).is_err());
+        let text = decode(&bytes).expect("decodes");
+        let rows = parse(&text, today(), 30, &HashSet::new()).expect("parses");
+        assert_eq!(rows[0].name.as_str(), "鈴木 一郎");
+        let bom = [b"\xEF\xBB\xBF".as_slice(), "氏名\n".as_bytes()].concat();
+        assert_eq!(decode(&bom).expect("utf-8"), "氏名\n");
+    }
+
+    #[test]
+    fn every_bad_cell_is_named_with_its_line_and_nothing_is_accepted() {
+        let text = "社員番号,氏名,フリガナ,メール,生年月日\n\
+                    E1,良い 行,ヨイ ギョウ,,\n\
+                    ,名前,ナマエ,not-an-address,2999-01-01\n\
+                    E3,,Yamada,,\n\
+                    E1,二度目,ニドメ,,\n";
+        assert_eq!(
+            errors_of(text),
+            vec![
+                (3, Some(Column::EmployeeCode), "employee_code_required"),
+                (3, Some(Column::Email), "email_invalid"),
+                (3, Some(Column::BirthDate), "birth_date_range"),
+                (4, Some(Column::Name), "name_empty"),
+                (4, Some(Column::NameKana), "kana_invalid"),
+                (5, Some(Column::EmployeeCode), "roster_duplicate_code"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_code_already_invited_is_refused() {
+        let taken = HashSet::from(["E9".to_owned()]);
+        let errors = parse("E9,山田 太郎\n", today(), 30, &taken).expect_err("taken");
+        assert_eq!(errors[0].message, Message::AlreadyInvited);
+    }
+
+    #[test]
+    fn files_that_are_not_rosters_are_refused_plainly() {
+        assert_eq!(errors_of(""), vec![(0, None, "roster_empty")]);
+        assert_eq!(errors_of("氏名,社員番号\n"), vec![(0, None, "roster_empty")]);
+        assert_eq!(
+            errors_of("E1,山田,ヤマダ,,,,extra\n"),
+            vec![(1, None, "roster_columns")]
+        );
+        assert_eq!(
+            errors_of("E1,\"unclosed\n"),
+            vec![(1, None, "roster_unreadable")]
+        );
+        assert!(decode(&[0x82, 0xFF, 0xFF]).is_err());
+        assert!(decode(&vec![b'a'; MAX_BYTES + 1]).is_err());
+    }
+
+    #[test]
+    fn payees_need_no_employee_code() {
+        let rows = parse("種別,氏名\npayee,個人 事業主\n", today(), 30, &HashSet::new())
+            .expect("parses");
+        assert_eq!(rows[0].kind, InvitationKind::Payee);
+        assert!(rows[0].employee_code.is_none());
+    }
+}

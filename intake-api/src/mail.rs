@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use lettre::message::{Mailbox, header::ContentType};
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use storage::invitations::{EmailAddress, InvitationKind};
@@ -50,6 +51,9 @@ pub struct MailSettings {
     pub from: String,
     /// Where replies go, if not to the sender.
     pub reply_to: Option<String>,
+    /// A CA certificate (PEM) trusted for the relay besides the system's roots, for a
+    /// relay whose certificate a company CA signed.
+    pub ca_file: Option<PathBuf>,
 }
 
 fn default_port() -> u16 {
@@ -70,9 +74,9 @@ pub enum MailError {
 impl MailSettings {
     /// Checks what can be checked without connecting.
     pub fn validate(&self) -> Result<(), MailError> {
-        self.from
-            .parse::<Mailbox>()
-            .map_err(|_| MailError::Config("from must be an address like 人事部 <jinji@example.co.jp>".into()))?;
+        self.from.parse::<Mailbox>().map_err(|_| {
+            MailError::Config("from must be an address like 人事部 <jinji@example.co.jp>".into())
+        })?;
         if let Some(reply_to) = &self.reply_to {
             reply_to
                 .parse::<Mailbox>()
@@ -181,25 +185,28 @@ impl Mailer {
     pub fn new(settings: &MailSettings) -> Result<Self, MailError> {
         settings.validate()?;
         let config = |e: lettre::transport::smtp::Error| MailError::Config(e.to_string());
+        let tls = || {
+            let mut params = TlsParameters::builder(settings.smtp_host.clone());
+            if let Some(file) = &settings.ca_file {
+                let pem = std::fs::read(file).map_err(|e| {
+                    MailError::Config(format!("cannot read {}: {e}", file.display()))
+                })?;
+                params = params.add_root_certificate(Certificate::from_pem(&pem).map_err(config)?);
+            }
+            params.build_rustls().map_err(config)
+        };
+        let builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host);
         let builder = match settings.security {
-            SmtpSecurity::Tls => {
-                AsyncSmtpTransport::<Tokio1Executor>::relay(&settings.smtp_host).map_err(config)?
-            }
-            SmtpSecurity::Starttls => {
-                AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&settings.smtp_host)
-                    .map_err(config)?
-            }
-            SmtpSecurity::None => {
-                AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.smtp_host)
-            }
+            SmtpSecurity::Tls => builder.tls(Tls::Wrapper(tls()?)),
+            SmtpSecurity::Starttls => builder.tls(Tls::Required(tls()?)),
+            SmtpSecurity::None => builder,
         };
         let mut builder = builder
             .port(settings.smtp_port)
             .timeout(Some(Duration::from_secs(15)));
         if let (Some(user), Some(file)) = (&settings.username, &settings.password_file) {
-            let password = std::fs::read_to_string(file).map_err(|e| {
-                MailError::Config(format!("cannot read {}: {e}", file.display()))
-            })?;
+            let password = std::fs::read_to_string(file)
+                .map_err(|e| MailError::Config(format!("cannot read {}: {e}", file.display())))?;
             builder = builder.credentials(Credentials::new(
                 user.clone(),
                 password.trim_end_matches(['\n', '\r']).to_owned(),
@@ -258,6 +265,7 @@ mod tests {
             password_file: None,
             from: "人事部 <jinji@example.co.jp>".to_owned(),
             reply_to: None,
+            ca_file: None,
         }
     }
 
@@ -265,8 +273,16 @@ mod tests {
     fn clear_text_smtp_is_refused_beyond_this_host() {
         assert!(settings("127.0.0.1", SmtpSecurity::None).validate().is_ok());
         assert!(settings("localhost", SmtpSecurity::None).validate().is_ok());
-        assert!(settings("smtp.example.jp", SmtpSecurity::None).validate().is_err());
-        assert!(settings("smtp.example.jp", SmtpSecurity::Starttls).validate().is_ok());
+        assert!(
+            settings("smtp.example.jp", SmtpSecurity::None)
+                .validate()
+                .is_err()
+        );
+        assert!(
+            settings("smtp.example.jp", SmtpSecurity::Starttls)
+                .validate()
+                .is_ok()
+        );
         let mut bad = settings("smtp.example.jp", SmtpSecurity::Tls);
         bad.from = "not an address".to_owned();
         assert!(bad.validate().is_err());
@@ -274,7 +290,13 @@ mod tests {
 
     #[test]
     fn the_preview_is_the_letter_with_a_placeholder_for_the_link() {
-        let preview = invitation_letter("株式会社サンプル", "山田 太郎", InvitationKind::Employee, None, 0);
+        let preview = invitation_letter(
+            "株式会社サンプル",
+            "山田 太郎",
+            InvitationKind::Employee,
+            None,
+            0,
+        );
         let sent = invitation_letter(
             "株式会社サンプル",
             "山田 太郎",
@@ -284,7 +306,9 @@ mod tests {
         );
         assert_eq!(preview.subject, sent.subject);
         assert_eq!(
-            preview.body.replace(LINK_PLACEHOLDER, "https://kakunin.example/i/TOKEN"),
+            preview
+                .body
+                .replace(LINK_PLACEHOLDER, "https://kakunin.example/i/TOKEN"),
             sent.body
         );
         assert!(sent.body.contains("山田 太郎 様") && sent.body.contains("Dear 山田 太郎"));

@@ -151,6 +151,12 @@ impl SubjectForm {
     }
 
     fn parse_number(&self) -> Result<MyNumber, FormError> {
+        if self.number.trim().is_empty() {
+            return Err(FormError {
+                field: "number",
+                message: Message::NumberRequired,
+            });
+        }
         MyNumber::parse(&self.number)
             .map_err(number_message)
             .map_err(FormError::at("number"))

@@ -147,10 +147,16 @@ impl Vault {
         match query.link {
             Some(LinkState::Revoked) => sql.push_str(" AND i.revoked_at IS NOT NULL"),
             Some(LinkState::Expired) => {
-                sql.push_str(&format!(" AND i.revoked_at IS NULL AND i.expires_at <= {}", next()));
+                sql.push_str(&format!(
+                    " AND i.revoked_at IS NULL AND i.expires_at <= {}",
+                    next()
+                ));
             }
             Some(LinkState::Active) => {
-                sql.push_str(&format!(" AND i.revoked_at IS NULL AND i.expires_at > {}", next()));
+                sql.push_str(&format!(
+                    " AND i.revoked_at IS NULL AND i.expires_at > {}",
+                    next()
+                ));
             }
             None => {}
         }
@@ -224,12 +230,19 @@ impl Vault {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|r| r.try_get::<String, _>("employee_code").map_err(StorageError::from))
+            .map(|r| {
+                r.try_get::<String, _>("employee_code")
+                    .map_err(StorageError::from)
+            })
             .collect()
     }
 
     /// Revokes a link for good and ends its sessions. What the person already saved stays.
-    pub async fn revoke_invitation(&self, ctx: &AuditContext, id: Uuid) -> Result<(), StorageError> {
+    pub async fn revoke_invitation(
+        &self,
+        ctx: &AuditContext,
+        id: Uuid,
+    ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
         let revoked = sqlx::query(
             "UPDATE invitations SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL",

@@ -197,8 +197,12 @@ impl Vault {
         ctx: &AuditContext,
         new: &NewInvitation,
     ) -> Result<CreatedInvitation, StorageError> {
-        let mut created = self.create_invitations(ctx, std::slice::from_ref(new)).await?;
-        created.pop().ok_or(StorageError::Corrupt("invitation batch"))
+        let mut created = self
+            .create_invitations(ctx, std::slice::from_ref(new))
+            .await?;
+        created
+            .pop()
+            .ok_or(StorageError::Corrupt("invitation batch"))
     }
 
     /// Creates invitations in one transaction: all of them or none (a roster upload never

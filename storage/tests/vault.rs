@@ -28,6 +28,7 @@ on_both_backends!(
     the_file_ledger_is_derived_from_live_accounts_and_records,
     dependants_are_attested_changed_and_removed,
     a_role_grant_needs_a_second_admin_and_takes_effect_on_approval,
+    invitations_are_listed_revoked_and_reissued,
 );
 
 struct Fixture {
@@ -1116,4 +1117,195 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
         GrantOutcome::Changed(officer)
     );
     assert!(!f.vault.staff_has_scope(officer, &tky).await.expect("scope"));
+}
+
+async fn invitations_are_listed_revoked_and_reissued(f: Fixture) {
+    use storage::invitation_admin::{InvitationQuery, LinkState};
+    use storage::invitations::EmailAddress;
+    use storage::org::{BranchCode, EmployeeCode};
+    let row = |code: &str, branch: &str, email: Option<&str>| NewInvitation {
+        kind: InvitationKind::Employee,
+        name: PersonName::parse(&format!("社員 {code}")).expect("name"),
+        name_kana: Some(NameKana::parse("しゃいん").expect("kana")),
+        email: email.map(|e| EmailAddress::parse(e).expect("email")),
+        employee_code: Some(EmployeeCode::parse(code).expect("code")),
+        branch: Some(BranchCode::parse(branch).expect("branch")),
+        birth_date: None,
+        valid_days: 30,
+    };
+    let batch = [
+        row("E1", "TKY", Some("e1@example.jp")),
+        row("E2", "TKY", None),
+        row("E3", "OSK", None),
+    ];
+    let created = f
+        .vault
+        .create_invitations(&ctx(), &batch)
+        .await
+        .expect("batch");
+    assert_eq!(created.len(), 3);
+    assert!(EmailAddress::parse("not an address").is_err());
+
+    let all = |q: InvitationQuery| {
+        let vault = f.vault.clone();
+        async move { vault.invitations(&q).await.expect("list") }
+    };
+    let everyone = all(InvitationQuery {
+        limit: 100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(everyone.len(), 3);
+    assert!(everyone.iter().all(|l| l.link == LinkState::Active));
+    assert_eq!(
+        everyone[0].employee_code.as_deref(),
+        Some("E3"),
+        "newest first"
+    );
+    assert_eq!(everyone[2].name_kana.as_deref(), Some("シャイン"));
+    let tokyo = all(InvitationQuery {
+        branch: Some(BranchCode::parse("TKY").expect("b")),
+        limit: 100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(tokyo.len(), 2);
+    let first_page = all(InvitationQuery {
+        limit: 2,
+        ..Default::default()
+    })
+    .await;
+    let last = &first_page[1];
+    let second_page = all(InvitationQuery {
+        before: Some((last.created_at, last.id)),
+        limit: 2,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(second_page.len(), 1);
+    assert_eq!(second_page[0].employee_code.as_deref(), Some("E1"));
+    let taken = f.vault.invited_employee_codes().await.expect("codes");
+    assert_eq!(taken.len(), 3);
+    assert_eq!(
+        f.vault
+            .invitation_roster_name(created[0].id)
+            .await
+            .expect("roster name"),
+        ("社員 E1".to_owned(), Some("シャイン".to_owned()))
+    );
+
+    // Revoking ends the link and its sessions; a second revocation is a conflict.
+    let session = f
+        .vault
+        .start_provider_session(&ctx(), &created[1].token, None, 60_000)
+        .await
+        .expect("sign in");
+    f.vault
+        .revoke_invitation(&ctx(), created[1].id)
+        .await
+        .expect("revoke");
+    assert!(
+        f.vault
+            .provider_session(&session.token, 60_000)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(
+        f.vault
+            .preview_invitation(&created[1].token)
+            .await
+            .expect("preview")
+            .is_none()
+    );
+    assert!(matches!(
+        f.vault.revoke_invitation(&ctx(), created[1].id).await,
+        Err(storage::StorageError::Conflict(_))
+    ));
+    assert!(matches!(
+        f.vault.reissue_invitation(&ctx(), created[1].id, 30).await,
+        Err(storage::StorageError::Conflict(_))
+    ));
+    assert!(matches!(
+        f.vault
+            .revoke_invitation(&ctx(), uuid::Uuid::now_v7())
+            .await,
+        Err(storage::StorageError::NotFound)
+    ));
+    let revoked = all(InvitationQuery {
+        link: Some(LinkState::Revoked),
+        limit: 100,
+        ..Default::default()
+    })
+    .await;
+    assert_eq!(revoked.len(), 1);
+    assert_eq!(
+        f.vault.invited_employee_codes().await.expect("codes").len(),
+        2
+    );
+
+    // Re-issuing replaces the link: the old one stops, the new one opens the same submission.
+    let old = f
+        .vault
+        .start_provider_session(&ctx(), &created[0].token, None, 60_000)
+        .await
+        .expect("sign in");
+    f.vault
+        .note_invitation_emailed(&ctx(), created[0].id, true)
+        .await
+        .expect("emailed");
+    let again = f
+        .vault
+        .reissue_invitation(&ctx(), created[0].id, 30)
+        .await
+        .expect("reissue");
+    assert_eq!(again.submission_id, created[0].submission_id);
+    assert!(
+        f.vault
+            .preview_invitation(&created[0].token)
+            .await
+            .expect("old")
+            .is_none()
+    );
+    assert!(
+        f.vault
+            .preview_invitation(&again.token)
+            .await
+            .expect("new")
+            .is_some()
+    );
+    assert!(
+        f.vault
+            .provider_session(&old.token, 60_000)
+            .await
+            .expect("old session")
+            .is_none()
+    );
+    let line = f.vault.invitation(created[0].id).await.expect("line");
+    assert_eq!(line.issued_count, 2);
+    assert_eq!(line.emailed_at, None, "the new link has not been e-mailed");
+    f.vault
+        .note_invitation_emailed(&ctx(), created[0].id, false)
+        .await
+        .expect("failed e-mail");
+
+    let count = |action: &'static str| {
+        let vault = f.vault.clone();
+        async move {
+            vault
+                .search_audit(&storage::audit::AuditQuery {
+                    action: Some(action.into()),
+                    limit: 100,
+                    ..Default::default()
+                })
+                .await
+                .expect("trail")
+                .len()
+        }
+    };
+    assert_eq!(count("invitation.create").await, 3);
+    assert_eq!(count("invitation.revoke").await, 1);
+    assert_eq!(count("invitation.reissue").await, 1);
+    assert_eq!(count("invitation.email").await, 2);
+    f.vault.verify_audit_chain().await.expect("chain");
 }

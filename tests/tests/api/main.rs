@@ -12,6 +12,7 @@ mod documents;
 mod governance;
 mod headers_and_limits;
 mod hostile_corpus;
+mod invitations;
 mod memory_hygiene;
 mod modes;
 mod officer_queue;

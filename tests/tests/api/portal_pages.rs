@@ -249,6 +249,154 @@ async fn bad_details_are_refused_with_a_clear_message_in_both_languages_keeping_
 }
 
 #[tokio::test]
+async fn the_dependant_forms_refuse_bad_details_in_both_languages_and_keep_what_was_saved() {
+    let app = spawn_app().await;
+    let (c, csrf) = signed_in(&app).await;
+    post_form(
+        &c,
+        &app,
+        "/p/self",
+        &person(&csrf, NUMBER, "ヤマダ", "1990-04-01"),
+    )
+    .await;
+    let dependant = |number: &'static str,
+                     kana: &'static str,
+                     birth: &'static str,
+                     relationship: &'static str| {
+        let mut form = person(&csrf, number, kana, birth);
+        form[1] = ("name", "山田 花子");
+        form.push(("relationship", relationship));
+        form
+    };
+    // Adding: each bad field is refused on the page, the typed values kept, never the number.
+    let cases = [
+        (
+            dependant("123456789019", "ヤマダ ハナコ", "2015-05-05", "child"),
+            "チェックデジット",
+            "check digit",
+        ),
+        (
+            dependant(OTHER_NUMBER, "", "2015-05-05", "child"),
+            "フリガナを入力してください",
+            "furigana",
+        ),
+        (
+            dependant(OTHER_NUMBER, "Hanako", "2015-05-05", "child"),
+            "カタカナまたはひらがな",
+            "katakana or hiragana",
+        ),
+        (
+            dependant(OTHER_NUMBER, "ヤマダ ハナコ", "2999-01-01", "child"),
+            "未来の日付",
+            "cannot be in the future",
+        ),
+        (
+            dependant(
+                OTHER_NUMBER,
+                "ヤマダ ハナコ",
+                "2015-05-05",
+                "'; DROP TABLE subjects; --",
+            ),
+            "続柄を選んでください",
+            "relationship",
+        ),
+    ];
+    for (form, ja, en) in &cases {
+        let r = post_form(&c, &app, "/p/dependants", form).await;
+        assert_eq!(r.status(), 303, "{ja}");
+        assert_eq!(location(&r), "/p/dependants/new");
+        let (_, html) = page(&c, &app, "/p/dependants/new").await;
+        assert!(html.contains(ja), "{ja} shown");
+        assert!(html.contains("value=\"山田 花子\""), "the name is kept");
+        assert!(!html.contains(OTHER_NUMBER) && !html.contains("123456789019"));
+        assert!(html.contains("aria-invalid=\"true\""));
+        let r = post_form(&c, &app, "/p/dependants", form).await;
+        assert_eq!(r.status(), 303);
+        let (_, english) = page(&c, &app, "/p/dependants/new?lang=en").await;
+        assert!(english.contains(en), "{en} shown in English");
+        let _ = page(&c, &app, "/p/dependants/new?lang=ja").await;
+    }
+    let r = post_form(
+        &c,
+        &app,
+        "/p/dependants",
+        &dependant("", "ヤマダ ハナコ", "2015-05-05", "child"),
+    )
+    .await;
+    assert_eq!(location(&r), "/p/dependants/new");
+    let (_, html) = page(&c, &app, "/p/dependants/new").await;
+    assert!(
+        html.contains("個人番号を入力してください"),
+        "a new dependant needs a number"
+    );
+    let (_, list) = page(&c, &app, "/p/dependants").await;
+    assert!(
+        !list.contains("山田 花子"),
+        "nothing was added by a refused form"
+    );
+
+    // Changing a saved dependant: a refusal keeps the saved record as it was.
+    let r = post_form(
+        &c,
+        &app,
+        "/p/dependants",
+        &dependant(OTHER_NUMBER, "ヤマダ ハナコ", "2015-05-05", "child"),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let status = json(
+        c.get(app.url("/api/v1/provider/status"))
+            .send()
+            .await
+            .expect("status"),
+    )
+    .await;
+    let child = status["subjects"]
+        .as_array()
+        .expect("subjects")
+        .iter()
+        .find(|s| s["relationship"] == "child")
+        .expect("the child")["subject_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let here = format!("/p/dependants/{child}");
+    let r = post_form(
+        &c,
+        &app,
+        &here,
+        &dependant("", "ヤマダ ハナコ", "2999-01-01", "child"),
+    )
+    .await;
+    assert_eq!(location(&r), here);
+    let (_, html) = page(&c, &app, &here).await;
+    assert!(html.contains("未来の日付"));
+    let (_, list) = page(&c, &app, "/p/dependants").await;
+    assert!(
+        list.contains("山田 花子") && list.contains("****1093"),
+        "the saved record is intact"
+    );
+    let saved = app
+        .app
+        .vault
+        .submission_status(
+            uuid::Uuid::parse_str(status["submission_id"].as_str().expect("submission"))
+                .expect("uuid"),
+        )
+        .await
+        .expect("status");
+    let child = saved
+        .subjects
+        .iter()
+        .find(|s| s.subject_id.to_string() == child)
+        .expect("child");
+    assert_eq!(
+        child.birth_date, "2015-05-05",
+        "the refused date did not land"
+    );
+}
+
+#[tokio::test]
 async fn html_in_names_is_shown_escaped() {
     let app = spawn_app().await;
     let (c, csrf) = signed_in(&app).await;

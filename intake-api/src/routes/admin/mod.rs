@@ -30,8 +30,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/grants/{id}/approve", web::post().to(grants::approve))
             .route("/invitations", web::get().to(invitations::list))
             .route("/invitations", web::post().to(invitations::create))
-            .route("/invitations/{id}/revoke", web::post().to(invitations::revoke_one))
-            .route("/invitations/{id}/reissue", web::post().to(invitations::reissue_one))
+            .route(
+                "/invitations/{id}/revoke",
+                web::post().to(invitations::revoke_one),
+            )
+            .route(
+                "/invitations/{id}/reissue",
+                web::post().to(invitations::reissue_one),
+            )
             .route("/incidents", web::get().to(incidents::list))
             .route("/incidents", web::post().to(incidents::open))
             .route("/incidents/{id}/steps", web::post().to(incidents::step))

@@ -150,7 +150,15 @@ impl InviteForm {
         let one = &self.one;
         let mut writer = csv::Writer::from_writer(Vec::new());
         let written = writer
-            .write_record(["kind", "employee_code", "name", "name_kana", "email", "branch", "birth_date"])
+            .write_record([
+                "kind",
+                "employee_code",
+                "name",
+                "name_kana",
+                "email",
+                "branch",
+                "birth_date",
+            ])
             .and_then(|()| {
                 writer.write_record([
                     &one.kind,
@@ -215,8 +223,9 @@ fn preview_page(
         "（氏名 / name）",
         storage::invitations::InvitationKind::Employee,
         None,
-        (time::OffsetDateTime::now_utc() + time::Duration::days(state.settings.invitation_valid_days))
-            .unix_timestamp()
+        (time::OffsetDateTime::now_utc()
+            + time::Duration::days(state.settings.invitation_valid_days))
+        .unix_timestamp()
             * 1000,
     );
     let mut body = InvitePreviewPage {

@@ -143,6 +143,8 @@ pub enum Message {
     InvitationRevoked,
     /// E-mail (SMTP) is not set up. Please use the printable sheet.
     MailNotConfigured,
+    /// Only the items you were asked to correct can be changed; everything else is kept as it was.
+    OnlyFlaggedItems,
 }
 
 impl Message {
@@ -216,6 +218,7 @@ impl Message {
         Message::AlreadyInvited,
         Message::InvitationRevoked,
         Message::MailNotConfigured,
+        Message::OnlyFlaggedItems,
     ];
 
     /// The message with this code.
@@ -562,6 +565,11 @@ impl Message {
                 "mail_not_configured",
                 "メール送信（SMTP）が設定されていません。印刷用シートをお使いください。",
                 "E-mail (SMTP) is not set up. Please use the printable sheet.",
+            ),
+            OnlyFlaggedItems => (
+                "only_flagged_items",
+                "訂正を依頼された項目だけを直せます。ほかの内容はそのまま保たれています。",
+                "Only the items you were asked to correct can be changed; everything else is kept as it was.",
             ),
             CsrfInvalid => (
                 "csrf_invalid",

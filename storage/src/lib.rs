@@ -72,6 +72,9 @@ pub enum StorageError {
     /// Separation of duties forbids this caller (e.g. approving their own proposal).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// Corrections were requested: only the items an officer flagged can change.
+    #[error("only the items an officer asked to correct can change")]
+    NotFlagged,
     /// A stored value does not parse: the database was changed outside Kakunin.
     #[error("corrupt stored value: {0}")]
     Corrupt(&'static str),

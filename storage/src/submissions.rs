@@ -260,16 +260,18 @@ impl Vault {
         input: &SubjectInput,
     ) -> Result<Uuid, StorageError> {
         let mut tx = self.begin_write().await?;
-        require_editable(&mut tx, session.submission_id).await?;
         let existing = sqlx::query(
             "SELECT id FROM subjects WHERE submission_id = $1 AND relationship = 'self' AND removed_at IS NULL",
         )
         .bind(session.submission_id.to_string())
         .fetch_optional(&mut *tx)
-        .await?;
+        .await?
+        .map(|row| parse_uuid(&row.try_get::<String, _>("id")?))
+        .transpose()?;
+        let touches = existing.map_or(Touches::Submission, Touches::Details);
+        require_editable(&mut tx, session.submission_id, touches).await?;
         let subject_id = match existing {
-            Some(row) => {
-                let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
+            Some(id) => {
                 update_subject(&mut tx, id, input).await?;
                 id
             }
@@ -308,7 +310,7 @@ impl Vault {
             return Err(StorageError::Invalid("a payee has no dependants"));
         }
         let mut tx = self.begin_write().await?;
-        require_editable(&mut tx, session.submission_id).await?;
+        require_editable(&mut tx, session.submission_id, Touches::Submission).await?;
         let subject_id = insert_subject(&mut tx, session.submission_id, input).await?;
         note_duplicate(&mut tx, subject_id).await?;
         declare(&mut tx, subject_id, input.relationship, declaration).await?;
@@ -329,7 +331,7 @@ impl Vault {
         declaration: Option<DependantDeclaration>,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        require_editable(&mut tx, session.submission_id).await?;
+        require_editable(&mut tx, session.submission_id, Touches::Details(subject_id)).await?;
         let current = subject_relationship(&mut tx, session.submission_id, subject_id).await?;
         if (current == Relationship::Myself) != (edit.relationship == Relationship::Myself) {
             return Err(StorageError::Invalid("self and dependants cannot swap"));
@@ -381,7 +383,7 @@ impl Vault {
         subject_id: Uuid,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
-        require_editable(&mut tx, session.submission_id).await?;
+        require_editable(&mut tx, session.submission_id, Touches::Submission).await?;
         if subject_relationship(&mut tx, session.submission_id, subject_id).await?
             == Relationship::Myself
         {
@@ -420,8 +422,8 @@ impl Vault {
         replaces: Option<Uuid>,
     ) -> Result<StoredDocument, StorageError> {
         let mut tx = self.begin_write().await?;
-        require_editable(&mut tx, submission_id).await?;
         require_subject_of(&mut tx, submission_id, subject_id).await?;
+        require_editable(&mut tx, submission_id, Touches::Photos(subject_id)).await?;
         if let Some(key) = idempotency_key {
             let existing = sqlx::query(DOCUMENT_SELECT_BY_KEY)
                 .bind(subject_id.to_string())
@@ -747,16 +749,67 @@ async fn current_state(tx: &mut Tx, submission_id: Uuid) -> Result<SubmissionSta
     parse_state(&row.try_get::<String, _>("state")?)
 }
 
-async fn require_editable(tx: &mut Tx, submission_id: Uuid) -> Result<(), StorageError> {
+/// What a change touches, for the correction rule.
+#[derive(Debug, Clone, Copy)]
+enum Touches {
+    /// The submission as a whole (adding or removing a person).
+    Submission,
+    /// A person's typed details or number.
+    Details(Uuid),
+    /// A person's photos.
+    Photos(Uuid),
+}
+
+/// Whether the provider (or staff on their behalf) may make this change now. While
+/// corrections are requested, only what an officer flagged can change: a person's details
+/// when a request names the person without a photo, a person's photos when a request
+/// names the person or one of their photos, anything when a request names no one.
+/// Everything else stays as the officer saw it.
+async fn require_editable(
+    tx: &mut Tx,
+    submission_id: Uuid,
+    touches: Touches,
+) -> Result<(), StorageError> {
     let state = current_state(tx, submission_id).await?;
-    if state.provider_can_edit() {
-        Ok(())
-    } else {
-        Err(StorageError::Illegal(IllegalTransition {
+    if !state.provider_can_edit() {
+        return Err(StorageError::Illegal(IllegalTransition {
             from: state,
             attempted: "edited",
-        }))
+        }));
     }
+    if state != SubmissionState::CorrectionRequested {
+        return Ok(());
+    }
+    // A request about the submission as a whole (no person named) opens all of it.
+    let whole = sqlx::query(
+        "SELECT 1 AS one FROM correction_requests WHERE submission_id = $1 \
+         AND resolved_at IS NULL AND subject_id IS NULL AND document_id IS NULL",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if whole.is_some() {
+        return Ok(());
+    }
+    let (subject, details_only) = match touches {
+        Touches::Submission => return Err(StorageError::NotFlagged),
+        Touches::Details(subject) => (subject, true),
+        Touches::Photos(subject) => (subject, false),
+    };
+    let sql = if details_only {
+        "SELECT 1 AS one FROM correction_requests WHERE submission_id = $1 AND subject_id = $2 \
+         AND resolved_at IS NULL AND document_id IS NULL"
+    } else {
+        "SELECT 1 AS one FROM correction_requests WHERE submission_id = $1 AND subject_id = $2 \
+         AND resolved_at IS NULL"
+    };
+    sqlx::query(sql)
+        .bind(submission_id.to_string())
+        .bind(subject.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|_| ())
+        .ok_or(StorageError::NotFlagged)
 }
 
 async fn require_subject_of(

@@ -396,6 +396,19 @@ async fn a_correction_round_trip_redoes_only_the_flagged_photo_and_keeps_the_res
         .collect();
     assert_eq!(docs, [new_document.as_str()]);
     assert_eq!(status["subjects"][0]["number_last4"], &NUMBER[8..]);
+    // Only the photo was flagged: the details and number cannot change meanwhile.
+    let unflagged = app.save_self(crate::helpers::OTHER_NUMBER).await;
+    assert_eq!(unflagged.status(), 409);
+    assert_eq!(json(unflagged).await["error"]["code"], "only_flagged_items");
+    let status = json(
+        app.client
+            .get(app.url("/api/v1/provider/status"))
+            .send()
+            .await
+            .expect("status"),
+    )
+    .await;
+    assert_eq!(status["subjects"][0]["number_last4"], &NUMBER[8..], "kept");
 
     let resubmitted = app
         .client

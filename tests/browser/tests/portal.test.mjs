@@ -1,6 +1,7 @@
 // The provider portal on a 360×740 phone: an employee with two dependants from the
 // invitation to submitted, a payee whose link shows status only afterwards, a decline,
-// and a correction round trip with an officer working the staff pages on a desktop.
+// a correction round trip with an officer working the staff pages on a desktop, a branch
+// collector, an auditor, and an admin inviting from a roster.
 // Each page of the flow is checked with axe-core (no serious or critical violation) and
 // screenshots go to artifacts/ for a human look.
 import { after, before, describe, test } from 'node:test';
@@ -343,6 +344,56 @@ describe('provider portal on a phone', () => {
     assert.match(await page.textContent('table.people-table'), /提出済み/);
     assert.deepEqual(page.cspViolations, []);
     await page.context().close();
+  });
+
+  test('an admin invites from a roster, prints the sheet, and the printed link opens on a phone', async () => {
+    const password = 'admin inviting passphrase';
+    kakunin.addUser('admin', 'admin.i', password);
+    const desk = await desktop();
+    await desk.goto(`${kakunin.base}/s/sign-in`);
+    await enrolStaff(desk, 'admin.i', password);
+    await desk.goto(`${kakunin.base}/s`);
+    await Promise.all([desk.waitForURL(/\/s\/invitations$/), desk.click('a.btn[href="/s/invitations"]')]);
+    await check(desk, '70-admin-invitations-empty');
+    await Promise.all([desk.waitForURL(/\/s\/invitations\/new$/), desk.click('#new-invitations')]);
+    await check(desk, '71-admin-invite-new');
+    // A roster with one mistake: the check names it and creates nothing.
+    await desk.fill('#roster', '社員番号,氏名,フリガナ,メール,所属\nB1,木村 一郎,キムラ イチロウ,not-an-address,TKY\n');
+    await Promise.all([desk.waitForLoadState('load'), desk.click('#invite-roster button[type=submit]')]);
+    assert.match(await desk.textContent('#roster-problems'), /直してから/);
+    assert.equal(await desk.locator('tr.problem[data-code="email_invalid"]').count(), 1);
+    await check(desk, '72-admin-invite-refused');
+    await desk.goto(`${kakunin.base}/s/invitations/new`);
+    await desk.fill('#roster', '社員番号,氏名,フリガナ,所属\nB1,木村 一郎,キムラ イチロウ,TKY\nB2,中村 二郎,ナカムラ ジロウ,OSK\n');
+    await Promise.all([desk.waitForLoadState('load'), desk.click('#invite-roster button[type=submit]')]);
+    assert.equal(await desk.textContent('#count-sheet'), '2');
+    await check(desk, '73-admin-invite-check');
+    await Promise.all([desk.waitForLoadState('load'), desk.click('#invite-create button[type=submit]')]);
+    assert.equal(await desk.locator('.invite-card').count(), 2);
+    assert.ok(await desk.isVisible('button[data-print]'), 'the script shows the print button');
+    await check(desk, '74-admin-invite-sheet');
+    await desk.emulateMedia({ media: 'print' });
+    await desk.screenshot({ path: join(artifacts, '75-admin-invite-sheet-print.png'), fullPage: true });
+    await desk.emulateMedia({ media: 'screen' });
+    const link = (await desk.locator('.invite-card .invite-url code').first().textContent()).trim();
+    assert.match(link, /\/i\/[A-Za-z0-9_-]{43,}$/);
+    // The printed link opens on a phone, and the roster's name and furigana are filled in.
+    // (The sheet prints `public_url`; this test server listens elsewhere.)
+    const p = await phone();
+    await p.goto(`${kakunin.base}/i/${link.split('/i/')[1]}`);
+    assert.match(await p.textContent('main'), /木村 一郎/);
+    await Promise.all([p.waitForURL(/\/p$/), p.click('button[value=start]')]);
+    await p.goto(`${kakunin.base}/p/self`);
+    assert.equal(await p.inputValue('#name'), '木村 一郎');
+    assert.equal(await p.inputValue('#name_kana'), 'キムラ イチロウ');
+    await p.context().close();
+    // Revoke the other one from the list.
+    await desk.goto(`${kakunin.base}/s/invitations`);
+    await check(desk, '76-admin-invitations-list');
+    await Promise.all([desk.waitForLoadState('load'), desk.locator('form[action$="/revoke"] button').first().click()]);
+    assert.match(await desk.textContent('.notice.ok'), /取り消しました/);
+    assert.deepEqual(desk.cspViolations, []);
+    await desk.context().close();
   });
 
   test('an auditor reads the trail, the ledgers and the alerts', async () => {

@@ -63,8 +63,9 @@ pub struct Assistant(pub StaffCaller);
 #[derive(Debug)]
 pub struct Admin(pub StaffCaller);
 
-/// What a second approver sends: the password and a TOTP code again (step-up).
-#[derive(serde::Deserialize)]
+/// What a second approver sends: the password and a TOTP code again (step-up); wiped
+/// when dropped.
+#[derive(serde::Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
 pub struct StepUp {
     /// The password.
     pub password: String,

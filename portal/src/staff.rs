@@ -379,3 +379,38 @@ impl AlertsPage {
         jst(*ms)
     }
 }
+
+/// `GET /s/releases`: verified records to propose, releases to approve or download.
+#[derive(Debug, Template)]
+#[template(path = "staff/releases.html")]
+pub struct ReleasesPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// Verified submissions in scope.
+    pub verified: Vec<QueueEntry>,
+    /// Proposed releases, and approved ones whose file waits.
+    pub open: Vec<storage::release::ReleaseLine>,
+    /// The signed-in officer (own proposals cannot be approved).
+    pub me: Uuid,
+    /// Whether payroll's recipient is configured.
+    pub payroll_ready: bool,
+}
+
+/// `GET /s/disposals`: what is due, and the proposals waiting for a second officer.
+#[derive(Debug, Template)]
+#[template(path = "staff/disposals.html")]
+pub struct DisposalsPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// Due (or due within the notice period), in scope.
+    pub due: Vec<storage::retention::DisposalDue>,
+    /// Waiting for approval, in scope.
+    pub pending: Vec<storage::retention::PendingDisposal>,
+    /// The signed-in officer's label (`staff:<id>`).
+    pub me: String,
+}
+
+/// A Unix-ms time in Japan time, for templates.
+pub fn when(ms: &i64) -> String {
+    jst(*ms)
+}

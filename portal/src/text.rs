@@ -563,6 +563,30 @@ catalogue! {
     SMailFailed => "送信失敗（シートで渡してください）", "Failed (hand over the sheet)";
     SSecondFactor => "生年月日の確認あり", "Birth date asked";
     SNoInvitations => "該当する招待はありません。", "No invitation matches.";
+    SReleases => "給与担当への提供", "Release to payroll";
+    SReleasesIntro => "確認済みの記録を選び、目的を書いて提案します。別の事務取扱担当者がパスワードと認証コードを再入力して承認すると、給与担当だけが開ける暗号化ファイルができます（ダウンロードは1回のみ）。", "Choose verified records and propose them with the purpose. Another officer approves by typing their password and authenticator code again; then a sealed file only payroll can open is made (downloadable once).";
+    SVerifiedToRelease => "提供できる確認済みの記録", "Verified records that can be released";
+    SPurpose => "提供の目的（例: 2026年分 年末調整）", "Purpose (e.g. year-end adjustment 2026)";
+    SProposeRelease => "提供を提案する", "Propose the release";
+    SNoVerified => "提供できる確認済みの記録はありません。", "No verified record is waiting.";
+    SOpenReleases => "承認待ち・ダウンロード待ち", "Waiting for approval or download";
+    SProposedBy => "提案者", "Proposed by";
+    SYourProposal => "あなたの提案です。別の担当者の承認を待っています。", "Your proposal: it waits for another officer.";
+    SApprove => "承認する", "Approve";
+    SApprovedRelease => "承認しました。暗号化ファイルを1回だけダウンロードできます。", "Approved. The sealed file can be downloaded once.";
+    SDownloadOnce => "暗号化ファイルをダウンロード（1回のみ）", "Download the sealed file (once)";
+    SNoPayrollRecipient => "給与担当の受取鍵（payroll_recipient）が設定されていないため、提供は承認できません。", "Payroll's recipient (payroll_recipient) is not set, so no release can be approved.";
+    SProposedDone => "提案しました。別の担当者の承認を待ちます。", "Proposed. It waits for another officer's approval.";
+    SSelect => "選択", "Select";
+    SDisposals => "廃棄", "Disposal";
+    SDisposalsIntro => "保存期間を過ぎた記録（30日以内に過ぎるものを含む）です。1人が提案し、別の担当者がパスワードと認証コードを再入力して承認すると、番号と画像の暗号文が消去されます。氏名と確認の記録は残ります。", "Records past their retention period (and those within 30 days of it). One officer proposes; another approves by typing their password and authenticator code again; then the ciphertexts of the numbers and images are erased. Names and the verification record remain.";
+    SDueOn => "廃棄期限", "Due on";
+    SNeededUntil => "不要となった日", "Needed until";
+    SOverdue => "期限超過", "Overdue";
+    SProposeDisposal => "廃棄を提案", "Propose disposal";
+    SPendingDisposals => "承認待ちの廃棄", "Disposals waiting for approval";
+    SNothingDue => "廃棄期限の来た記録はありません。", "Nothing is due for disposal.";
+    SDisposedDone => "廃棄しました。番号と画像の暗号文は消去され、廃棄記録に残りました。", "Disposed: the ciphertexts of the numbers and images are gone, and the disposal ledger holds the record.";
 }
 
 #[cfg(test)]

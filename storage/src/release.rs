@@ -55,6 +55,28 @@ pub struct ReleaseSummary {
     pub purpose: String,
 }
 
+/// A release on the officers' page: waiting for a second officer, or approved with its
+/// file not yet downloaded.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseLine {
+    /// Its id.
+    pub release_id: Uuid,
+    /// `proposed` or `approved`.
+    pub state: String,
+    /// Why the records leave.
+    pub purpose: String,
+    /// Who proposed it.
+    pub proposed_by: Uuid,
+    /// Their username.
+    pub proposer: String,
+    /// When (Unix ms).
+    pub proposed_at: i64,
+    /// How many submissions.
+    pub submissions: i64,
+    /// Whether the sealed file waits for its one download.
+    pub downloadable: bool,
+}
+
 /// The approved export is ready to be handed over.
 #[derive(Debug, Clone)]
 pub struct ApprovedExport {
@@ -260,6 +282,42 @@ impl Vault {
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The releases an officer can act on: proposed ones, and approved ones whose file
+    /// was not downloaded yet, each only when all its submissions are in scope.
+    pub async fn open_releases(&self, officer: Uuid) -> Result<Vec<ReleaseLine>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT r.id, r.state, r.purpose, r.proposed_by, a.username, r.proposed_at, \
+             CAST((SELECT COUNT(*) FROM release_items ri WHERE ri.release_id = r.id) AS BIGINT) AS submissions, \
+             CAST((SELECT COUNT(*) FROM release_items ri JOIN submissions s ON s.id = ri.submission_id \
+                   WHERE ri.release_id = r.id AND (s.branch_code IS NULL OR s.branch_code NOT IN \
+                   (SELECT branch_code FROM staff_scopes WHERE account_id = $1))) AS BIGINT) AS outside, \
+             CAST(CASE WHEN r.export_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS downloadable \
+             FROM releases r JOIN staff_accounts a ON a.id = r.proposed_by \
+             WHERE r.state = 'proposed' OR r.export_sealed IS NOT NULL \
+             ORDER BY r.proposed_at DESC LIMIT 200",
+        )
+        .bind(officer.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut lines = Vec::new();
+        for row in rows {
+            if row.try_get::<i64, _>("outside")? != 0 {
+                continue;
+            }
+            lines.push(ReleaseLine {
+                release_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+                state: row.try_get("state")?,
+                purpose: row.try_get("purpose")?,
+                proposed_by: parse_uuid(&row.try_get::<String, _>("proposed_by")?)?,
+                proposer: row.try_get("username")?,
+                proposed_at: row.try_get("proposed_at")?,
+                submissions: row.try_get("submissions")?,
+                downloadable: row.try_get::<i64, _>("downloadable")? == 1,
+            });
+        }
+        Ok(lines)
     }
 
     /// Hands over the sealed export once; afterwards the ciphertext is gone.

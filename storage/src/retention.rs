@@ -29,12 +29,31 @@ pub const DISPOSAL_METHOD: &str = "age ciphertexts of numbers and images deleted
 pub struct DisposalDue {
     /// The submission.
     pub submission_id: Uuid,
+    /// The invited person's name.
+    pub name: String,
     /// When its numbers stopped being needed.
     pub needed_until: String,
     /// When the retention period ends.
     pub due_on: String,
     /// Whether the due date has passed (else it is within the notice period).
     pub overdue: bool,
+}
+
+/// A proposed disposal waiting for a second officer.
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingDisposal {
+    /// Its id.
+    pub disposal_id: Uuid,
+    /// The submission.
+    pub submission_id: Uuid,
+    /// The invited person's name.
+    pub name: String,
+    /// Who proposed (`staff:<id>`).
+    pub proposed_by: String,
+    /// Their username.
+    pub proposer: String,
+    /// When (Unix ms).
+    pub proposed_at: i64,
 }
 
 /// A completed disposal, for the disposal ledger.
@@ -139,8 +158,10 @@ impl Vault {
         // Filter in SQL on the needed-until date shifted back by the retention period.
         let latest_needed = iso(add_years(horizon, -years));
         let rows = sqlx::query(
-            "SELECT id, needed_until FROM submissions WHERE needed_until IS NOT NULL AND needed_until <= $1 \
-             AND state IN ('verified', 'released') ORDER BY needed_until, id",
+            "SELECT s.id, s.needed_until, i.display_name FROM submissions s \
+             JOIN invitations i ON i.id = s.invitation_id \
+             WHERE s.needed_until IS NOT NULL AND s.needed_until <= $1 \
+             AND s.state IN ('verified', 'released') ORDER BY s.needed_until, s.id",
         )
         .bind(latest_needed)
         .fetch_all(&self.pool)
@@ -151,6 +172,7 @@ impl Vault {
                 let due = add_years(parse_iso(&needed)?, years);
                 Ok(DisposalDue {
                     submission_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    name: r.try_get("display_name")?,
                     needed_until: needed,
                     due_on: iso(due),
                     overdue: due <= today,
@@ -172,6 +194,39 @@ impl Vault {
         .await?
         .ok_or(StorageError::NotFound)?;
         parse_uuid(&row.try_get::<String, _>("submission_id")?)
+    }
+
+    /// Disposals waiting for approval, of submissions in the officer's scope.
+    pub async fn pending_disposals(
+        &self,
+        officer: Uuid,
+    ) -> Result<Vec<PendingDisposal>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.submission_id, d.proposed_by, d.proposed_at, i.display_name, a.username \
+             FROM disposals d JOIN submissions s ON s.id = d.submission_id \
+             JOIN invitations i ON i.id = s.invitation_id \
+             LEFT JOIN staff_accounts a ON 'staff:' || a.id = d.proposed_by \
+             WHERE d.approved_at IS NULL \
+             AND s.branch_code IN (SELECT branch_code FROM staff_scopes WHERE account_id = $1) \
+             ORDER BY d.proposed_at",
+        )
+        .bind(officer.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(PendingDisposal {
+                    disposal_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+                    submission_id: parse_uuid(&row.try_get::<String, _>("submission_id")?)?,
+                    name: row.try_get("display_name")?,
+                    proposed_by: row.try_get("proposed_by")?,
+                    proposer: row
+                        .try_get::<Option<String>, _>("username")?
+                        .unwrap_or_default(),
+                    proposed_at: row.try_get("proposed_at")?,
+                })
+            })
+            .collect()
     }
 
     /// First step of a disposal: `proposer` asks for the submission to be disposed of.

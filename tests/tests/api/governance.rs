@@ -604,3 +604,108 @@ async fn an_incident_record_keeps_its_timeline_and_the_affected_people_without_a
         403
     );
 }
+
+/// The value of the first `name="csrf"` field of a page.
+fn csrf_in(html: &str) -> String {
+    let at = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
+    html[at..].split('"').next().expect("value").to_owned()
+}
+
+async fn page_of(app: &TestApp, who: &Staff, path: &str) -> (u16, String) {
+    let r = who.client.get(app.url(path)).send().await.expect("get");
+    (r.status().as_u16(), r.text().await.expect("html"))
+}
+
+#[tokio::test]
+async fn two_officers_dispose_from_the_pages_with_the_step_up() {
+    let app = spawn_app().await;
+    let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
+    let elsewhere = enrolled(&app, "officer.osaka", Role::Officer, &["OSA"]).await;
+    let submission = overdue_submission(&app, &first).await;
+
+    let (status, due) = page_of(&app, &first, "/s/disposals").await;
+    assert_eq!(status, 200);
+    assert!(
+        due.contains(&format!(r#"value="{submission}""#)),
+        "due, with a propose button"
+    );
+    assert!(due.contains("期限超過"));
+    assert!(!due.contains(NUMBER));
+    let (_, osaka) = page_of(&app, &elsewhere, "/s/disposals").await;
+    assert!(!osaka.contains(&submission), "out of scope is not listed");
+
+    let proposed = first
+        .client
+        .post(app.url("/s/disposals"))
+        .form(&[
+            ("csrf", csrf_in(&due).as_str()),
+            ("submission_id", submission.as_str()),
+        ])
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(proposed.status(), 200);
+    let html = proposed.text().await.expect("html");
+    assert!(html.contains("提案しました"));
+    assert!(
+        html.contains("あなたの提案です"),
+        "the proposer gets no approve form"
+    );
+    assert!(!html.contains(r#"action="/s/disposals/"#));
+
+    // The second officer: a wrong code is refused on the page and nothing is destroyed.
+    let (_, pending) = page_of(&app, &second, "/s/disposals").await;
+    let marker = r#"action="/s/disposals/"#;
+    let at = pending.find(marker).expect("an approve form") + marker.len();
+    let disposal = pending[at..].split('/').next().expect("id").to_owned();
+    let approve = format!("/s/disposals/{disposal}/approve");
+    let csrf = csrf_in(&pending);
+    let wrong = second
+        .client
+        .post(app.url(&approve))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", STAFF_PASSWORD),
+            ("totp", "000000"),
+        ])
+        .send()
+        .await
+        .expect("wrong code");
+    assert_eq!(wrong.status(), 200);
+    assert!(wrong.text().await.expect("html").contains("notice error"));
+    assert!(
+        app.app
+            .vault
+            .disposal_ledger()
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
+
+    let approved = second
+        .client
+        .post(app.url(&approve))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", STAFF_PASSWORD),
+            ("totp", second.next_code().as_str()),
+        ])
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(approved.status(), 200);
+    assert!(
+        approved
+            .text()
+            .await
+            .expect("html")
+            .contains("廃棄しました")
+    );
+    let ledger = app.app.vault.disposal_ledger().await.expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0].submission_id.to_string(), submission);
+    assert!(ledger[0].numbers_destroyed >= 1);
+    let (_, after) = page_of(&app, &first, "/s/disposals").await;
+    assert!(!after.contains(&submission), "nothing left to do");
+}

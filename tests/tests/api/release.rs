@@ -362,3 +362,109 @@ async fn payroll_pulls_a_release_once_with_its_token_and_the_ledger_records_the_
             .all(|e| e.actor == format!("payroll:{}", client.id))
     );
 }
+
+#[tokio::test]
+async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
+    let Some(app) = spawn_with(Spawn {
+        tweak: |s| s.payroll_recipient = payroll_key().map(|k| k.recipient.clone()),
+        ..Spawn::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let Some(key) = payroll_key() else { return };
+    let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
+    let handed = vec![submitted_as(&app, "TKY", "E200").await];
+    let id = claim_and_verify(&app, &first, &handed).await;
+    let page = |who: &crate::staff_helpers::Staff, path: &str| {
+        let request = who.client.get(app.url(path));
+        async move {
+            let r = request.send().await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("html"))
+        }
+    };
+    let csrf_in = |html: &str| {
+        let at = html.find(r#"name="csrf" value=""#).expect("csrf") + 19;
+        html[at..].split('"').next().expect("value").to_owned()
+    };
+    let (status, html) = page(&first, "/s/releases").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!(r#"name="submission" value="{id}""#)));
+    assert!(!html.contains(NUMBER));
+    // A purpose is required; the refusal is explained on the page.
+    let refused = first
+        .client
+        .post(app.url("/s/releases"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("submission", id.as_str()),
+            ("purpose", ""),
+        ])
+        .send()
+        .await
+        .expect("no purpose");
+    assert!(refused.text().await.expect("html").contains("notice error"));
+    let proposed = first
+        .client
+        .post(app.url("/s/releases"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("submission", id.as_str()),
+            ("purpose", "2026年分 年末調整"),
+        ])
+        .send()
+        .await
+        .expect("propose");
+    let html = proposed.text().await.expect("html");
+    assert!(html.contains("提案しました") && html.contains("あなたの提案です"));
+
+    let (_, html) = page(&second, "/s/releases").await;
+    let marker = r#"action="/s/releases/"#;
+    let at = html.find(marker).expect("approve form") + marker.len();
+    let release = html[at..].split('/').next().expect("id").to_owned();
+    let approved = second
+        .client
+        .post(app.url(&format!("/s/releases/{release}/approve")))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("password", STAFF_PASSWORD),
+            ("totp", second.next_code().as_str()),
+        ])
+        .send()
+        .await
+        .expect("approve");
+    let html = approved.text().await.expect("html");
+    assert!(html.contains("承認しました"), "{html}");
+    let download = format!("/api/v1/officer/releases/{release}/export");
+    assert!(html.contains(&download), "the download link");
+    let sealed = second
+        .client
+        .get(app.url(&download))
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    let file = tempfile::NamedTempFile::new().expect("tmp");
+    std::fs::write(file.path(), &sealed).expect("write");
+    let out = std::process::Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&key.identity)
+        .arg(file.path())
+        .output()
+        .expect("age");
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains(NUMBER),
+        "payroll reads the number"
+    );
+    let (_, after) = page(&second, "/s/releases").await;
+    assert!(
+        !after.contains(&download),
+        "downloaded once: the link is gone"
+    );
+}

@@ -7,11 +7,12 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use portal::Message;
 use serde::Deserialize;
+use storage::retention::{DisposalDue, DisposalRecord};
 use storage::{AuditEvent, StorageError};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::staff_auth::{self, Officer};
+use crate::staff_auth::{self, Officer, StaffCaller};
 use crate::startup::State;
 
 #[derive(Debug, Deserialize)]
@@ -27,7 +28,17 @@ pub(super) async fn due(
     officer: Officer,
     query: web::Query<DueQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let notice = query.notice_days.unwrap_or(30).clamp(0, 366);
+    let items = due_in_scope(&state, &officer.0, query.notice_days.unwrap_or(30)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+}
+
+/// What is due (or due within `notice_days`) in the officer's scope; the read is audited.
+pub(crate) async fn due_in_scope(
+    state: &State,
+    officer: &StaffCaller,
+    notice_days: i64,
+) -> Result<Vec<DisposalDue>, ApiError> {
+    let notice = notice_days.clamp(0, 366);
     let today = time::OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+9))
         .date();
@@ -35,7 +46,7 @@ pub(super) async fn due(
     for item in state.vault.disposal_list(today, notice).await? {
         if state
             .vault
-            .submission_in_scope(officer.0.session.account_id, item.submission_id)
+            .submission_in_scope(officer.session.account_id, item.submission_id)
             .await?
         {
             items.push(item);
@@ -44,12 +55,12 @@ pub(super) async fn due(
     state
         .vault
         .record(
-            &officer.0.audit,
+            &officer.audit,
             AuditEvent::success(storage::audit::actions::DISPOSAL_LIST, None)
                 .with_detail(serde_json::json!({ "notice_days": notice, "items": items.len() })),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
+    Ok(items)
 }
 
 #[derive(Debug, Deserialize)]
@@ -57,10 +68,10 @@ pub(super) struct ProposeBody {
     submission_id: Uuid,
 }
 
-async fn in_scope(state: &State, officer: &Officer, submission: Uuid) -> Result<(), ApiError> {
+async fn in_scope(state: &State, officer: &StaffCaller, submission: Uuid) -> Result<(), ApiError> {
     if state
         .vault
-        .submission_in_scope(officer.0.session.account_id, submission)
+        .submission_in_scope(officer.session.account_id, submission)
         .await?
     {
         Ok(())
@@ -76,16 +87,21 @@ pub(super) async fn propose(
     officer: Officer,
     body: web::Json<ProposeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    in_scope(&state, &officer, body.submission_id).await?;
-    let id = state
-        .vault
-        .propose_disposal(
-            &officer.0.audit,
-            body.submission_id,
-            officer.0.session.account_id,
-        )
-        .await?;
+    let id = propose_disposal(&state, &officer.0, body.submission_id).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "disposal_id": id })))
+}
+
+/// One officer proposes disposing of a submission in scope.
+pub(crate) async fn propose_disposal(
+    state: &State,
+    officer: &StaffCaller,
+    submission: Uuid,
+) -> Result<Uuid, ApiError> {
+    in_scope(state, officer, submission).await?;
+    Ok(state
+        .vault
+        .propose_disposal(&officer.audit, submission, officer.session.account_id)
+        .await?)
 }
 
 /// What the approver types again.
@@ -98,16 +114,27 @@ pub(super) async fn approve(
     path: web::Path<Uuid>,
     body: web::Json<staff_auth::StepUp>,
 ) -> Result<HttpResponse, ApiError> {
-    let disposal_id = path.into_inner();
+    let record = approve_disposal(&state, &officer.0, path.into_inner(), &body).await?;
+    Ok(HttpResponse::Ok().json(record))
+}
+
+/// A second officer approves a disposal in scope, after typing the password and a TOTP
+/// code again; the proposer is refused (403, audited).
+pub(crate) async fn approve_disposal(
+    state: &State,
+    officer: &StaffCaller,
+    disposal_id: Uuid,
+    step_up: &staff_auth::StepUp,
+) -> Result<DisposalRecord, ApiError> {
     let submission = state.vault.pending_disposal_submission(disposal_id).await?;
-    in_scope(&state, &officer, submission).await?;
-    staff_auth::reauthenticate(&state, &officer.0, &body.password, &body.totp).await?;
+    in_scope(state, officer, submission).await?;
+    staff_auth::reauthenticate(state, officer, &step_up.password, &step_up.totp).await?;
     match state
         .vault
-        .approve_disposal(&officer.0.audit, disposal_id, officer.0.session.account_id)
+        .approve_disposal(&officer.audit, disposal_id, officer.session.account_id)
         .await
     {
-        Ok(record) => Ok(HttpResponse::Ok().json(record)),
+        Ok(record) => Ok(record),
         Err(StorageError::Invalid(_)) => {
             Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden))
         }

@@ -4,8 +4,8 @@
 //! Anything outside the officer's scope answers 404, exactly like something that does not
 //! exist; other roles get 403 before any lookup.
 
-mod disposal;
-mod release;
+pub(crate) mod disposal;
+pub(crate) mod release;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

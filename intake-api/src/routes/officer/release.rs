@@ -12,7 +12,7 @@ use verifier::decisions::message_is_valid;
 use verifier::export::{self, ExportLine};
 
 use crate::error::ApiError;
-use crate::staff_auth::{self, Officer};
+use crate::staff_auth::{self, Officer, StaffCaller};
 use crate::startup::State;
 
 /// The route recorded in the export ledger for a download over the officer API.
@@ -30,19 +30,29 @@ pub(super) async fn propose(
     officer: Officer,
     body: web::Json<ProposeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.purpose.trim().is_empty() || !message_is_valid(&body.purpose) {
+    let id = propose_release(&state, &officer.0, &body.submission_ids, &body.purpose).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "release_id": id })))
+}
+
+/// One officer proposes releasing verified submissions in scope, with the purpose.
+pub(crate) async fn propose_release(
+    state: &State,
+    officer: &StaffCaller,
+    submission_ids: &[Uuid],
+    purpose: &str,
+) -> Result<Uuid, ApiError> {
+    if purpose.trim().is_empty() || !message_is_valid(purpose) {
         return Err(ApiError::invalid(Message::MessageInvalid));
     }
-    let id = state
+    Ok(state
         .vault
         .propose_release(
-            &officer.0.audit,
-            officer.0.session.account_id,
-            &body.submission_ids,
-            body.purpose.trim(),
+            &officer.audit,
+            officer.session.account_id,
+            submission_ids,
+            purpose.trim(),
         )
-        .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "release_id": id })))
+        .await?)
 }
 
 /// What the approver types again.
@@ -56,7 +66,30 @@ pub(super) async fn approve(
     body: web::Json<staff_auth::StepUp>,
 ) -> Result<HttpResponse, ApiError> {
     let release_id = path.into_inner();
-    let approver = officer.0.session.account_id;
+    let approved = approve_release(&state, &officer.0, release_id, &body).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "release_id": release_id,
+        "records": approved.records,
+        "sha256": data_encoding::HEXLOWER.encode(&approved.sha256),
+    })))
+}
+
+/// An approved release: how many records, and the sha256 of the sealed file.
+#[derive(Debug)]
+pub(crate) struct Approved {
+    pub(crate) records: usize,
+    pub(crate) sha256: Vec<u8>,
+}
+
+/// A second officer approves a release in scope after the step-up: the numbers are
+/// unsealed (audited first), laid out as CSV and sealed to payroll's recipient.
+pub(crate) async fn approve_release(
+    state: &State,
+    officer: &StaffCaller,
+    release_id: Uuid,
+    step_up: &staff_auth::StepUp,
+) -> Result<Approved, ApiError> {
+    let approver = officer.session.account_id;
     let summary = state.vault.release_summary(approver, release_id).await?;
     if summary.proposed_by == approver {
         return Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden));
@@ -69,10 +102,10 @@ pub(super) async fn approve(
         .payroll_recipient
         .clone()
         .ok_or_else(|| ApiError::new(StatusCode::CONFLICT, Message::NotServedHere))?;
-    staff_auth::reauthenticate(&state, &officer.0, &body.password, &body.totp).await?;
+    staff_auth::reauthenticate(state, officer, &step_up.password, &step_up.totp).await?;
     let (rows, receipt) = state
         .vault
-        .export_rows_for_approval(&officer.0.audit, release_id)
+        .export_rows_for_approval(&officer.audit, release_id)
         .await?;
     let worker = state.clone();
     let sealing_to = recipient.clone();
@@ -127,13 +160,12 @@ pub(super) async fn approve(
     };
     state
         .vault
-        .approve_release(&officer.0.audit, approver, release_id, &export, &record_ids)
+        .approve_release(&officer.audit, approver, release_id, &export, &record_ids)
         .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "release_id": release_id,
-        "records": record_ids.len(),
-        "sha256": data_encoding::HEXLOWER.encode(&sha256),
-    })))
+    Ok(Approved {
+        records: record_ids.len(),
+        sha256,
+    })
 }
 
 /// `GET /api/v1/officer/releases/{id}/export`: the age file, once.

@@ -6,6 +6,7 @@
 //! must enrol its second factor is sent to the enrolment page first.
 
 mod assisted;
+mod duties;
 mod invitations;
 mod officer;
 mod oversight;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     officer::configure(cfg);
     assisted::configure(cfg);
     invitations::configure(cfg);
+    duties::configure(cfg);
     oversight::configure(cfg);
 }
 

@@ -1,0 +1,220 @@
+//! The officers' dual-control pages: release to payroll (`/s/releases`) and disposal
+//! (`/s/disposals`). One officer proposes, a different one approves after typing the
+//! password and a TOTP code again; the same functions as `/api/v1/officer/releases…` and
+//! `/api/v1/officer/disposals…` decide, so scope, the two-person rule, the step-up and the
+//! audit trail are the same whichever door is used. The step-up fields are never kept.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use portal::Text;
+use portal::staff::{DisposalsPage, ReleasesPage};
+use serde::Deserialize;
+use storage::SubmissionState;
+use storage::review::QueueQuery;
+use storage::staff::Role;
+use uuid::Uuid;
+
+use super::{StaffPage, StaffPageError};
+use crate::error::ApiError;
+use crate::routes::officer::{disposal, release};
+use crate::routes::provider::pages::{Flash, render, see_other};
+use crate::staff_auth::StepUp;
+use crate::startup::State;
+
+pub(super) fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/s/releases", web::get().to(releases))
+        .route("/s/releases", web::post().to(propose_release))
+        .route("/s/releases/{id}/approve", web::post().to(approve_release))
+        .route("/s/disposals", web::get().to(disposals))
+        .route("/s/disposals", web::post().to(propose_disposal))
+        .route(
+            "/s/disposals/{id}/approve",
+            web::post().to(approve_disposal),
+        );
+}
+
+fn officer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
+    page.require(&[Role::Officer])
+}
+
+/// A refusal the page explains (wrong password or code, own proposal, a conflict, bad
+/// input) goes back to the page as a flash; anything else is an error page.
+fn back_with(
+    state: &State,
+    location: &str,
+    result: Result<Text, ApiError>,
+) -> Result<HttpResponse, StaffPageError> {
+    match result {
+        Ok(done) => Ok(see_other(state, location, Some(Flash::info(done)))),
+        Err(e)
+            if matches!(
+                e.status_code(),
+                StatusCode::UNAUTHORIZED
+                    | StatusCode::FORBIDDEN
+                    | StatusCode::CONFLICT
+                    | StatusCode::UNPROCESSABLE_ENTITY
+                    | StatusCode::TOO_MANY_REQUESTS
+            ) =>
+        {
+            Ok(see_other(
+                state,
+                location,
+                Some(Flash::error(e.message(), "form")),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `GET /s/releases`.
+async fn releases(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    let me = page.caller.session.account_id;
+    let verified = state
+        .vault
+        .queue_page(
+            me,
+            &QueueQuery {
+                states: vec![SubmissionState::Verified],
+                limit: 500,
+                ..QueueQuery::default()
+            },
+        )
+        .await?;
+    let body = ReleasesPage {
+        staff: page.frame(Text::SReleases, "/s/releases"),
+        verified,
+        open: state.vault.open_releases(me).await?,
+        me,
+        payroll_ready: state.settings.payroll_recipient.is_some(),
+    };
+    Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+/// `POST /s/releases`: `csrf`, `purpose`, and one `submission` per ticked record.
+async fn propose_release(
+    state: State,
+    page: StaffPage,
+    body: web::Bytes,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| ApiError::bad_request(portal::Message::BadRequest))?;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    page.check_csrf(field("csrf"))?;
+    let ids = fields
+        .iter()
+        .filter(|(k, _)| k == "submission")
+        .map(|(_, v)| Uuid::parse_str(v))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ApiError::bad_request(portal::Message::BadRequest))?;
+    let result = if ids.is_empty() {
+        Err(ApiError::invalid(portal::Message::BadRequest))
+    } else {
+        release::propose_release(&state, &page.caller, &ids, field("purpose"))
+            .await
+            .map(|_| Text::SProposedDone)
+    };
+    back_with(&state, "/s/releases", result)
+}
+
+#[derive(Deserialize)]
+struct StepUpForm {
+    csrf: String,
+    password: String,
+    totp: String,
+}
+
+impl StepUpForm {
+    fn step_up(self) -> (String, StepUp) {
+        let Self {
+            csrf,
+            password,
+            totp,
+        } = self;
+        (csrf, StepUp { password, totp })
+    }
+}
+
+/// `POST /s/releases/{id}/approve`: a second officer, with the password and a code again.
+async fn approve_release(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<StepUpForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    let (csrf, step_up) = form.into_inner().step_up();
+    page.check_csrf(&csrf)?;
+    let result = release::approve_release(&state, &page.caller, path.into_inner(), &step_up)
+        .await
+        .map(|_| Text::SApprovedRelease);
+    back_with(&state, "/s/releases", result)
+}
+
+/// `GET /s/disposals`: what is due within 30 days, and what waits for approval.
+async fn disposals(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    let due = disposal::due_in_scope(&state, &page.caller, 30).await?;
+    let pending = state
+        .vault
+        .pending_disposals(page.caller.session.account_id)
+        .await?;
+    let body = DisposalsPage {
+        staff: page.frame(Text::SDisposals, "/s/disposals"),
+        due,
+        pending,
+        me: format!("staff:{}", page.caller.session.account_id),
+    };
+    Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+struct ProposeDisposalForm {
+    csrf: String,
+    submission_id: Uuid,
+}
+
+/// `POST /s/disposals`.
+async fn propose_disposal(
+    state: State,
+    page: StaffPage,
+    form: web::Form<ProposeDisposalForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    page.check_csrf(&form.csrf)?;
+    let result = disposal::propose_disposal(&state, &page.caller, form.submission_id)
+        .await
+        .map(|_| Text::SProposedDone);
+    back_with(&state, "/s/disposals", result)
+}
+
+/// `POST /s/disposals/{id}/approve`.
+async fn approve_disposal(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<StepUpForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    let (csrf, step_up) = form.into_inner().step_up();
+    page.check_csrf(&csrf)?;
+    let result = disposal::approve_disposal(&state, &page.caller, path.into_inner(), &step_up)
+        .await
+        .map(|_| Text::SDisposedDone);
+    back_with(&state, "/s/disposals", result)
+}

@@ -414,3 +414,15 @@ pub struct DisposalsPage {
 pub fn when(ms: &i64) -> String {
     jst(*ms)
 }
+
+/// After establishing an incident's scope: the people affected, for notification.
+#[derive(Debug, Template)]
+#[template(path = "staff/incident_scope.html")]
+pub struct IncidentScopePage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The incident's title.
+    pub title: String,
+    /// The answer.
+    pub scope: storage::incidents::IncidentScope,
+}

@@ -586,6 +586,29 @@ catalogue! {
     SProposeDisposal => "廃棄を提案", "Propose disposal";
     SPendingDisposals => "承認待ちの廃棄", "Disposals waiting for approval";
     SNothingDue => "廃棄期限の来た記録はありません。", "Nothing is due for disposal.";
+    SOpenIncident => "事案を記録する", "Record an incident";
+    SIncidentTitle => "件名", "Title";
+    SIncidentDescription => "概要（番号は書かないでください）", "Summary (never write a number here)";
+    SAddStep => "経過を記録する", "Record a step";
+    SStepKind => "種類", "Kind";
+    SStepNote => "メモ", "Note";
+    SStepReported => "個人情報保護委員会へ報告した", "Reported to the PPC";
+    SStepNotified => "本人へ通知した", "The people were notified";
+    SStepClosed => "終了", "Closed";
+    SStepText => "内容", "Text";
+    SScope => "影響範囲を監査証跡から特定する", "Establish who was affected, from the audit trail";
+    SScopeAccounts => "対象アカウント（ユーザー名、カンマ区切り）", "Accounts concerned (usernames, comma-separated)";
+    SScopeFrom => "開始日", "From (date)";
+    SScopeTo => "終了日（この日を含む）", "To (date, inclusive)";
+    SScopeRun => "特定する", "Establish";
+    SScopeTitle => "影響を受けた方", "People affected";
+    SPpcDue => "人数の上で個人情報保護委員会への報告が必要です（100人超）。", "By the count alone, the PPC report is due (over 100 people).";
+    SPpcNotDue => "人数の上では報告基準（100人超）に達していません。不正の目的による漏えい等は人数に関わらず報告が必要です。", "The count alone does not reach the reporting threshold (over 100 people); a leak with a wrongful purpose must be reported whatever the count.";
+    SUnseals => "参照回数", "Times unsealed";
+    SFirstSeen => "最初", "First";
+    SLastSeen => "最後", "Last";
+    SRecordedDone => "記録しました。", "Recorded.";
+    SBackToAlerts => "アラートと事案に戻る", "Back to alerts and incidents";
     SDisposedDone => "廃棄しました。番号と画像の暗号文は消去され、廃棄記録に残りました。", "Disposed: the ciphertexts of the numbers and images are gone, and the disposal ledger holds the record.";
 }
 

@@ -340,3 +340,117 @@ async fn an_auditor_reads_the_trail_the_ledgers_and_the_alerts_from_the_pages() 
     assert_eq!(get(&officer, "/s/audit").await.0, 403);
     assert_eq!(get(&auditor, "/s/queue").await.0, 403);
 }
+
+#[tokio::test]
+async fn an_auditor_records_an_incident_and_finds_who_was_affected_from_the_pages() {
+    let app = spawn_app().await;
+    let handed = submitted_in_branch(&app, "TKY").await;
+    let officer = enrolled(&app, "officer.leak", Role::Officer, &["TKY"]).await;
+    let auditor = enrolled(&app, "auditor.i", Role::Auditor, &[]).await;
+    // The officer looks at the card photo: an unseal in the trail.
+    let claimed = officer
+        .post(&app, "/api/v1/officer/claims")
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(claimed.status(), 200);
+    let image = officer
+        .get(
+            &app,
+            &format!("/api/v1/officer/documents/{}/image", handed.document_id),
+        )
+        .send()
+        .await
+        .expect("image");
+    assert_eq!(image.status(), 200);
+
+    let (_, alerts) = page(&app, &auditor.client, "/s/alerts").await;
+    let csrf = csrf_in(&alerts);
+    let opened = auditor
+        .client
+        .post(app.url("/s/incidents"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("title", "USB メモリ紛失"),
+            ("description", "<b>調査中</b>"),
+        ])
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(opened.status(), 200, "followed back to the alerts page");
+    let html = opened.text().await.expect("html");
+    assert!(html.contains("USB メモリ紛失") && html.contains("&lt;b&gt;調査中"));
+    let marker = r#"action="/s/incidents/"#;
+    let at = html.find(marker).expect("step forms") + marker.len();
+    let incident = html[at..].split('/').next().expect("id").to_owned();
+
+    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9))
+        .date()
+        .to_string();
+    let scoped = auditor
+        .client
+        .post(app.url(&format!("/s/incidents/{incident}/scope")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("accounts", "officer.leak"),
+            ("from", today.as_str()),
+            ("to", today.as_str()),
+        ])
+        .send()
+        .await
+        .expect("scope");
+    assert_eq!(scoped.status(), 200);
+    let html = scoped.text().await.expect("html");
+    assert!(html.contains("影響を受けた方 (1)"), "{html}");
+    assert!(html.contains("報告基準（100人超）に達していません"));
+    assert!(!html.contains(NUMBER));
+    let unknown = auditor
+        .client
+        .post(app.url(&format!("/s/incidents/{incident}/scope")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("accounts", "nobody"),
+            ("from", today.as_str()),
+            ("to", today.as_str()),
+        ])
+        .send()
+        .await
+        .expect("unknown");
+    assert!(unknown.text().await.expect("html").contains("notice error"));
+
+    let closed = auditor
+        .client
+        .post(app.url(&format!("/s/incidents/{incident}/steps")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("step", "closed"),
+            ("text", "回収済み"),
+        ])
+        .send()
+        .await
+        .expect("close");
+    let html = closed.text().await.expect("html");
+    assert!(html.contains("記録しました"));
+    assert!(html.contains("closed") && html.contains("回収済み"));
+    assert!(
+        !html.contains(&format!(r#"action="/s/incidents/{incident}/steps""#)),
+        "no steps after closing"
+    );
+    let records = app.app.vault.incident_records().await.expect("records");
+    let kinds: Vec<&str> = records[0]
+        .timeline
+        .iter()
+        .map(|e| e.kind.as_str())
+        .collect();
+    assert_eq!(kinds, ["opened", "scope", "closed"]);
+
+    // An officer cannot reach the incident forms.
+    let forbidden = officer
+        .client
+        .post(app.url("/s/incidents"))
+        .form(&[("csrf", "x"), ("title", "t")])
+        .send()
+        .await
+        .expect("officer");
+    assert_eq!(forbidden.status(), 403);
+}

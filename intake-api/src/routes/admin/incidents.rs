@@ -6,12 +6,12 @@
 use actix_web::{HttpResponse, web};
 use portal::Message;
 use serde::Deserialize;
-use storage::incidents::IncidentStep;
+use storage::incidents::{IncidentScope, IncidentStep};
 use uuid::Uuid;
 
 use super::millis;
 use crate::error::ApiError;
-use crate::staff_auth::Overseer;
+use crate::staff_auth::{Overseer, StaffCaller};
 use crate::startup::State;
 
 /// Longest title or step text.
@@ -38,16 +38,26 @@ pub(super) async fn open(
     caller: Overseer,
     body: web::Json<OpenBody>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.title.trim().is_empty() {
+    let id = open_record(&state, &caller.0, &body.title, &body.description).await?;
+    Ok(HttpResponse::Created().json(serde_json::json!({ "incident_id": id })))
+}
+
+/// Opens an incident record (title required; texts checked).
+pub(crate) async fn open_record(
+    state: &State,
+    caller: &StaffCaller,
+    title: &str,
+    description: &str,
+) -> Result<Uuid, ApiError> {
+    if title.trim().is_empty() {
         return Err(ApiError::invalid(Message::MessageInvalid));
     }
-    text_ok(&body.title)?;
-    text_ok(&body.description)?;
-    let id = state
+    text_ok(title)?;
+    text_ok(description)?;
+    Ok(state
         .vault
-        .open_incident(&caller.0.audit, body.title.trim(), body.description.trim())
-        .await?;
-    Ok(HttpResponse::Created().json(serde_json::json!({ "incident_id": id })))
+        .open_incident(&caller.audit, title.trim(), description.trim())
+        .await?)
 }
 
 /// `GET /api/v1/admin/incidents`: every record with its timeline, newest first.
@@ -71,20 +81,27 @@ pub(super) async fn step(
     path: web::Path<Uuid>,
     body: web::Json<StepBody>,
 ) -> Result<HttpResponse, ApiError> {
-    text_ok(&body.text)?;
-    if matches!(body.step, IncidentStep::Opened | IncidentStep::Scope) {
+    record_step(&state, &caller.0, path.into_inner(), body.step, &body.text).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Adds a step typed by a person (not `opened` or `scope`, which the system writes).
+pub(crate) async fn record_step(
+    state: &State,
+    caller: &StaffCaller,
+    incident: Uuid,
+    step: IncidentStep,
+    text: &str,
+) -> Result<(), ApiError> {
+    text_ok(text)?;
+    if matches!(step, IncidentStep::Opened | IncidentStep::Scope) {
         return Err(ApiError::invalid(Message::BadRequest));
     }
     state
         .vault
-        .add_incident_step(
-            &caller.0.audit,
-            path.into_inner(),
-            body.step,
-            body.text.trim(),
-        )
+        .add_incident_step(&caller.audit, incident, step, text.trim())
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,27 +123,45 @@ pub(super) async fn scope(
     path: web::Path<Uuid>,
     body: web::Json<ScopeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    if body.actors.is_empty() || body.actors.len() > 100 {
+    let (from, to) = (millis(&body.from)?, millis(&body.to)?);
+    let scope = establish_scope(
+        &state,
+        &caller.0,
+        path.into_inner(),
+        &body.actors,
+        (from, &body.from),
+        (to, &body.to),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(scope))
+}
+
+/// The people `actors` unsealed in `[from, to)`, recorded on the incident's timeline with
+/// the count and whether the PPC report is due by count. The bounds come as Unix ms with
+/// the text the person gave (for the timeline).
+pub(crate) async fn establish_scope(
+    state: &State,
+    caller: &StaffCaller,
+    incident: Uuid,
+    actors: &[String],
+    from: (i64, &str),
+    to: (i64, &str),
+) -> Result<IncidentScope, ApiError> {
+    if actors.is_empty() || actors.len() > 100 {
         return Err(ApiError::invalid(Message::BadRequest));
     }
-    let (from, to) = (millis(&body.from)?, millis(&body.to)?);
-    let scope = state.vault.incident_scope(&body.actors, from, to).await?;
+    let scope = state.vault.incident_scope(actors, from.0, to.0).await?;
     let text = format!(
         "{} people affected ({} … {}, accounts: {}); PPC report due by count: {}",
         scope.people.len(),
-        body.from,
-        body.to,
-        body.actors.join(", "),
+        from.1,
+        to.1,
+        actors.join(", "),
         if scope.ppc_report_due { "yes" } else { "no" }
     );
     state
         .vault
-        .add_incident_step(
-            &caller.0.audit,
-            path.into_inner(),
-            IncidentStep::Scope,
-            &text,
-        )
+        .add_incident_step(&caller.audit, incident, IncidentStep::Scope, &text)
         .await?;
-    Ok(HttpResponse::Ok().json(scope))
+    Ok(scope)
 }

@@ -3,7 +3,7 @@
 //! nothing served here holds one, and every read is itself an audit entry.
 
 mod grants;
-mod incidents;
+pub(crate) mod incidents;
 pub(crate) mod invitations;
 
 use actix_web::{HttpResponse, web};

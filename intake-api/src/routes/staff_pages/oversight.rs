@@ -6,20 +6,26 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::Text;
-use portal::staff::{AlertsPage, AuditPage, AuditSearchView, LedgerPage};
+use portal::staff::{AlertsPage, AuditPage, AuditSearchView, IncidentScopePage, LedgerPage};
+use storage::incidents::IncidentStep;
 use storage::staff::Role;
+use uuid::Uuid;
 
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::ledgers::Ledger;
+use crate::routes::admin::incidents::{establish_scope, open_record, record_step};
 use crate::routes::admin::{AuditSearch, ledger_csv, run_audit_search};
-use crate::routes::provider::pages::render;
+use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/s/audit", web::get().to(audit))
         .route("/s/ledgers/{ledger}", web::get().to(ledger))
-        .route("/s/alerts", web::get().to(alerts));
+        .route("/s/alerts", web::get().to(alerts))
+        .route("/s/incidents", web::post().to(open_incident))
+        .route("/s/incidents/{id}/steps", web::post().to(incident_step))
+        .route("/s/incidents/{id}/scope", web::post().to(incident_scope));
 }
 
 fn overseer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
@@ -119,6 +125,152 @@ async fn alerts(
         alerts: state.vault.alerts(since).await?,
         sign_ins: state.vault.sign_in_history(500).await?,
         incidents: state.vault.incident_records().await?,
+    };
+    Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+#[derive(serde::Deserialize)]
+struct OpenIncidentForm {
+    csrf: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// A refusal of an incident form goes back to the alerts page as a flash.
+fn back(state: &State, result: Result<(), ApiError>) -> Result<HttpResponse, StaffPageError> {
+    use actix_web::ResponseError;
+    match result {
+        Ok(()) => Ok(see_other(
+            state,
+            "/s/alerts#incidents",
+            Some(Flash::info(Text::SRecordedDone)),
+        )),
+        Err(e) if e.status_code().is_client_error() => Ok(see_other(
+            state,
+            "/s/alerts#incidents",
+            Some(Flash::error(e.message(), "form")),
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /s/incidents`: opens an incident record.
+async fn open_incident(
+    state: State,
+    page: StaffPage,
+    form: web::Form<OpenIncidentForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = overseer(page)?;
+    page.check_csrf(&form.csrf)?;
+    let result = open_record(&state, &page.caller, &form.title, &form.description)
+        .await
+        .map(drop);
+    back(&state, result)
+}
+
+#[derive(serde::Deserialize)]
+struct StepForm {
+    csrf: String,
+    step: IncidentStep,
+    #[serde(default)]
+    text: String,
+}
+
+/// `POST /s/incidents/{id}/steps`: note, reported, notified, closed.
+async fn incident_step(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<StepForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = overseer(page)?;
+    page.check_csrf(&form.csrf)?;
+    let result = record_step(
+        &state,
+        &page.caller,
+        path.into_inner(),
+        form.step,
+        &form.text,
+    )
+    .await;
+    back(&state, result)
+}
+
+#[derive(serde::Deserialize)]
+struct ScopeForm {
+    csrf: String,
+    accounts: String,
+    from: String,
+    to: String,
+}
+
+/// Midnight in Japan of a `YYYY-MM-DD` date, as Unix ms and RFC 3339.
+fn jst_midnight(date: time::Date) -> (i64, String) {
+    let at = date.midnight().assume_offset(time::macros::offset!(+9));
+    let text = at
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    (at.unix_timestamp() * 1000, text)
+}
+
+/// `POST /s/incidents/{id}/scope`: usernames and a period of whole days (Japan time);
+/// shows the people affected and records the step.
+async fn incident_scope(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<ScopeForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = overseer(page)?;
+    page.check_csrf(&form.csrf)?;
+    let incident = path.into_inner();
+    let title = state
+        .vault
+        .incident_records()
+        .await?
+        .into_iter()
+        .find(|r| r.incident_id == incident)
+        .map(|r| r.title)
+        .ok_or_else(ApiError::not_found)?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let dates = time::Date::parse(form.from.trim(), &format)
+        .and_then(|from| Ok((from, time::Date::parse(form.to.trim(), &format)?)));
+    let Ok((from, to)) = dates else {
+        return back(&state, Err(ApiError::invalid(portal::Message::BadRequest)));
+    };
+    let mut actors = Vec::new();
+    for username in form
+        .accounts
+        .split([',', ' ', '、', '\n'])
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        match state.vault.staff_credentials(username).await? {
+            Some(account) => actors.push(format!("staff:{}", account.account_id)),
+            None => return back(&state, Err(ApiError::not_found())),
+        }
+    }
+    let from = jst_midnight(from);
+    let to = jst_midnight(to.next_day().unwrap_or(to));
+    let scope = match establish_scope(
+        &state,
+        &page.caller,
+        incident,
+        &actors,
+        (from.0, &from.1),
+        (to.0, &to.1),
+    )
+    .await
+    {
+        Ok(scope) => scope,
+        Err(e) => return back(&state, Err(e)),
+    };
+    let body = IncidentScopePage {
+        staff: page.frame(Text::SScopeTitle, "/s/alerts"),
+        title,
+        scope,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }

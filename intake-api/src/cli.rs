@@ -106,6 +106,32 @@ pub enum RetentionCommand {
     /// Record when numbers stop being needed (leaving dates): one submission, or a CSV
     /// of `employee_code,needed_until` lines from HR (a header line is allowed).
     Set(RetentionSetArgs),
+    /// Disposal with two officers from the command line: one proposes everything overdue
+    /// in their scope (`--propose-due`), another approves a proposal (`--approve ID`).
+    /// Each signs with their password and a TOTP code, as on the pages.
+    Dispose(RetentionDisposeArgs),
+}
+
+/// `kakunin retention dispose`
+#[derive(Debug, clap::Args)]
+pub struct RetentionDisposeArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The officer acting (their username).
+    #[arg(long = "as")]
+    officer: String,
+    /// File holding that officer's password.
+    #[arg(long)]
+    password_file: PathBuf,
+    /// A current code from that officer's authenticator app.
+    #[arg(long)]
+    totp: String,
+    /// Propose the disposal of every overdue submission in the officer's scope.
+    #[arg(long, conflicts_with = "approve", required_unless_present = "approve")]
+    propose_due: bool,
+    /// Approve this proposed disposal (it must be another officer's proposal).
+    #[arg(long)]
+    approve: Option<uuid::Uuid>,
 }
 
 /// `kakunin retention set`
@@ -403,6 +429,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::Retention {
             command: RetentionCommand::Set(args),
         } => retention_set(args).await,
+        Command::Retention {
+            command: RetentionCommand::Dispose(args),
+        } => retention_dispose(args).await,
         Command::Incident {
             command: IncidentCommand::Scope(args),
         } => incident_scope(args).await,
@@ -834,6 +863,108 @@ async fn retention_list(args: RetentionListArgs) -> anyhow::Result<u8> {
             );
         }
     }
+    Ok(0)
+}
+
+async fn retention_dispose(args: RetentionDisposeArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let password = read_secret_file(&args.password_file)?;
+    let key = storage::TotpKey::load_or_create(&settings.keys_dir())?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    let result = dispose_as_officer(&vault, &key, &args, &password).await;
+    vault.close().await;
+    result
+}
+
+/// The officer signs (password and TOTP code, the same checks as the pages' step-up),
+/// then proposes or approves; scope and the two-person rule are the storage's.
+async fn dispose_as_officer(
+    vault: &Vault,
+    key: &storage::TotpKey,
+    args: &RetentionDisposeArgs,
+    password: &str,
+) -> anyhow::Result<u8> {
+    let credentials = vault
+        .staff_credentials(&args.officer)
+        .await?
+        .filter(|c| c.role == storage::staff::Role::Officer);
+    let signed = match &credentials {
+        Some(c) => {
+            crate::password::verify_password(password, &c.password_hash)
+                && match &c.totp_secret_sealed {
+                    Some(sealed) => crate::staff_auth::totp_code_ok(
+                        vault,
+                        key,
+                        c.account_id,
+                        sealed,
+                        args.totp.trim(),
+                    )
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+                    None => false,
+                }
+        }
+        None => false,
+    };
+    let Some(credentials) = credentials.filter(|_| signed) else {
+        vault
+            .record(
+                &AuditContext::cli(),
+                storage::AuditEvent::denied(storage::audit::actions::STAFF_REAUTHENTICATE, None)
+                    .with_detail(serde_json::json!({ "via": "kakunin retention dispose" })),
+            )
+            .await?;
+        eprintln!("kakunin: not an officer, or the password or authenticator code is wrong");
+        return Ok(1);
+    };
+    let officer = credentials.account_id;
+    let ctx = AuditContext {
+        actor: storage::Actor::Staff(officer),
+        source_ip: None,
+    };
+    if let Some(disposal) = args.approve {
+        let submission = vault.pending_disposal_submission(disposal).await?;
+        if !vault.submission_in_scope(officer, submission).await? {
+            eprintln!("kakunin: no proposed disposal {disposal} in your scope");
+            return Ok(1);
+        }
+        return match vault.approve_disposal(&ctx, disposal, officer).await {
+            Ok(record) => {
+                println!("{}", serde_json::to_string_pretty(&record)?);
+                Ok(0)
+            }
+            Err(storage::StorageError::Invalid(why)) => {
+                eprintln!("kakunin: {why}");
+                Ok(1)
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
+    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date();
+    let mut proposed = Vec::new();
+    for due in vault.disposal_list(today, 0).await? {
+        if !due.overdue
+            || !vault
+                .submission_in_scope(officer, due.submission_id)
+                .await?
+        {
+            continue;
+        }
+        match vault
+            .propose_disposal(&ctx, due.submission_id, officer)
+            .await
+        {
+            Ok(id) => proposed.push(serde_json::json!({
+                "disposal_id": id,
+                "submission_id": due.submission_id,
+                "due_on": due.due_on,
+            })),
+            // Already proposed: it waits for its approver.
+            Err(storage::StorageError::Conflict(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    println!("{}", serde_json::to_string_pretty(&proposed)?);
     Ok(0)
 }
 

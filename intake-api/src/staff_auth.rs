@@ -400,14 +400,7 @@ async fn second_factor_ok(
     (totp, recovery_code): (Option<&str>, Option<&str>),
 ) -> Result<bool, ApiError> {
     if let Some(code) = totp {
-        let secret = totp_key(state)?
-            .open(account, sealed)
-            .map_err(|e| ApiError::internal(&e))?;
-        return match matching_step(&secret, code)? {
-            // A code is accepted once (RFC 6238 §5.2): the step must be new.
-            Some(step) => Ok(state.vault.use_totp_step(account, step).await?),
-            None => Ok(false),
-        };
+        return totp_code_ok(&state.vault, totp_key(state)?, account, sealed, code).await;
     }
     if let Some(code) = recovery_code {
         return Ok(state
@@ -416,6 +409,24 @@ async fn second_factor_ok(
             .await?);
     }
     Ok(false)
+}
+
+/// Whether `code` is the account's current TOTP code, not used before (RFC 6238 §5.2: a
+/// step is accepted once).
+pub async fn totp_code_ok(
+    vault: &storage::Vault,
+    key: &storage::TotpKey,
+    account: uuid::Uuid,
+    sealed: &[u8],
+    code: &str,
+) -> Result<bool, ApiError> {
+    let secret = key
+        .open(account, sealed)
+        .map_err(|e| ApiError::internal(&e))?;
+    match matching_step(&secret, code)? {
+        Some(step) => Ok(vault.use_totp_step(account, step).await?),
+        None => Ok(false),
+    }
 }
 
 /// The instance's TOTP key (present on every instance that serves staff).

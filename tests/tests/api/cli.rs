@@ -1,4 +1,5 @@
-//! The command line: `kakunin audit verify`, `kakunin invite --json`, `kakunin retention set`.
+//! The command line: `kakunin audit verify`, `kakunin invite --json`, `kakunin retention
+//! set`, `kakunin retention dispose`.
 
 use clap::Parser;
 use intake_api::cli::{Cli, run};
@@ -198,4 +199,129 @@ async fn leaving_dates_from_hr_make_verified_records_due_and_unknown_codes_are_n
         .await
         .expect("set");
     assert_eq!(refused.status(), 404);
+}
+
+#[tokio::test]
+async fn two_officers_dispose_from_the_command_line_each_signing_with_password_and_code() {
+    use storage::staff::Role;
+    let app = spawn_app().await;
+    let first = crate::staff_helpers::enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second = crate::staff_helpers::enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
+    let handed = vec![crate::staff_helpers::submitted_as(&app, "TKY", "E100").await];
+    let id = crate::staff_helpers::claim_and_verify(&app, &first, &handed).await;
+    app.app
+        .vault
+        .set_needed_until(
+            &storage::AuditContext::cli(),
+            uuid::Uuid::parse_str(&id).expect("uuid"),
+            time::macros::date!(2010 - 03 - 31),
+        )
+        .await
+        .expect("needed until");
+    let password = app.data_path().join("officer.password");
+    std::fs::write(&password, crate::staff_helpers::STAFF_PASSWORD).expect("password");
+    let password = password.display().to_string();
+    let as_officer = |who: &'static str, code: String, action: Vec<String>| {
+        let mut args = vec![
+            "retention".to_owned(),
+            "dispose".to_owned(),
+            "--as".to_owned(),
+            who.to_owned(),
+            "--password-file".to_owned(),
+            password.clone(),
+            "--totp".to_owned(),
+            code,
+        ];
+        args.extend(action);
+        args
+    };
+    let run_args = |args: Vec<String>| {
+        let app = &app;
+        async move {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            kakunin(app, &refs).await
+        }
+    };
+    // A wrong code is refused and nothing is proposed.
+    assert_eq!(
+        run_args(as_officer(
+            "officer.a",
+            "000000".into(),
+            vec!["--propose-due".into()]
+        ))
+        .await,
+        1
+    );
+    let officer_b = app
+        .app
+        .vault
+        .staff_credentials("officer.b")
+        .await
+        .expect("lookup")
+        .expect("account")
+        .account_id;
+    assert!(
+        app.app
+            .vault
+            .pending_disposals(officer_b)
+            .await
+            .expect("p")
+            .is_empty()
+    );
+    assert_eq!(
+        run_args(as_officer(
+            "officer.a",
+            first.next_code(),
+            vec!["--propose-due".into()]
+        ))
+        .await,
+        0
+    );
+    let pending = app
+        .app
+        .vault
+        .pending_disposals(officer_b)
+        .await
+        .expect("pending");
+    assert_eq!(pending.len(), 1);
+    let disposal = pending[0].disposal_id.to_string();
+    // The proposer cannot approve their own proposal, even from the command line.
+    let next = time::OffsetDateTime::now_utc().unix_timestamp() as u64 + 60;
+    let own_code = first
+        .totp
+        .as_ref()
+        .expect("totp")
+        .generate(next)
+        .to_string();
+    assert_eq!(
+        run_args(as_officer(
+            "officer.a",
+            own_code,
+            vec!["--approve".into(), disposal.clone()]
+        ))
+        .await,
+        1
+    );
+    assert!(
+        app.app
+            .vault
+            .disposal_ledger()
+            .await
+            .expect("ledger")
+            .is_empty()
+    );
+    assert_eq!(
+        run_args(as_officer(
+            "officer.b",
+            second.next_code(),
+            vec!["--approve".into(), disposal]
+        ))
+        .await,
+        0
+    );
+    let ledger = app.app.vault.disposal_ledger().await.expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_ne!(ledger[0].proposed_by, ledger[0].approved_by);
+    assert!(ledger[0].numbers_destroyed >= 1);
+    app.app.vault.verify_audit_chain().await.expect("chain");
 }

@@ -237,8 +237,10 @@ pub struct RateLimitSettings {
     pub general: Quota,
     /// Provider sign-in (invitation token and birth date).
     pub sign_in: Quota,
-    /// Document uploads.
+    /// Document uploads, per client address.
     pub upload: Quota,
+    /// Document uploads into one submission (one invitation link), whatever the address.
+    pub upload_per_invitation: Quota,
 }
 
 impl Default for Settings {
@@ -296,6 +298,10 @@ impl Default for RateLimitSettings {
             upload: Quota {
                 per_minute: 30,
                 burst: 15,
+            },
+            upload_per_invitation: Quota {
+                per_minute: 20,
+                burst: 20,
             },
         }
     }
@@ -383,6 +389,10 @@ impl Settings {
             ("general", self.rate_limits.general),
             ("sign_in", self.rate_limits.sign_in),
             ("upload", self.rate_limits.upload),
+            (
+                "upload_per_invitation",
+                self.rate_limits.upload_per_invitation,
+            ),
         ] {
             if q.per_minute == 0 || q.burst == 0 {
                 return Err(ConfigError::Invalid(format!(

@@ -1,6 +1,8 @@
 //! Rate limits per client address, with governor used directly.
 //!
-//! Three classes: every request (general), provider sign-in, and uploads. Counters live
+//! Three classes: every request (general), provider sign-in, and uploads; uploads are also
+//! limited per submission (one invitation's link, or the record staff fill on a person's
+//! behalf), so a leaked link used from many addresses is bounded too. Counters live
 //! in this process; each instance enforces its own limits, so behind N instances without
 //! sticky routing a client gets at most N times the quota. Idle keys are dropped every
 //! minute so the maps stay bounded.
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota as GovernorQuota};
+use uuid::Uuid;
 
 use crate::config::{Quota, RateLimitSettings};
 
@@ -32,12 +35,20 @@ pub struct RateLimits {
     general: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     sign_in: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     upload: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    upload_per_submission: Arc<DefaultKeyedRateLimiter<Uuid>>,
 }
 
 impl std::fmt::Debug for RateLimits {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RateLimits")
     }
+}
+
+fn retry_after(not_until: governor::NotUntil<<DefaultClock as Clock>::Instant>) -> u64 {
+    not_until
+        .wait_time_from(DefaultClock::default().now())
+        .as_secs()
+        + 1
 }
 
 fn quota(q: Quota) -> GovernorQuota {
@@ -53,6 +64,9 @@ impl RateLimits {
             general: Arc::new(DefaultKeyedRateLimiter::keyed(quota(settings.general))),
             sign_in: Arc::new(DefaultKeyedRateLimiter::keyed(quota(settings.sign_in))),
             upload: Arc::new(DefaultKeyedRateLimiter::keyed(quota(settings.upload))),
+            upload_per_submission: Arc::new(DefaultKeyedRateLimiter::keyed(quota(
+                settings.upload_per_invitation,
+            ))),
         }
     }
 
@@ -63,12 +77,14 @@ impl RateLimits {
             LimitClass::SignIn => &self.sign_in,
             LimitClass::Upload => &self.upload,
         };
-        limiter.check_key(&ip).map_err(|not_until| {
-            not_until
-                .wait_time_from(DefaultClock::default().now())
-                .as_secs()
-                + 1
-        })
+        limiter.check_key(&ip).map_err(retry_after)
+    }
+
+    /// Counts an upload into `submission`; `Err(seconds)` says how long to wait.
+    pub fn check_submission_upload(&self, submission: Uuid) -> Result<(), u64> {
+        self.upload_per_submission
+            .check_key(&submission)
+            .map_err(retry_after)
     }
 
     /// Drops keys that have not been limited recently; run periodically.
@@ -77,6 +93,8 @@ impl RateLimits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        self.upload_per_submission.retain_recent();
+        self.upload_per_submission.shrink_to_fit();
     }
 
     /// Starts the periodic clean-up on the current runtime.
@@ -132,6 +150,20 @@ mod tests {
         assert!(limits.check(LimitClass::SignIn, ip).is_ok());
         let wait = limits.check(LimitClass::SignIn, ip).expect_err("limited");
         assert!((1..=11).contains(&wait), "{wait}");
+        // Uploads into one submission are counted whatever the address.
+        let limits = RateLimits::new(&RateLimitSettings {
+            upload_per_invitation: Quota {
+                per_minute: 1,
+                burst: 1,
+            },
+            ..RateLimitSettings::default()
+        });
+        let one = Uuid::now_v7();
+        assert!(limits.check_submission_upload(one).is_ok());
+        assert!(limits.check_submission_upload(one).is_err());
+        assert!(limits.check_submission_upload(Uuid::now_v7()).is_ok());
+        let limits = RateLimits::new(&settings);
+        assert!(limits.check(LimitClass::SignIn, ip).is_ok());
         // Another client is unaffected.
         assert!(
             limits

@@ -105,3 +105,48 @@ async fn health_readiness_and_the_openapi_document_answer() {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
 }
+
+#[tokio::test]
+async fn uploads_into_one_invitation_are_limited_whatever_the_address() {
+    let app = spawn_with(Spawn {
+        tweak: |s| {
+            s.rate_limits.upload_per_invitation = intake_api::config::Quota {
+                per_minute: 1,
+                burst: 2,
+            };
+        },
+        ..Spawn::default()
+    })
+    .await
+    .expect("spawn");
+    let photo = fixture("orientation/landscape_1.jpg");
+    let subject = app.signed_in_with_self().await;
+    for _ in 0..2 {
+        let stored = app
+            .upload(&subject, "my_number_card_front", photo.clone())
+            .await;
+        assert_eq!(stored.status(), 201);
+    }
+    let limited = app
+        .upload(&subject, "my_number_card_back", photo.clone())
+        .await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().get("retry-after").is_some());
+    let body = json(limited).await;
+    assert_eq!(body["error"]["code"], "too_many_requests");
+    assert!(
+        body["error"]["message_ja"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    // Another person's invitation, from the same address, is not affected.
+    let other = TestApp {
+        client: app.new_client(),
+        ..app
+    };
+    let other_subject = other.signed_in_with_self().await;
+    let stored = other
+        .upload(&other_subject, "my_number_card_front", photo)
+        .await;
+    assert_eq!(stored.status(), 201);
+}

@@ -108,6 +108,10 @@ pub(crate) async fn accept_upload(
             .check(LimitClass::Upload, ip)
             .map_err(ApiError::too_many_requests)?;
     }
+    state
+        .limits
+        .check_submission_upload(submission_id)
+        .map_err(ApiError::too_many_requests)?;
     let limit = state.settings.upload.max_body_bytes;
     let declared = req
         .headers()

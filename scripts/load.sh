@@ -24,7 +24,7 @@ run_backend() { # name, database-url-or-empty
   echo pw > "$WORK/pw"
   local db=(); [ -n "$url" ] && db=(--database-url "$url")
   $BIN init --data-dir "$data" --admin admin --admin-password-file "$WORK/pw" "${db[@]}" >/dev/null
-  printf '\n[rate_limits.general]\nper_minute = 1000000\nburst = 100000\n[rate_limits.sign_in]\nper_minute = 10000\nburst = 1000\n[rate_limits.upload]\nper_minute = 1000000\nburst = 100000\n' >> "$data/kakunin.toml"
+  printf '\n[rate_limits.general]\nper_minute = 1000000\nburst = 100000\n[rate_limits.sign_in]\nper_minute = 10000\nburst = 1000\n[rate_limits.upload]\nper_minute = 1000000\nburst = 100000\n[rate_limits.upload_per_invitation]\nper_minute = 1000000\nburst = 100000\n' >> "$data/kakunin.toml"
   port=$((20000 + RANDOM % 20000))
   $BIN serve --data-dir "$data" --listen "127.0.0.1:$port" "${db[@]}" > "$WORK/$name.out" 2> "$WORK/$name.log" &
   PID=$!

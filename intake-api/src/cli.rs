@@ -96,6 +96,10 @@ pub struct PayrollClientAddArgs {
     /// The client's name (e.g. the payroll host): 3–64 lower-case letters, digits, '.', '_' or '-'.
     #[arg(long)]
     pub name: String,
+    /// The client's TLS certificate (PEM, signed by `payroll_client_ca`): the client must
+    /// then present it on every pull as well as its token (mutual TLS).
+    #[arg(long)]
+    pub cert: Option<PathBuf>,
 }
 
 /// `kakunin retention …`
@@ -454,9 +458,21 @@ async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Result<u8> {
         return Ok(2);
     }
     let settings = settings_for(&args.data)?;
+    let cert_sha256 = args
+        .cert
+        .as_deref()
+        .map(crate::tls::certificate_sha256)
+        .transpose()?;
+    if cert_sha256.is_some() && settings.payroll_client_ca.is_none() {
+        eprintln!(
+            "kakunin: --cert needs payroll_client_ca in the settings (the CA that signed it), \
+             or the server never asks for the certificate"
+        );
+        return Ok(2);
+    }
     let vault = Vault::connect(&settings.database_url()).await?;
     let created = vault
-        .create_payroll_client(&AuditContext::cli(), &args.name)
+        .create_payroll_client(&AuditContext::cli(), &args.name, cert_sha256)
         .await;
     vault.close().await;
     let (client, token) = match created {

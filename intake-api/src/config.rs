@@ -83,6 +83,10 @@ pub struct Settings {
     pub alerts: AlertSettings,
     /// The SMTP relay invitation links are e-mailed through; without it, admins print them.
     pub mail: Option<crate::mail::MailSettings>,
+    /// CA certificate(s) (PEM) signing payroll systems' TLS client certificates. When set
+    /// on an instance serving staff, TLS asks for (but does not require) a client
+    /// certificate, and a payroll client registered with `--cert` must present it.
+    pub payroll_client_ca: Option<PathBuf>,
 }
 
 /// Alert rules over the audit trail.
@@ -266,6 +270,7 @@ impl Default for Settings {
             portal: PortalSettings::default(),
             alerts: AlertSettings::default(),
             mail: None,
+            payroll_client_ca: None,
         }
     }
 }

@@ -115,9 +115,14 @@ impl Application {
         let tls = if settings.insecure_http {
             None
         } else {
+            let client_ca = settings
+                .payroll_client_ca
+                .as_deref()
+                .filter(|_| settings.mode.serves_staff());
             Some(crate::tls::server_config(
                 &settings.tls_cert_path(),
                 &settings.tls_key_path(),
+                client_ca,
             )?)
         };
         let limits = RateLimits::new(&settings.rate_limits);
@@ -279,6 +284,7 @@ fn serve(
             )
             .configure(|cfg| routes::configure(cfg, state.settings.mode))
     })
+    .on_connect(crate::tls::note_peer_certificate)
     // Uploads from phones on slow links: allow time, but bound it.
     .client_request_timeout(std::time::Duration::from_secs(60))
     .shutdown_timeout(30);

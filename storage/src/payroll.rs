@@ -19,6 +19,9 @@ pub struct PayrollClient {
     pub id: Uuid,
     /// Its name (e.g. the payroll system's host).
     pub name: String,
+    /// The SHA-256 of the TLS client certificate it must present (mutual TLS), if bound.
+    #[serde(skip)]
+    pub cert_sha256: Option<Vec<u8>>,
 }
 
 /// A release waiting to be pulled.
@@ -35,11 +38,13 @@ pub struct PendingRelease {
 }
 
 impl Vault {
-    /// Registers a payroll client; the token is shown once by the caller, only its hash kept.
+    /// Registers a payroll client, optionally bound to its TLS client certificate (the
+    /// SHA-256 of its DER); the token is shown once by the caller, only its hash kept.
     pub async fn create_payroll_client(
         &self,
         ctx: &AuditContext,
         name: &str,
+        cert_sha256: Option<[u8; 32]>,
     ) -> Result<(PayrollClient, SecretToken), StorageError> {
         let id = Uuid::now_v7();
         let token = SecretToken::generate();
@@ -54,25 +59,28 @@ impl Vault {
             ));
         }
         sqlx::query(
-            "INSERT INTO payroll_clients (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+            "INSERT INTO payroll_clients (id, name, token_hash, created_at, cert_sha256) \
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(name.to_owned())
         .bind(token.hash().0.to_vec())
         .bind(now_millis())
+        .bind(cert_sha256.map(|h| h.to_vec()))
         .execute(&mut *tx)
         .await?;
         let event = AuditEvent::success(
             audit::actions::PAYROLL_CLIENT_CREATE,
             format!("payroll:{id}"),
         )
-        .with_detail(serde_json::json!({ "name": name }));
+        .with_detail(serde_json::json!({ "name": name, "mutual_tls": cert_sha256.is_some() }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         Ok((
             PayrollClient {
                 id,
                 name: name.to_owned(),
+                cert_sha256: cert_sha256.map(|h| h.to_vec()),
             },
             token,
         ))
@@ -84,7 +92,7 @@ impl Vault {
         hash: &TokenHash,
     ) -> Result<Option<PayrollClient>, StorageError> {
         let row = sqlx::query(
-            "SELECT id, name FROM payroll_clients WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, name, cert_sha256 FROM payroll_clients WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(hash.0.to_vec())
         .fetch_optional(&self.pool)
@@ -93,6 +101,7 @@ impl Vault {
             Ok(PayrollClient {
                 id: parse_uuid(&r.try_get::<String, _>("id")?)?,
                 name: r.try_get("name")?,
+                cert_sha256: r.try_get("cert_sha256")?,
             })
         })
         .transpose()

@@ -244,7 +244,7 @@ async fn payroll_pulls_a_release_once_with_its_token_and_the_ledger_records_the_
     let (client, token) = app
         .app
         .vault
-        .create_payroll_client(&storage::AuditContext::cli(), "payroll.example")
+        .create_payroll_client(&storage::AuditContext::cli(), "payroll.example", None)
         .await
         .expect("client");
     let list = format!("{}/api/v1/payroll/releases", app.base);
@@ -466,5 +466,113 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
     assert!(
         !after.contains(&download),
         "downloaded once: the link is gone"
+    );
+}
+
+/// The CA that signs payroll's client certificates in the mutual-TLS test.
+static CLIENT_CA: OnceLock<std::path::PathBuf> = OnceLock::new();
+
+#[tokio::test]
+async fn a_payroll_client_bound_to_its_certificate_needs_it_as_well_as_the_token() {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa,
+        KeyPair, KeyUsagePurpose,
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("ca params");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca =
+        CertifiedIssuer::self_signed(ca_params, KeyPair::generate().expect("key")).expect("ca");
+    let ca_file = dir.path().join("payroll-ca.pem");
+    std::fs::write(&ca_file, ca.pem()).expect("ca file");
+    CLIENT_CA.set(ca_file).expect("once");
+    let client_cert = |name: &str| {
+        let mut params = CertificateParams::new(vec![name.to_owned()]).expect("params");
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let key = KeyPair::generate().expect("key");
+        let cert = params.signed_by(&key, &ca).expect("signed");
+        (
+            cert.der().to_vec(),
+            format!("{}{}", cert.pem(), key.serialize_pem()),
+        )
+    };
+    let (registered_der, registered_pem) = client_cert("payroll.example");
+    let (_, other_pem) = client_cert("intruder.example");
+
+    let Some(app) = spawn_with(Spawn {
+        tweak: |s| s.payroll_client_ca = CLIENT_CA.get().cloned(),
+        ..Spawn::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let digest: [u8; 32] = Sha256::digest(&registered_der).into();
+    let (_, token) = app
+        .app
+        .vault
+        .create_payroll_client(&storage::AuditContext::cli(), "payroll.mtls", Some(digest))
+        .await
+        .expect("client");
+    let dev_cert =
+        reqwest::Certificate::from_pem(&std::fs::read(app.settings.tls_cert_path()).expect("cert"))
+            .expect("pem");
+    let client = |identity: Option<&str>| {
+        let mut builder = reqwest::Client::builder().add_root_certificate(dev_cert.clone());
+        if let Some(pem) = identity {
+            builder =
+                builder.identity(reqwest::Identity::from_pem(pem.as_bytes()).expect("identity"));
+        }
+        builder.build().expect("client")
+    };
+    let list = |c: reqwest::Client| {
+        let url = app.url("/api/v1/payroll/releases");
+        let bearer = format!("Bearer {}", token.expose());
+        async move {
+            c.get(url)
+                .header("Authorization", bearer)
+                .send()
+                .await
+                .expect("request")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        list(client(None)).await,
+        401,
+        "the token alone is not enough"
+    );
+    assert_eq!(
+        list(client(Some(&other_pem))).await,
+        401,
+        "another certificate of the same CA"
+    );
+    assert_eq!(list(client(Some(&registered_pem))).await, 200);
+    // Phones and browsers without a certificate still connect.
+    let health = client(None)
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("health");
+    assert_eq!(health.status(), 200);
+    let denied = app
+        .app
+        .vault
+        .search_audit(&storage::audit::AuditQuery {
+            action: Some("export.pull".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("trail");
+    let reasons: Vec<&str> = denied.iter().map(|e| e.detail.as_str()).collect();
+    assert_eq!(denied.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].contains("certificate_missing") && reasons[1].contains("certificate_mismatch")
     );
 }

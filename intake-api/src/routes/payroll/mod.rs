@@ -2,7 +2,9 @@
 //! its bearer token; it lists approved releases and pulls each sealed export once. The
 //! files were sealed to payroll's own age recipient when the second officer approved, so
 //! this room never unseals anything and holds nothing a client could open without
-//! payroll's identity. Every pull is an export-ledger row and an audit entry.
+//! payroll's identity. Every pull is an export-ledger row and an audit entry. A client
+//! registered with its TLS certificate (`--cert`, with `payroll_client_ca` set) must also
+//! present that certificate: a stolen token alone is not enough.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +19,7 @@ use uuid::Uuid;
 use crate::auth::source_ip;
 use crate::error::ApiError;
 use crate::startup::{AppState, State};
+use crate::tls::PeerCertificate;
 
 /// Mounts `/api/v1/payroll/…`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -61,6 +64,26 @@ impl FromRequest for PayrollCaller {
                 actor: Actor::Payroll(client.id),
                 source_ip: source_ip(&req, &state),
             };
+            // A client bound to its certificate must present exactly that one (mutual TLS).
+            if let Some(expected) = &client.cert_sha256 {
+                let presented = req.conn_data::<PeerCertificate>().map(|p| p.0);
+                let matches = presented.is_some_and(|p| {
+                    bool::from(subtle::ConstantTimeEq::ct_eq(&p[..], &expected[..]))
+                });
+                if !matches {
+                    state
+                        .vault
+                        .record(
+                            &audit,
+                            AuditEvent::denied(storage::audit::actions::EXPORT_PULL, None)
+                                .with_detail(serde_json::json!({
+                                    "reason": if presented.is_some() { "certificate_mismatch" } else { "certificate_missing" },
+                                })),
+                        )
+                        .await?;
+                    return Err(unauthorized());
+                }
+            }
             Ok(Self { client, audit })
         })
     }

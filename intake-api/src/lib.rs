@@ -16,6 +16,7 @@ pub mod pipeline;
 pub mod ratelimit;
 pub mod roster;
 pub mod routes;
+pub mod secret_body;
 pub mod security_headers;
 pub mod staff_auth;
 pub mod startup;

@@ -25,6 +25,7 @@ use crate::error::ApiError;
 use crate::routes::provider::documents::{accept_upload, upload_response};
 use crate::routes::provider::subjects::seal;
 use crate::routes::provider::today_in_japan;
+use crate::secret_body::SecretJson;
 use crate::staff_auth::{Assistant, StaffCaller};
 use crate::startup::State;
 
@@ -163,7 +164,7 @@ async fn save_self(
     state: State,
     staff: Assistant,
     path: web::Path<Uuid>,
-    form: web::Json<SubjectForm>,
+    form: SecretJson<SubjectForm>,
 ) -> Result<HttpResponse, ApiError> {
     let s = session(&state, &staff.0, path.into_inner(), true).await?;
     let input = seal(&state, form.parse(true, today_in_japan())?)?;
@@ -179,7 +180,7 @@ async fn add_dependant(
     state: State,
     staff: Assistant,
     path: web::Path<Uuid>,
-    form: web::Json<DependantForm>,
+    form: SecretJson<DependantForm>,
 ) -> Result<HttpResponse, ApiError> {
     let s = session(&state, &staff.0, path.into_inner(), true).await?;
     let input = seal(&state, form.subject.parse(false, today_in_japan())?)?;

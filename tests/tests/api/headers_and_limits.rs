@@ -150,3 +150,48 @@ async fn uploads_into_one_invitation_are_limited_whatever_the_address() {
         .await;
     assert_eq!(stored.status(), 201);
 }
+
+#[tokio::test]
+async fn a_subject_body_that_is_too_large_or_not_json_is_refused_plainly() {
+    let app = spawn_app().await;
+    let token = app.invite(None).await;
+    assert_eq!(app.sign_in(&token, None).await.status(), 200);
+    let huge = serde_json::json!({
+        "number": NUMBER, "name": "x".repeat(70 * 1024), "name_kana": "ヤマダ", "birth_date": "1990-04-01"
+    });
+    let refused = app
+        .client
+        .put(app.url("/api/v1/provider/subjects/self"))
+        .json(&huge)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(refused.status(), 413);
+    assert_eq!(json(refused).await["error"]["code"], "payload_too_large");
+    let wrong_type = app
+        .client
+        .put(app.url("/api/v1/provider/subjects/self"))
+        .header("Content-Type", "text/plain")
+        .body(format!("{{\"number\":\"{NUMBER}\"}}"))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(wrong_type.status(), 415);
+    let malformed = app
+        .client
+        .put(app.url("/api/v1/provider/subjects/self"))
+        .header("Content-Type", "application/json")
+        .body("{\"number\": ")
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(malformed.status(), 400);
+    let body = json(malformed).await;
+    assert!(
+        body["error"]["message_en"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    // The session is still usable after the refusals.
+    assert_eq!(app.save_self(NUMBER).await.status(), 200);
+}

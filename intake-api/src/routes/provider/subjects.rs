@@ -1,11 +1,12 @@
 //! The provider's own details and dependants: parsed, the number sealed, stored.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 use portal::forms::{DependantForm, ParsedEdit, ParsedSubject, SubjectForm};
 use storage::submissions::{DependantDeclaration, SubjectEdit, SubjectInput};
 
 use crate::auth::Provider;
 use crate::error::ApiError;
+use crate::secret_body::SecretJson;
 use crate::startup::State;
 
 /// Seals the number of a parsed subject (shared by the JSON API and the pages).
@@ -45,7 +46,7 @@ pub(crate) fn seal_edit(state: &State, parsed: ParsedEdit) -> Result<SubjectEdit
 pub async fn save_self(
     state: State,
     provider: Provider,
-    form: web::Json<SubjectForm>,
+    form: SecretJson<SubjectForm>,
 ) -> Result<HttpResponse, ApiError> {
     let input = seal(&state, form.parse(true, super::today_in_japan())?)?;
     let id = state
@@ -62,7 +63,7 @@ pub async fn save_self(
 pub async fn add_dependant(
     state: State,
     provider: Provider,
-    form: web::Json<DependantForm>,
+    form: SecretJson<DependantForm>,
 ) -> Result<HttpResponse, ApiError> {
     let input = seal(&state, form.subject.parse(false, super::today_in_japan())?)?;
     let declaration = DependantDeclaration {

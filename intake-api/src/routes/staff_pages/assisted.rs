@@ -23,6 +23,7 @@ use crate::routes::provider::documents::{accept_upload, form_refusal};
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::routes::provider::subjects::seal;
 use crate::routes::provider::today_in_japan;
+use crate::secret_body::SecretForm;
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
@@ -142,7 +143,7 @@ async fn save_self(
     state: State,
     page: StaffPage,
     path: web::Path<Uuid>,
-    form: web::Form<SelfForm>,
+    form: SecretForm<SelfForm>,
 ) -> Result<HttpResponse, StaffPageError> {
     let page = assistant(page)?;
     page.check_csrf(&form.csrf)?;
@@ -204,7 +205,7 @@ async fn hand_in(
     state: State,
     page: StaffPage,
     path: web::Path<Uuid>,
-    form: web::Form<Vec<(String, String)>>,
+    form: SecretForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, StaffPageError> {
     let page = assistant(page)?;
     let field = |name: &str| {

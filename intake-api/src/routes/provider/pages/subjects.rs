@@ -17,6 +17,7 @@ use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
 use crate::error::ApiError;
 use crate::routes::provider::subjects::{seal, seal_edit};
 use crate::routes::provider::today_in_japan;
+use crate::secret_body::SecretForm;
 use crate::startup::State;
 
 /// A details form as posted by a page: the fields of [`SubjectForm`] plus the CSRF token
@@ -154,7 +155,7 @@ pub(super) async fn edit_self(
 pub(super) async fn save_self(
     state: State,
     signed: SignedIn,
-    form: web::Form<SubjectPageForm>,
+    form: SecretForm<SubjectPageForm>,
 ) -> Result<HttpResponse, PageError> {
     let mut form = form.into_inner();
     signed.check_csrf(&form.csrf)?;
@@ -275,7 +276,7 @@ pub(super) async fn new_dependant(
 pub(super) async fn add_dependant(
     state: State,
     signed: SignedIn,
-    form: web::Form<SubjectPageForm>,
+    form: SecretForm<SubjectPageForm>,
 ) -> Result<HttpResponse, PageError> {
     employees_only(&signed)?;
     let mut form = form.into_inner();
@@ -339,7 +340,7 @@ pub(super) async fn save_dependant(
     state: State,
     signed: SignedIn,
     id: web::Path<Uuid>,
-    form: web::Form<SubjectPageForm>,
+    form: SecretForm<SubjectPageForm>,
 ) -> Result<HttpResponse, PageError> {
     employees_only(&signed)?;
     let mut form = form.into_inner();

@@ -135,8 +135,7 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
     // Waiting items are read in order from their partial index, the scope checked per
     // row, and the scan stops after a page. Other views walk the scope's branches through
     // the (branch, state) index (a join, which the planner handles better than `IN`).
-    // "Flagged duplicates only" starts from the duplicate list. The duplicate flag is
-    // computed for the page's lines only, after the limit (and checked live).
+    // The duplicate flag is computed for the page's lines only, after the limit.
     let waiting = {
         let mut states: Vec<&str> = q.states.iter().map(|st| st.code()).collect();
         states.sort_unstable();
@@ -146,16 +145,7 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
         "SELECT s.id, s.state, s.branch_code, s.submitted_at, s.updated_at, s.claimed_by, \
          s.claim_expires_at, i.display_name FROM ",
     );
-    if q.duplicates_only {
-        // Driven from the short list of numbers seen on two people: their submissions
-        // (a few per thousand) are fetched by key, then scope and state are checked.
-        sql.push_str(concat!(
-            "(SELECT DISTINCT d.submission_id AS id FROM duplicate_numbers n \
-             JOIN subjects d ON d.number_blind_index = n.blind_index WHERE d.removed_at IS NULL) dup \
-             JOIN submissions s ON s.id = dup.id JOIN invitations i ON i.id = s.invitation_id WHERE ",
-            in_scope!()
-        ));
-    } else if waiting {
+    if waiting {
         sql.push_str(concat!(
             "submissions s JOIN invitations i ON i.id = s.invitation_id WHERE ",
             in_scope!()
@@ -186,11 +176,18 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
         // In the waiting form, `|| ''` keeps the planner on the ordered partial index
         // (a page of one branch is found by skipping the others' lines, not by sorting
         // the whole branch).
-        if waiting && !q.duplicates_only {
+        if waiting {
             sql.push_str(&format!(" AND (s.branch_code || '') = {mark}"));
         } else {
             sql.push_str(&format!(" AND s.branch_code = {mark}"));
         }
+    }
+    if q.duplicates_only {
+        // The short list of numbers seen on two people; each line is checked live below.
+        sql.push_str(
+            " AND s.id IN (SELECT d.submission_id FROM duplicate_numbers n \
+             JOIN subjects d ON d.number_blind_index = n.blind_index WHERE d.removed_at IS NULL)",
+        );
     }
     if let Some(before) = q.submitted_before {
         let mark = next(Bind::Int(before), &mut binds);

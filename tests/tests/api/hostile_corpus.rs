@@ -64,6 +64,9 @@ async fn every_hostile_file_is_stored_clean_or_refused_clearly() {
             s.rate_limits.upload.per_minute = 10_000;
             s.rate_limits.general.burst = 1000;
             s.rate_limits.general.per_minute = 10_000;
+            // The whole corpus goes into one submission.
+            s.rate_limits.upload_per_invitation.burst = 1000;
+            s.rate_limits.upload_per_invitation.per_minute = 10_000;
         },
         ..Spawn::default()
     })

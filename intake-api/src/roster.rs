@@ -194,34 +194,34 @@ impl Row {
         let name = PersonName::parse(&self.name)
             .map_err(|e| errors.push((Column::Name, person_message(e))))
             .ok();
-        let name_kana = (!self.name_kana.is_empty())
-            .then(|| {
-                NameKana::parse(&self.name_kana)
-                    .map_err(|e| errors.push((Column::NameKana, person_message(e))))
-                    .ok()
-            })
-            .flatten();
-        let email = (!self.email.is_empty())
-            .then(|| {
-                EmailAddress::parse(&self.email)
-                    .map_err(|_| errors.push((Column::Email, Message::EmailInvalid)))
-                    .ok()
-            })
-            .flatten();
-        let branch = (!self.branch.is_empty())
-            .then(|| {
-                BranchCode::parse(&self.branch)
-                    .map_err(|_| errors.push((Column::Branch, Message::BranchInvalid)))
-                    .ok()
-            })
-            .flatten();
-        let birth_date = (!self.birth_date.is_empty())
-            .then(|| {
-                BirthDate::parse(&self.birth_date, today)
-                    .map_err(|e| errors.push((Column::BirthDate, person_message(e))))
-                    .ok()
-            })
-            .flatten();
+        let name_kana = optional(
+            &self.name_kana,
+            Column::NameKana,
+            NameKana::parse,
+            person_message,
+            &mut errors,
+        );
+        let email = optional(
+            &self.email,
+            Column::Email,
+            EmailAddress::parse,
+            |_| Message::EmailInvalid,
+            &mut errors,
+        );
+        let branch = optional(
+            &self.branch,
+            Column::Branch,
+            BranchCode::parse,
+            |_| Message::BranchInvalid,
+            &mut errors,
+        );
+        let birth_date = optional(
+            &self.birth_date,
+            Column::BirthDate,
+            |cell| BirthDate::parse(cell, today),
+            person_message,
+            &mut errors,
+        );
         match (kind, name) {
             (Some(kind), Some(name)) if errors.is_empty() => Ok(NewInvitation {
                 kind,
@@ -236,6 +236,23 @@ impl Row {
             _ => Err(errors),
         }
     }
+}
+
+/// A cell that may be left empty: `None` when it is, else its value or a refusal noted
+/// against `column`.
+fn optional<T, E>(
+    cell: &str,
+    column: Column,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+    message: impl FnOnce(E) -> Message,
+    errors: &mut Vec<(Column, Message)>,
+) -> Option<T> {
+    if cell.is_empty() {
+        return None;
+    }
+    parse(cell)
+        .map_err(|e| errors.push((column, message(e))))
+        .ok()
 }
 
 /// The upload as text: UTF-8 (a BOM is dropped) or, failing that, Shift_JIS as Excel

@@ -5,7 +5,7 @@ use storage::AuditContext;
 use storage::staff::Role;
 use uuid::Uuid;
 
-use crate::helpers::{NUMBER, TestApp, json, spawn_app, spawn_app_on_postgres};
+use crate::helpers::{NUMBER, TestApp, csrf_in, json, spawn_app, spawn_app_on_postgres};
 use crate::staff_helpers::{STAFF_PASSWORD, Staff, claim_and_verify, enrolled, submitted_as};
 
 /// A verified submission in TKY whose numbers stopped being needed long ago.
@@ -603,12 +603,6 @@ async fn an_incident_record_keeps_its_timeline_and_the_affected_people_without_a
             .status(),
         403
     );
-}
-
-/// The value of the first `name="csrf"` field of a page.
-fn csrf_in(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
-    html[at..].split('"').next().expect("value").to_owned()
 }
 
 async fn page_of(app: &TestApp, who: &Staff, path: &str) -> (u16, String) {

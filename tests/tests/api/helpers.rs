@@ -291,6 +291,13 @@ pub fn tool_missing(tool: &str, error: &dyn std::fmt::Display) {
     );
 }
 
+/// The value of the first `name="csrf"` field of a page.
+pub fn csrf_in(html: &str) -> String {
+    let marker = r#"name="csrf" value=""#;
+    let at = html.find(marker).expect("a csrf field") + marker.len();
+    html[at..].split('"').next().expect("value").to_owned()
+}
+
 pub fn fixture(path: &str) -> Vec<u8> {
     let full = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures/images")

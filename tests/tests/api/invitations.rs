@@ -7,14 +7,8 @@ use std::sync::atomic::{AtomicU16, Ordering};
 
 use storage::staff::Role;
 
-use crate::helpers::{Spawn, TestApp, json, spawn_app, spawn_with, tool_missing};
+use crate::helpers::{Spawn, TestApp, csrf_in, json, spawn_app, spawn_with, tool_missing};
 use crate::staff_helpers::{Staff, enrolled};
-
-/// The value of the first `name="csrf"` field of a page.
-fn csrf_in(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
-    html[at..].split('"').next().expect("value").to_owned()
-}
 
 /// Every invitation link on a page.
 fn links_in(html: &str, app: &TestApp) -> Vec<String> {

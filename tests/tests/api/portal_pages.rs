@@ -20,11 +20,6 @@ async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     (r.status().as_u16(), r.text().await.expect("body"))
 }
 
-fn csrf_of(html: &str) -> String {
-    let start = html.find("name=\"csrf\" value=\"").expect("a csrf field") + 19;
-    html[start..].split('"').next().expect("value").to_owned()
-}
-
 async fn post_form(
     c: &reqwest::Client,
     app: &TestApp,
@@ -52,13 +47,13 @@ async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
         &c,
         app,
         &format!("/i/{token}"),
-        &[("csrf", &csrf_of(&landing)), ("next", "start")],
+        &[("csrf", &csrf_in(&landing)), ("next", "start")],
     )
     .await;
     assert_eq!(r.status(), 303);
     assert_eq!(location(&r), "/p");
     let (_, overview) = page(&c, app, "/p").await;
-    (c, csrf_of(&overview))
+    (c, csrf_in(&overview))
 }
 
 fn person<'a>(
@@ -598,7 +593,7 @@ async fn an_expired_session_loses_nothing_saved_and_signing_in_again_returns_to_
     let token = app.invite(Some("1990-04-01")).await;
     let (_, landing) = page(&c, &app, &format!("/i/{token}")).await;
     let sign_in = [
-        ("csrf", csrf_of(&landing)),
+        ("csrf", csrf_in(&landing)),
         ("birth_date", "1990-04-01".to_owned()),
     ];
     let r = c
@@ -609,7 +604,7 @@ async fn an_expired_session_loses_nothing_saved_and_signing_in_again_returns_to_
         .expect("in");
     assert_eq!(r.status(), 303);
     let (_, overview) = page(&c, &app, "/p").await;
-    let csrf = csrf_of(&overview);
+    let csrf = csrf_in(&overview);
     post_form(
         &c,
         &app,
@@ -627,7 +622,7 @@ async fn an_expired_session_loses_nothing_saved_and_signing_in_again_returns_to_
     );
     let (_, landing) = page(&other, &app, &format!("/i/{token}")).await;
     let sign_in = [
-        ("csrf", csrf_of(&landing)),
+        ("csrf", csrf_in(&landing)),
         ("birth_date", "1990-04-01".to_owned()),
     ];
     other
@@ -644,7 +639,7 @@ async fn an_expired_session_loses_nothing_saved_and_signing_in_again_returns_to_
     let third = phone(&app);
     let (_, landing) = page(&third, &app, &format!("/i/{token}")).await;
     let wrong = [
-        ("csrf", csrf_of(&landing)),
+        ("csrf", csrf_in(&landing)),
         ("birth_date", "1991-01-01".to_owned()),
     ];
     let r = third
@@ -689,14 +684,14 @@ async fn a_payee_has_no_dependants_and_sees_only_the_status_after_submitting() {
         &c,
         &app,
         &format!("/i/{token}"),
-        &[("csrf", &csrf_of(&landing))],
+        &[("csrf", &csrf_in(&landing))],
     )
     .await;
     let (_, overview) = page(&c, &app, "/p").await;
     assert!(!overview.contains("/p/dependants"));
     let (status, _) = page(&c, &app, "/p/dependants").await;
     assert_eq!(status, 404);
-    let csrf = csrf_of(&overview);
+    let csrf = csrf_in(&overview);
     let r = post_form(
         &c,
         &app,

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::Connection;
 use storage::staff::Role;
 
-use crate::helpers::{NUMBER, Spawn, json, spawn_with, tool_missing};
+use crate::helpers::{NUMBER, Spawn, csrf_in, json, spawn_with, tool_missing};
 use crate::staff_helpers::{STAFF_PASSWORD, claim_and_verify, enrolled, submitted_as};
 
 /// Payroll's key pair, made with `age-keygen` once per test process.
@@ -384,10 +384,6 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
             let r = request.send().await.expect("get");
             (r.status().as_u16(), r.text().await.expect("html"))
         }
-    };
-    let csrf_in = |html: &str| {
-        let at = html.find(r#"name="csrf" value=""#).expect("csrf") + 19;
-        html[at..].split('"').next().expect("value").to_owned()
     };
     let (status, html) = page(&first, "/s/releases").await;
     assert_eq!(status, 200);

@@ -6,7 +6,7 @@
 use storage::staff::Role;
 use totp_rs::{Algorithm, Builder, Secret};
 
-use crate::helpers::{NUMBER, TestApp, spawn_app};
+use crate::helpers::{NUMBER, TestApp, csrf_in, spawn_app};
 use crate::staff_helpers::{STAFF_PASSWORD, create_staff, enrolled, submitted_in_branch};
 
 /// A browser: its own cookies, redirects not followed (the tests read `Location`).
@@ -26,12 +26,6 @@ fn location(r: &reqwest::Response) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
-}
-
-/// The value of the first `name="csrf"` field of a page.
-fn csrf_in(html: &str) -> String {
-    let at = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
-    html[at..].split('"').next().expect("value").to_owned()
 }
 
 async fn page(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String) {

@@ -292,15 +292,9 @@ pub fn parse(
         .from_reader(text.as_bytes());
     let mut errors = Vec::new();
     let mut columns: Option<Vec<Option<Column>>> = None;
-    let mut out = Vec::new();
-    let mut seen = HashSet::new();
+    let mut rows = Vec::new();
     let mut first = true;
     for record in reader.records() {
-        let line = record
-            .as_ref()
-            .ok()
-            .and_then(|r| r.position())
-            .map_or(0, |p| p.line() as usize);
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -313,6 +307,7 @@ pub fn parse(
                 break;
             }
         };
+        let line = record.position().map_or(0, |p| p.line() as usize);
         if record.iter().all(str::is_empty) {
             continue;
         }
@@ -334,59 +329,77 @@ pub fn parse(
             });
             continue;
         }
-        if out.len() + errors.len() >= MAX_ROWS {
-            return Err(vec![RosterError {
-                line: 0,
-                column: None,
-                message: Message::RosterTooLarge,
-            }]);
-        }
         let mut row = Row::default();
         for (cell, column) in record.iter().zip(columns.iter()) {
             if let Some(column) = column {
                 row.set(*column, cell);
             }
         }
-        match row.parse(today, valid_days) {
-            Ok(new) => {
-                if let Some(code) = &new.employee_code {
-                    if taken.contains(code.as_str()) {
-                        errors.push(RosterError {
-                            line,
-                            column: Some(Column::EmployeeCode),
-                            message: Message::AlreadyInvited,
-                        });
-                        continue;
-                    }
-                    if !seen.insert(code.as_str().to_owned()) {
-                        errors.push(RosterError {
-                            line,
-                            column: Some(Column::EmployeeCode),
-                            message: Message::RosterDuplicateCode,
-                        });
-                        continue;
-                    }
-                }
-                out.push(new);
-            }
-            Err(found) => errors.extend(found.into_iter().map(|(column, message)| RosterError {
-                line,
-                column: Some(column),
-                message,
-            })),
-        }
+        rows.push((line, row));
     }
-    if !errors.is_empty() {
+    if rows.is_empty() && !errors.is_empty() {
         return Err(errors);
     }
-    if out.is_empty() {
-        return Err(vec![RosterError {
+    match check(rows, today, valid_days, taken) {
+        Ok(batch) if errors.is_empty() => Ok(batch),
+        Ok(_) => Err(errors),
+        Err(found) => {
+            errors.extend(found);
+            errors.sort_by_key(|e| e.line);
+            Err(errors)
+        }
+    }
+}
+
+/// Checks rows read from a roster or sent to the API (each with its line or index): every
+/// field, codes repeated within the batch, and codes that already have an invitation in
+/// use (`taken`). All the invitations, or every refusal.
+pub fn check(
+    rows: Vec<(usize, Row)>,
+    today: time::Date,
+    valid_days: i64,
+    taken: &HashSet<String>,
+) -> Result<Vec<NewInvitation>, Vec<RosterError>> {
+    let whole = |message| {
+        Err(vec![RosterError {
             line: 0,
             column: None,
-            message: Message::RosterEmpty,
-        }]);
+            message,
+        }])
+    };
+    if rows.len() > MAX_ROWS {
+        return whole(Message::RosterTooLarge);
     }
-    Ok(out)
+    if rows.is_empty() {
+        return whole(Message::RosterEmpty);
+    }
+    let mut errors = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
+    let mut seen = HashSet::new();
+    for (line, row) in rows {
+        let refuse = |column, message| RosterError {
+            line,
+            column: Some(column),
+            message,
+        };
+        match row.parse(today, valid_days) {
+            Ok(new) => match new.employee_code.as_ref().map(EmployeeCode::as_str) {
+                Some(code) if taken.contains(code) => {
+                    errors.push(refuse(Column::EmployeeCode, Message::AlreadyInvited));
+                }
+                Some(code) if !seen.insert(code.to_owned()) => {
+                    errors.push(refuse(Column::EmployeeCode, Message::RosterDuplicateCode));
+                }
+                _ => out.push(new),
+            },
+            Err(found) => errors.extend(found.into_iter().map(|(c, m)| refuse(c, m))),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]

@@ -110,10 +110,7 @@ fn line(row: &sqlx::any::AnyRow, now: i64) -> Result<InvitationLine, StorageErro
     Ok(InvitationLine {
         id: parse_uuid(&row.try_get::<String, _>("id")?)?,
         submission_id: parse_uuid(&row.try_get::<String, _>("submission_id")?)?,
-        kind: match row.try_get::<String, _>("kind")?.as_str() {
-            "payee" => InvitationKind::Payee,
-            _ => InvitationKind::Employee,
-        },
+        kind: InvitationKind::from_code(&row.try_get::<String, _>("kind")?)?,
         name: row.try_get("display_name")?,
         name_kana: row.try_get("name_kana")?,
         employee_code: row.try_get("employee_code")?,

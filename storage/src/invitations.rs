@@ -40,7 +40,7 @@ impl InvitationKind {
         }
     }
 
-    fn from_code(code: &str) -> Result<Self, StorageError> {
+    pub(crate) fn from_code(code: &str) -> Result<Self, StorageError> {
         match code {
             "employee" => Ok(Self::Employee),
             "payee" => Ok(Self::Payee),

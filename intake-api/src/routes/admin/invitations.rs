@@ -245,53 +245,41 @@ pub(super) async fn create(
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    if body.invitations.is_empty() || body.invitations.len() > crate::roster::MAX_ROWS {
-        return Err(ApiError::invalid(if body.invitations.is_empty() {
-            Message::RosterEmpty
-        } else {
-            Message::RosterTooLarge
-        }));
-    }
-    let today = today_in_japan();
     let taken = state.vault.invited_employee_codes().await?;
-    let mut seen = std::collections::HashSet::new();
-    let mut batch = Vec::with_capacity(body.invitations.len());
-    let mut errors = Vec::new();
-    for (index, row) in body.invitations.iter().enumerate() {
-        let mut refuse = |column, message: Message| {
-            errors.push(RowError {
-                index,
-                column: column_code(column),
-                code: message.code(),
-                message_ja: message.ja(),
-                message_en: message.en(),
-            });
-        };
-        match row.parse(today, state.settings.invitation_valid_days) {
-            Ok(new) => {
-                let code = new.employee_code.as_ref().map(|c| c.as_str().to_owned());
-                match code {
-                    Some(code) if taken.contains(&code) => {
-                        refuse(Column::EmployeeCode, Message::AlreadyInvited);
-                    }
-                    Some(code) if !seen.insert(code.clone()) => {
-                        refuse(Column::EmployeeCode, Message::RosterDuplicateCode);
-                    }
-                    _ => batch.push(new),
-                }
-            }
-            Err(found) => found.into_iter().for_each(|(c, m)| refuse(c, m)),
+    let rows = body.invitations.into_iter().enumerate().collect();
+    let batch = match crate::roster::check(
+        rows,
+        today_in_japan(),
+        state.settings.invitation_valid_days,
+        &taken,
+    ) {
+        Ok(batch) => batch,
+        Err(errors) if errors.iter().all(|e| e.column.is_none()) => {
+            // The batch as a whole (empty or too large).
+            return Err(ApiError::invalid(errors[0].message));
         }
-    }
-    if !errors.is_empty() {
-        let message = Message::BadRequest;
-        return Ok(HttpResponse::UnprocessableEntity()
-            .insert_header(("Cache-Control", "no-store"))
-            .json(serde_json::json!({
-                "error": { "code": message.code(), "message_ja": message.ja(), "message_en": message.en() },
-                "rows": errors,
-            })));
-    }
+        Err(errors) => {
+            let rows: Vec<RowError> = errors
+                .into_iter()
+                .filter_map(|e| {
+                    e.column.map(|column| RowError {
+                        index: e.line,
+                        column: column_code(column),
+                        code: e.message.code(),
+                        message_ja: e.message.ja(),
+                        message_en: e.message.en(),
+                    })
+                })
+                .collect();
+            let message = Message::BadRequest;
+            return Ok(HttpResponse::UnprocessableEntity()
+                .insert_header(("Cache-Control", "no-store"))
+                .json(serde_json::json!({
+                    "error": { "code": message.code(), "message_ja": message.ja(), "message_en": message.en() },
+                    "rows": rows,
+                })));
+        }
+    };
     let issued = issue(&state, &admin.0, batch, body.send_email).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))

@@ -330,6 +330,10 @@ impl Vault {
             .execute(&mut *tx)
             .await?;
         }
+        sqlx::query("UPDATE submissions SET duplicate_flag = 0 WHERE id = $1")
+            .bind(submission_id.to_string())
+            .execute(&mut *tx)
+            .await?;
         let documents = sqlx::query(
             "UPDATE documents SET sealed = NULL WHERE submission_id = $1 AND sealed IS NOT NULL",
         )

@@ -132,10 +132,12 @@ pub(crate) enum Bind {
 
 /// The SQL of one queue page and its values (see [`Vault::queue_page`]).
 pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
-    // Waiting items are read in order from their partial index, the scope checked per
-    // row, and the scan stops after a page. Other views walk the scope's branches through
-    // the (branch, state) index (a join, which the planner handles better than `IN`).
-    // The duplicate flag is computed for the page's lines only, after the limit.
+    // Waiting items are read in order from their partial indexes (all branches, or one),
+    // flagged duplicates from the index of marked submissions; in both the scope is checked
+    // per row and the scan stops after a page. Other views walk the scope's branches
+    // through the (branch, state) index (a join, which the planner handles better than
+    // `IN`). The duplicate flag shown is computed live for the page's lines only, after
+    // the limit.
     let waiting = {
         let mut states: Vec<&str> = q.states.iter().map(|st| st.code()).collect();
         states.sort_unstable();
@@ -145,7 +147,7 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
         "SELECT s.id, s.state, s.branch_code, s.submitted_at, s.updated_at, s.claimed_by, \
          s.claim_expires_at, i.display_name FROM ",
     );
-    if waiting {
+    if waiting || q.duplicates_only {
         sql.push_str(concat!(
             "submissions s JOIN invitations i ON i.id = s.invitation_id WHERE ",
             in_scope!()
@@ -173,21 +175,12 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
     }
     if let Some(branch) = &q.branch {
         let mark = next(Bind::Text(branch.clone()), &mut binds);
-        // In the waiting form, `|| ''` keeps the planner on the ordered partial index
-        // (a page of one branch is found by skipping the others' lines, not by sorting
-        // the whole branch).
-        if waiting {
-            sql.push_str(&format!(" AND (s.branch_code || '') = {mark}"));
-        } else {
-            sql.push_str(&format!(" AND s.branch_code = {mark}"));
-        }
+        sql.push_str(&format!(" AND s.branch_code = {mark}"));
     }
     if q.duplicates_only {
-        // The short list of numbers seen on two people; each line is checked live below.
-        sql.push_str(
-            " AND s.id IN (SELECT d.submission_id FROM duplicate_numbers n \
-             JOIN subjects d ON d.number_blind_index = n.blind_index WHERE d.removed_at IS NULL)",
-        );
+        // The mark kept with the duplicate list (a literal, to match the partial index);
+        // each line is checked live below.
+        sql.push_str(" AND s.duplicate_flag = 1");
     }
     if let Some(before) = q.submitted_before {
         let mark = next(Bind::Int(before), &mut binds);

@@ -876,6 +876,17 @@ async fn note_duplicate(tx: &mut Tx, subject_id: Uuid) -> Result<(), StorageErro
     .bind(now_millis())
     .execute(&mut **tx)
     .await?;
+    // Every submission holding a listed number carries the mark the queue's index reads.
+    sqlx::query(
+        "UPDATE submissions SET duplicate_flag = 1 WHERE duplicate_flag = 0 AND id IN \
+         (SELECT b.submission_id FROM subjects a \
+          JOIN duplicate_numbers n ON n.blind_index = a.number_blind_index \
+          JOIN subjects b ON b.number_blind_index = a.number_blind_index \
+          WHERE a.id = $1 AND b.removed_at IS NULL)",
+    )
+    .bind(subject_id.to_string())
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

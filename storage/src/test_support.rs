@@ -234,6 +234,12 @@ impl crate::Vault {
         )
         .execute(&mut *tx)
         .await?;
+        sqlx::raw_sql(
+            "UPDATE submissions SET duplicate_flag = 1 WHERE id IN (SELECT s.submission_id FROM subjects s \
+             JOIN duplicate_numbers n ON n.blind_index = s.number_blind_index WHERE s.removed_at IS NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         sqlx::raw_sql("ANALYZE").execute(&self.pool).await?;
         Ok(())

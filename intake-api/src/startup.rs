@@ -74,6 +74,16 @@ pub enum StartError {
         "mode public must not hold the sealing identity, but {0} exists: give the public instance a keys directory with recipient.txt and blind-index.key only"
     )]
     IdentityOnPublicInstance(String),
+    /// A public instance was given the key of staff TOTP secrets.
+    #[error(
+        "mode public must not hold the key of staff second factors, but {0} exists: remove it from the public instance's keys directory"
+    )]
+    TotpKeyOnPublicInstance(String),
+    /// This instance's TOTP key is not the one the other instances use.
+    #[error(
+        "{0} is not the key that the instances sharing this database use for staff second factors: copy keys/totp.key from the first instance (a new key would fail every staff sign-in here)"
+    )]
+    TotpKeyDiffers(String),
     /// The `[mail]` settings do not make a transport.
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
@@ -92,6 +102,12 @@ impl Application {
                 key_files.identity_path().display().to_string(),
             ));
         }
+        let totp_key_path = settings.keys_dir().join(storage::TotpKey::FILE);
+        if !settings.mode.serves_staff() && totp_key_path.exists() {
+            return Err(StartError::TotpKeyOnPublicInstance(
+                totp_key_path.display().to_string(),
+            ));
+        }
         let keys = key_files.load(settings.mode.holds_identity(), identity_passphrase)?;
         let totp_key = if settings.mode.serves_staff() {
             crate::password::prepare_dummy_hash();
@@ -104,6 +120,13 @@ impl Application {
             _ => None,
         };
         let vault = Vault::connect(&settings.database_url()).await?;
+        if let Some(key) = &totp_key
+            && !vault.confirm_totp_key(key).await?
+        {
+            return Err(StartError::TotpKeyDiffers(
+                totp_key_path.display().to_string(),
+            ));
+        }
         let listener = TcpListener::bind(settings.listen).map_err(|source| StartError::Bind {
             address: settings.listen,
             source,

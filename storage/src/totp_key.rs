@@ -8,22 +8,31 @@
 //! in `keys/totp.key` (0600), created on first start by the instances that serve staff
 //! (`all`, `internal`); a `public` instance never holds it. The account id is the
 //! associated data, so a ciphertext copied onto another account does not open.
+//!
+//! Every instance that serves staff must hold the same key (`kakunin init` writes it with
+//! the other keys, so copying the keys directory carries it). The first instance to start
+//! records a digest of its key in the database ([`Vault::confirm_totp_key`]); one holding
+//! a different key refuses to start, instead of failing every staff sign-in that lands on it.
 
 use std::path::Path;
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::keys::{KeyError, write_private};
+use crate::{StorageError, Vault};
 
 const NONCE_BYTES: usize = 24;
 
 /// Encrypts and decrypts TOTP secrets. See the module documentation.
 pub struct TotpKey {
     cipher: XChaCha20Poly1305,
+    /// SHA-256 over a label and the key: names the key without revealing it.
+    digest: [u8; 32],
 }
 
 impl std::fmt::Debug for TotpKey {
@@ -59,9 +68,14 @@ impl TotpKey {
             path: path.clone(),
             source,
         })?);
-        let cipher =
-            XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| KeyError::Malformed(path))?;
-        Ok(Self { cipher })
+        let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
+            .map_err(|_| KeyError::Malformed(path.clone()))?;
+        let digest = Sha256::new()
+            .chain_update(b"kakunin totp key check v1\0")
+            .chain_update(&bytes[..])
+            .finalize()
+            .into();
+        Ok(Self { cipher, digest })
     }
 
     /// Encrypts `secret` for `account`: nonce ‖ ciphertext.
@@ -106,6 +120,24 @@ impl TotpKey {
             )
             .map(Zeroizing::new)
             .map_err(|_| TotpKeyMismatch)
+    }
+}
+
+impl Vault {
+    /// Records the TOTP key's digest if no instance has yet, and says whether `key` is the
+    /// key recorded (false: this instance holds another key than the others).
+    pub async fn confirm_totp_key(&self, key: &TotpKey) -> Result<bool, StorageError> {
+        sqlx::query(
+            "INSERT INTO key_checks (name, digest) VALUES ('totp', $1) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(key.digest.to_vec())
+        .execute(&self.pool)
+        .await?;
+        let recorded: Vec<u8> =
+            sqlx::query_scalar("SELECT digest FROM key_checks WHERE name = 'totp'")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(recorded == key.digest)
     }
 }
 

@@ -150,6 +150,20 @@ fn client_trusting(cert_path: &Path) -> reqwest::Client {
         .expect("client")
 }
 
+/// Copies a directory tree (a data directory shipped to a second host).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
 impl TestApp {
     /// Another phone: a client with its own cookies.
     pub fn new_client(&self) -> reqwest::Client {

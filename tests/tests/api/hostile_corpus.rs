@@ -2,12 +2,31 @@
 //! `make_hostile.py`) is uploaded: each is either stored cleanly (201, and the stored blob
 //! opens as a JPEG without EXIF) or refused with a known bilingual 4xx — never a 5xx, never
 //! a dropped connection — and the service still takes a normal upload afterwards.
+//!
+//! The memory bound is checked on the way: the service runs inside this test's own process
+//! (nextest gives every test a process of its own), so the process's peak resident set
+//! (`VmHWM`) bounds what the server used for the whole corpus, bombs included. It must stay
+//! within the 1 GiB that the load figures promise for a running instance.
 
 use std::path::Path;
 
 use portal::Message;
 
 use crate::helpers::*;
+
+/// The peak resident set a service may reach (the bound for a running instance).
+const MEMORY_BOUND_BYTES: u64 = 1 << 30;
+
+/// This process's peak resident set so far, from `/proc/self/status`.
+fn peak_rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .expect("VmHWM");
+    kib * 1024
+}
 
 /// The refusals an image upload may end in.
 const KNOWN_REFUSALS: [Message; 7] = [
@@ -115,6 +134,14 @@ async fn every_hostile_file_is_stored_clean_or_refused_clearly() {
     eprintln!("STORED ({}):\n  {}", stored.len(), stored.join("\n  "));
     eprintln!("REFUSED ({}):\n  {}", refused.len(), refused.join("\n  "));
     assert!(failures.is_empty(), "{failures:#?}");
+    let peak = peak_rss_bytes();
+    eprintln!("peak RSS over the corpus: {} MiB", peak >> 20);
+    assert!(
+        peak <= MEMORY_BOUND_BYTES,
+        "the service peaked at {} MiB, over its bound of {} MiB",
+        peak >> 20,
+        MEMORY_BOUND_BYTES >> 20
+    );
 
     let normal = app
         .upload(

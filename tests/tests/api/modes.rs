@@ -31,6 +31,15 @@ async fn a_public_instance_seals_uploads_it_cannot_open() {
     settings.listen = "127.0.0.1:0".parse().expect("addr");
     settings.mode = Mode::Public;
     settings.database_url = Some(internal.db.url.clone());
+    // Nor the key of the staff's second factors (the public side shares the database).
+    let refused = Application::build(settings.clone(), None)
+        .await
+        .expect_err("must refuse the TOTP key");
+    assert!(
+        matches!(refused, StartError::TotpKeyOnPublicInstance(_)),
+        "{refused}"
+    );
+    std::fs::remove_file(public_dir.path().join("keys/totp.key")).expect("remove totp key");
     let public = Application::build(settings, None)
         .await
         .expect("public instance starts");
@@ -107,19 +116,6 @@ async fn plain_http_is_refused_on_a_non_loopback_address() {
         .await
         .expect_err("refused");
     assert!(err.to_string().contains("loopback"), "{err}");
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            std::fs::create_dir_all(&target).expect("mkdir");
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).expect("copy");
-        }
-    }
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

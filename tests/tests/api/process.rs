@@ -210,18 +210,27 @@ impl ServerProcess {
     /// Invites (through the CLI), signs a new phone in and saves the provider's own
     /// details; returns the phone and the subject id.
     pub async fn signed_in_provider(&self, number: &str) -> (reqwest::Client, String) {
-        let (status, out) = kakunin_cli(
-            &self.data_dir,
-            self.database_url.as_deref(),
-            &[
-                "invite",
-                "--kind",
-                "employee",
-                "--name",
-                "山田 太郎",
-                "--json",
-            ],
-        );
+        self.signed_in_provider_in(None, number).await
+    }
+
+    /// The same, for an employee of `branch`.
+    pub async fn signed_in_provider_in(
+        &self,
+        branch: Option<&str>,
+        number: &str,
+    ) -> (reqwest::Client, String) {
+        let mut args = vec![
+            "invite",
+            "--kind",
+            "employee",
+            "--name",
+            "山田 太郎",
+            "--json",
+        ];
+        if let Some(branch) = branch {
+            args.extend(["--branch", branch]);
+        }
+        let (status, out) = kakunin_cli(&self.data_dir, self.database_url.as_deref(), &args);
         assert_eq!(status, 0, "kakunin invite");
         let invitation: serde_json::Value = serde_json::from_str(out.trim()).expect("json");
         let token = invitation["token"].as_str().expect("token").to_owned();

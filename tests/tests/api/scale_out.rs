@@ -169,3 +169,191 @@ async fn forwarded_for_from_a_configured_proxy_names_the_client() {
     // Each claimed client address has its own bucket, so none is limited.
     assert_eq!(attempts_before_limit(&app).await, 12);
 }
+
+/// The same as the first test, with two real `kakunin serve` processes (each its own
+/// copy of the data directory, as two hosts would have) on one PostgreSQL database and
+/// requests alternating between them: providers' sessions, officers' sessions, claims
+/// raced from both sides, one live session per account across instances, and one audit
+/// chain that both instances' anchor files confirm.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_serve_processes_on_one_postgresql_share_sessions_and_never_hand_out_a_claim_twice() {
+    use crate::process::{ServerProcess, init_data_dir, kakunin_cli, upload_photo};
+    use crate::staff_helpers::{STAFF_PASSWORD, first_sign_in, sign_in_request};
+
+    let Some(db) = storage::test_support::TestDatabase::postgres().await else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("tmp");
+    let (dir_a, dir_b) = (root.path().join("a"), root.path().join("b"));
+    init_data_dir(&dir_a, Some(&db.url), "");
+    // The second host gets the same configuration and keys.
+    copy_dir(&dir_a, &dir_b);
+    let a = ServerProcess::start(&dir_a, Some(&db.url));
+    let b = ServerProcess::start(&dir_b, Some(&db.url));
+    assert_ne!(a.base, b.base);
+
+    // Providers sign in and save on A; upload on B; hand in on A; read their status on B.
+    const SUBMISSIONS: usize = 6;
+    let photo = fixture("orientation/landscape_1.jpg");
+    for _ in 0..SUBMISSIONS {
+        let (phone, subject) = a.signed_in_provider_in(Some("TKY"), NUMBER).await;
+        let upload = b.url(&format!("/api/v1/provider/subjects/{subject}/documents"));
+        let document = upload_photo(&phone, &upload, photo.clone())
+            .await
+            .expect("an upload on B with the session made on A");
+        let submitted = phone
+            .post(a.url("/api/v1/provider/submit"))
+            .send()
+            .await
+            .expect("submit on A");
+        assert_eq!(submitted.status(), 200);
+        let status = phone
+            .get(b.url("/api/v1/provider/status"))
+            .send()
+            .await
+            .expect("status on B");
+        assert_eq!(status.status(), 200);
+        assert!(status.text().await.expect("body").contains(&document));
+    }
+
+    // Two officers, created with the CLI; one signs in on A, the other on B.
+    let password = root.path().join("officer.password");
+    std::fs::write(&password, STAFF_PASSWORD).expect("password file");
+    for name in ["officer.a", "officer.b"] {
+        let (status, _) = kakunin_cli(
+            &dir_a,
+            Some(&db.url),
+            &[
+                "user",
+                "add",
+                "--role",
+                "officer",
+                "--username",
+                name,
+                "--password-file",
+                &password.display().to_string(),
+                "--scope",
+                "TKY",
+            ],
+        );
+        assert_eq!(status, 0, "kakunin user add {name}");
+    }
+    let mut officer_a = first_sign_in(&a, "officer.a").await;
+    officer_a.enrol_totp(&a).await;
+    let mut officer_b = first_sign_in(&b, "officer.b").await;
+    officer_b.enrol_totp(&b).await;
+
+    // They race for claims, each on the other's instance every second round, until the
+    // queue is empty: every submission is handed out exactly once.
+    let mut claimed: Vec<String> = Vec::new();
+    for round in 0.. {
+        assert!(
+            round < 3 * SUBMISSIONS,
+            "the claims did not drain the queue"
+        );
+        let (on_a, on_b): (&ServerProcess, &ServerProcess) =
+            if round % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        let (ra, rb) = tokio::join!(
+            officer_a.post(on_a, "/api/v1/officer/claims").send(),
+            officer_b.post(on_b, "/api/v1/officer/claims").send()
+        );
+        let mut empty = 0;
+        for response in [ra.expect("claim"), rb.expect("claim")] {
+            match response.status().as_u16() {
+                200 => claimed.push(
+                    json(response).await["submission_id"]
+                        .as_str()
+                        .expect("id")
+                        .to_owned(),
+                ),
+                204 => empty += 1,
+                other => panic!("claim answered {other}"),
+            }
+        }
+        if empty == 2 {
+            break;
+        }
+    }
+    let mut distinct = claimed.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(
+        distinct.len(),
+        claimed.len(),
+        "a claim handed out twice: {claimed:?}"
+    );
+    assert_eq!(claimed.len(), SUBMISSIONS);
+
+    // One live session per account across instances: signing in again on B ends A's.
+    let before = officer_a
+        .get(&a, "/api/v1/officer/queue")
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(before.status(), 200);
+    let again = sign_in_request(
+        &b,
+        &b.new_client(),
+        "officer.a",
+        STAFF_PASSWORD,
+        Some(&officer_a.next_code()),
+    )
+    .await;
+    if again.status() != 200 {
+        eprintln!(
+            "{}",
+            std::fs::read_to_string(&b.log_path).unwrap_or_default()
+        );
+    }
+    assert_eq!(again.status(), 200);
+    let after = officer_a
+        .get(&a, "/api/v1/officer/queue")
+        .send()
+        .await
+        .expect("queue");
+    assert_eq!(
+        after.status(),
+        401,
+        "the first session ended on the other instance"
+    );
+
+    // One chain: each instance anchored it in its own file, and both files verify.
+    tokio::time::sleep(std::time::Duration::from_secs(11)).await;
+    for dir in [&dir_a, &dir_b] {
+        let anchors = std::fs::read_to_string(dir.join("audit-anchor.log")).unwrap_or_default();
+        assert!(
+            anchors.lines().count() > 0,
+            "{} anchored nothing",
+            dir.display()
+        );
+        let (status, out) = kakunin_cli(dir, Some(&db.url), &["audit", "verify"]);
+        assert_eq!(
+            status,
+            0,
+            "kakunin audit verify in {}: {out}",
+            dir.display()
+        );
+    }
+}
+
+/// An instance whose TOTP key is not the one recorded in the shared database (a data
+/// directory made apart instead of copied) refuses to start, rather than failing every
+/// staff sign-in that a balancer sends to it.
+#[tokio::test]
+async fn an_instance_holding_another_totp_key_refuses_to_start() {
+    let a = spawn_app().await;
+    let dir = tempfile::tempdir().expect("tmp");
+    copy_dir(a.data_path(), dir.path());
+    std::fs::remove_file(dir.path().join("keys/totp.key")).expect("remove the key");
+    storage::TotpKey::load_or_create(&dir.path().join("keys")).expect("another key");
+    let mut settings = Settings::load(dir.path()).expect("settings");
+    settings.listen = "127.0.0.1:0".parse().expect("addr");
+    settings.database_url = Some(a.db.url.clone());
+    let refused = Application::build(settings, None)
+        .await
+        .expect_err("must refuse");
+    assert!(
+        matches!(refused, intake_api::startup::StartError::TotpKeyDiffers(_)),
+        "{refused}"
+    );
+}

@@ -10,6 +10,33 @@ use crate::helpers::{NUMBER, TestApp, fixture, json};
 
 pub const STAFF_PASSWORD: &str = "a quiet officer's passphrase";
 
+/// A running service that staff talk to: the in-process [`TestApp`] or a real
+/// `kakunin serve` process ([`crate::process::ServerProcess`]).
+pub trait Served {
+    /// The address of `path` on this instance.
+    fn url(&self, path: &str) -> String;
+    /// A browser of its own (cookies), trusting the instance's certificate.
+    fn new_client(&self) -> reqwest::Client;
+}
+
+impl Served for TestApp {
+    fn url(&self, path: &str) -> String {
+        TestApp::url(self, path)
+    }
+    fn new_client(&self) -> reqwest::Client {
+        TestApp::new_client(self)
+    }
+}
+
+impl Served for crate::process::ServerProcess {
+    fn url(&self, path: &str) -> String {
+        crate::process::ServerProcess::url(self, path)
+    }
+    fn new_client(&self) -> reqwest::Client {
+        crate::process::ServerProcess::new_client(self)
+    }
+}
+
 /// A signed-in staff member: its own cookie jar and the CSRF token of its session.
 pub struct Staff {
     pub client: reqwest::Client,
@@ -37,7 +64,7 @@ pub async fn create_staff(app: &TestApp, username: &str, role: Role, scopes: &[&
 }
 
 pub async fn sign_in_request(
-    app: &TestApp,
+    app: &impl Served,
     client: &reqwest::Client,
     username: &str,
     password: &str,
@@ -52,7 +79,7 @@ pub async fn sign_in_request(
 }
 
 /// Signs in with the password only (a first sign-in, before TOTP enrolment).
-pub async fn first_sign_in(app: &TestApp, username: &str) -> Staff {
+pub async fn first_sign_in(app: &impl Served, username: &str) -> Staff {
     let client = app.new_client();
     let response = sign_in_request(app, &client, username, STAFF_PASSWORD, None).await;
     assert_eq!(response.status(), 200, "first sign-in of {username}");
@@ -65,18 +92,18 @@ pub async fn first_sign_in(app: &TestApp, username: &str) -> Staff {
 }
 
 impl Staff {
-    pub fn post(&self, app: &TestApp, path: &str) -> reqwest::RequestBuilder {
+    pub fn post(&self, app: &impl Served, path: &str) -> reqwest::RequestBuilder {
         self.client
             .post(app.url(path))
             .header("X-CSRF-Token", &self.csrf)
     }
 
-    pub fn get(&self, app: &TestApp, path: &str) -> reqwest::RequestBuilder {
+    pub fn get(&self, app: &impl Served, path: &str) -> reqwest::RequestBuilder {
         self.client.get(app.url(path))
     }
 
     /// Enrols TOTP and confirms it with the current code; returns the recovery codes.
-    pub async fn enrol_totp(&mut self, app: &TestApp) -> Vec<String> {
+    pub async fn enrol_totp(&mut self, app: &impl Served) -> Vec<String> {
         let enrol = json(
             self.post(app, "/api/v1/staff/totp/enrol")
                 .send()

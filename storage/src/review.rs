@@ -279,14 +279,16 @@ impl Vault {
     ///
     /// The claim is a conditional `UPDATE … WHERE claimed_by IS NULL OR claim_expires_at <
     /// now`: on PostgreSQL the loser of a race blocks on the row lock, re-reads the row and
-    /// matches nothing; on SQLite writers are serialized. The loser moves to the next one.
+    /// matches nothing; on SQLite writers are serialized. The loser moves to the next one,
+    /// and when other officers took every candidate read, it reads the next candidates:
+    /// `None` means that nothing waited when last looked, never that a race was lost
+    /// (the campaign benchmark saw 4 of 2,000 claims answer "nothing waits" while items did).
     pub async fn claim_next(
         &self,
         ctx: &AuditContext,
         officer: Uuid,
         claim_ms: i64,
     ) -> Result<Option<Uuid>, StorageError> {
-        let now = now_millis();
         let sql = concat!(
             "SELECT s.id FROM submissions s WHERE ",
             in_scope!(),
@@ -294,11 +296,37 @@ impl Vault {
              (s.state IN ('submitted', 'resubmitted') OR (s.state = 'in_review' AND s.claim_expires_at < $2)) \
              ORDER BY s.submitted_at, s.id LIMIT 20"
         );
-        let candidates = sqlx::query(sql)
-            .bind(officer.to_string())
-            .bind(now)
-            .fetch_all(&self.pool)
-            .await?;
+        // Each lost candidate was claimed by someone else, so the rounds make progress;
+        // the bound only guards against a pathological stream of new hand-ins.
+        for _round in 0..100 {
+            let now = now_millis();
+            let candidates = sqlx::query(sql)
+                .bind(officer.to_string())
+                .bind(now)
+                .fetch_all(&self.pool)
+                .await?;
+            if candidates.is_empty() {
+                return Ok(None);
+            }
+            if let Some(id) = self
+                .claim_first_of(ctx, officer, claim_ms, now, candidates)
+                .await?
+            {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Tries the candidates in order; the first claim won, or `None` if all were lost.
+    async fn claim_first_of(
+        &self,
+        ctx: &AuditContext,
+        officer: Uuid,
+        claim_ms: i64,
+        now: i64,
+        candidates: Vec<sqlx::any::AnyRow>,
+    ) -> Result<Option<Uuid>, StorageError> {
         for row in candidates {
             let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
             let mut tx = self.begin_write().await?;

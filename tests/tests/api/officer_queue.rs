@@ -552,3 +552,99 @@ async fn with_the_option_set_the_images_are_destroyed_at_verification_and_the_de
     };
     assert_eq!(count, 0);
 }
+
+/// A spouse who files as 国民年金第3号被保険者 must be verified by the employer: the API
+/// takes that from what the person declared (storage), not from the request, so a body
+/// that leaves `category3_spouse` out cannot pass the employee's attestation.
+#[tokio::test]
+async fn a_category3_spouse_cannot_be_verified_by_attestation_whatever_the_body_says() {
+    use crate::helpers::{OTHER_NUMBER, fixture};
+    let app = spawn_app().await;
+    let invitation = app
+        .app
+        .vault
+        .create_invitation(
+            &storage::AuditContext::cli(),
+            &storage::invitations::NewInvitation {
+                kind: storage::invitations::InvitationKind::Employee,
+                name: storage::person::PersonName::parse("山田 太郎").expect("name"),
+                name_kana: None,
+                email: None,
+                employee_code: None,
+                branch: Some(storage::org::BranchCode::parse("TKY").expect("branch")),
+                birth_date: None,
+                valid_days: 30,
+            },
+        )
+        .await
+        .expect("invite");
+    let signed_in = app.sign_in(invitation.token.expose(), None).await;
+    let submission_id = json(signed_in).await["submission_id"]
+        .as_str()
+        .expect("submission")
+        .to_owned();
+    let own = json(app.save_self(NUMBER).await).await["subject_id"]
+        .as_str()
+        .expect("self")
+        .to_owned();
+    let spouse = app
+        .client
+        .post(app.url("/api/v1/provider/subjects"))
+        .json(&serde_json::json!({
+            "relationship": "spouse", "number": OTHER_NUMBER, "name": "山田 花子",
+            "name_kana": "ヤマダ ハナコ", "birth_date": "1991-05-05",
+            "identity_attested": true, "category3_spouse": true
+        }))
+        .send()
+        .await
+        .expect("add spouse");
+    assert_eq!(spouse.status(), 201);
+    let spouse_id = json(spouse).await["subject_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for subject in [&own, &spouse_id] {
+        let card = app
+            .upload(
+                subject,
+                "my_number_card_front",
+                fixture("orientation/landscape_1.jpg"),
+            )
+            .await;
+        assert_eq!(card.status(), 201);
+    }
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200);
+    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    assert_eq!(claim(&app, &officer).await.status(), 200);
+    let sid = &submission_id;
+    let attested = officer
+        .post(&app, &format!("/api/v1/officer/submissions/{sid}/verify"))
+        .json(&serde_json::json!({"subjects": [
+            {"subject_id": own, "number_check": "my_number_card", "identity_check": "my_number_card"},
+            {"subject_id": spouse_id, "number_check": "employee_attestation", "identity_check": "employee_attestation"}
+        ]}))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(
+        attested.status(),
+        422,
+        "the attestation is refused for a category-3 spouse"
+    );
+    let by_card = officer
+        .post(&app, &format!("/api/v1/officer/submissions/{sid}/verify"))
+        .json(&serde_json::json!({"subjects": [
+            {"subject_id": own, "number_check": "my_number_card", "identity_check": "my_number_card"},
+            {"subject_id": spouse_id, "number_check": "my_number_card", "identity_check": "my_number_card"}
+        ]}))
+        .send()
+        .await
+        .expect("verify");
+    assert_eq!(by_card.status(), 200, "the employer verifies with the card");
+}

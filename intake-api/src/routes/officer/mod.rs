@@ -243,8 +243,19 @@ pub(crate) async fn verify_submission(
                 .map_err(|_| ApiError::internal(&"stored relationship"))?,
             is_employee: item.kind == "employee",
         };
+        // Whether a spouse files as 第3号 (so the employer must verify, not the employee's
+        // attestation) is what the person declared and storage holds, never what the
+        // request says: a body that left the field out must not pass the attestation.
+        let claim = VerificationClaim {
+            category3_spouse: item
+                .status
+                .subjects
+                .iter()
+                .any(|s| s.subject_id == entry.subject_id && s.category3_spouse),
+            ..entry.claim.clone()
+        };
         let accepted =
-            rules::check(person, &entry.claim).map_err(|v| ApiError::invalid(rule_message(v)))?;
+            rules::check(person, &claim).map_err(|v| ApiError::invalid(rule_message(v)))?;
         records.push(VerificationRecord {
             subject_id: entry.subject_id,
             number_check: accepted.number_check,

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use storage::MyNumber;
+use my_number::MyNumber;
 
 fuzz_target!(|input: &str| {
     if let Ok(number) = MyNumber::parse(input) {

@@ -2,7 +2,7 @@
 //! returns is a JPEG.
 #![no_main]
 
-use intake_api::pipeline::scrub::{ScrubLimits, scrub_image};
+use imaging::scrub::{ScrubLimits, scrub_image};
 use libfuzzer_sys::fuzz_target;
 
 const LIMITS: ScrubLimits = ScrubLimits {

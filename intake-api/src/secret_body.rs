@@ -52,7 +52,7 @@ impl<T> std::ops::Deref for SecretForm<T> {
 }
 
 fn too_large() -> ApiError {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Message::PayloadTooLarge)
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Message::RequestTooLarge)
 }
 
 /// Reads the whole body, at most `LIMIT` bytes, into a wiped buffer.
@@ -67,16 +67,10 @@ async fn read(req: &HttpRequest, mut payload: Payload) -> Result<Zeroizing<Vec<u
     let mut body = Zeroizing::new(Vec::with_capacity(declared.unwrap_or(1024).max(64)));
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| ApiError::bad_request(Message::BadRequest))?;
-        let needed = body.len() + chunk.len();
-        if needed > LIMIT {
+        if body.len() + chunk.len() > LIMIT {
             return Err(too_large());
         }
-        if needed > body.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(body.capacity() * 2)));
-            bigger.extend_from_slice(&body);
-            body = bigger; // the old buffer is wiped as it drops
-        }
-        body.extend_from_slice(&chunk);
+        crate::pipeline::scrub::append_wiped(&mut body, &chunk);
     }
     Ok(body)
 }

@@ -17,7 +17,6 @@ pub mod invitation_admin;
 pub mod invitations;
 pub mod keys;
 pub mod ledgers;
-mod my_number;
 pub mod org;
 pub mod payroll;
 pub mod person;

@@ -7,9 +7,7 @@
 //! time bound. The plaintext — the upload and the scrubbed JPEG — lives only in buffers
 //! that are wiped when dropped; what leaves the pipeline is ciphertext.
 
-pub mod metadata;
-pub mod quality;
-pub mod scrub;
+pub use imaging::{metadata, quality, scrub};
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;

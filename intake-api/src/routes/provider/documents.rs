@@ -121,7 +121,7 @@ pub(crate) async fn accept_upload(
         return Err(too_large());
     }
     let header_key = idempotency_key(req)?;
-    let upload = read_upload(payload, limit).await?;
+    let upload = read_upload(payload, limit, declared.unwrap_or(0)).await?;
     if let Some(expected) = expected_csrf
         && !crate::csrf::matches(expected, upload.csrf.as_deref().unwrap_or_default())
     {
@@ -208,7 +208,14 @@ fn too_large() -> ApiError {
 }
 
 /// Reads the multipart body into memory, refusing anything over `limit` bytes in total.
-async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, ApiError> {
+/// The file's buffer is sized from the declared body length (already checked against
+/// `limit`), so a photo lands in one allocation: no copies as it grows, and none left
+/// unwiped (see `scrub::append_wiped`).
+async fn read_upload(
+    mut payload: Multipart,
+    limit: usize,
+    declared: usize,
+) -> Result<Upload, ApiError> {
     let mut upload = Upload {
         kind: None,
         file: None,
@@ -220,14 +227,19 @@ async fn read_upload(mut payload: Multipart, limit: usize) -> Result<Upload, Api
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(multipart_error)?;
         let name = field.name().unwrap_or_default().to_owned();
-        let mut buffer = Zeroizing::new(Vec::new());
+        let capacity = if name == "file" {
+            declared.saturating_sub(total)
+        } else {
+            0
+        };
+        let mut buffer = Zeroizing::new(Vec::with_capacity(capacity));
         while let Some(chunk) = field.next().await {
             let chunk = chunk.map_err(multipart_error)?;
             total += chunk.len();
             if total > limit {
                 return Err(too_large());
             }
-            buffer.extend_from_slice(&chunk);
+            crate::pipeline::scrub::append_wiped(&mut buffer, &chunk);
         }
         let text = || {
             std::str::from_utf8(&buffer)

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use exif::{Context, In, Tag};
 use serde::{Deserialize, Serialize};
 
-use super::scrub::ImageFormatKind;
+use crate::scrub::ImageFormatKind;
 
 /// A kind of metadata found in an upload. Values are never kept, only the kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -504,7 +504,7 @@ mod tests {
     use super::*;
     use MetadataCategory as M;
 
-    use super::super::scrub::test_fixtures::fixture;
+    use crate::scrub::test_fixtures::fixture;
 
     /// A minimal big-endian TIFF block with the given IFD0 entries (SHORT, one value).
     fn tiff_with_shorts(entries: &[(u16, u16)]) -> Vec<u8> {

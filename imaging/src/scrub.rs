@@ -8,7 +8,7 @@
 //! 2. the dimensions are read from the header and the image is refused
 //!    ([`ScrubError::TooManyPixels`]) before any pixel buffer is allocated, so a
 //!    decompression bomb costs nothing; decoding then runs under `image::Limits`;
-//! 3. metadata is only *reported*, as categories ([`super::metadata`]);
+//! 3. metadata is only *reported*, as categories ([`crate::metadata`]);
 //! 4. the pixels are downscaled to at most [`ScrubLimits::long_edge`], turned
 //!    upright according to the EXIF orientation (after the downscale, so the
 //!    rotation touches 4 MP rather than 12 MP), and flattened to 8-bit RGB;
@@ -36,8 +36,8 @@ use fast_image_resize as fr;
 use image::{ColorType, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::metadata::{self, MetadataCategory, Orientation};
-use super::quality::{self, QualityWarning};
+use crate::metadata::{self, MetadataCategory, Orientation};
+use crate::quality::{self, QualityWarning};
 
 /// Bounds applied to every upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -571,6 +571,20 @@ fn encode(image: &RgbPixels, quality: u8) -> Result<Zeroizing<Vec<u8>>, ScrubErr
     Ok(sink.0)
 }
 
+/// Appends to a wiped buffer without ever leaving an unwiped copy behind: `Vec`'s own
+/// growth frees the old allocation as it is, so when the buffer must grow its contents
+/// move to a larger wiped buffer and the old one is wiped as it drops. Size the buffer
+/// up front where the length is known, and this never copies.
+pub fn append_wiped(buffer: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
+    let needed = buffer.len() + bytes.len();
+    if needed > buffer.capacity() {
+        let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(buffer.capacity() * 2)));
+        bigger.extend_from_slice(buffer);
+        *buffer = bigger; // the old buffer is wiped as it drops
+    }
+    buffer.extend_from_slice(bytes);
+}
+
 /// An output buffer that wipes each allocation it outgrows, so no partial
 /// copy of the encoded document is left in freed memory.
 struct WipingSink(Zeroizing<Vec<u8>>);
@@ -582,14 +596,7 @@ impl Write for WipingSink {
     }
 
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        let needed = self.0.len() + data.len();
-        if needed > self.0.capacity() {
-            let mut grown = Zeroizing::new(Vec::with_capacity(needed.max(self.0.capacity() * 2)));
-            grown.extend_from_slice(&self.0);
-            // The old allocation is wiped as it drops here.
-            self.0 = grown;
-        }
-        self.0.extend_from_slice(data);
+        append_wiped(&mut self.0, data);
         Ok(())
     }
 

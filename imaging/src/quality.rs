@@ -186,8 +186,8 @@ pub fn measure(luma: &[u8], width: u32, height: u32) -> Measures {
 
 #[cfg(test)]
 mod tests {
-    use super::super::scrub::test_fixtures::scrubbed;
     use super::*;
+    use crate::scrub::test_fixtures::scrubbed;
     use QualityWarning as Q;
 
     /// Deterministic pseudo-random texture in `lo..=hi` (xorshift), standing in

@@ -19,6 +19,9 @@ use storage::person::{BirthDate, NameKana, PersonName};
 pub const MAX_ROWS: usize = 5_000;
 /// At most this many bytes per upload (5,000 lines of a generous roster).
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// The largest JSON batch of the admin API: the same rows as the CSV's [`MAX_BYTES`], with
+/// room for JSON's field names on every row.
+pub const MAX_JSON_BYTES: usize = 2 * MAX_BYTES;
 
 /// A column of the roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

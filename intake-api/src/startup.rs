@@ -290,11 +290,7 @@ fn serve(
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(64 * 1024)
-                    .error_handler(routes::json_error),
-            )
+            .app_data(routes::json_config(routes::JSON_LIMIT))
             .app_data(web::PayloadConfig::new(max_body))
             .wrap(middleware::from_fn(crate::ratelimit::limit_general))
             .wrap(security_headers::headers(over_tls))

@@ -49,6 +49,8 @@ pub enum Message {
     TooManyPixels,
     /// Body too large.
     PayloadTooLarge,
+    /// A JSON or form request (not a file) larger than its endpoint takes.
+    RequestTooLarge,
     /// The image could not be decoded.
     CorruptImage,
     /// The image took too long to process.
@@ -171,6 +173,7 @@ impl Message {
         Message::HeicNotSupported,
         Message::TooManyPixels,
         Message::PayloadTooLarge,
+        Message::RequestTooLarge,
         Message::CorruptImage,
         Message::ImageTimeout,
         Message::EmptyFile,
@@ -348,6 +351,11 @@ impl Message {
                 "payload_too_large",
                 "ファイルが大きすぎます（上限 20MB）。",
                 "The file is too large (the limit is 20 MB).",
+            ),
+            RequestTooLarge => (
+                "request_too_large",
+                "送信内容が大きすぎます。件数を分けて送ってください。",
+                "The request is too large for this endpoint. Send it in smaller batches.",
             ),
             CorruptImage => (
                 "corrupt_image",

@@ -47,13 +47,25 @@ async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::not_found())
 }
 
+/// The JSON body limit of every endpoint that does not set its own: requests are a few
+/// fields each.
+pub(crate) const JSON_LIMIT: usize = 64 * 1024;
+
+/// How JSON bodies are read: at most `limit` bytes, errors in the API's bilingual form.
+/// Mounted app-wide with [`JSON_LIMIT`]; batch endpoints mount their own on their resource.
+pub(crate) fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(json_error)
+}
+
 /// Turns JSON body errors into the API's bilingual error (413 for oversize bodies).
-pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let api = match err {
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
             ApiError::new(
                 actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                Message::PayloadTooLarge,
+                Message::RequestTooLarge,
             )
         }
         JsonPayloadError::ContentType => ApiError::new(

@@ -167,7 +167,8 @@ async fn a_subject_body_that_is_too_large_or_not_json_is_refused_plainly() {
         .await
         .expect("put");
     assert_eq!(refused.status(), 413);
-    assert_eq!(json(refused).await["error"]["code"], "payload_too_large");
+    // Not the upload's "file too large (20 MB)": this was a form, not a file.
+    assert_eq!(json(refused).await["error"]["code"], "request_too_large");
     let wrong_type = app
         .client
         .put(app.url("/api/v1/provider/subjects/self"))
@@ -194,4 +195,98 @@ async fn a_subject_body_that_is_too_large_or_not_json_is_refused_plainly() {
     );
     // The session is still usable after the refusals.
     assert_eq!(app.save_self(NUMBER).await.status(), 200);
+}
+
+/// The batch endpoints take a real batch: the admin API a whole roster (5,000 rows, as
+/// the CSV upload does), a release proposal a company-wide list of ids. Past their own
+/// limit the answer is a bilingual 413 that says to split the batch, and nothing is made.
+#[tokio::test]
+async fn batch_endpoints_take_a_whole_roster_and_refuse_more_plainly() {
+    use crate::staff_helpers::enrolled;
+    use storage::staff::Role;
+
+    let app = spawn_app().await;
+    let admin = enrolled(&app, "hr.batch", Role::Admin, &[]).await;
+    let row = |i: usize| {
+        serde_json::json!({
+            "employee_code": format!("E{i:05}"),
+            "name": "山田 太郎",
+            "name_kana": "ヤマダ タロウ",
+            "email": format!("taro.yamada.{i}@example.co.jp"),
+            "branch": "TKY",
+            "birth_date": "1990-04-01",
+        })
+    };
+    let roster =
+        |rows: usize| serde_json::json!({ "invitations": (0..rows).map(row).collect::<Vec<_>>() });
+    let count = async || {
+        app.app
+            .vault
+            .invited_employee_codes()
+            .await
+            .expect("codes")
+            .len()
+    };
+
+    // Over the endpoint's own limit (4 MiB): 413, with the batch message, nothing made.
+    let mut padded = roster(10);
+    padded["invitations"][0]["name"] = serde_json::json!("x".repeat(5 * 1024 * 1024));
+    let too_large = admin
+        .post(&app, "/api/v1/admin/invitations")
+        .json(&padded)
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(too_large.status(), 413);
+    let body = json(too_large).await;
+    assert_eq!(body["error"]["code"], "request_too_large");
+    assert!(
+        body["error"]["message_ja"]
+            .as_str()
+            .is_some_and(|m| m.contains("分けて"))
+    );
+    assert!(
+        body["error"]["message_en"]
+            .as_str()
+            .is_some_and(|m| m.contains("smaller batches"))
+    );
+    assert_eq!(count().await, 0);
+
+    // One row more than a roster may hold: refused as a whole, by the roster's own rule.
+    let over = admin
+        .post(&app, "/api/v1/admin/invitations")
+        .json(&roster(5_001))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(over.status(), 422);
+    assert_eq!(count().await, 0);
+
+    // A whole roster, 5,000 rows (about 1 MiB of JSON; the old 64 KiB limit took ~600).
+    let created = admin
+        .post(&app, "/api/v1/admin/invitations")
+        .json(&roster(5_000))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        json(created).await["items"].as_array().map(Vec::len),
+        Some(5_000)
+    );
+    assert_eq!(count().await, 5_000);
+
+    // A release proposal naming 5,000 ids is read (here: none is in scope, so 404 for the
+    // first unknown id), not refused for its size as the old limit did past ~1,680 ids.
+    let officer = enrolled(&app, "officer.batch", Role::Officer, &["TKY"]).await;
+    let ids: Vec<String> = (0..5_000)
+        .map(|_| uuid::Uuid::new_v4().to_string())
+        .collect();
+    let proposal = officer
+        .post(&app, "/api/v1/officer/releases")
+        .json(&serde_json::json!({ "submission_ids": ids, "purpose": "源泉徴収票" }))
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(proposal.status(), 404);
 }

@@ -28,8 +28,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/grants", web::get().to(grants::pending))
             .route("/grants", web::post().to(grants::propose))
             .route("/grants/{id}/approve", web::post().to(grants::approve))
-            .route("/invitations", web::get().to(invitations::list))
-            .route("/invitations", web::post().to(invitations::create))
+            .service(
+                // A whole roster in one call: as many rows as the CSV upload takes.
+                web::resource("/invitations")
+                    .app_data(super::json_config(crate::roster::MAX_JSON_BYTES))
+                    .route(web::get().to(invitations::list))
+                    .route(web::post().to(invitations::create)),
+            )
             .route(
                 "/invitations/{id}/revoke",
                 web::post().to(invitations::revoke_one),

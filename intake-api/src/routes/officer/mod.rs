@@ -45,7 +45,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .route("/documents/{id}/image", web::get().to(document_image))
             .route("/subjects/{id}/reveal", web::post().to(reveal_number))
-            .route("/releases", web::post().to(release::propose))
+            .service(
+                web::resource("/releases")
+                    .app_data(super::json_config(release::PROPOSE_JSON_LIMIT))
+                    .route(web::post().to(release::propose)),
+            )
             .route("/releases/{id}/approve", web::post().to(release::approve))
             .route("/releases/{id}/export", web::get().to(release::download))
             .route("/disposals/due", web::get().to(disposal::due))

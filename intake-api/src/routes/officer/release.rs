@@ -18,6 +18,10 @@ use crate::startup::State;
 /// The route recorded in the export ledger for a download over the officer API.
 const ROUTE: &str = "https-download";
 
+/// The largest proposal body: about 27,000 submission ids, a company-wide release in one
+/// batch (the default JSON limit would stop at about 1,680).
+pub(super) const PROPOSE_JSON_LIMIT: usize = 1024 * 1024;
+
 #[derive(Debug, Deserialize)]
 pub(super) struct ProposeBody {
     submission_ids: Vec<Uuid>,

@@ -858,6 +858,7 @@ async fn retention_set(args: RetentionSetArgs) -> anyhow::Result<u8> {
 }
 
 async fn retention_list(args: RetentionListArgs) -> anyhow::Result<u8> {
+    use storage::retention::DisposalReason;
     let settings = settings_for(&args.data)?;
     let vault = Vault::connect(&settings.database_url()).await?;
     let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date();
@@ -873,8 +874,14 @@ async fn retention_list(args: RetentionListArgs) -> anyhow::Result<u8> {
     } else {
         for item in &due {
             let when = if item.overdue { "due since" } else { "due on" };
+            let why = match item.reason {
+                DisposalReason::RetentionEnded => "retention ended",
+                DisposalReason::InvitationRevoked => "invitation revoked, never finished",
+                DisposalReason::Rejected => "rejected",
+                DisposalReason::Declined => "declined",
+            };
             println!(
-                "{}  needed until {}  {when} {}",
+                "{}  needed until {}  {when} {}  ({why})",
                 item.submission_id, item.needed_until, item.due_on
             );
         }

@@ -4,6 +4,7 @@
 
 use storage::SubmissionState;
 use storage::person::Relationship;
+use storage::retention::DisposalReason;
 use storage::submissions::DocumentKind;
 
 use crate::Message;
@@ -127,6 +128,16 @@ impl Lang {
             DocumentKind::HealthInsuranceCard => Text::DocHealthInsurance,
             DocumentKind::PensionBook => Text::DocPensionBook,
             DocumentKind::OtherDocument => Text::DocOther,
+        })
+    }
+
+    /// Why a record is on the disposal list.
+    pub fn disposal_reason(self, r: impl Value<DisposalReason>) -> &'static str {
+        self.t(match r.value() {
+            DisposalReason::RetentionEnded => Text::SReasonRetention,
+            DisposalReason::InvitationRevoked => Text::SReasonRevoked,
+            DisposalReason::Rejected => Text::SReasonRejected,
+            DisposalReason::Declined => Text::SReasonDeclined,
         })
     }
 
@@ -579,7 +590,12 @@ catalogue! {
     SProposedDone => "提案しました。別の担当者の承認を待ちます。", "Proposed. It waits for another officer's approval.";
     SSelect => "選択", "Select";
     SDisposals => "廃棄", "Disposal";
-    SDisposalsIntro => "保存期間を過ぎた記録（30日以内に過ぎるものを含む）です。1人が提案し、別の担当者がパスワードと認証コードを再入力して承認すると、番号と画像の暗号文が消去されます。氏名と確認の記録は残ります。", "Records past their retention period (and those within 30 days of it). One officer proposes; another approves by typing their password and authenticator code again; then the ciphertexts of the numbers and images are erased. Names and the verification record remain.";
+    SDisposalsIntro => "保存期間を過ぎた記録（30日以内に過ぎるものを含む）と、保管する理由のなくなった記録（却下・提供辞退・取り消された招待の未提出分）です。1人が提案し、別の担当者がパスワードと認証コードを再入力して承認すると、番号と画像の暗号文が消去されます。氏名と確認の記録は残ります。", "Records past their retention period (and those within 30 days of it), and records there is no reason to keep (rejected, declined, or never handed in on a revoked invitation). One officer proposes; another approves by typing their password and authenticator code again; then the ciphertexts of the numbers and images are erased. Names and the verification record remain.";
+    SDisposalReason => "理由", "Reason";
+    SReasonRetention => "保存期間の満了", "Retention period ended";
+    SReasonRevoked => "招待の取消（未提出）", "Invitation revoked before hand-in";
+    SReasonRejected => "却下", "Rejected";
+    SReasonDeclined => "提供の辞退", "Declined to provide";
     SDueOn => "廃棄期限", "Due on";
     SNeededUntil => "不要となった日", "Needed until";
     SOverdue => "期限超過", "Overdue";

@@ -2,7 +2,10 @@
 //!
 //! A submission's numbers are needed until `needed_until` (the leaving date, the end of a
 //! payee contract) and kept afterwards for the longest retention period of the purposes
-//! they serve; then they are due for disposal. Disposal takes two people — one proposes,
+//! they serve; then they are due for disposal. A collection that ended without a record
+//! to keep — rejected by an officer, declined by the person, or left unfinished on an
+//! invitation that was revoked — serves no purpose at all, so whatever number or image it
+//! still holds is due at once ([`DisposalReason`]). Disposal takes two people — one proposes,
 //! another approves — and destroys every number ciphertext and image of the submission
 //! while keeping names, dates and the decision history, with a disposal record of who,
 //! when, what and how. SQLite overwrites freed pages (`secure_delete`) and the WAL is
@@ -16,13 +19,29 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent};
 use crate::invitations::parse_uuid;
-use crate::state::SubmissionState;
+use crate::state::{IllegalTransition, SubmissionState};
 use crate::submissions::apply_transition;
 use crate::vault::now_millis;
 use crate::{Backend, StorageError, Vault};
 
 /// How the destruction is done, as written in the disposal record.
 pub const DISPOSAL_METHOD: &str = "age ciphertexts of numbers and images deleted; freed pages overwritten (SQLite secure_delete, WAL checkpointed) or vacuumed (PostgreSQL); blind index and last four digits cleared";
+
+/// Why a submission is on the disposal list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisposalReason {
+    /// Its numbers stopped being needed and the retention period has ended (or ends
+    /// within the notice period).
+    RetentionEnded,
+    /// Its invitation was revoked before it was handed in (or while it was sent back for
+    /// corrections): the person can no longer finish it, and what they saved has no use.
+    InvitationRevoked,
+    /// An officer rejected it.
+    Rejected,
+    /// The person declined to provide, after saving a number or a photo.
+    Declined,
+}
 
 /// A submission due (or soon due) for disposal.
 #[derive(Debug, Clone, Serialize)]
@@ -31,7 +50,10 @@ pub struct DisposalDue {
     pub submission_id: Uuid,
     /// The invited person's name.
     pub name: String,
-    /// When its numbers stopped being needed.
+    /// Why it is listed.
+    pub reason: DisposalReason,
+    /// When its numbers stopped being needed (for a collection that ended without a
+    /// record to keep: the day it ended).
     pub needed_until: String,
     /// When the retention period ends.
     pub due_on: String,
@@ -85,6 +107,48 @@ fn iso(date: Date) -> String {
 fn parse_iso(text: &str) -> Result<Date, StorageError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text, &format).map_err(|_| StorageError::Corrupt("date"))
+}
+
+/// The day in Japan of a Unix time in milliseconds.
+fn japan_date(millis: i64) -> Date {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
+        .map(|t| t.to_offset(time::macros::offset!(+9)).date())
+        .unwrap_or(Date::MIN)
+}
+
+type Transition = fn(SubmissionState) -> Result<SubmissionState, IllegalTransition>;
+
+/// The transition a disposal of this submission makes, checked against its state now:
+/// `dispose` after retention, `discard` for a collection that ended without a record to
+/// keep. The unfinished states count as ended only once the invitation is revoked.
+async fn disposal_transition(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    submission_id: Uuid,
+) -> Result<Transition, StorageError> {
+    let row = sqlx::query(
+        "SELECT s.state, i.revoked_at FROM submissions s \
+         JOIN invitations i ON i.id = s.invitation_id WHERE s.id = $1",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StorageError::NotFound)?;
+    let state = SubmissionState::from_code(&row.try_get::<String, _>("state")?)
+        .ok_or(StorageError::Corrupt("submission state"))?;
+    let revoked = row.try_get::<Option<i64>, _>("revoked_at")?.is_some();
+    let transition: Transition = match state {
+        SubmissionState::Rejected | SubmissionState::Declined => SubmissionState::discard,
+        SubmissionState::Invited
+        | SubmissionState::Draft
+        | SubmissionState::CorrectionRequested
+            if revoked =>
+        {
+            SubmissionState::discard
+        }
+        _ => SubmissionState::dispose,
+    };
+    transition(state)?;
+    Ok(transition)
 }
 
 fn add_years(date: Date, years: i64) -> Date {
@@ -166,16 +230,58 @@ impl Vault {
         .bind(latest_needed)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
+        let mut due = rows
+            .iter()
             .map(|r| {
                 let needed: String = r.try_get("needed_until")?;
                 let due = add_years(parse_iso(&needed)?, years);
                 Ok(DisposalDue {
                     submission_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
                     name: r.try_get("display_name")?,
+                    reason: DisposalReason::RetentionEnded,
                     needed_until: needed,
                     due_on: iso(due),
                     overdue: due <= today,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        due.extend(self.ended_without_a_record().await?);
+        due.sort_by(|a, b| (&a.due_on, a.submission_id).cmp(&(&b.due_on, b.submission_id)));
+        Ok(due)
+    }
+
+    /// Collections that ended without a record to keep and still hold a number or image
+    /// ciphertext: due at once, from the day they ended.
+    async fn ended_without_a_record(&self) -> Result<Vec<DisposalDue>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT s.id, s.state, s.updated_at, i.revoked_at, i.display_name FROM submissions s \
+             JOIN invitations i ON i.id = s.invitation_id \
+             WHERE (s.state IN ('rejected', 'declined') OR (i.revoked_at IS NOT NULL \
+               AND s.state IN ('invited', 'draft', 'correction_requested'))) \
+             AND (EXISTS (SELECT 1 FROM subjects j WHERE j.submission_id = s.id AND j.number_sealed IS NOT NULL) \
+               OR EXISTS (SELECT 1 FROM documents d WHERE d.submission_id = s.id AND d.sealed IS NOT NULL))",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let (reason, ended) = match r.try_get::<String, _>("state")?.as_str() {
+                    "rejected" => (DisposalReason::Rejected, r.try_get("updated_at")?),
+                    "declined" => (DisposalReason::Declined, r.try_get("updated_at")?),
+                    _ => (
+                        DisposalReason::InvitationRevoked,
+                        r.try_get::<Option<i64>, _>("revoked_at")?
+                            .unwrap_or_default(),
+                    ),
+                };
+                let ended = iso(japan_date(ended));
+                Ok(DisposalDue {
+                    submission_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    name: r.try_get("display_name")?,
+                    reason,
+                    needed_until: ended.clone(),
+                    due_on: ended,
+                    overdue: true,
                 })
             })
             .collect()
@@ -238,14 +344,7 @@ impl Vault {
     ) -> Result<Uuid, StorageError> {
         let id = Uuid::now_v7();
         let mut tx = self.begin_write().await?;
-        let state = sqlx::query("SELECT state FROM submissions WHERE id = $1")
-            .bind(submission_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StorageError::NotFound)?;
-        let state = SubmissionState::from_code(&state.try_get::<String, _>("state")?)
-            .ok_or(StorageError::Corrupt("submission state"))?;
-        state.dispose()?;
+        disposal_transition(&mut tx, submission_id).await?;
         let open =
             sqlx::query("SELECT 1 FROM disposals WHERE submission_id = $1 AND approved_at IS NULL")
                 .bind(submission_id.to_string())
@@ -302,7 +401,8 @@ impl Vault {
                 "the proposer of a disposal cannot approve it",
             ));
         }
-        apply_transition(&mut tx, ctx, submission_id, SubmissionState::dispose).await?;
+        let transition = disposal_transition(&mut tx, submission_id).await?;
+        apply_transition(&mut tx, ctx, submission_id, transition).await?;
         let disposed_indexes: Vec<Vec<u8>> = sqlx::query_scalar(
             "SELECT number_blind_index FROM subjects WHERE submission_id = $1 \
              AND number_blind_index IS NOT NULL",

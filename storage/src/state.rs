@@ -180,6 +180,21 @@ impl SubmissionState {
             other => Err(other.illegal("disposed")),
         }
     }
+
+    /// Number and images were destroyed because the collection ended without a record
+    /// to keep: rejected, declined, or left unfinished (invited, draft, sent back) on an
+    /// invitation that was revoked. Storage allows the unfinished states only once the
+    /// invitation is revoked, since until then the person may still hand in.
+    pub fn discard(self) -> Result<Self, IllegalTransition> {
+        match self {
+            Self::Rejected
+            | Self::Declined
+            | Self::Invited
+            | Self::Draft
+            | Self::CorrectionRequested => Ok(Self::Disposed),
+            other => Err(other.illegal("discarded")),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +248,12 @@ mod tests {
         assert_eq!(
             declinable,
             [Invited, Draft, Submitted, CorrectionRequested, Resubmitted]
+        );
+        // What an officer still has to decide (or has decided to keep) is never discarded.
+        let discardable: Vec<_> = ALL.into_iter().filter(|s| s.discard().is_ok()).collect();
+        assert_eq!(
+            discardable,
+            [Invited, Draft, CorrectionRequested, Rejected, Declined]
         );
     }
 

@@ -703,3 +703,184 @@ async fn two_officers_dispose_from_the_pages_with_the_step_up() {
     let (_, after) = page_of(&app, &first, "/s/disposals").await;
     assert!(!after.contains(&submission), "nothing left to do");
 }
+
+/// A provider of `branch` saves their number and a card photo but does not hand in.
+/// Returns the invitation id and the submission id.
+async fn drafted(app: &TestApp, branch: &str, code: &str) -> (Uuid, String) {
+    let new = storage::invitations::NewInvitation {
+        kind: storage::invitations::InvitationKind::Employee,
+        name: storage::person::PersonName::parse("下書き 花子").expect("name"),
+        name_kana: None,
+        email: None,
+        employee_code: Some(storage::org::EmployeeCode::parse(code).expect("code")),
+        branch: Some(storage::org::BranchCode::parse(branch).expect("branch")),
+        birth_date: None,
+        valid_days: 30,
+    };
+    let created = app
+        .app
+        .vault
+        .create_invitation(&AuditContext::cli(), &new)
+        .await
+        .expect("invite");
+    let signed_in = app.sign_in(created.token.expose(), None).await;
+    assert_eq!(signed_in.status(), 200);
+    let saved = app.save_self(NUMBER).await;
+    assert_eq!(saved.status(), 200);
+    let subject = json(saved).await["subject_id"]
+        .as_str()
+        .expect("subject")
+        .to_owned();
+    let photo = crate::helpers::fixture("phone/phone-gps-orientation6.jpg");
+    assert_eq!(
+        app.upload(&subject, "my_number_card_front", photo)
+            .await
+            .status(),
+        201
+    );
+    (created.id, created.submission_id.to_string())
+}
+
+/// A number saved for a collection that ended without a record to keep has no purpose:
+/// a draft left on a revoked invitation, a rejected submission and a declined one are due
+/// at once, each with its reason, and go the same two-officer way as a retention disposal.
+/// A draft whose link still works is not listed and cannot be disposed of.
+#[tokio::test]
+async fn what_a_revoked_invitation_a_rejection_or_a_decline_left_behind_is_due_at_once() {
+    left_behind(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn what_was_left_behind_is_due_at_once_on_postgresql_too() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        left_behind(app).await;
+    }
+}
+
+async fn left_behind(app: TestApp) {
+    let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
+
+    let (revoked_invitation, revoked) = drafted(&app, "TKY", "E201").await;
+    app.app
+        .vault
+        .revoke_invitation(&AuditContext::cli(), revoked_invitation)
+        .await
+        .expect("revoke");
+    let (_, live) = drafted(&app, "TKY", "E202").await;
+    let (_, declined) = drafted(&app, "TKY", "E203").await;
+    let decline = app
+        .client
+        .post(app.url("/api/v1/provider/decline"))
+        .json(&serde_json::json!({ "reason": "別の会社で提出済みのため" }))
+        .send()
+        .await
+        .expect("decline");
+    assert_eq!(decline.status(), 200);
+    let handed = submitted_as(&app, "TKY", "E204").await;
+    let claimed = first
+        .post(&app, "/api/v1/officer/claims")
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(
+        json(claimed).await["submission_id"],
+        handed.submission_id.as_str()
+    );
+    let rejected = first
+        .post(
+            &app,
+            &format!(
+                "/api/v1/officer/submissions/{}/reject",
+                handed.submission_id
+            ),
+        )
+        .json(&serde_json::json!({ "reason": "wrong_person" }))
+        .send()
+        .await
+        .expect("reject");
+    assert_eq!(rejected.status(), 200);
+
+    let due = json(
+        first
+            .get(&app, "/api/v1/officer/disposals/due")
+            .send()
+            .await
+            .expect("due"),
+    )
+    .await;
+    let mut listed: Vec<(String, String, bool)> = due["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["submission_id"].as_str().expect("id").to_owned(),
+                i["reason"].as_str().expect("reason").to_owned(),
+                i["overdue"].as_bool().expect("overdue"),
+            )
+        })
+        .collect();
+    listed.sort();
+    let mut expected = vec![
+        (revoked.clone(), "invitation_revoked".to_owned(), true),
+        (declined.clone(), "declined".to_owned(), true),
+        (handed.submission_id.clone(), "rejected".to_owned(), true),
+    ];
+    expected.sort();
+    assert_eq!(listed, expected, "the live draft is not listed");
+    let (_, page) = page_of(&app, &first, "/s/disposals").await;
+    assert!(page.contains("招待の取消（未提出）") && page.contains("却下"));
+    assert!(!page.contains(NUMBER));
+
+    // The person may still finish the live draft: no disposal of it.
+    let refused = first
+        .post(&app, "/api/v1/officer/disposals")
+        .json(&serde_json::json!({ "submission_id": live }))
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(refused.status(), 409);
+
+    // The revoked draft: proposed by one officer, approved by another, ciphertexts gone.
+    let proposed = first
+        .post(&app, "/api/v1/officer/disposals")
+        .json(&serde_json::json!({ "submission_id": revoked }))
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(proposed.status(), 201);
+    let disposal = json(proposed).await["disposal_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let approved = second
+        .post(
+            &app,
+            &format!("/api/v1/officer/disposals/{disposal}/approve"),
+        )
+        .json(&serde_json::json!({ "password": STAFF_PASSWORD, "totp": second.next_code() }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(approved.status(), 200);
+    let record = json(approved).await;
+    assert_eq!(record["numbers_destroyed"], 1);
+    assert_eq!(record["documents_destroyed"], 1);
+    let status = app
+        .app
+        .vault
+        .submission_status(Uuid::parse_str(&revoked).expect("uuid"))
+        .await
+        .expect("status");
+    assert_eq!(status.state.code(), "disposed");
+    let again = json(
+        first
+            .get(&app, "/api/v1/officer/disposals/due")
+            .send()
+            .await
+            .expect("due"),
+    )
+    .await;
+    assert!(!again.to_string().contains(&revoked), "nothing left to do");
+}

@@ -336,7 +336,8 @@ catalogue! {
     Attested => "本人確認済み（申告）", "Identity checked (declared)";
     NotAttested => "本人確認の申告がありません", "Identity check not declared";
     Category3 => "国民年金第3号被保険者として届け出る配偶者です", "This spouse is filed as a category 3 insured person (国民年金第3号被保険者)";
-    Category3Hint => "該当する場合、会社が本人確認を行うため、配偶者の方の書類の写真も必要です。", "If so, the company must verify them, so photos of the spouse's documents are needed too.";
+    Category3Hint => "該当する場合、会社が本人確認を行うため、配偶者の方の書類の写真も必要です（上の申告は不要です）。", "If so, the company must verify them, so photos of the spouse's documents are needed too (the declaration above is then not needed).";
+    EmployerVerifies => "会社が本人確認を行います（書類の写真が必要です）", "The company checks this person's identity (document photos needed)";
     SpouseDocuments => "配偶者の書類の写真", "Spouse's document photos";
     ReviewTitle => "内容の確認", "Review";
     ReviewIntro => "内容を確認して提出してください。提出後は変更できません。", "Check the details and submit. You cannot change them afterwards.";

@@ -245,7 +245,8 @@ pub enum MissingItem {
     OwnDetails,
     /// At least one document for the provider.
     OwnDocuments,
-    /// A dependant whose identity the employee has not attested.
+    /// A dependant whose identity the employee has not attested (a category-3 spouse is
+    /// verified by the employer from their documents instead).
     DependantAttestation,
     /// Documents for a spouse filing as 国民年金第3号被保険者.
     SpouseDocuments,
@@ -976,7 +977,7 @@ async fn missing_items(tx: &mut Tx, submission_id: Uuid) -> Result<Vec<MissingIt
     }
     let unattested = sqlx::query(
         "SELECT 1 FROM subjects WHERE submission_id = $1 AND relationship <> 'self' AND removed_at IS NULL \
-         AND identity_attested = 0 LIMIT 1",
+         AND identity_attested = 0 AND category3_spouse = 0 LIMIT 1",
     )
     .bind(submission_id.to_string())
     .fetch_optional(&mut **tx)

@@ -971,13 +971,9 @@ async fn dependants_are_attested_changed_and_removed(f: Fixture) {
         )
         .await
         .expect("spouse");
-    assert_eq!(
-        missing(&f).await,
-        vec![
-            MissingItem::DependantAttestation,
-            MissingItem::SpouseDocuments
-        ]
-    );
+    // The employer verifies a category-3 spouse from their documents: no attestation by
+    // the employee is asked for, only the documents.
+    assert_eq!(missing(&f).await, vec![MissingItem::SpouseDocuments]);
 
     // A change without a number keeps the saved one; the declaration is replaced.
     let changed = SubjectEdit {

@@ -534,6 +534,11 @@ async fn pages_never_show_a_full_number_and_dependants_can_be_changed_and_remove
     );
     let spouse_id = spouse_documents.split('/').nth(3).expect("id").to_owned();
 
+    let (_, listed) = page(&c, &app, "/p/dependants").await;
+    assert!(
+        listed.contains("会社が本人確認を行います"),
+        "the employer, not the employee, checks a category-3 spouse"
+    );
     let (_, review) = page(&c, &app, "/p/review").await;
     assert!(
         review.contains("第3号被保険者の配偶者の書類"),

@@ -14,6 +14,7 @@ use storage::on_both_backends;
 
 on_both_backends!(
     a_new_sign_in_ends_the_accounts_previous_session,
+    a_staff_session_in_use_stays_and_an_idle_one_ends,
     failures_are_counted_per_username_and_per_address,
     an_expired_claim_passes_to_another_officer_and_the_first_cannot_decide,
     the_queue_shows_only_the_officers_branches,
@@ -207,6 +208,44 @@ async fn a_new_sign_in_ends_the_accounts_previous_session(f: Fixture) {
             .await
             .expect("s")
             .is_none()
+    );
+}
+
+/// The idle clock moves with use, in steps of a tenth of the idle period: used every
+/// 0.6 s, a session with a 1 s idle period lives on; left alone for longer, it ends.
+async fn a_staff_session_in_use_stays_and_an_idle_one_ends(f: Fixture) {
+    let id = f.staff("officer.idle", &["TKY"]).await;
+    let token = SecretToken::generate();
+    let ok = attempt(
+        "officer.idle",
+        Some(id),
+        "192.0.2.1",
+        SignInOutcome::Success,
+    );
+    f.vault
+        .record_sign_in(&ok, Some(&session(&token, far_future())))
+        .await
+        .expect("sign in");
+    let idle = 1_000;
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        assert!(
+            f.vault
+                .staff_session(&token.hash(), idle)
+                .await
+                .expect("s")
+                .is_some(),
+            "in use, the session lives on past its idle period"
+        );
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    assert!(
+        f.vault
+            .staff_session(&token.hash(), idle)
+            .await
+            .expect("s")
+            .is_none(),
+        "idle longer than its period, it is over"
     );
 }
 

@@ -32,23 +32,25 @@
 //! `KAKUNIN_CAMPAIGN_EMPLOYEES` (default 2000) and `KAKUNIN_CAMPAIGN_PHOTO` (an absolute
 //! path; default the 1600×1200 phone photo `fixtures/images/phone/phone-gps-orientation6.jpg`)
 //! change the shape. Needs `age` and `age-keygen` on the PATH.
+//!
+//! Starting the service, staff sign-in with TOTP, release proposals and approvals and the
+//! `age` CLI come from the `tests` library (`tests/src/`), which the API tests use too.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use intake_api::config::{Quota, Settings};
-use intake_api::init::{self, InitOptions};
-use intake_api::startup::Application;
+use intake_api::config::Quota;
 use serde_json::{Value, json};
 use sqlx::Connection;
 use storage::org::BranchCode;
 use storage::staff::{NewStaffAccount, Role};
 use storage::test_support::TestDatabase;
 use storage::{AuditContext, MyNumber};
-use totp_rs::{Algorithm, Builder, Secret, Totp};
+use tests::staff::{STAFF_PASSWORD, Served, Staff, json_of, sign_in_and_enrol};
+use tests::{age, service};
 
 const BRANCHES: [&str; 10] = [
     "TKY", "OSK", "NGY", "FUK", "SPK", "SDI", "HRS", "KNZ", "YKH", "KBE",
@@ -60,7 +62,6 @@ const OFFICERS: usize = 4;
 const INVITATION_BATCH: usize = 250;
 /// Submissions per proposed release. 64 KiB of JSON holds about 1,680 ids.
 const RELEASE_BATCH: usize = 1000;
-const STAFF_PASSWORD: &str = "a quiet officer's passphrase";
 
 const SURNAMES: [(&str, &str); 16] = [
     ("山田", "ヤマダ"),
@@ -193,122 +194,21 @@ struct Ctx {
     photo: Vec<u8>,
 }
 
-impl Ctx {
+impl Served for Ctx {
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// A phone or browser of its own (cookies), trusting the development certificate.
-    fn client(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .add_root_certificate(self.cert.clone())
-            .cookie_store(true)
-            .build()
-            .expect("client")
-    }
-}
-
-async fn json_of(response: reqwest::Response, expected: u16, what: &str) -> Value {
-    let status = response.status().as_u16();
-    let text = response.text().await.expect("body");
-    assert_eq!(status, expected, "{what}: {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).expect("json body")
-    }
-}
-
-/// A signed-in, TOTP-enrolled staff member (its own cookies and CSRF token).
-struct Staff {
-    username: String,
-    client: reqwest::Client,
-    csrf: String,
-    totp: Totp,
-    /// The last TOTP time step spent (the service accepts each step once).
-    last_step: AtomicU64,
-}
-
-fn unix_now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
-
-impl Staff {
-    async fn sign_in_and_enrol(ctx: &Ctx, username: &str) -> Self {
-        let client = ctx.client();
-        let signed_in = client
-            .post(ctx.url("/api/v1/staff/session"))
-            .json(&json!({ "username": username, "password": STAFF_PASSWORD }))
-            .send()
-            .await
-            .expect("sign in");
-        let body = json_of(signed_in, 200, "staff sign-in").await;
-        let csrf = body["csrf_token"].as_str().expect("csrf").to_owned();
-        let enrol = client
-            .post(ctx.url("/api/v1/staff/totp/enrol"))
-            .header("X-CSRF-Token", &csrf)
-            .send()
-            .await
-            .expect("enrol");
-        let enrol = json_of(enrol, 200, "totp enrol").await;
-        let secret =
-            Secret::try_from_base32(enrol["secret"].as_str().expect("secret")).expect("b32");
-        let totp = Builder::new()
-            .with_algorithm(Algorithm::SHA1)
-            .with_digits(6)
-            .with_step_duration(30)
-            .with_secret(secret)
-            .build()
-            .expect("totp");
-        let now = unix_now();
-        let confirmed = client
-            .post(ctx.url("/api/v1/staff/totp/confirm"))
-            .header("X-CSRF-Token", &csrf)
-            .json(&json!({ "code": totp.generate(now).to_string() }))
-            .send()
-            .await
-            .expect("confirm");
-        json_of(confirmed, 200, "totp confirm").await;
-        Self {
-            username: username.to_owned(),
-            client,
-            csrf,
-            totp,
-            last_step: AtomicU64::new(now / 30),
-        }
-    }
-
-    fn post(&self, ctx: &Ctx, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .post(ctx.url(path))
-            .header("X-CSRF-Token", &self.csrf)
-    }
-
-    fn get(&self, ctx: &Ctx, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(ctx.url(path))
-    }
-
-    /// A code for a step not spent yet: the current one, else the next (within the
-    /// service's skew of one step), else wait for time to catch up.
-    async fn step_up_code(&self) -> String {
-        let now = unix_now();
-        let current = now / 30;
-        let step = (self.last_step.load(Ordering::SeqCst) + 1).max(current);
-        if step > current + 1 {
-            tokio::time::sleep(Duration::from_secs((step - 1) * 30 - now + 1)).await;
-        }
-        self.last_step.store(step, Ordering::SeqCst);
-        self.totp.generate(step * 30).to_string()
+    fn new_client(&self) -> reqwest::Client {
+        service::client_with(&self.cert)
     }
 }
 
 /// One employee's evening: sign in, details, dependants, photos, submit. Returns the time
 /// of each upload.
 async fn employee_session(ctx: &Ctx, e: &Employee) -> Vec<Duration> {
-    let client = ctx.client();
+    let client = ctx.new_client();
     let signed_in = client
         .post(ctx.url("/api/v1/provider/session"))
         .json(&json!({ "token": e.token }))
@@ -493,44 +393,6 @@ async fn work_queue(ctx: &Ctx, officer: &Staff) -> (Vec<Worked>, usize) {
     }
 }
 
-/// Payroll's key pair, made with `age-keygen`: (directory, identity file, recipient).
-fn payroll_key() -> (tempfile::TempDir, PathBuf, String) {
-    let dir = tempfile::tempdir().expect("tmp");
-    let identity = dir.path().join("payroll.key");
-    let out = std::process::Command::new("age-keygen")
-        .arg("-o")
-        .arg(&identity)
-        .output()
-        .expect("age-keygen on the PATH (apt-get install age)");
-    assert!(out.status.success(), "age-keygen failed");
-    let text = std::fs::read_to_string(&identity).expect("key");
-    let recipient = text
-        .lines()
-        .find_map(|l| l.strip_prefix("# public key: "))
-        .expect("public key line")
-        .to_owned();
-    (dir, identity, recipient)
-}
-
-fn open_with_age(identity: &Path, sealed: &[u8]) -> String {
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("export.csv.age");
-    std::fs::write(&file, sealed).expect("write");
-    let out = std::process::Command::new("age")
-        .arg("-d")
-        .arg("-i")
-        .arg(identity)
-        .arg(&file)
-        .output()
-        .expect("age on the PATH");
-    assert!(
-        out.status.success(),
-        "age -d: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 CSV")
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -648,40 +510,22 @@ async fn main() {
     } else {
         TestDatabase::sqlite()
     };
-    let data_dir = tempfile::tempdir().expect("tmp");
-    init::init(
-        data_dir.path(),
-        InitOptions {
-            admin: Some("admin".into()),
-            admin_password: Some("correct horse battery staple".to_owned().into()),
-            database_url: Some(db.url.clone()),
-            ..InitOptions::default()
-        },
-    )
-    .await
-    .expect("init");
-    let (_payroll_dir, payroll_identity, payroll_recipient) = payroll_key();
-    let mut settings = Settings::load(data_dir.path()).expect("settings");
-    settings.listen = "127.0.0.1:0".parse().expect("addr");
-    let plenty = Quota {
-        per_minute: 1_000_000,
-        burst: 100_000,
-    };
-    settings.rate_limits.general = plenty;
-    settings.rate_limits.sign_in = plenty;
-    settings.rate_limits.upload = plenty;
-    settings.rate_limits.upload_per_invitation = plenty;
-    settings.payroll_recipient = Some(payroll_recipient);
-    let app = Application::build(settings.clone(), None)
-        .await
-        .expect("build");
-    let port = app.address().port();
-    let state = app.state();
-    tokio::spawn(app.run_until_stopped());
-    let cert = std::fs::read(settings.tls_cert_path()).expect("cert");
+    let payroll = age::keygen().expect("age-keygen on the PATH (apt-get install age)");
+    let running = service::start(&db.url, |settings| {
+        let plenty = Quota {
+            per_minute: 1_000_000,
+            burst: 100_000,
+        };
+        settings.rate_limits.general = plenty;
+        settings.rate_limits.sign_in = plenty;
+        settings.rate_limits.upload = plenty;
+        settings.rate_limits.upload_per_invitation = plenty;
+        settings.payroll_recipient = Some(payroll.recipient.clone());
+    })
+    .await;
     let ctx = Arc::new(Ctx {
-        base: format!("https://localhost:{port}"),
-        cert: reqwest::Certificate::from_pem(&cert).expect("pem"),
+        base: running.base.clone(),
+        cert: service::certificate(&running.settings.tls_cert_path()),
         photo,
     });
     let branches: Vec<BranchCode> = BRANCHES
@@ -694,7 +538,8 @@ async fn main() {
         staff.push((format!("officer.{k}"), Role::Officer, branches.clone()));
     }
     for (username, role, scopes) in staff {
-        state
+        running
+            .state
             .vault
             .create_staff_account(
                 &AuditContext::cli(),
@@ -708,7 +553,7 @@ async fn main() {
             .await
             .expect("staff account");
     }
-    let admin = Staff::sign_in_and_enrol(&ctx, "hr.admin").await;
+    let admin = sign_in_and_enrol(&*ctx, "hr.admin").await;
     let (setup_wall, setup_cpu) = setup.stop();
     let mut rows = vec![Row {
         phase: "setup (init, keys, migrations, 5 staff accounts, admin sign-in + TOTP)".into(),
@@ -730,7 +575,7 @@ async fn main() {
             })
             .collect();
         let created = admin
-            .post(&ctx, "/api/v1/admin/invitations")
+            .post(&*ctx, "/api/v1/admin/invitations")
             .json(&json!({ "invitations": invitations }))
             .send()
             .await
@@ -835,7 +680,7 @@ async fn main() {
     let mut officers = Vec::new();
     for k in 1..=OFFICERS {
         officers.push(Arc::new(
-            Staff::sign_in_and_enrol(&ctx, &format!("officer.{k}")).await,
+            sign_in_and_enrol(&*ctx, &format!("officer.{k}")).await,
         ));
     }
     let mut working = tokio::task::JoinSet::new();
@@ -898,27 +743,16 @@ async fn main() {
     for (b, chunk) in ids.chunks(RELEASE_BATCH).enumerate() {
         let proposer = &officers[b % OFFICERS];
         let approver = &officers[(b + 1) % OFFICERS];
-        let proposed = proposer
-            .post(&ctx, "/api/v1/officer/releases")
-            .json(&json!({"submission_ids": chunk, "purpose": "2026年分 年末調整 (year-end adjustment)"}))
-            .send()
-            .await
-            .expect("propose");
-        let release = json_of(proposed, 201, "propose release").await["release_id"]
-            .as_str()
-            .expect("release")
-            .to_owned();
-        let approved = approver
-            .post(&ctx, &format!("/api/v1/officer/releases/{release}/approve"))
-            .json(&json!({"password": STAFF_PASSWORD, "totp": approver.step_up_code().await}))
-            .send()
-            .await
-            .expect("approve");
-        let records = json_of(approved, 200, "approve release").await["records"]
+        let release = proposer
+            .propose_release(&*ctx, chunk, "2026年分 年末調整 (year-end adjustment)")
+            .await;
+        let records = approver
+            .approve_release(&*ctx, &release, &approver.step_up_code().await)
+            .await["records"]
             .as_u64()
             .expect("records");
         let download = approver
-            .get(&ctx, &format!("/api/v1/officer/releases/{release}/export"))
+            .get(&*ctx, &format!("/api/v1/officer/releases/{release}/export"))
             .send()
             .await
             .expect("download");
@@ -926,7 +760,9 @@ async fn main() {
         let sealed = download.bytes().await.expect("export");
         assert!(sealed.starts_with(b"age-encryption.org/v1"));
         sealed_bytes += sealed.len();
-        let csv = open_with_age(&payroll_identity, &sealed);
+        let csv =
+            String::from_utf8(age::decrypt(&payroll.identity, &sealed).expect("age on the PATH"))
+                .expect("utf-8 CSV");
         let mut csv_lines = csv.lines();
         assert_eq!(
             csv_lines.next(),
@@ -1049,7 +885,7 @@ async fn main() {
             "dropping the campaign database (the service's audit anchoring may log that its \
              pool is closed)"
         );
-        state.vault.close().await;
+        running.state.vault.close().await;
         let name = db.url.rsplit('/').next().expect("name").to_owned();
         let admin_url = std::env::var("KAKUNIN_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());

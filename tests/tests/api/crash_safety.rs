@@ -74,17 +74,7 @@ async fn stored_documents(url: &str) -> (Vec<StoredRow>, i64) {
 }
 
 fn open_with_age(identity: &std::path::Path, sealed: &[u8]) -> Vec<u8> {
-    let dir = tempfile::tempdir().expect("tmp");
-    let path = dir.path().join("blob.age");
-    std::fs::write(&path, sealed).expect("write");
-    let out = std::process::Command::new("age")
-        .args(["-d", "-i"])
-        .arg(identity)
-        .arg(&path)
-        .output()
-        .expect("age CLI (apt-get install age)");
-    assert!(out.status.success(), "age -d failed");
-    out.stdout
+    tests::age::decrypt(identity, sealed).expect("age CLI (apt-get install age)")
 }
 
 async fn acknowledged_uploads_survive_sigkill(db: Option<TestDatabase>) {

@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use intake_api::config::{Mode, Settings};
-use intake_api::init::{self, InitOptions};
-use intake_api::startup::Application;
 use storage::test_support::TestDatabase;
+use tests::service::{self, client_trusting};
 
 /// A number whose check digit is valid (the example of DESIGN.md).
 pub const NUMBER: &str = "123456789018";
@@ -106,48 +105,20 @@ pub async fn spawn_with(options: Spawn) -> Option<TestApp> {
         Db::Sqlite => TestDatabase::sqlite(),
         Db::Postgres => TestDatabase::postgres().await?,
     };
-    let data_dir = tempfile::tempdir().expect("tmp");
-    let password = "correct horse battery staple".to_owned().into();
-    init::init(
-        data_dir.path(),
-        InitOptions {
-            admin: Some("admin".into()),
-            admin_password: Some(password),
-            database_url: Some(db.url.clone()),
-            ..InitOptions::default()
-        },
-    )
-    .await
-    .expect("init");
-    let mut settings = Settings::load(data_dir.path()).expect("settings");
-    settings.listen = "127.0.0.1:0".parse().expect("addr");
-    settings.mode = options.mode;
-    (options.tweak)(&mut settings);
-    let app = Application::build(settings.clone(), None)
-        .await
-        .expect("build");
-    let port = app.address().port();
-    let state = app.state();
-    tokio::spawn(app.run_until_stopped());
-    let client = client_trusting(&settings.tls_cert_path());
-    Some(TestApp {
-        base: format!("https://localhost:{port}"),
-        client,
-        data_dir,
-        settings,
-        db,
-        app: state,
+    let running = service::start(&db.url, |settings| {
+        settings.mode = options.mode;
+        (options.tweak)(settings);
     })
-}
-
-/// A client that trusts the development certificate and keeps cookies (one phone).
-fn client_trusting(cert_path: &Path) -> reqwest::Client {
-    let cert = std::fs::read(cert_path).expect("cert");
-    reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&cert).expect("pem"))
-        .cookie_store(true)
-        .build()
-        .expect("client")
+    .await;
+    let client = client_trusting(&running.settings.tls_cert_path());
+    Some(TestApp {
+        base: running.base,
+        client,
+        data_dir: running.data_dir,
+        settings: running.settings,
+        db,
+        app: running.state,
+    })
 }
 
 /// Copies a directory tree (a data directory shipped to a second host).
@@ -270,23 +241,8 @@ impl TestApp {
 
     /// Opens a sealed blob with the standard `age` CLI, as an auditor would.
     pub fn open_with_age_cli(&self, sealed: &[u8]) -> Option<Vec<u8>> {
-        let dir = tempfile::tempdir().expect("tmp");
-        let path = dir.path().join("blob.age");
-        std::fs::write(&path, sealed).expect("write");
-        let output = std::process::Command::new("age")
-            .args(["-d", "-i"])
-            .arg(self.identity_path())
-            .arg(&path)
-            .output();
-        match output {
-            Ok(out) => {
-                assert!(
-                    out.status.success(),
-                    "age -d failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-                Some(out.stdout)
-            }
+        match tests::age::decrypt(&self.identity_path(), sealed) {
+            Ok(plain) => Some(plain),
             Err(e) => {
                 tool_missing("age", &e);
                 None

@@ -6,50 +6,20 @@ use std::sync::OnceLock;
 use sha2::{Digest, Sha256};
 use sqlx::Connection;
 use storage::staff::Role;
+use tests::age::AgeKey;
 
 use crate::helpers::{NUMBER, Spawn, csrf_in, json, spawn_with, tool_missing};
 use crate::staff_helpers::{STAFF_PASSWORD, claim_and_verify, enrolled, submitted_as};
 
 /// Payroll's key pair, made with `age-keygen` once per test process.
-struct PayrollKey {
-    _dir: tempfile::TempDir,
-    identity: std::path::PathBuf,
-    recipient: String,
-}
+static PAYROLL: OnceLock<Option<AgeKey>> = OnceLock::new();
 
-static PAYROLL: OnceLock<Option<PayrollKey>> = OnceLock::new();
-
-fn payroll_key() -> Option<&'static PayrollKey> {
+fn payroll_key() -> Option<&'static AgeKey> {
     PAYROLL
         .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("tmp");
-            let identity = dir.path().join("payroll.key");
-            match std::process::Command::new("age-keygen")
-                .arg("-o")
-                .arg(&identity)
-                .output()
-            {
-                Ok(out) if out.status.success() => {}
-                Ok(out) => panic!(
-                    "age-keygen failed: {}",
-                    String::from_utf8_lossy(&out.stderr)
-                ),
-                Err(e) => {
-                    tool_missing("age-keygen", &e);
-                    return None;
-                }
-            }
-            let text = std::fs::read_to_string(&identity).expect("key");
-            let recipient = text
-                .lines()
-                .find_map(|l| l.strip_prefix("# public key: "))
-                .expect("public key line")
-                .to_owned();
-            Some(PayrollKey {
-                _dir: dir,
-                identity,
-                recipient,
-            })
+            tests::age::keygen()
+                .map_err(|e| tool_missing("age-keygen", &e))
+                .ok()
         })
         .as_ref()
 }
@@ -76,17 +46,9 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
     }
     let released = &verified[..2];
 
-    let proposed = first
-        .post(&app, "/api/v1/officer/releases")
-        .json(&serde_json::json!({"submission_ids": released, "purpose": "年末調整 (year-end adjustment)"}))
-        .send()
-        .await
-        .expect("propose");
-    assert_eq!(proposed.status(), 201);
-    let release_id = json(proposed).await["release_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let release_id = first
+        .propose_release(&app, released, "年末調整 (year-end adjustment)")
+        .await;
     let approve_path = format!("/api/v1/officer/releases/{release_id}/approve");
 
     // The proposer can never approve, even with the right password and code.
@@ -106,13 +68,8 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
         .expect("approve");
     assert_eq!(wrong.status(), 401);
     let approved = second
-        .post(&app, &approve_path)
-        .json(&serde_json::json!({"password": STAFF_PASSWORD, "totp": second.next_code()}))
-        .send()
-        .await
-        .expect("approve");
-    assert_eq!(approved.status(), 200);
-    let approved = json(approved).await;
+        .approve_release(&app, &release_id, &second.next_code())
+        .await;
     assert_eq!(approved["records"], 2);
 
     let export_path = format!("/api/v1/officer/releases/{release_id}/export");
@@ -132,21 +89,8 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
         .expect("download");
     assert_eq!(again.status(), 410, "downloadable once");
 
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("export.csv.age");
-    std::fs::write(&file, &sealed).expect("write");
-    let out = std::process::Command::new("age")
-        .args(["-d", "-i"])
-        .arg(&key.identity)
-        .arg(&file)
-        .output()
-        .expect("age");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let csv = String::from_utf8(out.stdout).expect("utf-8");
+    let csv = String::from_utf8(tests::age::decrypt(&key.identity, &sealed).expect("age"))
+        .expect("utf-8");
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
@@ -216,27 +160,10 @@ async fn payroll_pulls_a_release_once_with_its_token_and_the_ledger_records_the_
     let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
     let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
     let verified = claim_and_verify(&app, &first, &handed).await;
-    let proposed = first
-        .post(&app, "/api/v1/officer/releases")
-        .json(&serde_json::json!({"submission_ids": [verified], "purpose": "源泉徴収票"}))
-        .send()
-        .await
-        .expect("propose");
-    let release_id = json(proposed).await["release_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let approved = second
-        .post(
-            &app,
-            &format!("/api/v1/officer/releases/{release_id}/approve"),
-        )
-        .json(&serde_json::json!({"password": STAFF_PASSWORD, "totp": second.next_code()}))
-        .send()
-        .await
-        .expect("approve");
-    assert_eq!(approved.status(), 200);
-    let sha = json(approved).await["sha256"]
+    let release_id = first.propose_release(&app, &[verified], "源泉徴収票").await;
+    let sha = second
+        .approve_release(&app, &release_id, &second.next_code())
+        .await["sha256"]
         .as_str()
         .expect("sha")
         .to_owned();
@@ -293,17 +220,8 @@ async fn payroll_pulls_a_release_once_with_its_token_and_the_ledger_records_the_
         data_encoding::HEXLOWER.encode(&Sha256::digest(&sealed)),
         sha
     );
-    let dir = tempfile::tempdir().expect("tmp");
-    let file = dir.path().join("pulled.csv.age");
-    std::fs::write(&file, &sealed).expect("write");
-    let out = std::process::Command::new("age")
-        .args(["-d", "-i"])
-        .arg(&key.identity)
-        .arg(&file)
-        .output()
-        .expect("age");
-    assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains(NUMBER));
+    let csv = tests::age::decrypt(&key.identity, &sealed).expect("age");
+    assert!(String::from_utf8_lossy(&csv).contains(NUMBER));
 
     // Once: neither payroll nor an officer gets it again; the list is empty.
     let again = app
@@ -444,18 +362,9 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
         .bytes()
         .await
         .expect("bytes");
-    let file = tempfile::NamedTempFile::new().expect("tmp");
-    std::fs::write(file.path(), &sealed).expect("write");
-    let out = std::process::Command::new("age")
-        .arg("-d")
-        .arg("-i")
-        .arg(&key.identity)
-        .arg(file.path())
-        .output()
-        .expect("age");
-    assert!(out.status.success());
+    let csv = tests::age::decrypt(&key.identity, &sealed).expect("age");
     assert!(
-        String::from_utf8_lossy(&out.stdout).contains(NUMBER),
+        String::from_utf8_lossy(&csv).contains(NUMBER),
         "payroll reads the number"
     );
     let (_, after) = page(&second, "/s/releases").await;

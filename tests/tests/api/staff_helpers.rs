@@ -1,23 +1,14 @@
 //! Staff accounts for the officer-side tests: created through the vault, signed in and
-//! TOTP-enrolled over HTTP like a browser would.
+//! TOTP-enrolled over HTTP like a browser would (the browser side, [`Staff`], lives in the
+//! `tests` library, shared with the campaign benchmark).
 
 use storage::AuditContext;
 use storage::org::BranchCode;
 use storage::staff::{NewStaffAccount, Role};
-use totp_rs::{Algorithm, Builder, Secret, Totp};
+pub use tests::staff::{STAFF_PASSWORD, Staff, first_sign_in, sign_in_request};
+use tests::staff::{Served, sign_in_and_enrol};
 
 use crate::helpers::{NUMBER, TestApp, fixture, json};
-
-pub const STAFF_PASSWORD: &str = "a quiet officer's passphrase";
-
-/// A running service that staff talk to: the in-process [`TestApp`] or a real
-/// `kakunin serve` process ([`crate::process::ServerProcess`]).
-pub trait Served {
-    /// The address of `path` on this instance.
-    fn url(&self, path: &str) -> String;
-    /// A browser of its own (cookies), trusting the instance's certificate.
-    fn new_client(&self) -> reqwest::Client;
-}
 
 impl Served for TestApp {
     fn url(&self, path: &str) -> String {
@@ -35,13 +26,6 @@ impl Served for crate::process::ServerProcess {
     fn new_client(&self) -> reqwest::Client {
         crate::process::ServerProcess::new_client(self)
     }
-}
-
-/// A signed-in staff member: its own cookie jar and the CSRF token of its session.
-pub struct Staff {
-    pub client: reqwest::Client,
-    pub csrf: String,
-    pub totp: Option<Totp>,
 }
 
 pub async fn create_staff(app: &TestApp, username: &str, role: Role, scopes: &[&str]) {
@@ -63,105 +47,10 @@ pub async fn create_staff(app: &TestApp, username: &str, role: Role, scopes: &[&
         .expect("create staff");
 }
 
-pub async fn sign_in_request(
-    app: &impl Served,
-    client: &reqwest::Client,
-    username: &str,
-    password: &str,
-    totp: Option<&str>,
-) -> reqwest::Response {
-    client
-        .post(app.url("/api/v1/staff/session"))
-        .json(&serde_json::json!({ "username": username, "password": password, "totp": totp }))
-        .send()
-        .await
-        .expect("request")
-}
-
-/// Signs in with the password only (a first sign-in, before TOTP enrolment).
-pub async fn first_sign_in(app: &impl Served, username: &str) -> Staff {
-    let client = app.new_client();
-    let response = sign_in_request(app, &client, username, STAFF_PASSWORD, None).await;
-    assert_eq!(response.status(), 200, "first sign-in of {username}");
-    let body = json(response).await;
-    Staff {
-        client,
-        csrf: body["csrf_token"].as_str().expect("csrf").to_owned(),
-        totp: None,
-    }
-}
-
-impl Staff {
-    pub fn post(&self, app: &impl Served, path: &str) -> reqwest::RequestBuilder {
-        self.client
-            .post(app.url(path))
-            .header("X-CSRF-Token", &self.csrf)
-    }
-
-    pub fn get(&self, app: &impl Served, path: &str) -> reqwest::RequestBuilder {
-        self.client.get(app.url(path))
-    }
-
-    /// Enrols TOTP and confirms it with the current code; returns the recovery codes.
-    pub async fn enrol_totp(&mut self, app: &impl Served) -> Vec<String> {
-        let enrol = json(
-            self.post(app, "/api/v1/staff/totp/enrol")
-                .send()
-                .await
-                .expect("enrol"),
-        )
-        .await;
-        let secret =
-            Secret::try_from_base32(enrol["secret"].as_str().expect("secret")).expect("b32");
-        assert!(
-            enrol["otpauth_uri"]
-                .as_str()
-                .expect("uri")
-                .starts_with("otpauth://totp/")
-        );
-        let totp = Builder::new()
-            .with_algorithm(Algorithm::SHA1)
-            .with_digits(6)
-            .with_step_duration(30)
-            .with_secret(secret)
-            .build()
-            .expect("totp");
-        let code = totp.generate_current().to_string();
-        let confirmed = self
-            .post(app, "/api/v1/staff/totp/confirm")
-            .json(&serde_json::json!({ "code": code }))
-            .send()
-            .await
-            .expect("confirm");
-        assert_eq!(confirmed.status(), 200);
-        let body = json(confirmed).await;
-        self.totp = Some(totp);
-        body["recovery_codes"]
-            .as_array()
-            .expect("codes")
-            .iter()
-            .map(|c| c.as_str().expect("code").to_owned())
-            .collect()
-    }
-
-    /// A code for the next time step: the current one was spent at enrolment, and a
-    /// step is accepted once.
-    pub fn next_code(&self) -> String {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp() as u64;
-        self.totp
-            .as_ref()
-            .expect("enrolled")
-            .generate(now + 30)
-            .to_string()
-    }
-}
-
 /// A staff member created, signed in and enrolled.
 pub async fn enrolled(app: &TestApp, username: &str, role: Role, scopes: &[&str]) -> Staff {
     create_staff(app, username, role, scopes).await;
-    let mut staff = first_sign_in(app, username).await;
-    staff.enrol_totp(app).await;
-    staff
+    sign_in_and_enrol(app, username).await
 }
 
 /// The ids of one handed-in submission.

@@ -151,7 +151,8 @@ impl AlertSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StaffSettings {
-    /// Minutes of inactivity after which a staff session ends.
+    /// Minutes of inactivity after which a staff session ends (the idle clock moves in steps
+    /// of a tenth of this, at most a minute, so a session may end up to one step early).
     pub session_idle_minutes: i64,
     /// Hours after sign-in at which a staff session ends whatever its activity.
     pub session_absolute_hours: i64,

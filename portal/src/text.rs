@@ -564,7 +564,7 @@ catalogue! {
     SRevoke => "取り消す", "Revoke";
     SReissue => "再発行", "Re-issue";
     SReissueEmail => "再発行してメール", "Re-issue and e-mail";
-    SRevokedDone => "招待を取り消しました。本人が保存した内容は残っています。", "The invitation is revoked. What the person saved is kept.";
+    SRevokedDone => "招待を取り消しました。提出済みの内容はそのまま確認できます。未提出のまま保存された番号や写真は、廃棄の一覧に載ります。", "The invitation is revoked. What was handed in can still be verified; a number or photo saved but never handed in goes on the disposal list.";
     SCreatedAt => "作成日時", "Created";
     SIssuedCount => "発行回数", "Links issued";
     SMailState => "メール", "E-mail";

@@ -234,7 +234,9 @@ impl Vault {
             .collect()
     }
 
-    /// Revokes a link for good and ends its sessions. What the person already saved stays.
+    /// Revokes a link for good and ends its sessions. What the person already handed in
+    /// stays in the officers' queue; a number or photo saved but never handed in has no use
+    /// any more and goes on the disposal list (`retention::DisposalReason::InvitationRevoked`).
     pub async fn revoke_invitation(
         &self,
         ctx: &AuditContext,

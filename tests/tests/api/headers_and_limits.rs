@@ -101,9 +101,19 @@ async fn health_readiness_and_the_openapi_document_answer() {
         "/api/v1/provider/subjects/{subject_id}/documents",
         "/api/v1/provider/submit",
         "/api/v1/provider/status",
+        "/api/v1/payroll/releases",
+        "/api/v1/payroll/releases/{id}/export",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["payroll_token"]["scheme"],
+        "bearer"
+    );
+    assert!(
+        doc["paths"]["/api/v1/payroll/releases/{id}/export"]["post"]["responses"]["410"]
+            .is_object()
+    );
 }
 
 #[tokio::test]

@@ -95,7 +95,14 @@ fn unauthorized() -> ApiError {
 
 /// `GET /api/v1/payroll/releases` → `{"releases": [{"release_id", "approved_at",
 /// "records", "sha256"}]}`: approved releases not yet handed over, oldest first.
-async fn pending(state: State, _caller: PayrollCaller) -> Result<HttpResponse, ApiError> {
+#[utoipa::path(get, path = "/api/v1/payroll/releases", tag = "payroll",
+    security(("payroll_token" = [])),
+    responses((status = 200, description = "`{\"releases\": [{\"release_id\", \"approved_at\", \"records\", \"sha256\"}]}`: approved releases not yet handed over, oldest first"),
+              (status = 401, description = "No live payroll client token, or (for a client bound to a certificate) not that certificate")))]
+pub(crate) async fn pending(
+    state: State,
+    _caller: PayrollCaller,
+) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({ "releases": state.vault.pending_releases().await? })))
@@ -103,7 +110,14 @@ async fn pending(state: State, _caller: PayrollCaller) -> Result<HttpResponse, A
 
 /// `POST /api/v1/payroll/releases/{id}/export` → the age file (sealed to payroll's
 /// recipient), once; 410 when it was already handed over.
-async fn pull(
+#[utoipa::path(post, path = "/api/v1/payroll/releases/{id}/export", tag = "payroll",
+    security(("payroll_token" = [])),
+    params(("id" = uuid::Uuid, Path, description = "A release listed by `GET /api/v1/payroll/releases`")),
+    responses((status = 200, content_type = "application/octet-stream", description = "The CSV sealed with age to payroll's recipient (`age -d -i payroll.key`); its SHA-256 is the one listed"),
+              (status = 401, description = "No live payroll client token, or not the bound certificate"),
+              (status = 404, description = "No such approved release"),
+              (status = 410, description = "Already handed over: each export is given once")))]
+pub(crate) async fn pull(
     state: State,
     caller: PayrollCaller,
     path: web::Path<Uuid>,

@@ -30,10 +30,7 @@ fn with_check_digit(eleven: u64) -> String {
 }
 
 fn count(haystack: &[u8], needle: &[u8]) -> usize {
-    haystack
-        .windows(needle.len())
-        .filter(|w| *w == needle)
-        .count()
+    memchr::memmem::find_iter(haystack, needle).count()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -980,6 +980,7 @@ async fn dispose_as_officer(
             Ok(id) => proposed.push(serde_json::json!({
                 "disposal_id": id,
                 "submission_id": due.submission_id,
+                "reason": due.reason,
                 "due_on": due.due_on,
             })),
             // Already proposed: it waits for its approver.

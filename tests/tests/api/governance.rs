@@ -6,7 +6,9 @@ use storage::staff::Role;
 use uuid::Uuid;
 
 use crate::helpers::{NUMBER, TestApp, csrf_in, json, spawn_app, spawn_app_on_postgres};
-use crate::staff_helpers::{STAFF_PASSWORD, Staff, claim_and_verify, enrolled, submitted_as};
+use crate::staff_helpers::{
+    STAFF_PASSWORD, Staff, claim_and_verify, drafted_as, enrolled, submitted_as,
+};
 
 /// A verified submission in TKY whose numbers stopped being needed long ago.
 async fn overdue_submission(app: &TestApp, officer: &Staff) -> String {
@@ -704,43 +706,6 @@ async fn two_officers_dispose_from_the_pages_with_the_step_up() {
     assert!(!after.contains(&submission), "nothing left to do");
 }
 
-/// A provider of `branch` saves their number and a card photo but does not hand in.
-/// Returns the invitation id and the submission id.
-async fn drafted(app: &TestApp, branch: &str, code: &str) -> (Uuid, String) {
-    let new = storage::invitations::NewInvitation {
-        kind: storage::invitations::InvitationKind::Employee,
-        name: storage::person::PersonName::parse("下書き 花子").expect("name"),
-        name_kana: None,
-        email: None,
-        employee_code: Some(storage::org::EmployeeCode::parse(code).expect("code")),
-        branch: Some(storage::org::BranchCode::parse(branch).expect("branch")),
-        birth_date: None,
-        valid_days: 30,
-    };
-    let created = app
-        .app
-        .vault
-        .create_invitation(&AuditContext::cli(), &new)
-        .await
-        .expect("invite");
-    let signed_in = app.sign_in(created.token.expose(), None).await;
-    assert_eq!(signed_in.status(), 200);
-    let saved = app.save_self(NUMBER).await;
-    assert_eq!(saved.status(), 200);
-    let subject = json(saved).await["subject_id"]
-        .as_str()
-        .expect("subject")
-        .to_owned();
-    let photo = crate::helpers::fixture("phone/phone-gps-orientation6.jpg");
-    assert_eq!(
-        app.upload(&subject, "my_number_card_front", photo)
-            .await
-            .status(),
-        201
-    );
-    (created.id, created.submission_id.to_string())
-}
-
 /// A number saved for a collection that ended without a record to keep has no purpose:
 /// a draft left on a revoked invitation, a rejected submission and a declined one are due
 /// at once, each with its reason, and go the same two-officer way as a retention disposal.
@@ -757,18 +722,24 @@ async fn what_was_left_behind_is_due_at_once_on_postgresql_too() {
     }
 }
 
+/// A draft in TKY: the invitation's id and the submission's.
+async fn draft(app: &TestApp, code: &str) -> (Uuid, String) {
+    let (invitation, handed) = drafted_as(app, "TKY", code).await;
+    (invitation, handed.submission_id)
+}
+
 async fn left_behind(app: TestApp) {
     let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
     let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
 
-    let (revoked_invitation, revoked) = drafted(&app, "TKY", "E201").await;
+    let (revoked_invitation, revoked) = draft(&app, "E201").await;
     app.app
         .vault
         .revoke_invitation(&AuditContext::cli(), revoked_invitation)
         .await
         .expect("revoke");
-    let (_, live) = drafted(&app, "TKY", "E202").await;
-    let (_, declined) = drafted(&app, "TKY", "E203").await;
+    let (_, live) = draft(&app, "E202").await;
+    let (_, declined) = draft(&app, "E203").await;
     let decline = app
         .client
         .post(app.url("/api/v1/provider/decline"))

@@ -67,6 +67,20 @@ pub async fn submitted_in_branch(app: &TestApp, branch: &str) -> Handed {
 
 /// The same, for the employee with this code.
 pub async fn submitted_as(app: &TestApp, branch: &str, employee_code: &str) -> Handed {
+    let (_, handed) = drafted_as(app, branch, employee_code).await;
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200);
+    handed
+}
+
+/// The employee with this code enters details and uploads a card photo, but does not
+/// hand in (the app's client stays signed in as them). Returns the invitation's id too.
+pub async fn drafted_as(app: &TestApp, branch: &str, employee_code: &str) -> (uuid::Uuid, Handed) {
     let new = storage::invitations::NewInvitation {
         kind: storage::invitations::InvitationKind::Employee,
         name: storage::person::PersonName::parse("山田 太郎").expect("name"),
@@ -107,18 +121,12 @@ pub async fn submitted_as(app: &TestApp, branch: &str, employee_code: &str) -> H
         .as_str()
         .expect("doc")
         .to_owned();
-    let submitted = app
-        .client
-        .post(app.url("/api/v1/provider/submit"))
-        .send()
-        .await
-        .expect("submit");
-    assert_eq!(submitted.status(), 200);
-    Handed {
+    let handed = Handed {
         submission_id,
         subject_id,
         document_id,
-    }
+    };
+    (created.id, handed)
 }
 
 /// Claims the next submission in the officer's queue (one of `handed`) and verifies it

@@ -26,6 +26,48 @@ async fn overdue_submission(app: &TestApp, officer: &Staff) -> String {
     id
 }
 
+/// `officer`'s list of what is due, over the API.
+async fn due_list(app: &TestApp, officer: &Staff) -> serde_json::Value {
+    json(
+        officer
+            .get(app, "/api/v1/officer/disposals/due")
+            .send()
+            .await
+            .expect("due"),
+    )
+    .await
+}
+
+/// `officer` proposes disposing of `submission` over the API: the disposal's id.
+async fn propose_disposal(app: &TestApp, officer: &Staff, submission: &str) -> String {
+    let proposed = officer
+        .post(app, "/api/v1/officer/disposals")
+        .json(&serde_json::json!({ "submission_id": submission }))
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(proposed.status(), 201);
+    json(proposed).await["disposal_id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// `officer` approves `disposal` with password and a fresh code: the disposal record.
+async fn approve_disposal(app: &TestApp, officer: &Staff, disposal: &str) -> serde_json::Value {
+    let approved = officer
+        .post(
+            app,
+            &format!("/api/v1/officer/disposals/{disposal}/approve"),
+        )
+        .json(&serde_json::json!({ "password": STAFF_PASSWORD, "totp": officer.next_code() }))
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(approved.status(), 200);
+    json(approved).await
+}
+
 #[tokio::test]
 async fn two_officers_dispose_and_the_ledgers_and_trail_show_it_without_a_number() {
     let app = spawn_app().await;
@@ -36,28 +78,14 @@ async fn two_officers_dispose_and_the_ledgers_and_trail_show_it_without_a_number
     let submission = overdue_submission(&app, &first).await;
 
     // Due: on the list of officers in scope, not on the list of the Osaka officer.
-    let due = json(
-        first
-            .get(&app, "/api/v1/officer/disposals/due")
-            .send()
-            .await
-            .expect("due"),
-    )
-    .await;
+    let due = due_list(&app, &first).await;
     let items = due["items"].as_array().expect("items");
     assert!(
         items
             .iter()
             .any(|i| i["submission_id"] == submission.as_str() && i["overdue"] == true)
     );
-    let other = json(
-        elsewhere
-            .get(&app, "/api/v1/officer/disposals/due")
-            .send()
-            .await
-            .expect("due"),
-    )
-    .await;
+    let other = due_list(&app, &elsewhere).await;
     assert_eq!(other["items"].as_array().map(Vec::len), Some(0));
 
     // Out of scope looks like missing; an auditor is not an officer.
@@ -77,17 +105,7 @@ async fn two_officers_dispose_and_the_ledgers_and_trail_show_it_without_a_number
         .expect("propose");
     assert_eq!(not_officer.status(), 403);
 
-    let proposed = first
-        .post(&app, "/api/v1/officer/disposals")
-        .json(&body)
-        .send()
-        .await
-        .expect("propose");
-    assert_eq!(proposed.status(), 201);
-    let disposal = json(proposed).await["disposal_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
+    let disposal = propose_disposal(&app, &first, &submission).await;
     let twice = second
         .post(&app, "/api/v1/officer/disposals")
         .json(&body)
@@ -119,14 +137,7 @@ async fn two_officers_dispose_and_the_ledgers_and_trail_show_it_without_a_number
         .await
         .expect("approve");
     assert_eq!(osaka.status(), 404);
-    let approved = second
-        .post(&app, &approve)
-        .json(&serde_json::json!({ "password": STAFF_PASSWORD, "totp": second.next_code() }))
-        .send()
-        .await
-        .expect("approve");
-    assert_eq!(approved.status(), 200);
-    let record = json(approved).await;
+    let record = approve_disposal(&app, &second, &disposal).await;
     assert_eq!(record["numbers_destroyed"], 1);
     assert_eq!(record["documents_destroyed"], 1);
 
@@ -772,14 +783,7 @@ async fn left_behind(app: TestApp) {
         .expect("reject");
     assert_eq!(rejected.status(), 200);
 
-    let due = json(
-        first
-            .get(&app, "/api/v1/officer/disposals/due")
-            .send()
-            .await
-            .expect("due"),
-    )
-    .await;
+    let due = due_list(&app, &first).await;
     let mut listed: Vec<(String, String, bool)> = due["items"]
         .as_array()
         .expect("items")
@@ -814,28 +818,8 @@ async fn left_behind(app: TestApp) {
     assert_eq!(refused.status(), 409);
 
     // The revoked draft: proposed by one officer, approved by another, ciphertexts gone.
-    let proposed = first
-        .post(&app, "/api/v1/officer/disposals")
-        .json(&serde_json::json!({ "submission_id": revoked }))
-        .send()
-        .await
-        .expect("propose");
-    assert_eq!(proposed.status(), 201);
-    let disposal = json(proposed).await["disposal_id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
-    let approved = second
-        .post(
-            &app,
-            &format!("/api/v1/officer/disposals/{disposal}/approve"),
-        )
-        .json(&serde_json::json!({ "password": STAFF_PASSWORD, "totp": second.next_code() }))
-        .send()
-        .await
-        .expect("approve");
-    assert_eq!(approved.status(), 200);
-    let record = json(approved).await;
+    let disposal = propose_disposal(&app, &first, &revoked).await;
+    let record = approve_disposal(&app, &second, &disposal).await;
     assert_eq!(record["numbers_destroyed"], 1);
     assert_eq!(record["documents_destroyed"], 1);
     let status = app
@@ -845,13 +829,6 @@ async fn left_behind(app: TestApp) {
         .await
         .expect("status");
     assert_eq!(status.state.code(), "disposed");
-    let again = json(
-        first
-            .get(&app, "/api/v1/officer/disposals/due")
-            .send()
-            .await
-            .expect("due"),
-    )
-    .await;
+    let again = due_list(&app, &first).await;
     assert!(!again.to_string().contains(&revoked), "nothing left to do");
 }

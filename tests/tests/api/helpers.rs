@@ -257,8 +257,20 @@ pub fn tool_missing(tool: &str, error: &dyn std::fmt::Display) {
         panic!("{tool} is required (KAKUNIN_REQUIRE_TOOLS=1) but cannot run: {error}");
     }
     eprintln!(
-        "\n*** SKIPPING a check: `{tool}` cannot run here ({error}); install it (see .ci/run)\n"
+        "\n*** SKIPPING a check: `{tool}` cannot run here ({error}); install it: {}\n",
+        install_hint(tool)
     );
+}
+
+/// How to get a tool the tests use as an independent judge (Debian packages, as `.ci/run`).
+fn install_hint(tool: &str) -> &'static str {
+    match tool.split_whitespace().next().unwrap_or(tool) {
+        "age" | "age-keygen" => "`apt-get install age`",
+        "exiftool" => "`apt-get install libimage-exiftool-perl`",
+        "python3" => "`apt-get install python3-aiosmtpd`",
+        "gcore" => "`apt-get install gdb`",
+        _ => "see .ci/run, which installs every tool the tests need",
+    }
 }
 
 /// The value of the first `name="csrf"` field of a page.

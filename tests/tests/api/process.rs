@@ -5,7 +5,6 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Rate limits high enough that a burst of test uploads from 127.0.0.1 is not refused.
@@ -13,59 +12,12 @@ const GENEROUS_LIMITS: &str = "\n[rate_limits.general]\nper_minute = 100000\nbur
     [rate_limits.sign_in]\nper_minute = 10000\nburst = 1000\n\
     [rate_limits.upload]\nper_minute = 100000\nburst = 10000\n";
 
-/// The `kakunin` binary next to this test executable, checked to be at least as new as
-/// the sources it is built from.
-///
-/// It is not built from here: a `cargo build` inside the test run sees the test runner's
-/// environment, computes different fingerprints and rebuilds (then the next test build
-/// rebuilds again). Build it first: `cargo build -p intake-api --bin kakunin` (`.ci/run`
-/// does).
+/// The `kakunin` binary, as Cargo built it for this test run: the `kakunin-under-test`
+/// target of this package is the same `main` over `intake_api::cli`, and Cargo builds it
+/// (current, with the test build's features) before any integration test of the package
+/// runs, so the README's one test command needs no build step before it.
 pub fn kakunin_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        // target/debug/deps/api-HASH → target/debug/kakunin
-        let exe = std::env::current_exe().expect("test executable");
-        let deps = exe.parent().expect("deps directory");
-        let binary = deps.parent().expect("profile directory").join("kakunin");
-        let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-        let built = modified(&binary).unwrap_or_else(|| {
-            panic!(
-                "{} is missing: run `cargo build -p intake-api --bin kakunin` before these tests",
-                binary.display()
-            )
-        });
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let newest_source = [
-            "intake-api/src",
-            "storage/src",
-            "storage/migrations",
-            "portal/src",
-        ]
-        .iter()
-        .filter_map(|dir| newest_file(&workspace.join(dir)))
-        .max();
-        assert!(
-            newest_source.is_none_or(|source| built >= source),
-            "{} is older than the sources: run `cargo build -p intake-api --bin kakunin`",
-            binary.display()
-        );
-        binary
-    })
-}
-
-/// The newest modification time of any file under `dir`.
-fn newest_file(dir: &Path) -> Option<std::time::SystemTime> {
-    let mut newest = None;
-    for entry in std::fs::read_dir(dir).ok()?.filter_map(Result::ok) {
-        let path = entry.path();
-        let time = if path.is_dir() {
-            newest_file(&path)
-        } else {
-            entry.metadata().and_then(|m| m.modified()).ok()
-        };
-        newest = newest.max(time);
-    }
-    newest
+    Path::new(env!("CARGO_BIN_EXE_kakunin-under-test"))
 }
 
 /// Runs `kakunin ARGS --data-dir DIR [--database-url URL]`; returns status and stdout.

@@ -47,6 +47,11 @@ pub struct Settings {
     pub listen: SocketAddr,
     /// Database URL: `sqlite://…` (default: `DATA/kakunin.db`) or `postgres://…`.
     pub database_url: Option<String>,
+    /// PostgreSQL only: the role public instances connect as (`kakunin db roles` prints
+    /// how to create it). An instance serving staff re-applies its grants — only what the
+    /// public side does, nothing of the staff side — after every migration, and a public
+    /// instance connected as a role that can reach more refuses to start (invariant 6).
+    pub public_db_role: Option<String>,
     /// all | public | internal.
     pub mode: Mode,
     /// Serve plain HTTP (loopback addresses only). For development behind nothing.
@@ -162,8 +167,14 @@ pub struct StaffSettings {
     pub lockout_failures_per_ip: i64,
     /// The lockout window, in minutes (a lock lifts this long after the failures).
     pub lockout_minutes: i64,
+    /// Failed step-up re-authentications (approvals) by one account within the lockout
+    /// window that lock its step-up.
+    pub step_up_failures: i64,
     /// Minutes an officer's claim on a submission lasts.
     pub claim_minutes: i64,
+    /// Seconds between two rounds of deriving saved numbers' blind index and last four
+    /// digits (done on the internal side only; officers' reads derive their own at once).
+    pub index_interval_seconds: u64,
     /// Destroy the ID images' ciphertexts as soon as a submission is verified, keeping the
     /// decision record (which documents were checked, by whom, when). Many employers
     /// prefer to keep no copies; the images are then gone for auditors' re-checks too.
@@ -178,7 +189,9 @@ impl Default for StaffSettings {
             lockout_failures_per_account: 5,
             lockout_failures_per_ip: 20,
             lockout_minutes: 15,
+            step_up_failures: 5,
             claim_minutes: 30,
+            index_interval_seconds: 5,
             destroy_images_after_verification: false,
         }
     }
@@ -254,6 +267,7 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
             database_url: None,
+            public_db_role: None,
             mode: Mode::All,
             insecure_http: false,
             public_url: "https://localhost:8443".to_owned(),
@@ -372,6 +386,16 @@ impl Settings {
             return invalid("payroll_recipient must be an age X25519 recipient (age1…)");
         }
         self.alerts.rules().map_err(ConfigError::Invalid)?;
+        if let Some(role) = &self.public_db_role
+            && !storage::db_roles::is_role_name(role)
+        {
+            return invalid(
+                "public_db_role must be a PostgreSQL role name of lowercase letters, digits and _",
+            );
+        }
+        if self.staff.step_up_failures < 1 {
+            return invalid("staff.step_up_failures must be at least 1");
+        }
         if let Some(mail) = &self.mail {
             mail.validate()
                 .map_err(|e| ConfigError::Invalid(e.to_string()))?;

@@ -45,9 +45,10 @@ pub async fn init(data_dir: &Path, options: InitOptions) -> anyhow::Result<Initi
     }
     let keys = KeyFiles::new(settings.keys_dir());
     let recipient = keys.create(options.identity_passphrase.as_deref().map(String::as_str))?;
-    // Written now, not at first start, so that a copy of the keys directory carries it to
-    // every instance that serves staff.
-    storage::TotpKey::load_or_create(&settings.keys_dir())?;
+    // The internal side's keys are written now, not at first start, so that a copy of the
+    // keys directory carries them to every instance that serves staff (a public instance
+    // gets recipient.txt alone).
+    storage::InternalKeys::load(&settings.keys_dir())?;
     crate::tls::write_dev_certificate(&settings.tls_cert_path(), &settings.tls_key_path())?;
     let config_path = Settings::file_in(data_dir);
     if !config_path.exists() {

@@ -11,6 +11,7 @@ pub mod error;
 pub mod init;
 pub mod ledgers;
 pub mod mail;
+pub mod number_index;
 pub mod password;
 pub mod pipeline;
 pub mod ratelimit;

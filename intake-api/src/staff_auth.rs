@@ -3,10 +3,14 @@
 //!
 //! - No user enumeration: an unknown username is verified against a dummy hash and gets
 //!   the same answer as a wrong password or a wrong code.
-//! - Lockout is time-based and counted in the database (shared by every instance): a
-//!   username or an address with too many failures in the window is refused unchecked.
+//! - Lockout is time-based and counted in the database (shared by every instance), each
+//!   attempt reserved before the password is checked, so concurrent guesses cannot all be
+//!   checked (`storage::lockout`): a username or an address with too many failures in the
+//!   window is refused unchecked; the step-up of approvals has its own counter per account.
 //! - One live session per account, a fresh token at each sign-in; idle and absolute
-//!   timeouts; the session lives in the database.
+//!   timeouts; the session lives in the database, under a tag keyed with
+//!   `keys/session.key` and a MAC over the row, so a database writer without that key
+//!   (a compromised public instance) cannot forge or move a session.
 //! - CSRF: a synchronizer token issued with the session (its hash is stored) must come
 //!   back in `X-CSRF-Token` on every state-changing request. SameSite=Strict alone is not
 //!   relied on (same-site subdomains, older browsers).
@@ -20,8 +24,9 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use portal::Message;
 use sha2::{Digest, Sha256};
+use storage::lockout::{AttemptKey, Reserved, Throttle};
 use storage::staff::{NewStaffSession, Role, SignInAttempt, SignInOutcome, StaffSession};
-use storage::{AuditContext, SecretToken, TokenHash};
+use storage::{AuditContext, InternalKeys, SecretToken, SessionTag};
 use totp_rs::{Algorithm, Builder, Totp};
 use zeroize::Zeroizing;
 
@@ -39,8 +44,8 @@ pub const CSRF_HEADER: &str = "X-CSRF-Token";
 pub struct StaffCaller {
     /// The session.
     pub session: StaffSession,
-    /// The hash of the cookie's token.
-    pub token_hash: TokenHash,
+    /// The cookie token's tag, as the session row is keyed.
+    pub tag: SessionTag,
     /// Who and from where, for the audit trail.
     pub audit: AuditContext,
 }
@@ -123,11 +128,13 @@ async fn authenticate_with(req: HttpRequest, header_csrf: bool) -> Result<StaffC
         .cookie(STAFF_COOKIE)
         .and_then(|c| SecretToken::parse(c.value()).ok())
         .ok_or_else(ApiError::session_required)?;
-    let token_hash = token.hash();
+    let keys = internal_keys(&state)?;
+    let tag = keys.session.tag(&token);
     let session = state
         .vault
         .staff_session(
-            &token_hash,
+            &keys.session,
+            &tag,
             state.settings.staff.session_idle_minutes * 60_000,
         )
         .await?
@@ -150,7 +157,7 @@ async fn authenticate_with(req: HttpRequest, header_csrf: bool) -> Result<StaffC
     let audit = session.audit_context(source_ip(&req, &state));
     Ok(StaffCaller {
         session,
-        token_hash,
+        tag,
         audit,
     })
 }
@@ -307,27 +314,62 @@ pub async fn sign_in(
         outcome: SignInOutcome::Failure,
         reason: "bad_password",
     };
-    let since =
-        time::OffsetDateTime::now_utc().unix_timestamp() * 1000 - settings.lockout_minutes * 60_000;
-    let (by_account, by_ip) = state
-        .vault
-        .recent_sign_in_failures(&username, ip.as_deref(), since)
-        .await?;
-    if by_account >= settings.lockout_failures_per_account
-        || by_ip >= settings.lockout_failures_per_ip
-    {
-        attempt.outcome = SignInOutcome::Locked;
-        attempt.reason = if by_account >= settings.lockout_failures_per_account {
-            "account_locked"
-        } else {
-            "address_locked"
-        };
-        state.vault.record_sign_in(&attempt, None).await?;
-        return Err(ApiError::retry_later(
-            Message::StaffLocked,
-            u64::try_from(settings.lockout_minutes * 60).unwrap_or(900),
-        ));
+    let window_ms = settings.lockout_minutes * 60_000;
+    let mut keys = vec![AttemptKey {
+        key: format!("staff-user:{username}"),
+        throttle: Throttle {
+            limit: settings.lockout_failures_per_account,
+            window_ms,
+            cleared_by_success: true,
+        },
+    }];
+    if let Some(ip) = &ip {
+        keys.push(AttemptKey {
+            key: format!("staff-ip:{ip}"),
+            throttle: Throttle {
+                limit: settings.lockout_failures_per_ip,
+                window_ms,
+                // An office's shared address: one person's success does not clear
+                // another's guesses.
+                cleared_by_success: false,
+            },
+        });
     }
+    let reservation = match state.vault.reserve_attempt(&keys).await? {
+        Reserved::Granted(reservation) => reservation,
+        Reserved::Locked {
+            key,
+            retry_after_ms,
+        } => {
+            attempt.outcome = SignInOutcome::Locked;
+            attempt.reason = if key == 0 {
+                "account_locked"
+            } else {
+                "address_locked"
+            };
+            state.vault.record_sign_in(&attempt, None).await?;
+            return Err(ApiError::retry_later(
+                Message::StaffLocked,
+                u64::try_from((retry_after_ms + 999) / 1000).unwrap_or(900),
+            ));
+        }
+    };
+    let outcome = check_credentials(state, request, attempt).await;
+    state
+        .vault
+        .settle_attempt(reservation, outcome.is_ok())
+        .await?;
+    outcome
+}
+
+/// The password and second factor of a sign-in whose attempt is reserved.
+async fn check_credentials(
+    state: &AppState,
+    request: SignInRequest,
+    mut attempt: SignInAttempt,
+) -> Result<SignedIn, ApiError> {
+    let settings = &state.settings.staff;
+    let username = attempt.username.clone();
     let credentials = state.vault.staff_credentials(&username).await?;
     attempt.account_id = credentials.as_ref().map(|c| c.account_id);
     let hash = credentials.as_ref().map(|c| c.password_hash.clone());
@@ -373,16 +415,21 @@ pub async fn sign_in(
     } else {
         "signed_in_for_totp_enrolment"
     };
+    let session_key = &internal_keys(state)?.session;
     state
         .vault
         .record_sign_in(
             &attempt,
-            Some(&NewStaffSession {
-                token_hash: token.hash(),
-                csrf_hash: csrf_token.hash(),
-                second_factor_done,
-                absolute_expires_at: (absolute.unix_timestamp_nanos() / 1_000_000) as i64,
-            }),
+            Some((
+                session_key,
+                &NewStaffSession {
+                    tag: session_key.tag(&token),
+                    role: credentials.role,
+                    csrf_hash: csrf_token.hash(),
+                    second_factor_done,
+                    absolute_expires_at: (absolute.unix_timestamp_nanos() / 1_000_000) as i64,
+                },
+            )),
         )
         .await?;
     Ok(SignedIn {
@@ -400,7 +447,14 @@ async fn second_factor_ok(
     (totp, recovery_code): (Option<&str>, Option<&str>),
 ) -> Result<bool, ApiError> {
     if let Some(code) = totp {
-        return totp_code_ok(&state.vault, totp_key(state)?, account, sealed, code).await;
+        return totp_code_ok(
+            &state.vault,
+            &internal_keys(state)?.totp,
+            account,
+            sealed,
+            code,
+        )
+        .await;
     }
     if let Some(code) = recovery_code {
         return Ok(state
@@ -429,12 +483,12 @@ pub async fn totp_code_ok(
     }
 }
 
-/// The instance's TOTP key (present on every instance that serves staff).
-pub fn totp_key(state: &AppState) -> Result<&storage::TotpKey, ApiError> {
+/// The internal side's keys (present on every instance that serves staff).
+pub fn internal_keys(state: &AppState) -> Result<&InternalKeys, ApiError> {
     state
-        .totp_key
+        .internal
         .as_ref()
-        .ok_or_else(|| ApiError::internal(&"no TOTP key on an instance serving staff"))
+        .ok_or_else(|| ApiError::internal(&"no internal keys on an instance serving staff"))
 }
 
 /// A fresh TOTP secret (160 bits, the RFC 4226 recommendation).
@@ -477,32 +531,50 @@ pub fn otpauth_uri(username: &str, secret: &[u8]) -> String {
 }
 
 /// Asks a signed-in staff member for password and TOTP again (for approvals), audited
-/// when refused. 401 when either is wrong.
+/// when refused. 401 when either is wrong; 429 once the account's step-ups failed
+/// `staff.step_up_failures` times within the lockout window (security review, finding 9:
+/// a stolen session must not be a way to guess the password without limit).
 pub async fn reauthenticate(
     state: &AppState,
     caller: &StaffCaller,
     password: &str,
     totp: &str,
 ) -> Result<(), ApiError> {
-    let credentials = state
-        .vault
-        .staff_credentials(&caller.session.username)
-        .await?
-        .filter(|c| c.account_id == caller.session.account_id)
-        .ok_or_else(ApiError::session_required)?;
-    let hash = credentials.password_hash.clone();
-    let password = Zeroizing::new(password.to_owned());
-    let password_ok =
-        tokio::task::spawn_blocking(move || crate::password::verify_password(&password, &hash))
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-    let second_ok = match (&credentials.totp_secret_sealed, password_ok) {
-        (Some(sealed), true) => {
-            second_factor_ok(state, credentials.account_id, sealed, (Some(totp), None)).await?
-        }
-        _ => false,
+    let settings = &state.settings.staff;
+    let key = AttemptKey {
+        key: format!("step-up:{}", caller.session.account_id),
+        throttle: Throttle {
+            limit: settings.step_up_failures,
+            window_ms: settings.lockout_minutes * 60_000,
+            cleared_by_success: true,
+        },
     };
-    if second_ok {
+    let reservation = match state.vault.reserve_attempt(&[key]).await? {
+        Reserved::Granted(reservation) => reservation,
+        Reserved::Locked { retry_after_ms, .. } => {
+            state
+                .vault
+                .record(
+                    &caller.audit,
+                    storage::AuditEvent::denied(
+                        storage::audit::actions::STAFF_REAUTHENTICATE,
+                        Some(caller.audit.actor.label()),
+                    )
+                    .with_detail(serde_json::json!({"reason": "locked"})),
+                )
+                .await?;
+            return Err(ApiError::retry_later(
+                Message::StepUpLocked,
+                u64::try_from((retry_after_ms + 999) / 1000).unwrap_or(900),
+            ));
+        }
+    };
+    let ok = step_up_ok(state, caller, password, totp).await;
+    state
+        .vault
+        .settle_attempt(reservation, matches!(ok, Ok(true)))
+        .await?;
+    if ok? {
         return Ok(());
     }
     state
@@ -519,4 +591,30 @@ pub async fn reauthenticate(
         StatusCode::UNAUTHORIZED,
         Message::InvalidCredentials,
     ))
+}
+
+async fn step_up_ok(
+    state: &AppState,
+    caller: &StaffCaller,
+    password: &str,
+    totp: &str,
+) -> Result<bool, ApiError> {
+    let credentials = state
+        .vault
+        .staff_credentials(&caller.session.username)
+        .await?
+        .filter(|c| c.account_id == caller.session.account_id)
+        .ok_or_else(ApiError::session_required)?;
+    let hash = credentials.password_hash.clone();
+    let password = Zeroizing::new(password.to_owned());
+    let password_ok =
+        tokio::task::spawn_blocking(move || crate::password::verify_password(&password, &hash))
+            .await
+            .map_err(|e| ApiError::internal(&e))?;
+    match (&credentials.totp_secret_sealed, password_ok) {
+        (Some(sealed), true) => {
+            second_factor_ok(state, credentials.account_id, sealed, (Some(totp), None)).await
+        }
+        _ => Ok(false),
+    }
 }

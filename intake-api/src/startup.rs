@@ -25,8 +25,9 @@ pub struct AppState {
     pub pipeline: UploadPipeline,
     /// Rate limiters.
     pub limits: RateLimits,
-    /// The key of staff TOTP secrets (instances serving staff only).
-    pub totp_key: Option<storage::TotpKey>,
+    /// The keys only the internal side holds (blind index, staff TOTP secrets, staff
+    /// sessions): instances serving staff only, never a public one (invariant 6).
+    pub internal: Option<storage::InternalKeys>,
     /// The SMTP relay for invitation e-mail, when `[mail]` is set (staff instances only).
     pub mailer: Option<crate::mail::Mailer>,
 }
@@ -74,16 +75,16 @@ pub enum StartError {
         "mode public must not hold the sealing identity, but {0} exists: give the public instance a keys directory with recipient.txt and blind-index.key only"
     )]
     IdentityOnPublicInstance(String),
-    /// A public instance was given the key of staff TOTP secrets.
+    /// A public instance was given a key only the internal side may hold.
     #[error(
-        "mode public must not hold the key of staff second factors, but {0} exists: remove it from the public instance's keys directory"
+        "mode public must not hold {0}: a public instance's keys directory holds recipient.txt alone (blind-index.key, totp.key and session.key stay on the internal side)"
     )]
-    TotpKeyOnPublicInstance(String),
-    /// This instance's TOTP key is not the one the other instances use.
+    InternalKeyOnPublicInstance(String),
+    /// This instance holds another internal key than the instances sharing its database.
     #[error(
-        "{0} is not the key that the instances sharing this database use for staff second factors: copy keys/totp.key from the first instance (a new key would fail every staff sign-in here)"
+        "{0} is not the key that the instances sharing this database use: copy the keys directory from the first instance (a different key would fail every staff sign-in or miss every duplicate here)"
     )]
-    TotpKeyDiffers(String),
+    InternalKeyDiffers(String),
     /// The `[mail]` settings do not make a transport.
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
@@ -102,16 +103,17 @@ impl Application {
                 key_files.identity_path().display().to_string(),
             ));
         }
-        let totp_key_path = settings.keys_dir().join(storage::TotpKey::FILE);
-        if !settings.mode.serves_staff() && totp_key_path.exists() {
-            return Err(StartError::TotpKeyOnPublicInstance(
-                totp_key_path.display().to_string(),
+        if !settings.mode.serves_staff()
+            && let Some(path) = storage::InternalKeys::present_in(&settings.keys_dir()).first()
+        {
+            return Err(StartError::InternalKeyOnPublicInstance(
+                path.display().to_string(),
             ));
         }
         let keys = key_files.load(settings.mode.holds_identity(), identity_passphrase)?;
-        let totp_key = if settings.mode.serves_staff() {
+        let internal = if settings.mode.serves_staff() {
             crate::password::prepare_dummy_hash();
-            Some(storage::TotpKey::load_or_create(&settings.keys_dir())?)
+            Some(storage::InternalKeys::load(&settings.keys_dir())?)
         } else {
             None
         };
@@ -119,12 +121,22 @@ impl Application {
             (Some(mail), true) => Some(crate::mail::Mailer::new(mail)?),
             _ => None,
         };
-        let vault = Vault::connect(&settings.database_url()).await?;
-        if let Some(key) = &totp_key
-            && !vault.confirm_totp_key(key).await?
+        let vault = match settings.mode {
+            // The public side never migrates nor holds more than its grants (invariant 6).
+            crate::config::Mode::Public => Vault::connect_public(&settings.database_url()).await?,
+            _ => {
+                let vault = Vault::connect(&settings.database_url()).await?;
+                if let Some(role) = &settings.public_db_role {
+                    vault.grant_public_role(role).await?;
+                }
+                vault
+            }
+        };
+        if let Some(keys) = &internal
+            && let Some(file) = vault.confirm_internal_keys(keys).await?
         {
-            return Err(StartError::TotpKeyDiffers(
-                totp_key_path.display().to_string(),
+            return Err(StartError::InternalKeyDiffers(
+                settings.keys_dir().join(file).display().to_string(),
             ));
         }
         let listener = TcpListener::bind(settings.listen).map_err(|source| StartError::Bind {
@@ -153,7 +165,7 @@ impl Application {
         let state = web::Data::new(AppState {
             pipeline: UploadPipeline::new(&settings.upload, settings.decode_permits()),
             limits,
-            totp_key,
+            internal,
             mailer,
             keys,
             vault,
@@ -181,17 +193,19 @@ impl Application {
     /// head is anchored outside the database periodically and once more at the end.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let anchoring = tokio::spawn(anchor_audit_head_periodically(self.state.clone()));
-        let alerting = tokio::spawn(raise_alerts_periodically(self.state.clone()));
-        let retention = self
-            .state
-            .settings
-            .mode
-            .serves_staff()
-            .then(|| tokio::spawn(check_retention_daily(self.state.clone())));
+        // The internal side's jobs: they read what a public instance's role cannot.
+        let staff_jobs = if self.state.settings.mode.serves_staff() {
+            vec![
+                tokio::spawn(raise_alerts_periodically(self.state.clone())),
+                tokio::spawn(check_retention_daily(self.state.clone())),
+                tokio::spawn(index_numbers_periodically(self.state.clone())),
+            ]
+        } else {
+            Vec::new()
+        };
         let result = self.server.await;
         anchoring.abort();
-        alerting.abort();
-        if let Some(job) = retention {
+        for job in staff_jobs {
             job.abort();
         }
         anchor_audit_head(&self.state).await;
@@ -265,6 +279,22 @@ async fn check_retention_daily(state: web::Data<AppState>) {
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot evaluate the retention periods"),
+        }
+    }
+}
+
+/// Derives the blind index and last four digits of numbers saved since the last round
+/// (see `storage::number_index`): the public side cannot, by design. Officers' reads
+/// derive their own submission's at once, so this only keeps the duplicate flags of the
+/// queue current.
+async fn index_numbers_periodically(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(
+        state.settings.staff.index_interval_seconds.max(1),
+    ));
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::number_index::index_pending(&state, None).await {
+            tracing::error!(error = %e, "cannot derive the blind index of saved numbers");
         }
     }
 }

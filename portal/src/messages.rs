@@ -79,6 +79,8 @@ pub enum Message {
     InvalidCredentials,
     /// Too many failed staff sign-ins.
     StaffLocked,
+    /// Too many failed step-up re-authentications (approvals).
+    StepUpLocked,
     /// TOTP must be enrolled first.
     TotpEnrolmentRequired,
     /// The TOTP code was wrong.
@@ -190,6 +192,7 @@ impl Message {
         Message::NumberRequired,
         Message::InvalidCredentials,
         Message::StaffLocked,
+        Message::StepUpLocked,
         Message::TotpEnrolmentRequired,
         Message::TotpCodeInvalid,
         Message::CsrfTokenInvalid,
@@ -418,6 +421,11 @@ impl Message {
                 "staff_locked",
                 "サインインの失敗が続いたため、一時的にロックされています。しばらくしてから再度お試しください。",
                 "Too many failed sign-ins: signing in is locked for a while. Please try again later.",
+            ),
+            StepUpLocked => (
+                "step_up_locked",
+                "パスワードまたは確認コードの誤りが続いたため、承認操作が一時的にロックされています。しばらくしてから再度お試しください。",
+                "Too many wrong passwords or codes: approving is locked for a while. Please try again later.",
             ),
             TotpEnrolmentRequired => (
                 "totp_enrolment_required",

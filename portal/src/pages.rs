@@ -246,8 +246,8 @@ pub struct SubjectFormPage {
     pub is_self: bool,
     /// What to show in the fields.
     pub values: SubjectValues,
-    /// Last four digits of the saved number, if any.
-    pub saved_last4: Option<String>,
+    /// Whether a number is saved (never any digit of it: invariant 6).
+    pub number_saved: bool,
     /// Where the remove button posts, for an existing dependant.
     pub remove_action: Option<String>,
     /// Relationship choices.

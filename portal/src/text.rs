@@ -272,6 +272,8 @@ catalogue! {
     Number => "個人番号（12桁）", "My Number (12 digits)";
     NumberHint => "カード裏面の12桁の数字。スペースやハイフンは入れても構いません。", "The 12 digits on the back of the card. Spaces and hyphens are fine.";
     NumberSaved => "保存済みの番号：下4桁", "Saved number ending in";
+    NumberSavedHidden => "番号は保存済みです（安全のため、この画面には一部も表示しません）。", "A number is saved (for its safety, no part of it is shown here).";
+    NumberSavedShort => "番号登録済み", "Number saved";
     NumberKeepHint => "変更しない場合は空欄のままにしてください。", "Leave blank to keep the saved number.";
     NumberLooksRight => "番号の形式は正しいです。", "The number looks right.";
     NumberCountDigits => "桁入力済み（12桁必要です）", "digits entered (12 needed)";

@@ -58,6 +58,14 @@ impl AuditContext {
             source_ip: None,
         }
     }
+
+    /// A context for the service's own jobs.
+    pub fn system() -> Self {
+        Self {
+            actor: Actor::System,
+            source_ip: None,
+        }
+    }
 }
 
 /// How an action ended.
@@ -138,6 +146,8 @@ pub mod actions {
     pub const DOCUMENT_SEAL: &str = "document.seal";
     pub const DOCUMENT_UNSEAL: &str = "document.unseal";
     pub const NUMBER_UNSEAL: &str = "number.unseal";
+    /// The internal side opened numbers to derive their blind index and last four digits.
+    pub const NUMBER_INDEX: &str = "number.index";
     pub const SUBMISSION_TRANSITION: &str = "submission.transition";
     pub const STAFF_CREATE: &str = "staff.create";
     /// An admin proposed a role grant.

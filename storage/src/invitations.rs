@@ -305,6 +305,17 @@ impl Vault {
     ) -> Result<StartedSession, SignInError> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
+        // The count of wrong birth dates is read and raised under the invitation row's lock:
+        // on PostgreSQL (READ COMMITTED) this no-op UPDATE takes it, so concurrent guesses
+        // queue here and each reads the count the previous one left (security review,
+        // finding 4); SQLite's `BEGIN IMMEDIATE` already serializes writers.
+        sqlx::query(
+            "UPDATE invitations SET failed_attempts = failed_attempts WHERE token_hash = $1",
+        )
+        .bind(token.hash().0.to_vec())
+        .execute(&mut *tx)
+        .await
+        .map_err(StorageError::from)?;
         let row = sqlx::query(
             "SELECT i.id, i.kind, i.birth_date, i.failed_attempts, i.locked_until, s.id AS submission_id, s.state \
              FROM invitations i JOIN submissions s ON s.invitation_id = i.id \

@@ -2,12 +2,15 @@
 //!
 //! ```text
 //! keys/recipient.txt      age recipients (public): every instance
-//! keys/blind-index.key    HMAC key of the blind index: every instance (0600)
 //! keys/identity.txt       age identity (0600): internal instances only
 //! keys/identity.age       …or the same, protected with a passphrase (age scrypt)
+//! keys/blind-index.key    blind index and sealed last four digits (0600): internal only
+//! keys/totp.key           staff TOTP secrets at rest (0600): internal only
+//! keys/session.key        staff session rows (0600): internal only
 //! ```
-//! A public instance is given a keys directory without the identity: it can seal and
-//! index, never unseal.
+//! A public instance is given a keys directory holding `recipient.txt` alone: it can seal,
+//! never unseal, never derive anything from a number, never vouch for a staff session
+//! (see [`crate::internal_keys`]).
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -16,8 +19,9 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
+use crate::MyNumber;
+use crate::number_index::NumberIndexKey;
 use crate::sealing::{self, SealError, Sealer, Unsealer};
-use crate::{BlindIndexKey, MyNumber};
 
 /// Reading or writing key files failed.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +77,12 @@ impl KeyFiles {
     }
     /// The blind-index key file.
     pub fn blind_index_path(&self) -> PathBuf {
-        self.dir.join("blind-index.key")
+        self.dir.join(NumberIndexKey::FILE)
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
     }
 
     /// Whether keys were created here.
@@ -92,7 +101,7 @@ impl KeyFiles {
         let recipient = self.create_identity(passphrase)?;
         write_private(
             &self.blind_index_path(),
-            BlindIndexKey::generate_file().as_bytes(),
+            NumberIndexKey::generate_file().as_bytes(),
         )?;
         Ok(recipient)
     }
@@ -121,24 +130,18 @@ impl KeyFiles {
         Ok(recipient)
     }
 
-    /// Loads what this instance may hold: always the sealer and the blind index; the
-    /// unsealer only if `with_identity` (internal and all-in-one modes).
+    /// Loads what this instance may hold: always the sealer; the unsealer only if
+    /// `with_identity` (internal and all-in-one modes).
     pub fn load(&self, with_identity: bool, passphrase: Option<&str>) -> Result<Keyring, KeyError> {
         let recipients = read_text(&self.recipient_path())?;
         let sealer = Sealer::from_recipients_file(&recipients)
             .map_err(|_| KeyError::Malformed(self.recipient_path()))?;
-        let blind_index = BlindIndexKey::from_file(&read_text(&self.blind_index_path())?)
-            .map_err(|_| KeyError::Malformed(self.blind_index_path()))?;
         let unsealer = if with_identity {
             Some(self.load_unsealer(passphrase)?)
         } else {
             None
         };
-        Ok(Keyring {
-            sealer,
-            unsealer,
-            blind_index,
-        })
+        Ok(Keyring { sealer, unsealer })
     }
 
     fn load_unsealer(&self, passphrase: Option<&str>) -> Result<Unsealer, KeyError> {
@@ -284,20 +287,19 @@ impl KeyFiles {
     }
 }
 
-/// The keys an instance holds.
+/// The sealing keys an instance holds.
 #[derive(Debug)]
 pub struct Keyring {
     sealer: Sealer,
     unsealer: Option<Unsealer>,
-    blind_index: BlindIndexKey,
 }
 
-/// A number ready to store: ciphertext, blind index and the last four digits.
+/// A number ready to store: its age ciphertext, nothing else derived from it (the blind
+/// index and the last four digits are derived on the internal side, see
+/// [`crate::number_index`]).
 #[derive(Debug, Clone)]
 pub struct SealedNumber {
     pub(crate) sealed: Vec<u8>,
-    pub(crate) blind_index: Vec<u8>,
-    pub(crate) last4: String,
 }
 
 impl Keyring {
@@ -305,8 +307,6 @@ impl Keyring {
     pub fn seal_number(&self, number: &MyNumber) -> Result<SealedNumber, SealError> {
         Ok(SealedNumber {
             sealed: self.sealer.seal(number.expose_digits())?,
-            blind_index: self.blind_index.index(number),
-            last4: number.last4(),
         })
     }
 

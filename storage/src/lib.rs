@@ -10,13 +10,16 @@ pub mod assisted;
 pub mod audit;
 pub mod audit_anchor;
 pub mod backup;
-mod blind_index;
+pub mod db_roles;
 pub mod grants;
 pub mod incidents;
+pub mod internal_keys;
 pub mod invitation_admin;
 pub mod invitations;
 pub mod keys;
 pub mod ledgers;
+pub mod lockout;
+pub mod number_index;
 pub mod org;
 pub mod payroll;
 pub mod person;
@@ -35,9 +38,10 @@ mod totp_key;
 mod vault;
 
 pub use audit::{Actor, AuditContext, AuditEvent, AuditReceipt};
-pub use blind_index::BlindIndexKey;
+pub use internal_keys::{InternalKeys, SessionKey, SessionTag};
 pub use keys::{KeyFiles, Keyring, SealedNumber};
 pub use my_number::{MyNumber, MyNumberError};
+pub use number_index::NumberIndexKey;
 pub use secret_token::{SecretToken, TokenError, TokenHash};
 pub use state::{IllegalTransition, SubmissionState};
 pub use submissions::{DocumentKind, SealedDocument};
@@ -77,4 +81,19 @@ pub enum StorageError {
     /// A stored value does not parse: the database was changed outside Kakunin.
     #[error("corrupt stored value: {0}")]
     Corrupt(&'static str),
+    /// A public instance was pointed at SQLite.
+    #[error(
+        "mode public needs PostgreSQL: on SQLite the public and internal sides would share one file on one host, so nothing would keep the staff side out of the public one's reach"
+    )]
+    PublicNeedsPostgres,
+    /// A public instance found a schema other than the one it was built for.
+    #[error(
+        "the database schema is not the one this build expects: start an internal instance of the same version first (it migrates; a public instance never does)"
+    )]
+    SchemaNotCurrent,
+    /// A public instance's database role reaches staff tables.
+    #[error(
+        "mode public connects with a role that can reach {0}: give it the role `kakunin db roles` creates (public_db_role), never the owner's"
+    )]
+    RoleBeyondPublicGrants(String),
 }

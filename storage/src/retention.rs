@@ -403,15 +403,11 @@ impl Vault {
         }
         let transition = disposal_transition(&mut tx, submission_id).await?;
         apply_transition(&mut tx, ctx, submission_id, transition).await?;
-        let disposed_indexes: Vec<Vec<u8>> = sqlx::query_scalar(
-            "SELECT number_blind_index FROM subjects WHERE submission_id = $1 \
-             AND number_blind_index IS NOT NULL",
-        )
-        .bind(submission_id.to_string())
-        .fetch_all(&mut *tx)
-        .await?;
+        // A disposed number leaves no derivation behind, nor its blind index in the
+        // duplicate list unless another live person still holds it.
+        crate::number_index::forget_submission(&mut tx, submission_id).await?;
         let numbers = sqlx::query(
-            "UPDATE subjects SET number_sealed = NULL, number_blind_index = NULL, number_last4 = NULL, updated_at = $1 \
+            "UPDATE subjects SET number_sealed = NULL, number_ref = NULL, number_pending = 0, updated_at = $1 \
              WHERE submission_id = $2 AND number_sealed IS NOT NULL",
         )
         .bind(now_millis())
@@ -419,17 +415,6 @@ impl Vault {
         .execute(&mut *tx)
         .await?
         .rows_affected() as i64;
-        // A disposed number leaves no blind index behind in the duplicate list either,
-        // unless another live person still holds it.
-        for index in disposed_indexes {
-            sqlx::query(
-                "DELETE FROM duplicate_numbers WHERE blind_index = $1 AND NOT EXISTS \
-                 (SELECT 1 FROM subjects WHERE number_blind_index = $1 AND removed_at IS NULL)",
-            )
-            .bind(index)
-            .execute(&mut *tx)
-            .await?;
-        }
         sqlx::query("UPDATE submissions SET duplicate_flag = 0 WHERE id = $1")
             .bind(submission_id.to_string())
             .execute(&mut *tx)

@@ -24,13 +24,29 @@ macro_rules! in_scope {
 }
 
 /// Whether a submission holds a number that is also a different person's (same blind
-/// index, different name or birth date): a possible mistake or fraud to look at.
+/// index, different name or birth date): a possible mistake or fraud to look at. Only
+/// current derivations count (see `number_index`).
 macro_rules! duplicate_expr {
     () => {
-        "CASE WHEN EXISTS (SELECT 1 FROM subjects a JOIN subjects b \
-         ON a.number_blind_index = b.number_blind_index AND a.id <> b.id \
+        "CASE WHEN EXISTS (SELECT 1 FROM subjects a \
+         JOIN number_index na ON na.subject_id = a.id AND na.number_ref = a.number_ref \
+         JOIN number_index nb ON nb.blind_index = na.blind_index AND nb.subject_id <> na.subject_id \
+         JOIN subjects b ON b.id = nb.subject_id AND b.number_ref = nb.number_ref \
          WHERE a.submission_id = p.id AND a.removed_at IS NULL AND b.removed_at IS NULL \
+         AND length(na.blind_index) > 0 \
          AND (a.name <> b.name OR a.birth_date <> b.birth_date)) THEN 1 ELSE 0 END"
+    };
+}
+
+/// What an officer may unseal: only what the person handed in (security review, finding
+/// 8), while the submission is in a state where an officer needs it — waiting, in review,
+/// decided, or sent back (the earlier hand-in stays evidence). Never a draft nobody handed
+/// in, nor what a person declined to provide. Used with the item's own time (`$T`) in
+/// `sealed_*_for_officer`: an item saved after the last hand-in is not handed in yet.
+macro_rules! handed_in {
+    () => {
+        "s.state IN ('submitted', 'resubmitted', 'in_review', 'verified', 'released', 'rejected', \
+         'correction_requested') AND s.submitted_at IS NOT NULL"
     };
 }
 
@@ -424,7 +440,9 @@ impl Vault {
             "SELECT d.sealed, d.submission_id, d.kind FROM documents d JOIN submissions s ON s.id = d.submission_id \
              WHERE ",
             in_scope!(),
-            " AND d.id = $2 AND d.sealed IS NOT NULL"
+            " AND d.id = $2 AND d.sealed IS NOT NULL AND ",
+            handed_in!(),
+            " AND d.created_at <= s.submitted_at"
         );
         self.audited_read(ctx, officer, sql, document_id, "sealed", |id| {
             AuditEvent::success(actions::DOCUMENT_UNSEAL, format!("document:{id}"))
@@ -444,7 +462,9 @@ impl Vault {
             "SELECT t.number_sealed, t.submission_id FROM subjects t JOIN submissions s ON s.id = t.submission_id \
              WHERE ",
             in_scope!(),
-            " AND t.id = $2 AND t.removed_at IS NULL AND t.number_sealed IS NOT NULL"
+            " AND t.id = $2 AND t.removed_at IS NULL AND t.number_sealed IS NOT NULL AND ",
+            handed_in!(),
+            " AND t.number_saved_at <= s.submitted_at"
         );
         self.audited_read(ctx, officer, sql, subject_id, "number_sealed", |id| {
             AuditEvent::success(actions::NUMBER_UNSEAL, format!("subject:{id}"))

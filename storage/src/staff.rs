@@ -5,9 +5,9 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, actions};
+use crate::internal_keys::{SessionKey, SessionTag};
 use crate::invitations::parse_uuid;
 use crate::org::BranchCode;
-use crate::secret_token::TokenHash;
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 
@@ -201,13 +201,15 @@ pub struct SignInAttempt {
     pub reason: &'static str,
 }
 
-/// A new staff session: the token and CSRF token hashes the caller generated.
+/// A new staff session: the cookie token's tag and the CSRF token's hash.
 #[derive(Debug, Clone)]
 pub struct NewStaffSession {
-    /// SHA-256 of the cookie's token.
-    pub token_hash: TokenHash,
+    /// The cookie's token, keyed with the session key ([`SessionKey::tag`]).
+    pub tag: SessionTag,
+    /// The account's role, bound into the row's MAC: a changed role ends the session.
+    pub role: Role,
     /// SHA-256 of the CSRF (synchronizer) token.
-    pub csrf_hash: TokenHash,
+    pub csrf_hash: crate::TokenHash,
     /// Whether the second factor was checked; `false` allows TOTP enrolment only.
     pub second_factor_done: bool,
     /// Unix ms when the session ends whatever its activity.
@@ -286,46 +288,13 @@ impl Vault {
         }))
     }
 
-    /// Failed attempts since `since_ms`: (for this username, from this address).
-    pub async fn recent_sign_in_failures(
-        &self,
-        username: &str,
-        source_ip: Option<&str>,
-        since_ms: i64,
-    ) -> Result<(i64, i64), StorageError> {
-        let count = |sql: &'static str, value: Option<String>| {
-            let pool = self.pool.clone();
-            async move {
-                let Some(value) = value else { return Ok(0) };
-                let row = sqlx::query(sql)
-                    .bind(value)
-                    .bind(since_ms)
-                    .fetch_one(&pool)
-                    .await?;
-                Ok::<i64, StorageError>(row.try_get("n")?)
-            }
-        };
-        Ok((
-            count(
-                "SELECT COUNT(*) AS n FROM staff_sign_ins WHERE username = $1 AND at > $2 AND outcome = 'failure'",
-                Some(username.to_owned()),
-            )
-            .await?,
-            count(
-                "SELECT COUNT(*) AS n FROM staff_sign_ins WHERE source_ip = $1 AND at > $2 AND outcome = 'failure'",
-                source_ip.map(str::to_owned),
-            )
-            .await?,
-        ))
-    }
-
     /// Records a sign-in attempt in the login history and the audit trail; on success,
     /// replaces the account's session (one live session per account) in the same
-    /// transaction.
+    /// transaction, its row authenticated with the session key.
     pub async fn record_sign_in(
         &self,
         attempt: &SignInAttempt,
-        session: Option<&NewStaffSession>,
+        session: Option<(&SessionKey, &NewStaffSession)>,
     ) -> Result<(), StorageError> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
@@ -343,25 +312,34 @@ impl Vault {
         .bind(attempt.reason)
         .execute(&mut *tx)
         .await?;
-        if let (Some(session), Some(account_id)) = (session, attempt.account_id) {
+        if let (Some((key, session)), Some(account_id)) = (session, attempt.account_id) {
             sqlx::query("DELETE FROM staff_sessions WHERE account_id = $1")
                 .bind(account_id.to_string())
                 .execute(&mut *tx)
                 .await?;
+            let row_mac = key.row_mac(
+                &session.tag,
+                account_id,
+                session.role,
+                session.second_factor_done,
+                session.absolute_expires_at,
+            );
             sqlx::query(
                 "INSERT INTO staff_sessions (token_hash, account_id, csrf_hash, second_factor_done, created_at, \
-                 last_seen_at, absolute_expires_at) VALUES ($1, $2, $3, $4, $5, $5, $6)",
+                 last_seen_at, absolute_expires_at, row_mac) VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
             )
-            .bind(session.token_hash.0.to_vec())
+            .bind(session.tag.0.to_vec())
             .bind(account_id.to_string())
             .bind(session.csrf_hash.0.to_vec())
             .bind(i64::from(session.second_factor_done))
             .bind(now)
             .bind(session.absolute_expires_at)
+            .bind(row_mac.to_vec())
             .execute(&mut *tx)
             .await?;
         }
         let target = attempt.account_id.map(|id| format!("staff:{id}"));
+        let session = session.map(|(_, s)| s);
         let event = match attempt.outcome {
             SignInOutcome::Success => AuditEvent::success(actions::STAFF_SIGN_IN, target),
             _ => AuditEvent::denied(actions::STAFF_SIGN_IN, target),
@@ -383,26 +361,49 @@ impl Vault {
     }
 
     /// The live session for a cookie token, refreshing its idle clock; `None` if unknown,
-    /// idle longer than `idle_ms`, past its absolute end, or the account is disabled.
+    /// idle longer than `idle_ms`, past its absolute end, the account is disabled, or the
+    /// row does not carry the MAC the session key gives it (written by someone without the
+    /// key, or changed since: another account, another role, a second factor not done).
     pub async fn staff_session(
         &self,
-        token_hash: &TokenHash,
+        key: &SessionKey,
+        tag: &SessionTag,
         idle_ms: i64,
     ) -> Result<Option<StaffSession>, StorageError> {
         let now = now_millis();
         let row = sqlx::query(
             "SELECT a.id, a.username, a.role, a.totp_enrolled_at, s.csrf_hash, s.second_factor_done, \
-             s.absolute_expires_at, s.last_seen_at FROM staff_sessions s \
+             s.absolute_expires_at, s.last_seen_at, s.row_mac FROM staff_sessions s \
              JOIN staff_accounts a ON a.id = s.account_id \
              WHERE s.token_hash = $1 AND a.disabled_at IS NULL AND s.last_seen_at > $2 \
              AND s.absolute_expires_at > $3",
         )
-        .bind(token_hash.0.to_vec())
+        .bind(tag.0.to_vec())
         .bind(now - idle_ms)
         .bind(now)
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let account_id = parse_uuid(&row.try_get::<String, _>("id")?)?;
+        let role = Role::from_code(&row.try_get::<String, _>("role")?)
+            .ok_or(StorageError::Corrupt("role"))?;
+        let second_factor_done = row.try_get::<i64, _>("second_factor_done")? != 0;
+        let absolute_expires_at: i64 = row.try_get("absolute_expires_at")?;
+        let expected = key.row_mac(
+            tag,
+            account_id,
+            role,
+            second_factor_done,
+            absolute_expires_at,
+        );
+        let stored: Vec<u8> = row.try_get("row_mac")?;
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(&expected[..], &stored[..])) {
+            tracing::warn!(
+                account = %account_id,
+                "a staff session row does not carry its MAC: refused (written or changed outside Kakunin)"
+            );
+            return Ok(None);
+        }
         // The idle clock is a write; like the providers' sessions it is moved only when it
         // lags by more than a tenth of the idle period (at most a minute), decided on the
         // row just read: on SQLite even an UPDATE that matches nothing takes the writer
@@ -415,22 +416,21 @@ impl Vault {
                  AND last_seen_at < $1",
             )
             .bind(now)
-            .bind(token_hash.0.to_vec())
+            .bind(tag.0.to_vec())
             .execute(&self.pool)
             .await?;
         }
         let csrf: Vec<u8> = row.try_get("csrf_hash")?;
         Ok(Some(StaffSession {
-            account_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
+            account_id,
             username: row.try_get("username")?,
-            role: Role::from_code(&row.try_get::<String, _>("role")?)
-                .ok_or(StorageError::Corrupt("role"))?,
+            role,
             csrf_hash: csrf
                 .try_into()
                 .map_err(|_| StorageError::Corrupt("csrf hash"))?,
-            second_factor_done: row.try_get::<i64, _>("second_factor_done")? != 0,
+            second_factor_done,
             totp_enrolled: row.try_get::<Option<i64>, _>("totp_enrolled_at")?.is_some(),
-            absolute_expires_at: row.try_get("absolute_expires_at")?,
+            absolute_expires_at,
         }))
     }
 
@@ -438,11 +438,11 @@ impl Vault {
     pub async fn end_staff_session(
         &self,
         ctx: &AuditContext,
-        token_hash: &TokenHash,
+        tag: &SessionTag,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM staff_sessions WHERE token_hash = $1")
-            .bind(token_hash.0.to_vec())
+            .bind(tag.0.to_vec())
             .execute(&mut *tx)
             .await?;
         audit::append(
@@ -479,12 +479,14 @@ impl Vault {
     }
 
     /// Makes the pending TOTP secret the account's, stores the recovery codes' hashes,
-    /// and marks the session as past the second factor — one transaction, audited.
+    /// and marks the session as past the second factor (its row MAC renewed) — one
+    /// transaction, audited.
     pub async fn confirm_totp(
         &self,
         ctx: &AuditContext,
+        key: &SessionKey,
         account_id: Uuid,
-        session: &TokenHash,
+        session: &SessionTag,
         accepted_step: i64,
         recovery_code_hashes: &[[u8; 32]],
     ) -> Result<(), StorageError> {
@@ -516,11 +518,32 @@ impl Vault {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("UPDATE staff_sessions SET second_factor_done = 1 WHERE token_hash = $1 AND account_id = $2")
-            .bind(session.0.to_vec())
-            .bind(account_id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "SELECT a.role, s.absolute_expires_at FROM staff_sessions s JOIN staff_accounts a \
+             ON a.id = s.account_id WHERE s.token_hash = $1 AND s.account_id = $2",
+        )
+        .bind(session.0.to_vec())
+        .bind(account_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StorageError::Conflict("the session ended"))?;
+        let role = Role::from_code(&row.try_get::<String, _>("role")?)
+            .ok_or(StorageError::Corrupt("role"))?;
+        let row_mac = key.row_mac(
+            session,
+            account_id,
+            role,
+            true,
+            row.try_get("absolute_expires_at")?,
+        );
+        sqlx::query(
+            "UPDATE staff_sessions SET second_factor_done = 1, row_mac = $1 WHERE token_hash = $2 AND account_id = $3",
+        )
+        .bind(row_mac.to_vec())
+        .bind(session.0.to_vec())
+        .bind(account_id.to_string())
+        .execute(&mut *tx)
+        .await?;
         let event = AuditEvent::success(actions::STAFF_TOTP_ENROL, format!("staff:{account_id}"))
             .with_detail(serde_json::json!({"recovery_codes": recovery_code_hashes.len()}));
         audit::append(&mut tx, ctx, &event).await?;

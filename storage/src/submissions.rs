@@ -156,7 +156,12 @@ pub struct SubjectSummary {
     pub name_kana: String,
     /// Birth date (ISO).
     pub birth_date: String,
-    /// Last four digits, for recognition.
+    /// Whether a number is saved (all a provider is ever shown of it).
+    pub number_saved: bool,
+    /// The last four digits, for an officer to recognise the person by: filled in only on
+    /// the internal side, from the sealed derivation ([`Vault::show_last4s`]); never
+    /// stored or shown where a public instance can read it (invariant 6).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub number_last4: Option<String>,
     /// The employee attests having checked this dependant's identity.
     pub identity_attested: bool,
@@ -278,7 +283,6 @@ impl Vault {
             }
             None => insert_subject(&mut tx, session.submission_id, input).await?,
         };
-        note_duplicate(&mut tx, subject_id).await?;
         audit_subject_save(&mut tx, ctx, session.submission_id, subject_id, input).await?;
         tx.commit().await?;
         Ok(subject_id)
@@ -313,7 +317,6 @@ impl Vault {
         let mut tx = self.begin_write().await?;
         require_editable(&mut tx, session.submission_id, Touches::Submission).await?;
         let subject_id = insert_subject(&mut tx, session.submission_id, input).await?;
-        note_duplicate(&mut tx, subject_id).await?;
         declare(&mut tx, subject_id, input.relationship, declaration).await?;
         audit_subject_save(&mut tx, ctx, session.submission_id, subject_id, input).await?;
         tx.commit().await?;
@@ -351,16 +354,15 @@ impl Vault {
         .await?;
         if let Some(number) = &edit.number {
             sqlx::query(
-                "UPDATE subjects SET number_sealed = $1, number_blind_index = $2, number_last4 = $3 WHERE id = $4",
+                "UPDATE subjects SET number_sealed = $1, number_saved_at = $2 WHERE id = $3",
             )
             .bind(number.sealed.clone())
-            .bind(number.blind_index.clone())
-            .bind(number.last4.clone())
+            .bind(now_millis())
             .bind(subject_id.to_string())
             .execute(&mut *tx)
             .await?;
         }
-        note_duplicate(&mut tx, subject_id).await?;
+        renew_number_ref(&mut tx, subject_id).await?;
         if let Some(declaration) = declaration.filter(|_| current != Relationship::Myself) {
             declare(&mut tx, subject_id, edit.relationship, declaration).await?;
         }
@@ -572,7 +574,8 @@ impl Vault {
             .ok_or(StorageError::NotFound)?;
         let state = parse_state(&row.try_get::<String, _>("state")?)?;
         let subjects = sqlx::query(
-            "SELECT id, relationship, name, name_kana, birth_date, number_last4, identity_attested, category3_spouse FROM subjects \
+            "SELECT id, relationship, name, name_kana, birth_date, CAST(CASE WHEN number_sealed IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) AS number_saved, \
+             identity_attested, category3_spouse FROM subjects \
              WHERE submission_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
         )
         .bind(submission_id.to_string())
@@ -587,7 +590,8 @@ impl Vault {
                 name: r.try_get("name")?,
                 name_kana: r.try_get("name_kana")?,
                 birth_date: r.try_get("birth_date")?,
-                number_last4: r.try_get("number_last4")?,
+                number_saved: r.try_get::<i64, _>("number_saved")? != 0,
+                number_last4: None,
                 identity_attested: r.try_get::<i64, _>("identity_attested")? != 0,
                 category3_spouse: r.try_get::<i64, _>("category3_spouse")? != 0,
             })
@@ -863,28 +867,14 @@ async fn declare(
     Ok(())
 }
 
-/// Records the subject's number in `duplicate_numbers` when another live person holds
-/// it under a different name or birth date (the queue's flagged-duplicates view).
-async fn note_duplicate(tx: &mut Tx, subject_id: Uuid) -> Result<(), StorageError> {
+/// Gives the subject's saved number a new ref: whatever the internal side derived from
+/// it (blind index, last four digits, the duplicate check against the name and birth
+/// date) is then stale and is derived again (see [`crate::number_index`]).
+async fn renew_number_ref(tx: &mut Tx, subject_id: Uuid) -> Result<(), StorageError> {
     sqlx::query(
-        "INSERT INTO duplicate_numbers (blind_index, first_seen_at) \
-         SELECT a.number_blind_index, $2 FROM subjects a WHERE a.id = $1 AND a.number_blind_index IS NOT NULL \
-         AND EXISTS (SELECT 1 FROM subjects b WHERE b.number_blind_index = a.number_blind_index \
-             AND b.id <> a.id AND b.removed_at IS NULL AND (b.name <> a.name OR b.birth_date <> a.birth_date)) \
-         ON CONFLICT (blind_index) DO NOTHING",
+        "UPDATE subjects SET number_ref = $1, number_pending = 1 WHERE id = $2 AND number_sealed IS NOT NULL",
     )
-    .bind(subject_id.to_string())
-    .bind(now_millis())
-    .execute(&mut **tx)
-    .await?;
-    // Every submission holding a listed number carries the mark the queue's index reads.
-    sqlx::query(
-        "UPDATE submissions SET duplicate_flag = 1 WHERE duplicate_flag = 0 AND id IN \
-         (SELECT b.submission_id FROM subjects a \
-          JOIN duplicate_numbers n ON n.blind_index = a.number_blind_index \
-          JOIN subjects b ON b.number_blind_index = a.number_blind_index \
-          WHERE a.id = $1 AND b.removed_at IS NULL)",
-    )
+    .bind(Uuid::now_v7().to_string())
     .bind(subject_id.to_string())
     .execute(&mut **tx)
     .await?;
@@ -900,7 +890,7 @@ async fn insert_subject(
     let now = now_millis();
     sqlx::query(
         "INSERT INTO subjects (id, submission_id, relationship, name, name_kana, birth_date, number_sealed, \
-         number_blind_index, number_last4, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+         number_ref, number_saved_at, number_pending, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $9, $9)",
     )
     .bind(id.to_string())
     .bind(submission_id.to_string())
@@ -909,8 +899,7 @@ async fn insert_subject(
     .bind(input.name_kana.as_str().to_owned())
     .bind(input.birth_date.to_iso())
     .bind(input.number.sealed.clone())
-    .bind(input.number.blind_index.clone())
-    .bind(input.number.last4.clone())
+    .bind(Uuid::now_v7().to_string())
     .bind(now)
     .execute(&mut **tx)
     .await?;
@@ -924,14 +913,13 @@ async fn update_subject(
 ) -> Result<(), StorageError> {
     sqlx::query(
         "UPDATE subjects SET name = $1, name_kana = $2, birth_date = $3, number_sealed = $4, \
-         number_blind_index = $5, number_last4 = $6, updated_at = $7 WHERE id = $8",
+         number_ref = $5, number_saved_at = $6, number_pending = 1, updated_at = $6 WHERE id = $7",
     )
     .bind(input.name.as_str().to_owned())
     .bind(input.name_kana.as_str().to_owned())
     .bind(input.birth_date.to_iso())
     .bind(input.number.sealed.clone())
-    .bind(input.number.blind_index.clone())
-    .bind(input.number.last4.clone())
+    .bind(Uuid::now_v7().to_string())
     .bind(now_millis())
     .bind(subject_id.to_string())
     .execute(&mut **tx)

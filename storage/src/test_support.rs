@@ -168,7 +168,8 @@ impl crate::Vault {
         let base: i64 = 1_700_000_000_000;
         for chunk_start in (0..shape.submissions).step_by(500) {
             let end = (chunk_start + 500).min(shape.submissions);
-            let (mut inv, mut sub, mut subj) = (String::new(), String::new(), String::new());
+            let (mut inv, mut sub, mut subj, mut idx) =
+                (String::new(), String::new(), String::new(), String::new());
             for n in chunk_start..end {
                 let sep = if n == chunk_start { "" } else { "," };
                 let invitation = uuid::Uuid::new_v4();
@@ -204,9 +205,14 @@ impl crate::Vault {
                 );
                 let _ = write!(
                     subj,
-                    "{sep}('{subject}', '{submission}', 'self', '従業員 {n}', 'ジュウギョウイン', '1990-01-01', {}, {}, '0000', {at}, {at})",
-                    blob(&token),
-                    blob(&index)
+                    "{sep}('{subject}', '{submission}', 'self', '従業員 {n}', 'ジュウギョウイン', '1990-01-01', {}, '{subject}', {at}, {at}, {at})",
+                    blob(&token)
+                );
+                let _ = write!(
+                    idx,
+                    "{sep}('{subject}', '{subject}', {}, {}, {at})",
+                    blob(&index),
+                    blob(&token)
                 );
             }
             for sql in [
@@ -217,7 +223,10 @@ impl crate::Vault {
                     "INSERT INTO submissions (id, invitation_id, state, branch_code, created_at, updated_at, submitted_at) VALUES {sub}"
                 ),
                 format!(
-                    "INSERT INTO subjects (id, submission_id, relationship, name, name_kana, birth_date, number_sealed, number_blind_index, number_last4, created_at, updated_at) VALUES {subj}"
+                    "INSERT INTO subjects (id, submission_id, relationship, name, name_kana, birth_date, number_sealed, number_ref, number_saved_at, created_at, updated_at) VALUES {subj}"
+                ),
+                format!(
+                    "INSERT INTO number_index (subject_id, number_ref, blind_index, last4_sealed, indexed_at) VALUES {idx}"
                 ),
             ] {
                 sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
@@ -227,16 +236,17 @@ impl crate::Vault {
         }
         sqlx::raw_sql(
             "INSERT INTO duplicate_numbers (blind_index, first_seen_at) \
-             SELECT number_blind_index, MIN(created_at) FROM subjects \
-             WHERE removed_at IS NULL AND number_blind_index IS NOT NULL GROUP BY number_blind_index \
-             HAVING MIN(name) <> MAX(name) OR MIN(birth_date) <> MAX(birth_date) \
+             SELECT n.blind_index, MIN(s.created_at) FROM subjects s JOIN number_index n ON n.subject_id = s.id \
+             WHERE s.removed_at IS NULL GROUP BY n.blind_index \
+             HAVING MIN(s.name) <> MAX(s.name) OR MIN(s.birth_date) <> MAX(s.birth_date) \
              ON CONFLICT (blind_index) DO NOTHING",
         )
         .execute(&mut *tx)
         .await?;
         sqlx::raw_sql(
             "UPDATE submissions SET duplicate_flag = 1 WHERE id IN (SELECT s.submission_id FROM subjects s \
-             JOIN duplicate_numbers n ON n.blind_index = s.number_blind_index WHERE s.removed_at IS NULL)",
+             JOIN number_index x ON x.subject_id = s.id \
+             JOIN duplicate_numbers n ON n.blind_index = x.blind_index WHERE s.removed_at IS NULL)",
         )
         .execute(&mut *tx)
         .await?;

@@ -11,7 +11,7 @@
 //!
 //! Every instance that serves staff must hold the same key (`kakunin init` writes it with
 //! the other keys, so copying the keys directory carries it). The first instance to start
-//! records a digest of its key in the database ([`Vault::confirm_totp_key`]); one holding
+//! records a digest of its key in the database ([`crate::Vault::confirm_internal_keys`]); one holding
 //! a different key refuses to start, instead of failing every staff sign-in that lands on it.
 
 use std::path::Path;
@@ -19,12 +19,11 @@ use std::path::Path;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use crate::keys::{KeyError, write_private};
-use crate::{StorageError, Vault};
+use crate::internal_keys::{key_digest, load_or_create_raw};
+use crate::keys::KeyError;
 
 const NONCE_BYTES: usize = 24;
 
@@ -53,29 +52,16 @@ impl TotpKey {
     /// Loads `keys_dir/totp.key`, creating it (0600) on first use.
     pub fn load_or_create(keys_dir: &Path) -> Result<Self, KeyError> {
         let path = keys_dir.join(Self::FILE);
-        if !path.exists() {
-            let mut bytes = Zeroizing::new([0u8; 32]);
-            rand::rng().fill_bytes(&mut bytes[..]);
-            match write_private(&path, &bytes[..]) {
-                Ok(()) => {}
-                // Another instance sharing the directory won the race: use its key.
-                Err(KeyError::Io { source, .. })
-                    if source.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(e),
-            }
-        }
-        let bytes = Zeroizing::new(std::fs::read(&path).map_err(|source| KeyError::Io {
-            path: path.clone(),
-            source,
-        })?);
-        let cipher = XChaCha20Poly1305::new_from_slice(&bytes)
+        let bytes = load_or_create_raw(&path)?;
+        let cipher = XChaCha20Poly1305::new_from_slice(&bytes[..])
             .map_err(|_| KeyError::Malformed(path.clone()))?;
-        let digest = Sha256::new()
-            .chain_update(b"kakunin totp key check v1\0")
-            .chain_update(&bytes[..])
-            .finalize()
-            .into();
+        let digest = key_digest(b"kakunin totp key check v1\0", &bytes[..]);
         Ok(Self { cipher, digest })
+    }
+
+    /// Names the key without revealing it.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
     }
 
     /// Encrypts `secret` for `account`: nonce ‖ ciphertext.
@@ -120,24 +106,6 @@ impl TotpKey {
             )
             .map(Zeroizing::new)
             .map_err(|_| TotpKeyMismatch)
-    }
-}
-
-impl Vault {
-    /// Records the TOTP key's digest if no instance has yet, and says whether `key` is the
-    /// key recorded (false: this instance holds another key than the others).
-    pub async fn confirm_totp_key(&self, key: &TotpKey) -> Result<bool, StorageError> {
-        sqlx::query(
-            "INSERT INTO key_checks (name, digest) VALUES ('totp', $1) ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(key.digest.to_vec())
-        .execute(&self.pool)
-        .await?;
-        let recorded: Vec<u8> =
-            sqlx::query_scalar("SELECT digest FROM key_checks WHERE name = 'totp'")
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(recorded == key.digest)
     }
 }
 

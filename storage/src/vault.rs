@@ -82,6 +82,41 @@ impl Vault {
         Ok(Self { pool, backend })
     }
 
+    /// Connects a public instance (PostgreSQL only): no migration — its role may not
+    /// change the schema — but a check that the schema is the one this build expects, and
+    /// that the role reaches nothing beyond the public side's grants (invariant 6: the
+    /// public instance's database credentials must not reach the staff side). On SQLite
+    /// the public and internal sides would share one file on one host, so there is no
+    /// split to make and a public instance is refused.
+    pub async fn connect_public(url: &str) -> Result<Self, StorageError> {
+        sqlx::any::install_default_drivers();
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(StorageError::PublicNeedsPostgres);
+        }
+        let pool = AnyPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(16)
+            .connect_with(AnyConnectOptions::from_str(url)?)
+            .await?;
+        let vault = Self {
+            pool,
+            backend: Backend::Postgres,
+        };
+        let expected = POSTGRES_MIGRATIONS.iter().map(|m| m.version).max();
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&vault.pool)
+                .await?;
+        if applied != expected {
+            return Err(StorageError::SchemaNotCurrent);
+        }
+        let beyond = vault.tables_beyond_public_grants().await?;
+        if !beyond.is_empty() {
+            return Err(StorageError::RoleBeyondPublicGrants(beyond.join(", ")));
+        }
+        Ok(vault)
+    }
+
     /// The backend in use.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -16,6 +16,7 @@ use storage::on_both_backends;
 on_both_backends!(
     a_provider_signs_in_and_hands_in_a_sealed_number_and_document,
     a_wrong_birth_date_is_counted_and_locks_the_invitation,
+    ten_concurrent_wrong_birth_dates_lock_the_invitation_after_five,
     a_retried_upload_is_stored_once,
     a_submitted_submission_cannot_be_edited,
     a_subject_of_another_submission_is_not_found,
@@ -51,6 +52,11 @@ impl Fixture {
             files,
             _keys_dir: keys_dir,
         }
+    }
+
+    /// The internal side's keys of this fixture's keys directory.
+    fn internal_keys(&self) -> storage::InternalKeys {
+        storage::InternalKeys::load(self._keys_dir.path()).expect("internal keys")
     }
 
     async fn invite(&self, birth_date: Option<&str>) -> storage::invitations::CreatedInvitation {
@@ -195,7 +201,26 @@ async fn a_provider_signs_in_and_hands_in_a_sealed_number_and_document(f: Fixtur
         .await
         .expect("status");
     assert_eq!(status.subjects.len(), 2);
-    assert_eq!(status.subjects[0].number_last4.as_deref(), Some("9018"));
+    // What the provider's side reads: that a number is saved, no digit of it.
+    assert!(status.subjects[0].number_saved);
+    assert_eq!(status.subjects[0].number_last4, None);
+    // The internal side derives the last four digits, sealed, and shows them to staff.
+    let internal = f.internal_keys();
+    f.vault
+        .index_pending_numbers(
+            &internal.number_index,
+            f.keys.unsealer().expect("identity"),
+            None,
+            10,
+        )
+        .await
+        .expect("derive");
+    let mut shown = status.clone();
+    f.vault
+        .show_last4s(&internal.number_index, &mut shown)
+        .await
+        .expect("last4");
+    assert_eq!(shown.subjects[0].number_last4.as_deref(), Some("9018"));
     assert_eq!(status.documents.len(), 1);
     assert_eq!(status.documents[0].removed_metadata, ["gps_position"]);
 
@@ -218,6 +243,39 @@ async fn a_provider_signs_in_and_hands_in_a_sealed_number_and_document(f: Fixtur
             .first_break,
         None
     );
+}
+
+/// Security review, finding 4: on PostgreSQL the count of wrong birth dates was read
+/// without a lock, so concurrent guesses each saw the same count. Ten at once: four are
+/// told how many tries remain, the fifth locks the invitation, the rest find it locked.
+async fn ten_concurrent_wrong_birth_dates_lock_the_invitation_after_five(f: Fixture) {
+    let inv = f.invite(Some("1990-04-01")).await;
+    let guesses = (0..10).map(|_| {
+        let vault = f.vault.clone();
+        let token = storage::SecretToken::parse(inv.token.expose()).expect("token");
+        tokio::spawn(async move {
+            vault
+                .start_provider_session(&ctx(), &token, Some(date("1990-04-02")), 60_000)
+                .await
+                .err()
+        })
+    });
+    let mut wrong = Vec::new();
+    let mut locked = 0;
+    for answer in futures_util::future::join_all(guesses).await {
+        match answer.expect("task") {
+            Some(SignInError::SecondFactorWrong { remaining }) => wrong.push(remaining),
+            Some(SignInError::Locked { .. }) => locked += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    wrong.sort_unstable();
+    assert_eq!(
+        wrong,
+        [1, 2, 3, 4],
+        "each guess saw the count the previous one left"
+    );
+    assert_eq!(locked, 6);
 }
 
 async fn a_wrong_birth_date_is_counted_and_locks_the_invitation(f: Fixture) {
@@ -668,7 +726,7 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
         status
             .subjects
             .iter()
-            .all(|s| s.number_last4.is_none() && !s.name.is_empty())
+            .all(|s| !s.number_saved && !s.name.is_empty())
     );
     assert!(f.vault.sealed_blobs_for_tests().await.is_empty());
     assert_eq!(f.vault.disposal_ledger().await.expect("ledger").len(), 1);
@@ -1000,7 +1058,7 @@ async fn dependants_are_attested_changed_and_removed(f: Fixture) {
         .find(|s| s.subject_id == spouse)
         .expect("spouse");
     assert_eq!(saved.name, "山田 華");
-    assert_eq!(saved.number_last4.as_deref(), Some(&NUMBER[8..]));
+    assert!(saved.number_saved);
     assert!(saved.identity_attested && saved.category3_spouse);
     assert_eq!(missing(&f).await, vec![MissingItem::SpouseDocuments]);
 

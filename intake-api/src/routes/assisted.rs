@@ -156,7 +156,9 @@ async fn status(
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let s = session(&state, &staff.0, path.into_inner(), false).await?;
-    Ok(HttpResponse::Ok().json(state.vault.submission_status(s.submission_id).await?))
+    let mut status = state.vault.submission_status(s.submission_id).await?;
+    crate::number_index::with_last4s(&state, &mut status).await?;
+    Ok(HttpResponse::Ok().json(status))
 }
 
 /// `PUT /api/v1/assisted/{submission}/subjects/self`: the person's details and number.

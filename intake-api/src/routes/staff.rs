@@ -66,7 +66,7 @@ async fn whoami(caller: StaffCaller) -> HttpResponse {
 async fn sign_out(state: State, caller: StaffCaller) -> Result<HttpResponse, ApiError> {
     state
         .vault
-        .end_staff_session(&caller.audit, &caller.token_hash)
+        .end_staff_session(&caller.audit, &caller.tag)
         .await?;
     Ok(HttpResponse::NoContent()
         .cookie(staff_auth::cleared_cookie(!state.settings.insecure_http))
@@ -93,7 +93,9 @@ pub(crate) async fn start_totp_enrolment(
     }
     let account = caller.session.account_id;
     let secret = staff_auth::new_totp_secret();
-    let sealed = staff_auth::totp_key(state)?.seal(account, &secret);
+    let sealed = staff_auth::internal_keys(state)?
+        .totp
+        .seal(account, &secret);
     state.vault.store_pending_totp(account, &sealed).await?;
     Ok(secret)
 }
@@ -127,14 +129,22 @@ pub(crate) async fn finish_totp_enrolment(
         .pending_totp(account)
         .await?
         .ok_or_else(invalid)?;
-    let secret = staff_auth::totp_key(state)?
+    let secret = staff_auth::internal_keys(state)?
+        .totp
         .open(account, &sealed)
         .map_err(|e| ApiError::internal(&e))?;
     let step = staff_auth::matching_step(&secret, code)?.ok_or_else(invalid)?;
     let (codes, hashes) = staff_auth::new_recovery_codes();
     state
         .vault
-        .confirm_totp(&caller.audit, account, &caller.token_hash, step, &hashes)
+        .confirm_totp(
+            &caller.audit,
+            &staff_auth::internal_keys(state)?.session,
+            account,
+            &caller.tag,
+            step,
+            &hashes,
+        )
         .await?;
     Ok(codes)
 }

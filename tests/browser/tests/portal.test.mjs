@@ -173,7 +173,9 @@ describe('provider portal on a phone', () => {
 
     await page.click('a[href="/p/review"].btn');
     await check(page, '09-review');
-    assert.match(await page.textContent('body'), /\*\*\*\*\s*\*\*\*\*\s*9018/);
+    // The review says a number is saved and shows no digit of it (invariant 6).
+    assert.match(await page.textContent('body'), /番号登録済み/);
+    assert.doesNotMatch(await page.textContent('body'), /9018/);
     await Promise.all([page.waitForURL(/\/p\/status$/), page.click('form[action="/p/submit"] button')]);
     assert.match(await page.textContent('#state'), /提出済み/);
     await check(page, '10-status');

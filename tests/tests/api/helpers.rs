@@ -220,6 +220,38 @@ impl TestApp {
             .expect("request")
     }
 
+    /// The last four digits of a person's saved number as the internal side derives them
+    /// (providers are never shown any digit).
+    pub async fn last4_of_subject(&self, subject_id: &str) -> Option<String> {
+        use sqlx::Connection;
+        intake_api::number_index::index_pending(&self.app, None)
+            .await
+            .expect("derive");
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.db.url)
+            .await
+            .expect("db");
+        let (submission,): (String,) =
+            sqlx::query_as("SELECT submission_id FROM subjects WHERE id = $1")
+                .bind(subject_id.to_owned())
+                .fetch_one(&mut conn)
+                .await
+                .expect("subject row");
+        let key = &self
+            .app
+            .internal
+            .as_ref()
+            .expect("internal keys")
+            .number_index;
+        let last4s = self
+            .app
+            .vault
+            .number_last4s(key, submission.parse().expect("uuid"))
+            .await
+            .expect("last4s");
+        last4s.get(&subject_id.parse().expect("uuid")).cloned()
+    }
+
     /// The sealed blob of a stored document, straight from the database.
     pub async fn sealed_document(&self, document_id: &str) -> Vec<u8> {
         use sqlx::Connection;

@@ -395,7 +395,7 @@ async fn a_correction_round_trip_redoes_only_the_flagged_photo_and_keeps_the_res
         .map(|d| d["document_id"].as_str().expect("id"))
         .collect();
     assert_eq!(docs, [new_document.as_str()]);
-    assert_eq!(status["subjects"][0]["number_last4"], &NUMBER[8..]);
+    assert_eq!(status["subjects"][0]["number_saved"], true);
     // Only the photo was flagged: the details and number cannot change meanwhile.
     let unflagged = app.save_self(crate::helpers::OTHER_NUMBER).await;
     assert_eq!(unflagged.status(), 409);
@@ -408,7 +408,20 @@ async fn a_correction_round_trip_redoes_only_the_flagged_photo_and_keeps_the_res
             .expect("status"),
     )
     .await;
-    assert_eq!(status["subjects"][0]["number_last4"], &NUMBER[8..], "kept");
+    assert_eq!(status["subjects"][0]["number_saved"], true);
+    // Kept: the officer, who alone sees the last four digits, sees the same number.
+    let item = json(
+        officer
+            .get(
+                &app,
+                &format!("/api/v1/officer/submissions/{}", handed.submission_id),
+            )
+            .send()
+            .await
+            .expect("item"),
+    )
+    .await;
+    assert_eq!(item["subjects"][0]["number_last4"], &NUMBER[8..], "kept");
 
     let resubmitted = app
         .client
@@ -647,4 +660,54 @@ async fn a_category3_spouse_cannot_be_verified_by_attestation_whatever_the_body_
         .await
         .expect("verify");
     assert_eq!(by_card.status(), 200, "the employer verifies with the card");
+}
+
+/// Security review, finding 8: reveal and image worked on a draft nobody handed in and on
+/// a declined submission. An officer unseals only what the person handed in: not a draft,
+/// not what they declined to provide, not a photo added after the last hand-in (while sent
+/// back) — on both backends.
+#[tokio::test]
+async fn an_officer_unseals_only_what_the_person_handed_in() {
+    for app in [Some(spawn_app().await), spawn_app_on_postgres().await]
+        .into_iter()
+        .flatten()
+    {
+        let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+        let unseal = |handed: &crate::staff_helpers::Handed| {
+            let image = officer
+                .get(
+                    &app,
+                    &format!("/api/v1/officer/documents/{}/image", handed.document_id),
+                )
+                .send();
+            let number = officer
+                .post(
+                    &app,
+                    &format!("/api/v1/officer/subjects/{}/reveal", handed.subject_id),
+                )
+                .send();
+            async move {
+                (
+                    image.await.expect("image").status().as_u16(),
+                    number.await.expect("reveal").status().as_u16(),
+                )
+            }
+        };
+        // A draft: saved, never handed in.
+        let (_, draft) = crate::staff_helpers::drafted_as(&app, "TKY", "E100").await;
+        assert_eq!(unseal(&draft).await, (404, 404), "a draft");
+        // Declined after saving: what the person refused to provide stays sealed.
+        let declined = app
+            .client
+            .post(app.url("/api/v1/provider/decline"))
+            .json(&serde_json::json!({"reason": "提供しません"}))
+            .send()
+            .await
+            .expect("decline");
+        assert_eq!(declined.status(), 200);
+        assert_eq!(unseal(&draft).await, (404, 404), "declined");
+        // Handed in: the officer may look.
+        let handed = submitted_in_branch(&app, "TKY").await;
+        assert_eq!(unseal(&handed).await, (200, 200), "handed in");
+    }
 }

@@ -368,7 +368,7 @@ async fn the_dependant_forms_refuse_bad_details_in_both_languages_and_keep_what_
     assert!(html.contains("未来の日付"));
     let (_, list) = page(&c, &app, "/p/dependants").await;
     assert!(
-        list.contains("山田 花子") && list.contains("****1093"),
+        list.contains("山田 花子") && list.contains("番号登録済み") && !list.contains("1093"),
         "the saved record is intact"
     );
     let saved = app
@@ -548,14 +548,19 @@ async fn pages_never_show_a_full_number_and_dependants_can_be_changed_and_remove
 
     // Change the spouse without retyping the number: the saved one is kept.
     let (_, edit) = page(&c, &app, &format!("/p/dependants/{spouse_id}")).await;
-    assert!(edit.contains("1093") && !edit.contains(OTHER_NUMBER));
+    assert!(edit.contains("番号は保存済みです") && !edit.contains("1093"));
     let mut change = person(&csrf, "", "ヤマダ ハナ", "1992-02-02");
     change[1] = ("name", "山田 華");
     change.push(("relationship", "spouse"));
     let r = post_form(&c, &app, &format!("/p/dependants/{spouse_id}"), &change).await;
     assert_eq!(r.status(), 303);
     let (_, list) = page(&c, &app, "/p/dependants").await;
-    assert!(list.contains("山田 華") && list.contains("****1093"));
+    assert!(list.contains("山田 華") && list.contains("番号登録済み") && !list.contains("1093"));
+    assert_eq!(
+        app.last4_of_subject(&spouse_id).await.as_deref(),
+        Some("1093"),
+        "the saved number was kept"
+    );
     assert!(
         list.contains("本人確認の申告がありません"),
         "the attestation was unticked"
@@ -638,7 +643,9 @@ async fn an_expired_session_loses_nothing_saved_and_signing_in_again_returns_to_
         .expect("in");
     let (status, html) = page(&other, &app, "/p/self").await;
     assert_eq!(status, 200);
-    assert!(html.contains("value=\"山田 太郎\"") && html.contains("9018"));
+    // What was saved is back; the number as saved, never a digit of it (invariant 6).
+    assert!(html.contains("value=\"山田 太郎\"") && html.contains("番号は保存済みです"));
+    assert!(!html.contains("9018"));
 
     // A wrong birth date is explained on the landing page.
     let third = phone(&app);

@@ -71,7 +71,10 @@ async fn run_the_whole_flow(app: &TestApp) {
     .await;
     assert_eq!(status["state"], "submitted");
     assert_eq!(status["subjects"].as_array().map(Vec::len), Some(2));
-    assert_eq!(status["subjects"][0]["number_last4"], "9018");
+    // A provider is told a number is saved, never a digit of it (invariant 6: the
+    // public side reads no digit).
+    assert_eq!(status["subjects"][0]["number_saved"], true);
+    assert!(status["subjects"][0].get("number_last4").is_none());
     assert_eq!(status["documents"][0]["kind"], "my_number_card_front");
     assert!(!status.to_string().contains(NUMBER) && !status.to_string().contains(OTHER_NUMBER));
 

@@ -336,24 +336,31 @@ async fn two_serve_processes_on_one_postgresql_share_sessions_and_never_hand_out
     }
 }
 
-/// An instance whose TOTP key is not the one recorded in the shared database (a data
-/// directory made apart instead of copied) refuses to start, rather than failing every
-/// staff sign-in that a balancer sends to it.
+/// An instance holding another internal key than the instances sharing its database (a
+/// data directory made apart instead of copied) refuses to start, rather than failing
+/// every staff sign-in that a balancer sends to it or missing every duplicate number:
+/// each of the three internal keys is checked.
 #[tokio::test]
-async fn an_instance_holding_another_totp_key_refuses_to_start() {
+async fn an_instance_holding_another_internal_key_refuses_to_start() {
     let a = spawn_app().await;
-    let dir = tempfile::tempdir().expect("tmp");
-    copy_dir(a.data_path(), dir.path());
-    std::fs::remove_file(dir.path().join("keys/totp.key")).expect("remove the key");
-    storage::TotpKey::load_or_create(&dir.path().join("keys")).expect("another key");
-    let mut settings = Settings::load(dir.path()).expect("settings");
-    settings.listen = "127.0.0.1:0".parse().expect("addr");
-    settings.database_url = Some(a.db.url.clone());
-    let refused = Application::build(settings, None)
-        .await
-        .expect_err("must refuse");
-    assert!(
-        matches!(refused, intake_api::startup::StartError::TotpKeyDiffers(_)),
-        "{refused}"
-    );
+    for file in storage::InternalKeys::FILES {
+        let dir = tempfile::tempdir().expect("tmp");
+        copy_dir(a.data_path(), dir.path());
+        let path = dir.path().join("keys").join(file);
+        std::fs::remove_file(&path).expect("remove the key");
+        if file == storage::NumberIndexKey::FILE {
+            std::fs::write(&path, storage::NumberIndexKey::generate_file().as_bytes())
+                .expect("another key");
+        }
+        let mut settings = Settings::load(dir.path()).expect("settings");
+        settings.listen = "127.0.0.1:0".parse().expect("addr");
+        settings.database_url = Some(a.db.url.clone());
+        let refused = Application::build(settings, None)
+            .await
+            .expect_err("must refuse");
+        assert!(
+            matches!(&refused, intake_api::startup::StartError::InternalKeyDiffers(p) if p.ends_with(file)),
+            "{file}: {refused}"
+        );
+    }
 }

@@ -110,6 +110,66 @@ async fn repeated_failures_lock_the_account_for_a_while() {
     );
 }
 
+/// Security review, finding 4: 29 concurrent wrong passwords and the right one were all
+/// checked, and the right one signed in past a limit of 5. Now every attempt is reserved
+/// before its password is checked: at most 5 are answered from a check, the rest are
+/// refused unchecked (429), on SQLite and PostgreSQL.
+#[tokio::test]
+async fn thirty_concurrent_sign_ins_get_no_more_password_checks_than_the_limit() {
+    use crate::helpers::{Db, Spawn, spawn_with};
+    // The per-address rate limit would refuse most of them first: raised, so that all
+    // thirty reach the lockout, as in the review.
+    let generous = |s: &mut intake_api::config::Settings| {
+        s.rate_limits.sign_in.per_minute = 10_000;
+        s.rate_limits.sign_in.burst = 1_000;
+    };
+    for db in [Db::Sqlite, Db::Postgres] {
+        let Some(app) = spawn_with(Spawn {
+            db,
+            tweak: generous,
+            ..Spawn::default()
+        })
+        .await
+        else {
+            continue;
+        };
+        create_staff(&app, "collector.race", Role::Collector, &["TKY"]).await;
+        let attempts = (0..30).map(|n| {
+            let client = app.new_client();
+            let url = app.url("/api/v1/staff/session");
+            let password = if n == 29 {
+                STAFF_PASSWORD.to_owned()
+            } else {
+                format!("wrong passphrase number {n}")
+            };
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&serde_json::json!({"username": "collector.race", "password": password}))
+                    .send()
+                    .await
+                    .expect("request")
+                    .status()
+                    .as_u16()
+            })
+        });
+        let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+            .await
+            .into_iter()
+            .map(|s| s.expect("task"))
+            .collect();
+        let checked = statuses.iter().filter(|s| **s != 429).count();
+        assert!(
+            checked <= 5,
+            "{checked} attempts were checked against a limit of 5: {statuses:?}"
+        );
+        assert!(
+            statuses.iter().all(|s| [200, 401, 429].contains(s)),
+            "{statuses:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_second_sign_in_ends_the_first_session() {
     let app = spawn_app().await;

@@ -77,6 +77,7 @@ async fn queue(
     let query = filter
         .query(now)
         .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+    crate::number_index::index_pending(&state, None).await?;
     let entries = state
         .vault
         .queue_page(officer.0.session.account_id, &query)
@@ -107,10 +108,11 @@ async fn item(
     officer: Officer,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let item = state
+    let mut item = state
         .vault
         .review_item(officer.0.session.account_id, path.into_inner())
         .await?;
+    crate::number_index::with_last4s(&state, &mut item.status).await?;
     Ok(HttpResponse::Ok().json(item))
 }
 

@@ -94,7 +94,8 @@ async fn person(
     let page = assistant(page)?;
     let id = path.into_inner();
     api::session(&state, &page.caller, id, false).await?;
-    let status = state.vault.submission_status(id).await?;
+    let mut status = state.vault.submission_status(id).await?;
+    crate::number_index::with_last4s(&state, &mut status).await?;
     let display_name = state
         .vault
         .queue(page.caller.session.account_id, &ROSTER_STATES)

@@ -319,7 +319,7 @@ async fn sign_out(
     page.check_csrf(&form.csrf)?;
     state
         .vault
-        .end_staff_session(&page.caller.audit, &page.caller.token_hash)
+        .end_staff_session(&page.caller.audit, &page.caller.tag)
         .await?;
     let secure = !state.settings.insecure_http;
     Ok(HttpResponse::SeeOther()

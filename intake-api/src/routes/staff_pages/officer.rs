@@ -93,6 +93,7 @@ async fn queue(
         .query(now)
         .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
     let account = page.caller.session.account_id;
+    crate::number_index::index_pending(&state, None).await?;
     let entries = state.vault.queue_page(account, &query).await?;
     let body = QueuePage {
         staff: page.frame(Text::SQueue, "/s/queue"),
@@ -141,7 +142,8 @@ async fn item_page(
     revealed: Option<(Uuid, Zeroizing<String>)>,
 ) -> Result<HttpResponse, StaffPageError> {
     let account = page.caller.session.account_id;
-    let item = state.vault.review_item(account, submission).await?;
+    let mut item = state.vault.review_item(account, submission).await?;
+    crate::number_index::with_last4s(state, &mut item.status).await?;
     let mut revealed = revealed;
     let mut people: Vec<StaffPerson> = item
         .status

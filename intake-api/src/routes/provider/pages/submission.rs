@@ -43,7 +43,7 @@ pub(super) async fn overview(
         Step {
             label: Text::StepOwn,
             href: "/p/self".to_owned(),
-            done: own.is_some_and(|o| o.number_last4.is_some()),
+            done: own.is_some_and(|o| o.number_saved),
         },
         Step {
             label: Text::StepDocuments,

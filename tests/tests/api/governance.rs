@@ -832,3 +832,71 @@ async fn left_behind(app: TestApp) {
     let again = due_list(&app, &first).await;
     assert!(!again.to_string().contains(&revoked), "nothing left to do");
 }
+
+/// Security review, finding 9: the step-up re-authentication of approvals (password and an
+/// authenticator code again) had no attempt limit, so a stolen session could guess the
+/// password without end. After five wrong step-ups even the right one is refused for the
+/// lockout window, with its own bilingual message, and the refusal is audited.
+#[tokio::test]
+async fn the_step_up_of_approvals_locks_after_five_wrong_attempts() {
+    let app = spawn_app().await;
+    let first = enrolled(&app, "admin.a", Role::Admin, &[]).await;
+    let second = enrolled(&app, "admin.b", Role::Admin, &[]).await;
+    let proposed = first
+        .post(&app, "/api/v1/admin/grants")
+        .json(&serde_json::json!({"username": "officer.new", "role": "officer", "scopes": ["TKY"]}))
+        .send()
+        .await
+        .expect("propose");
+    assert_eq!(proposed.status(), 201);
+    let grant = json(proposed).await["grant_id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let approve = |password: &'static str, totp: String| {
+        second
+            .post(&app, &format!("/api/v1/admin/grants/{grant}/approve"))
+            .json(&serde_json::json!({"password": password, "totp": totp}))
+            .send()
+    };
+    for n in 0..5 {
+        let wrong = approve("not the password", second.next_code())
+            .await
+            .expect("wrong");
+        assert_eq!(wrong.status(), 401, "attempt {n}");
+    }
+    let locked = approve(STAFF_PASSWORD, second.step_up_code().await)
+        .await
+        .expect("right, too late");
+    assert_eq!(locked.status(), 429);
+    assert!(locked.headers().contains_key("retry-after"));
+    let body = json(locked).await;
+    assert_eq!(body["error"]["code"], "step_up_locked");
+    assert!(
+        body["error"]["message_ja"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    let pending = json(
+        second
+            .get(&app, "/api/v1/admin/grants")
+            .send()
+            .await
+            .expect("pending"),
+    )
+    .await;
+    assert_eq!(
+        pending["items"][0]["username"], "officer.new",
+        "not approved"
+    );
+    let denied = app
+        .app
+        .vault
+        .audit_entries(0, 1000)
+        .await
+        .expect("audit")
+        .into_iter()
+        .filter(|e| e.action == "staff.reauthenticate" && e.outcome == "denied")
+        .count();
+    assert_eq!(denied, 6);
+}

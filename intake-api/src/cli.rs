@@ -685,8 +685,19 @@ async fn invite(args: InviteArgs) -> anyhow::Result<u8> {
         valid_days: settings.invitation_valid_days,
     };
     let vault = Vault::connect(&settings.database_url()).await?;
-    let created = vault.create_invitation(&AuditContext::cli(), &new).await?;
+    let created = vault.create_invitation(&AuditContext::cli(), &new).await;
     vault.close().await;
+    let created = match created {
+        Ok(created) => created,
+        // The same rule as the roster and the API: one live invitation per employee code.
+        Err(storage::StorageError::AlreadyInvited(code)) => {
+            eprintln!(
+                "kakunin: employee code {code} already has an invitation in use: re-issue or revoke that one (/s/invitations) instead of creating a second record of the person"
+            );
+            return Ok(1);
+        }
+        Err(other) => return Err(other.into()),
+    };
     let url = settings.invitation_url(created.token.expose());
     if args.json {
         println!(

@@ -124,6 +124,9 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound => Self::not_found(),
             StorageError::Illegal(_) => Self::new(StatusCode::CONFLICT, Message::NotEditable),
             StorageError::Conflict(_) => Self::new(StatusCode::CONFLICT, Message::Conflict),
+            StorageError::AlreadyInvited(_) => {
+                Self::new(StatusCode::CONFLICT, Message::AlreadyInvited)
+            }
             StorageError::NotFlagged => Self::new(StatusCode::CONFLICT, Message::OnlyFlaggedItems),
             StorageError::Invalid(_) => Self::invalid(Message::BadRequest),
             StorageError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, Message::Forbidden),

@@ -220,15 +220,13 @@ impl Vault {
     /// or revoke the existing one instead of making a second record of the person).
     pub async fn invited_employee_codes(&self) -> Result<HashSet<String>, StorageError> {
         let rows = sqlx::query(
-            "SELECT i.employee_code FROM invitations i JOIN submissions s ON s.invitation_id = i.id \
-             WHERE i.employee_code IS NOT NULL AND i.revoked_at IS NULL \
-             AND s.state NOT IN ('rejected', 'disposed')",
+            "SELECT live_employee_code FROM invitations WHERE live_employee_code IS NOT NULL",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
-                r.try_get::<String, _>("employee_code")
+                r.try_get::<String, _>("live_employee_code")
                     .map_err(StorageError::from)
             })
             .collect()
@@ -244,7 +242,8 @@ impl Vault {
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
         let revoked = sqlx::query(
-            "UPDATE invitations SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL",
+            "UPDATE invitations SET revoked_at = $1, revoked_by = $2, live_employee_code = NULL \
+             WHERE id = $3 AND revoked_at IS NULL",
         )
         .bind(now_millis())
         .bind(ctx.actor.label())

@@ -220,10 +220,12 @@ impl Vault {
             let id = Uuid::now_v7();
             let submission_id = Uuid::now_v7();
             let expires_at = now + new.valid_days.max(1) * DAY_MILLIS;
-            sqlx::query(
+            let code = new.employee_code.as_ref().map(|c| c.as_str().to_owned());
+            let inserted = sqlx::query(
                 "INSERT INTO invitations (id, token_hash, kind, display_name, name_kana, email, employee_code, \
-                 branch_code, birth_date, created_by, created_at, expires_at, issued_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $11)",
+                 live_employee_code, branch_code, birth_date, created_by, created_at, expires_at, issued_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $11) \
+                 ON CONFLICT (live_employee_code) WHERE live_employee_code IS NOT NULL DO NOTHING",
             )
             .bind(id.to_string())
             .bind(token.hash().0.to_vec())
@@ -231,7 +233,7 @@ impl Vault {
             .bind(new.name.as_str().to_owned())
             .bind(new.name_kana.as_ref().map(|k| k.as_str().to_owned()))
             .bind(new.email.as_ref().map(|e| e.as_str().to_owned()))
-            .bind(new.employee_code.as_ref().map(|c| c.as_str().to_owned()))
+            .bind(code.clone())
             .bind(new.branch.as_ref().map(|c| c.as_str().to_owned()))
             .bind(new.birth_date.map(BirthDate::to_iso))
             .bind(ctx.actor.label())
@@ -239,6 +241,11 @@ impl Vault {
             .bind(expires_at)
             .execute(&mut *tx)
             .await?;
+            // One live invitation per employee code (migration 0020): the whole batch is
+            // refused, naming the first code already in use.
+            if inserted.rows_affected() != 1 {
+                return Err(StorageError::AlreadyInvited(code.unwrap_or_default()));
+            }
             sqlx::query(
                 "INSERT INTO submissions (id, invitation_id, state, branch_code, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $5)",

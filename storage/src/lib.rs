@@ -75,6 +75,9 @@ pub enum StorageError {
     /// Separation of duties forbids this caller (e.g. approving their own proposal).
     #[error("forbidden: {0}")]
     Forbidden(&'static str),
+    /// An employee code already has an invitation in use (one live invitation per code).
+    #[error("the employee code already has an invitation in use")]
+    AlreadyInvited(String),
     /// Corrections were requested: only the items an officer flagged can change.
     #[error("only the items an officer asked to correct can change")]
     NotFlagged,

@@ -706,6 +706,16 @@ pub(crate) async fn apply_transition(
     if updated.rows_affected() != 1 {
         return Err(StorageError::Conflict("the submission changed meanwhile"));
     }
+    if matches!(to, SubmissionState::Rejected | SubmissionState::Disposed) {
+        // The collection is over: its employee code may be invited again (migration 0020).
+        sqlx::query(
+            "UPDATE invitations SET live_employee_code = NULL WHERE id = \
+             (SELECT invitation_id FROM submissions WHERE id = $1)",
+        )
+        .bind(submission_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
     let event = AuditEvent::success(
         actions::SUBMISSION_TRANSITION,
         format!("submission:{submission_id}"),

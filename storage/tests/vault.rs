@@ -17,6 +17,7 @@ on_both_backends!(
     a_provider_signs_in_and_hands_in_a_sealed_number_and_document,
     a_wrong_birth_date_is_counted_and_locks_the_invitation,
     ten_concurrent_wrong_birth_dates_lock_the_invitation_after_five,
+    one_live_invitation_per_employee_code_even_when_two_batches_race,
     a_retried_upload_is_stored_once,
     a_submitted_submission_cannot_be_edited,
     a_subject_of_another_submission_is_not_found,
@@ -276,6 +277,61 @@ async fn ten_concurrent_wrong_birth_dates_lock_the_invitation_after_five(f: Fixt
         "each guess saw the count the previous one left"
     );
     assert_eq!(locked, 6);
+}
+
+/// Issue 15: the "already invited" rule lived only in the roster check, so `kakunin invite`
+/// bypassed it and two concurrent roster uploads could both pass. Now the database holds
+/// it: of two batches racing for one employee code exactly one lands (whole), a third is
+/// refused naming the code, and once the first is revoked the code may be invited again.
+async fn one_live_invitation_per_employee_code_even_when_two_batches_race(f: Fixture) {
+    let batch = |codes: &[&str]| -> Vec<NewInvitation> {
+        codes
+            .iter()
+            .map(|code| NewInvitation {
+                kind: InvitationKind::Employee,
+                name: PersonName::parse("山田 太郎").expect("name"),
+                name_kana: None,
+                email: None,
+                employee_code: Some(storage::org::EmployeeCode::parse(code).expect("code")),
+                branch: None,
+                birth_date: None,
+                valid_days: 30,
+            })
+            .collect()
+    };
+    let (a, b) = (batch(&["E001", "E002"]), batch(&["E003", "E002"]));
+    let (ctx_a, ctx_b) = (ctx(), ctx());
+    let (first, second) = tokio::join!(
+        f.vault.create_invitations(&ctx_a, &a),
+        f.vault.create_invitations(&ctx_b, &b)
+    );
+    assert!(
+        first.is_ok() != second.is_ok(),
+        "exactly one batch lands: {:?} / {:?}",
+        first.as_ref().err(),
+        second.as_ref().err()
+    );
+    let landed = first.or(second).expect("one landed");
+    assert_eq!(landed.len(), 2, "the winner landed whole");
+    let codes = f.vault.invited_employee_codes().await.expect("codes");
+    assert!(
+        codes.len() == 2 && codes.contains("E002"),
+        "the loser left nothing behind: {codes:?}"
+    );
+    let again = f.vault.create_invitations(&ctx(), &batch(&["E002"])).await;
+    assert!(
+        matches!(again, Err(storage::StorageError::AlreadyInvited(ref c)) if c == "E002"),
+        "{again:?}"
+    );
+    // E002 is the second of either batch.
+    f.vault
+        .revoke_invitation(&ctx(), landed[1].id)
+        .await
+        .expect("revoke");
+    f.vault
+        .create_invitations(&ctx(), &batch(&["E002"]))
+        .await
+        .expect("a revoked invitation frees its code");
 }
 
 async fn a_wrong_birth_date_is_counted_and_locks_the_invitation(f: Fixture) {

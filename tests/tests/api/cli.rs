@@ -51,6 +51,30 @@ async fn an_invitation_from_the_cli_signs_in() {
     );
 }
 
+/// Issue 15: `kakunin invite` bypassed the roster's "already invited" rule and made a
+/// second, unlinked record of the same employee. It now meets the same rule (exit 1).
+#[tokio::test]
+async fn kakunin_invite_refuses_an_employee_code_already_invited() {
+    let app = spawn_app().await;
+    let invite = [
+        "invite",
+        "--kind",
+        "employee",
+        "--name",
+        "山田 太郎",
+        "--employee-code",
+        "E1234",
+    ];
+    assert_eq!(kakunin(&app, &invite).await, 0);
+    assert_eq!(
+        kakunin(&app, &invite).await,
+        1,
+        "a second live invitation is refused"
+    );
+    let codes = app.app.vault.invited_employee_codes().await.expect("codes");
+    assert_eq!(codes.len(), 1);
+}
+
 #[tokio::test]
 async fn audit_verify_catches_a_cut_tail_through_the_anchor_outside_the_database() {
     let app = spawn_app().await;

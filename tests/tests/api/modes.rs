@@ -58,7 +58,8 @@ async fn a_public_instance_seals_uploads_it_cannot_open() {
     tokio::spawn(public.run_until_stopped());
 
     let token = internal.invite(None).await;
-    let phone = internal.new_client();
+    // A phone on the public instance's pages (its Origin is the public name).
+    let phone = internal.public_name_client();
     let url = |p: &str| format!("https://localhost:{port}{p}");
     assert_eq!(
         phone

@@ -6,7 +6,8 @@
 //! document covers everything the server answers (checked by `scripts/schemathesis.sh`):
 //! 400/413/415 where a body is read, 401 where a session is needed, 403 (CSRF) on every
 //! state-changing call of a cookie session, 404 where a path names something, 408 when a
-//! body arrives too slowly, 429 and 503 anywhere. A method a path does not list answers
+//! body arrives too slowly, 409 where a submission may no longer change, 422 where a body
+//! is validated, 429 and 503 anywhere. A method a path does not list answers
 //! 405 with `Allow`.
 
 use actix_web::HttpResponse;
@@ -73,15 +74,18 @@ impl utoipa::Modify for ErrorResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let payroll = path.starts_with("/api/v1/payroll/");
-            let signs_in = path == "/api/v1/provider/session";
-            for (changes_state, operation) in [
-                (false, item.get.as_mut()),
-                (true, item.post.as_mut()),
-                (true, item.put.as_mut()),
-                (true, item.patch.as_mut()),
-                (true, item.delete.as_mut()),
+            let session = path == "/api/v1/provider/session";
+            for (method, operation) in [
+                ("GET", item.get.as_mut()),
+                ("POST", item.post.as_mut()),
+                ("PUT", item.put.as_mut()),
+                ("PATCH", item.patch.as_mut()),
+                ("DELETE", item.delete.as_mut()),
             ] {
                 let Some(operation) = operation else { continue };
+                let changes_state = method != "GET";
+                let signs_in = session && method == "POST";
+                let edits_submission = changes_state && !payroll && !session;
                 let reads_body = operation.request_body.is_some();
                 let names_something = operation
                     .parameters
@@ -98,11 +102,7 @@ impl utoipa::Modify for ErrorResponses {
                     "The body or a parameter could not be read",
                     reads_body,
                 );
-                add(
-                    "401",
-                    "No live session (or payroll token)",
-                    !(signs_in && changes_state),
-                );
+                add("401", "No live session (or payroll token)", !signs_in);
                 add(
                     "403",
                     "State-changing call without the session's `X-CSRF-Token` or from another origin (`csrf_token_invalid`)",
@@ -113,6 +113,12 @@ impl utoipa::Modify for ErrorResponses {
                     "Nothing of that id in the caller's reach",
                     names_something,
                 );
+                add(
+                    "409",
+                    "The submission can no longer be changed (handed in, declined)",
+                    edits_submission,
+                );
+                add("422", "A field is invalid (`field` names it)", reads_body);
                 add(
                     "408",
                     "The body arrived too slowly (`request_timeout`)",

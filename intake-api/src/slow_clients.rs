@@ -12,7 +12,8 @@
 //!   resource use of each request; CWE-400).
 //! - Connections: [`ConnectionLimit`] counts the open connections of each client address
 //!   from `on_connect` (a slot kept with the connection and dropped when it closes);
-//!   past `max_per_address` the connection's requests answer 503 and it is closed.
+//!   past `max_per_address` the connection's requests answer 503 and (HTTP/1) it is
+//!   closed.
 //!   Trusted proxies are exempt: every client behind them shares their address, and they
 //!   must bound their own clients.
 
@@ -130,6 +131,7 @@ pub async fn refuse_crowding(
     let over = req
         .conn_data::<ConnectionSlot>()
         .is_some_and(|slot| slot.over_limit);
+    let http1 = is_http1(&req);
     if !over {
         return next
             .call(req)
@@ -143,9 +145,9 @@ pub async fn refuse_crowding(
     response
         .headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    response
-        .head_mut()
-        .set_connection_type(actix_web::http::ConnectionType::Close);
+    if http1 {
+        close_after(&mut response);
+    }
     Ok(req.into_response(response))
 }
 
@@ -244,6 +246,7 @@ pub async fn bound_body_time(
         Box::pin(body) as Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>>
     ));
     let path = req.path().to_owned();
+    let http1 = is_http1(&req);
     let mut response = next
         .call(req)
         .await
@@ -256,19 +259,30 @@ pub async fn bound_body_time(
                 &path,
                 ApiError::new(StatusCode::REQUEST_TIMEOUT, Message::RequestTimeout),
             );
-            refusal
-                .head_mut()
-                .set_connection_type(actix_web::http::ConnectionType::Close);
+            if http1 {
+                close_after(&mut refusal);
+            }
             response = ServiceResponse::new(request, refusal);
         }
-        BodyOutcome::Unfinished => {
-            response
-                .response_mut()
-                .head_mut()
-                .set_connection_type(actix_web::http::ConnectionType::Close);
-        }
+        BodyOutcome::Unfinished if http1 => close_after(response.response_mut()),
+        BodyOutcome::Unfinished => {}
     }
     Ok(response)
+}
+
+/// Whether the request came over HTTP/1.x, where closing the connection is how a server
+/// stops reading a body. HTTP/2 has no connection-level close per request (RFC 9113
+/// §8.2.2): there the unread stream is reset and the connection, shared by other
+/// streams, stays.
+fn is_http1(req: &ServiceRequest) -> bool {
+    req.version() < actix_web::http::Version::HTTP_2
+}
+
+/// Closes the connection once `response` is sent.
+fn close_after(response: &mut actix_web::HttpResponse) {
+    response
+        .head_mut()
+        .set_connection_type(actix_web::http::ConnectionType::Close);
 }
 
 fn deadline_body(

@@ -286,3 +286,80 @@ async fn connection_n_plus_one_from_one_address_is_refused_while_others_still_wo
     let mut again = connect(&app, here).await;
     assert!(ask(&mut again, &get).await.starts_with("HTTP/1.1 200"));
 }
+
+/// Browsers speak HTTP/2 to the instance: the sign-in, a state-changing call with its
+/// token, and a call refused before its body is read all work there too, and the
+/// refusal leaves the connection's other streams alone. curl is the client, since the
+/// tests' reqwest speaks HTTP/1 only.
+#[tokio::test]
+async fn sign_in_and_state_changing_calls_work_over_http2() {
+    let app = spawn_app().await;
+    let token = app.invite(None).await;
+    let jar = app.data_path().join("curl-cookies");
+    let curl = |args: &[&str]| {
+        std::process::Command::new("curl")
+            .args(["-sS", "--http2", "--cacert"])
+            .arg(app.settings.tls_cert_path())
+            .arg("-b")
+            .arg(&jar)
+            .arg("-c")
+            .arg(&jar)
+            .args(["-w", "\n%{http_version} %{http_code}"])
+            .args(args)
+            .output()
+    };
+    let signed_in = match curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        &format!(r#"{{"token":"{token}"}}"#),
+        &app.url("/api/v1/provider/session"),
+    ]) {
+        Ok(output) => String::from_utf8_lossy(&output.stdout).into_owned(),
+        Err(e) => return tool_missing("curl", &e),
+    };
+    assert!(signed_in.ends_with("2 200"), "{signed_in}");
+    let body: serde_json::Value =
+        serde_json::from_str(signed_in.lines().next().expect("body")).expect("json");
+    let csrf = body["csrf_token"].as_str().expect("csrf").to_owned();
+    let header = format!("X-CSRF-Token: {csrf}");
+    let saved = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "content-type: application/json",
+        "-H",
+        &header,
+        "-d",
+        &format!(
+            r#"{{"number":"{NUMBER}","name":"山田 太郎","name_kana":"やまだ たろう","birth_date":"1990-04-01"}}"#
+        ),
+        &app.url("/api/v1/provider/subjects/self"),
+    ])
+    .expect("curl");
+    let saved = String::from_utf8_lossy(&saved.stdout);
+    assert!(saved.ends_with("2 200"), "{saved}");
+    // Refused before its body is read, and the connection's other streams unharmed.
+    let refused = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "content-type: application/json",
+        "-d",
+        "{}",
+        &app.url("/api/v1/provider/subjects/self"),
+        "--next",
+        "--http2",
+        "--cacert",
+        &app.settings.tls_cert_path().display().to_string(),
+        "-w",
+        "\n%{http_version} %{http_code}",
+        &app.url("/healthz"),
+    ])
+    .expect("curl");
+    let refused = String::from_utf8_lossy(&refused.stdout);
+    assert!(refused.contains("csrf_token_invalid"), "{refused}");
+    assert!(refused.trim_end().ends_with("2 200"), "{refused}");
+}

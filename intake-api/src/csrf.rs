@@ -30,8 +30,8 @@
 //!   token in `Authorization`, which a browser never attaches by itself, so no other page
 //!   can make a browser call it with anyone's authority.
 //!
-//! Tokens are derived from the cookie they protect (SHA-256 over a purpose label and the cookie's secret),
-//! so no extra state is kept and any instance can check them.
+//! Tokens are derived from the cookie they protect (SHA-256 over a purpose label and the
+//! cookie's secret), so no extra state is kept and any instance can check them.
 
 use actix_web::HttpMessage;
 use actix_web::body::{BoxBody, MessageBody};

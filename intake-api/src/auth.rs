@@ -2,21 +2,20 @@
 //!
 //! The cookie holds a 256-bit token; the database holds its hash and the session's idle
 //! expiry (state lives in the database, so any instance can serve any request). The
-//! cookie is HttpOnly, SameSite=Strict and, over TLS, Secure.
+//! cookie is HttpOnly, SameSite=Strict and, over TLS, Secure and `__Host-` named
+//! ([`crate::cookies`]).
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite};
+use actix_web::cookie::Cookie;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use storage::invitations::ProviderSession;
 use storage::{AuditContext, SecretToken};
 
+use crate::cookies::SessionCookie;
 use crate::error::ApiError;
 use crate::startup::AppState;
-
-/// The provider session cookie's name.
-pub const PROVIDER_COOKIE: &str = "kakunin_provider";
 
 /// A signed-in provider, with the audit context of the request.
 #[derive(Debug)]
@@ -37,9 +36,8 @@ impl FromRequest for Provider {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal(&"application state missing"))?;
-            let token = req
-                .cookie(PROVIDER_COOKIE)
-                .and_then(|c| SecretToken::parse(c.value()).ok())
+            let token = session_token(&req, state)
+                .and_then(|value| SecretToken::parse(&value).ok())
                 .ok_or_else(ApiError::session_required)?;
             let session = state
                 .vault
@@ -60,20 +58,17 @@ pub fn source_ip(req: &HttpRequest, state: &AppState) -> Option<String> {
     crate::client_ip::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string())
 }
 
+/// The value of the provider session cookie `req` carries, if any.
+pub fn session_token(req: &HttpRequest, state: &AppState) -> Option<String> {
+    SessionCookie::Provider.value(req, !state.settings.insecure_http)
+}
+
 /// The session cookie for a new session.
 pub fn session_cookie(token: &SecretToken, secure: bool) -> Cookie<'static> {
-    Cookie::build(PROVIDER_COOKIE, token.expose().to_owned())
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .finish()
+    SessionCookie::Provider.build(token.expose().to_owned(), secure)
 }
 
 /// A cookie that removes the session cookie.
 pub fn cleared_cookie(secure: bool) -> Cookie<'static> {
-    let mut cookie = session_cookie(&SecretToken::generate(), secure);
-    cookie.set_value("");
-    cookie.make_removal();
-    cookie
+    SessionCookie::Provider.cleared(secure)
 }

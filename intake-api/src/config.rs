@@ -68,6 +68,8 @@ pub struct Settings {
     pub upload: UploadSettings,
     /// Rate limits per client address.
     pub rate_limits: RateLimitSettings,
+    /// Bounds on slow clients and on the connections one address holds.
+    pub connections: ConnectionSettings,
     /// Minutes of inactivity after which a provider session ends.
     pub provider_session_idle_minutes: i64,
     /// Days an invitation link works.
@@ -276,6 +278,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             upload: UploadSettings::default(),
             rate_limits: RateLimitSettings::default(),
+            connections: ConnectionSettings::default(),
             provider_session_idle_minutes: 30,
             invitation_valid_days: 30,
             audit_anchor_file: None,
@@ -323,6 +326,33 @@ impl Default for RateLimitSettings {
                 per_minute: 20,
                 burst: 20,
             },
+        }
+    }
+}
+
+/// Bounds on slow clients and crowding addresses (see `slow_clients`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConnectionSettings {
+    /// Seconds a client has to send a request's headers (408 beyond).
+    pub header_timeout_seconds: u64,
+    /// Seconds any request body may take before the floor rate applies.
+    pub body_grace_seconds: u64,
+    /// The slowest average rate a body may arrive at after the grace, in bytes per second
+    /// (16 KiB/s: a 20 MB photo over a poor mobile link still gets through).
+    pub body_min_bytes_per_second: u64,
+    /// Connections one client address may hold open at once (503 beyond); trusted
+    /// proxies are exempt. Offices behind one NAT address share it: size it for them.
+    pub max_per_address: usize,
+}
+
+impl Default for ConnectionSettings {
+    fn default() -> Self {
+        Self {
+            header_timeout_seconds: 10,
+            body_grace_seconds: 30,
+            body_min_bytes_per_second: 16 * 1024,
+            max_per_address: 128,
         }
     }
 }
@@ -429,6 +459,14 @@ impl Settings {
                     "rate_limits.{name} must allow at least one request"
                 )));
             }
+        }
+        let c = &self.connections;
+        if c.header_timeout_seconds == 0
+            || c.body_grace_seconds == 0
+            || c.body_min_bytes_per_second == 0
+            || c.max_per_address == 0
+        {
+            return invalid("every value of [connections] must be positive");
         }
         if self.audit_anchor_interval_seconds == 0 {
             return invalid("audit_anchor_interval_seconds must be positive");

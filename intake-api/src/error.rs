@@ -19,16 +19,22 @@ pub struct ApiError {
     field: Option<&'static str>,
 }
 
-#[derive(Serialize)]
-struct Body {
-    error: BodyInner,
+/// The error body every API error answers (also its OpenAPI schema).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize)]
-struct BodyInner {
+/// The error itself: a stable code and the sentence in both languages.
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// A stable machine-readable code (`not_found`, `csrf_token_invalid`, …).
     code: &'static str,
+    /// The sentence in Japanese.
     message_ja: &'static str,
+    /// The sentence in English.
     message_en: &'static str,
+    /// The form field concerned, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'static str>,
 }
@@ -107,8 +113,8 @@ impl ResponseError for ApiError {
         }
         response
             .insert_header(("Cache-Control", "no-store"))
-            .json(Body {
-                error: BodyInner {
+            .json(ErrorBody {
+                error: ErrorDetail {
                     code: self.message.code(),
                     message_ja: self.message.ja(),
                     message_en: self.message.en(),

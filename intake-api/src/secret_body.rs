@@ -94,7 +94,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for SecretJson<T> {
             if !content_type_is(&req, "application/json") {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    Message::BadRequest,
+                    Message::UnsupportedMediaType,
                 ));
             }
             let body = read(&req, payload).await?;
@@ -114,9 +114,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for SecretForm<T> {
         let payload = payload.take();
         Box::pin(async move {
             if !content_type_is(&req, "application/x-www-form-urlencoded") {
-                return Err(
-                    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, Message::BadRequest).into(),
-                );
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    Message::UnsupportedMediaType,
+                )
+                .into());
             }
             let body = read(&req, payload).await?;
             serde_urlencoded::from_bytes(&body)

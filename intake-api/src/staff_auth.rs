@@ -11,22 +11,24 @@
 //!   timeouts; the session lives in the database, under a tag keyed with
 //!   `keys/session.key` and a MAC over the row, so a database writer without that key
 //!   (a compromised public instance) cannot forge or move a session.
-//! - CSRF: a synchronizer token issued with the session (its hash is stored) must come
-//!   back in `X-CSRF-Token` on every state-changing request. SameSite=Strict alone is not
-//!   relied on (same-site subdomains, older browsers).
+//! - CSRF: the session's token, issued with the session and derived from its cookie
+//!   ([`crate::csrf`]), comes back in `X-CSRF-Token` on state-changing API requests; the
+//!   check itself is the one middleware every request passes ([`crate::csrf::guard`]).
+//!   SameSite=Strict alone is not relied on (same-site pages on another port, older
+//!   browsers).
 //! - Officers, auditors and admins must enrol TOTP before anything else works.
 
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::{Method, StatusCode};
+use actix_web::cookie::Cookie;
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use portal::Message;
 use sha2::{Digest, Sha256};
 use storage::lockout::{AttemptKey, Reserved, Throttle};
 use storage::staff::{NewStaffSession, Role, SignInAttempt, SignInOutcome, StaffSession};
-use storage::{AuditContext, InternalKeys, SecretToken, SessionTag};
+use storage::{AuditContext, InternalKeys, SecretToken, SessionTag, TokenHash};
 use totp_rs::{Algorithm, Builder, Totp};
 use zeroize::Zeroizing;
 
@@ -34,12 +36,10 @@ use crate::auth::source_ip;
 use crate::error::ApiError;
 use crate::startup::AppState;
 
-/// The staff session cookie's name (separate from the provider's).
-pub const STAFF_COOKIE: &str = "kakunin_staff";
-/// The header carrying the CSRF token.
-pub const CSRF_HEADER: &str = "X-CSRF-Token";
+use crate::cookies::SessionCookie;
 
-/// A request from a valid staff session (any stage), CSRF-checked when it changes state.
+/// A request from a valid staff session (any stage); [`crate::csrf::guard`] has checked
+/// a state-changing request before it gets here.
 #[derive(Debug)]
 pub struct StaffCaller {
     /// The session.
@@ -94,22 +94,18 @@ fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::internal(&"application state missing"))
 }
 
-fn changes_state(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
 fn sha256(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
-async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
-    authenticate_with(req, true).await
+/// The caller of a staff *page*: the same session checks as the API's.
+pub async fn page_caller(req: &HttpRequest) -> Result<StaffCaller, ApiError> {
+    authenticate(req.clone()).await
 }
 
-/// The caller of a staff *page*: the same session checks, but the CSRF token comes in
-/// the form (derived from the cookie, see [`crate::csrf`]) and the page handler checks it.
-pub async fn page_caller(req: &HttpRequest) -> Result<StaffCaller, ApiError> {
-    authenticate_with(req.clone(), false).await
+/// The value of the staff session cookie `req` carries, if any.
+pub fn session_token(req: &HttpRequest, state: &AppState) -> Option<String> {
+    SessionCookie::Staff.value(req, !state.settings.insecure_http)
 }
 
 /// Officers, auditors and admins past their second factor, collectors always.
@@ -122,11 +118,10 @@ pub fn require_role(caller: StaffCaller, allowed: &[Role]) -> Result<StaffCaller
     with_role(caller, allowed)
 }
 
-async fn authenticate_with(req: HttpRequest, header_csrf: bool) -> Result<StaffCaller, ApiError> {
+async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
     let state = app_state(&req)?;
-    let token = req
-        .cookie(STAFF_COOKIE)
-        .and_then(|c| SecretToken::parse(c.value()).ok())
+    let token = session_token(&req, &state)
+        .and_then(|value| SecretToken::parse(&value).ok())
         .ok_or_else(ApiError::session_required)?;
     let keys = internal_keys(&state)?;
     let tag = keys.session.tag(&token);
@@ -139,21 +134,6 @@ async fn authenticate_with(req: HttpRequest, header_csrf: bool) -> Result<StaffC
         )
         .await?
         .ok_or_else(ApiError::session_required)?;
-    if header_csrf && changes_state(req.method()) {
-        // Both sides are SHA-256 of 256-bit random tokens: comparing hashes leaks
-        // nothing usable about the token through timing.
-        let presented = req
-            .headers()
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(sha256);
-        if presented != Some(session.csrf_hash) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                Message::CsrfTokenInvalid,
-            ));
-        }
-    }
     let audit = session.audit_context(source_ip(&req, &state));
     Ok(StaffCaller {
         session,
@@ -212,20 +192,12 @@ extractor!(Overseer, |c| with_role(c, &[Role::Auditor, Role::Admin])
 
 /// The staff session cookie for a new session.
 pub fn session_cookie(token: &SecretToken, secure: bool) -> Cookie<'static> {
-    Cookie::build(STAFF_COOKIE, token.expose().to_owned())
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .finish()
+    SessionCookie::Staff.build(token.expose().to_owned(), secure)
 }
 
 /// A cookie that removes the staff session cookie.
 pub fn cleared_cookie(secure: bool) -> Cookie<'static> {
-    let mut cookie = session_cookie(&SecretToken::generate(), secure);
-    cookie.set_value("");
-    cookie.make_removal();
-    cookie
+    SessionCookie::Staff.cleared(secure)
 }
 
 /// What a client sends to sign in. Its `Debug` hides the secrets.
@@ -254,8 +226,9 @@ impl std::fmt::Debug for SignInRequest {
 pub struct SignedIn {
     /// For the cookie.
     pub token: SecretToken,
-    /// For the `X-CSRF-Token` header.
-    pub csrf_token: SecretToken,
+    /// For the `X-CSRF-Token` header (derived from the cookie's token, so that the one
+    /// CSRF middleware checks it without a database read).
+    pub csrf_token: String,
     /// The role.
     pub role: Role,
     /// `false` when TOTP must be enrolled before anything else.
@@ -406,7 +379,7 @@ async fn check_credentials(
         None => !credentials.role.requires_totp(),
     };
     let token = SecretToken::generate();
-    let csrf_token = SecretToken::generate();
+    let csrf_token = crate::csrf::token(crate::csrf::Purpose::StaffSession, token.expose());
     let absolute =
         time::OffsetDateTime::now_utc() + time::Duration::hours(settings.session_absolute_hours);
     attempt.outcome = SignInOutcome::Success;
@@ -425,7 +398,7 @@ async fn check_credentials(
                 &NewStaffSession {
                     tag: session_key.tag(&token),
                     role: credentials.role,
-                    csrf_hash: csrf_token.hash(),
+                    csrf_hash: TokenHash(sha256(&csrf_token)),
                     second_factor_done,
                     absolute_expires_at: (absolute.unix_timestamp_nanos() / 1_000_000) as i64,
                 },

@@ -317,12 +317,22 @@ fn serve(
     })?;
     let over_tls = tls.is_some();
     let max_body = state.settings.upload.max_body_bytes;
+    let connections = state.settings.connections.clone();
+    let limit = crate::slow_clients::ConnectionLimit::new(
+        connections.max_per_address,
+        state.settings.trusted_proxies.clone(),
+    );
     let server = HttpServer::new(move || {
+        // Middleware runs outside in: the last `wrap` sees the request first.
         App::new()
             .app_data(state.clone())
             .app_data(routes::json_config(routes::JSON_LIMIT))
             .app_data(web::PayloadConfig::new(max_body))
+            .wrap(middleware::from_fn(crate::csrf::guard))
             .wrap(middleware::from_fn(crate::ratelimit::limit_general))
+            .wrap(middleware::from_fn(crate::slow_clients::bound_body_time))
+            .wrap(middleware::from_fn(crate::uniform_errors::uniform))
+            .wrap(middleware::from_fn(crate::slow_clients::refuse_crowding))
             .wrap(security_headers::headers(over_tls))
             .wrap(
                 // Path only (no query string) and never the invitation links, whose path
@@ -333,9 +343,14 @@ fn serve(
             )
             .configure(|cfg| routes::configure(cfg, state.settings.mode))
     })
-    .on_connect(crate::tls::note_peer_certificate)
-    // Uploads from phones on slow links: allow time, but bound it.
-    .client_request_timeout(std::time::Duration::from_secs(60))
+    .on_connect(move |connection, extensions| {
+        crate::tls::note_peer_certificate(connection, extensions);
+        limit.on_connect(connection, extensions);
+    })
+    // The request head only: the body's time is bounded by `slow_clients`.
+    .client_request_timeout(std::time::Duration::from_secs(
+        connections.header_timeout_seconds,
+    ))
     .shutdown_timeout(30);
     let server = match tls {
         Some(config) => server.listen_rustls_0_23(listener, config),

@@ -149,6 +149,14 @@ pub enum Message {
     MailNotConfigured,
     /// Only the items you were asked to correct can be changed; everything else is kept as it was.
     OnlyFlaggedItems,
+    /// The address exists but not with this method (405).
+    MethodNotAllowed,
+    /// The body is not of a type this endpoint reads (415).
+    UnsupportedMediaType,
+    /// The body came too slowly (408).
+    RequestTimeout,
+    /// Too many connections open from one address (503).
+    TooManyConnections,
 }
 
 impl Message {
@@ -225,6 +233,10 @@ impl Message {
         Message::InvitationRevoked,
         Message::MailNotConfigured,
         Message::OnlyFlaggedItems,
+        Message::MethodNotAllowed,
+        Message::UnsupportedMediaType,
+        Message::RequestTimeout,
+        Message::TooManyConnections,
     ];
 
     /// The message with this code.
@@ -591,6 +603,26 @@ impl Message {
                 "csrf_invalid",
                 "このページの有効期限が切れました。ページを開き直して、もう一度操作してください。",
                 "This page has expired. Please reload it and try again.",
+            ),
+            MethodNotAllowed => (
+                "method_not_allowed",
+                "このアドレスではその操作はできません。",
+                "This address does not accept that method.",
+            ),
+            UnsupportedMediaType => (
+                "unsupported_media_type",
+                "送信内容の形式が違います。",
+                "The request body is not in a format this address accepts.",
+            ),
+            RequestTimeout => (
+                "request_timeout",
+                "送信に時間がかかりすぎたため、中断しました。通信状態のよい場所でもう一度お試しください。",
+                "Sending took too long and was stopped. Please try again where the connection is better.",
+            ),
+            TooManyConnections => (
+                "too_many_connections",
+                "同じ接続元からの接続が多すぎます。少し待ってから再度お試しください。",
+                "Too many connections from your address. Please wait a moment and try again.",
             ),
             NumberRequired => (
                 "number_required",

@@ -77,6 +77,9 @@
       var xhr = new XMLHttpRequest();
       xhr.open('POST', form.dataset.api);
       xhr.setRequestHeader('Idempotency-Key', key);
+      // The page's token, for browsers that do not say where a request comes from.
+      var token = form.querySelector('[name=csrf]');
+      if (token) { xhr.setRequestHeader('X-CSRF-Token', token.value); }
       xhr.upload.addEventListener('progress', function (e) {
         if (e.lengthComputable) { bar.value = Math.round(100 * e.loaded / e.total); }
       });

@@ -29,6 +29,44 @@ pub struct Vault {
     backend: Backend,
 }
 
+/// The database file of a `sqlite:` URL (`None` for an in-memory database).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && path != ":memory:" && !rest.contains("mode=memory"))
+        .then(|| std::path::PathBuf::from(path))
+}
+
+/// Creates the SQLite file readable by its owner only (0600), and narrows an existing
+/// file and its `-wal` and `-shm` companions to that: they hold the sealed numbers, the
+/// blind index and the audit trail, and no other local account has any business reading
+/// them (PPC guideline, 安全管理措置: 技術的安全管理措置, access control). SQLite creates
+/// the `-wal` and `-shm` files with the database file's own mode.
+fn restrict_sqlite_files(url: &str) -> Result<(), StorageError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let Some(path) = sqlite_file(url) else {
+        return Ok(());
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(&path)
+        .map_err(sqlx::Error::Io)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.clone().into_os_string();
+        file.push(suffix);
+        match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            other => other.map_err(sqlx::Error::Io)?,
+        }
+    }
+    Ok(())
+}
+
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -44,6 +82,9 @@ impl Vault {
         } else {
             return Err(StorageError::UnsupportedUrl);
         };
+        if backend == Backend::Sqlite {
+            restrict_sqlite_files(url)?;
+        }
         let options = AnyConnectOptions::from_str(url)?;
         let pool_options = AnyPoolOptions::new()
             .acquire_timeout(Duration::from_secs(30))

@@ -1419,3 +1419,63 @@ async fn invitations_are_listed_revoked_and_reissued(f: Fixture) {
     assert_eq!(count("invitation.email").await, 2);
     f.vault.verify_audit_chain().await.expect("chain");
 }
+
+/// The SQLite file and its `-wal` and `-shm` companions are readable by their owner only,
+/// whether the vault creates the file or finds it with a wider mode (SQLite only: on
+/// PostgreSQL the server owns its files).
+#[tokio::test]
+async fn the_sqlite_file_and_its_wal_and_shm_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path)
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    let db = TestDatabase::sqlite();
+    let path = db.sqlite_path().expect("sqlite path");
+    let companions = |path: &std::path::Path| {
+        ["", "-wal", "-shm"].map(|suffix| {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            std::path::PathBuf::from(file)
+        })
+    };
+    // A new file (SQLite itself would create it 0644 under the usual umask of 022).
+    let vault = Vault::connect(&db.url).await.expect("connect");
+    vault
+        .create_invitation(
+            &AuditContext::cli(),
+            &NewInvitation {
+                kind: InvitationKind::Employee,
+                name: PersonName::parse("山田 太郎").expect("name"),
+                name_kana: None,
+                email: None,
+                employee_code: None,
+                branch: None,
+                birth_date: None,
+                valid_days: 30,
+            },
+        )
+        .await
+        .expect("a write, so the WAL exists");
+    for file in companions(&path) {
+        assert_eq!(mode(&file), 0o600, "{}", file.display());
+    }
+    vault.close().await;
+    // An existing file left world-readable is narrowed when the vault opens it.
+    for file in companions(&path) {
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+        }
+    }
+    let vault = Vault::connect(&db.url).await.expect("reconnect");
+    for file in companions(&path) {
+        if file.exists() {
+            assert_eq!(mode(&file), 0o600, "{}", file.display());
+        }
+    }
+    vault.close().await;
+    assert_eq!(mode(&path), 0o600);
+}

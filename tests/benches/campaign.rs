@@ -201,7 +201,7 @@ impl Served for Ctx {
 
     /// A phone or browser of its own (cookies), trusting the development certificate.
     fn new_client(&self) -> reqwest::Client {
-        service::client_with(&self.cert)
+        service::client_with(&self.cert, &self.base)
     }
 }
 
@@ -752,7 +752,7 @@ async fn main() {
             .as_u64()
             .expect("records");
         let download = approver
-            .get(&*ctx, &format!("/api/v1/officer/releases/{release}/export"))
+            .post(&*ctx, &format!("/api/v1/officer/releases/{release}/export"))
             .send()
             .await
             .expect("download");

@@ -58,17 +58,36 @@ pub fn certificate(cert_path: &Path) -> reqwest::Certificate {
     reqwest::Certificate::from_pem(&cert).expect("pem")
 }
 
-/// A client that trusts the development certificate at `cert_path` and keeps cookies (one
-/// phone or browser).
-pub fn client_trusting(cert_path: &Path) -> reqwest::Client {
-    client_with(&certificate(cert_path))
+/// A browser on the instance's own pages (`base`, e.g. `https://localhost:PORT`): trusts
+/// the development certificate at `cert_path`, keeps cookies, and says where its requests
+/// come from as a browser does (`Origin`), so the CSRF check lets them through.
+pub fn client_trusting(cert_path: &Path, base: &str) -> reqwest::Client {
+    client_with(&certificate(cert_path), base)
 }
 
 /// The same, for a certificate already read (many clients of one instance).
-pub fn client_with(cert: &reqwest::Certificate) -> reqwest::Client {
+pub fn client_with(cert: &reqwest::Certificate, base: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        reqwest::header::HeaderValue::from_str(base).expect("origin"),
+    );
+    program_client_builder(cert)
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// A program, not a browser (curl, a script): cookies, no `Origin`; it proves itself to
+/// the CSRF check with the session's `X-CSRF-Token` only.
+pub fn program_client(cert_path: &Path) -> reqwest::Client {
+    program_client_builder(&certificate(cert_path))
+        .build()
+        .expect("client")
+}
+
+fn program_client_builder(cert: &reqwest::Certificate) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .add_root_certificate(cert.clone())
         .cookie_store(true)
-        .build()
-        .expect("client")
 }

@@ -33,16 +33,15 @@ use crate::startup::State;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/assisted")
-            .route("/people", web::get().to(people))
-            .route("/records", web::post().to(create_record))
-            .route("/{submission}", web::get().to(status))
-            .route("/{submission}/subjects/self", web::put().to(save_self))
-            .route("/{submission}/subjects", web::post().to(add_dependant))
-            .route(
-                "/{submission}/subjects/{subject}/documents",
-                web::post().to(upload),
+            .service(crate::routes::endpoint("/people").get(people))
+            .service(crate::routes::endpoint("/records").post(create_record))
+            .service(crate::routes::endpoint("/{submission}").get(status))
+            .service(crate::routes::endpoint("/{submission}/subjects/self").put(save_self))
+            .service(crate::routes::endpoint("/{submission}/subjects").post(add_dependant))
+            .service(
+                crate::routes::endpoint("/{submission}/subjects/{subject}/documents").post(upload),
             )
-            .route("/{submission}/hand-in", web::post().to(hand_in)),
+            .service(crate::routes::endpoint("/{submission}/hand-in").post(hand_in)),
     );
 }
 

@@ -15,11 +15,14 @@ use crate::startup::State;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/staff")
-            .route("/session", web::post().to(sign_in))
-            .route("/session", web::get().to(whoami))
-            .route("/session", web::delete().to(sign_out))
-            .route("/totp/enrol", web::post().to(enrol_totp))
-            .route("/totp/confirm", web::post().to(confirm_totp)),
+            .service(
+                crate::routes::endpoint("/session")
+                    .post(sign_in)
+                    .get(whoami)
+                    .delete(sign_out),
+            )
+            .service(crate::routes::endpoint("/totp/enrol").post(enrol_totp))
+            .service(crate::routes::endpoint("/totp/confirm").post(confirm_totp)),
     );
 }
 
@@ -43,7 +46,7 @@ async fn sign_in(
             !state.settings.insecure_http,
         ))
         .json(serde_json::json!({
-            "csrf_token": signed_in.csrf_token.expose(),
+            "csrf_token": signed_in.csrf_token,
             "role": signed_in.role,
             "second_factor_done": signed_in.second_factor_done,
         })))

@@ -84,7 +84,11 @@ async fn health_readiness_and_the_openapi_document_answer() {
         200
     );
     let ready = json(app.client.get(app.url("/readyz")).send().await.expect("r")).await;
-    assert_eq!(ready["status"], "ready");
+    assert_eq!(
+        ready,
+        serde_json::json!({"status": "ready"}),
+        "nothing about the instance"
+    );
     let doc = json(
         app.client
             .get(app.url("/api/v1/openapi.json"))
@@ -299,4 +303,22 @@ async fn batch_endpoints_take_a_whole_roster_and_refuse_more_plainly() {
         .await
         .expect("propose");
     assert_eq!(proposal.status(), 404);
+}
+
+#[tokio::test]
+async fn the_provider_cookie_is_host_prefixed_secure_httponly_and_strict() {
+    let app = spawn_app().await;
+    let token = app.invite(None).await;
+    let response = app.sign_in(&token, None).await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().expect("ascii").to_owned())
+        .find(|c| c.starts_with("__Host-kakunin_provider="))
+        .expect("provider cookie, __Host- prefixed over TLS");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "{cookie}");
 }

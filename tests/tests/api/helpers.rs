@@ -110,7 +110,7 @@ pub async fn spawn_with(options: Spawn) -> Option<TestApp> {
         (options.tweak)(settings);
     })
     .await;
-    let client = client_trusting(&running.settings.tls_cert_path());
+    let client = client_trusting(&running.settings.tls_cert_path(), &running.base);
     Some(TestApp {
         base: running.base,
         client,
@@ -138,7 +138,26 @@ pub fn copy_dir(from: &Path, to: &Path) {
 impl TestApp {
     /// Another phone: a client with its own cookies.
     pub fn new_client(&self) -> reqwest::Client {
-        client_trusting(&self.settings.tls_cert_path())
+        client_trusting(&self.settings.tls_cert_path(), &self.base)
+    }
+
+    /// The same app, its phone now a browser on the deployment's public name
+    /// (`public_url`, shared by every instance behind one balancer) rather than on this
+    /// instance's own port: for requests that go to several instances.
+    pub fn behind_one_public_name(self) -> Self {
+        let client = client_trusting(&self.settings.tls_cert_path(), &self.settings.public_url);
+        Self { client, ..self }
+    }
+
+    /// A browser on the deployment's public name (see [`Self::behind_one_public_name`]).
+    pub fn public_name_client(&self) -> reqwest::Client {
+        client_trusting(&self.settings.tls_cert_path(), &self.settings.public_url)
+    }
+
+    /// A program rather than a browser: no `Origin`, so state-changing requests need the
+    /// session's `X-CSRF-Token`.
+    pub fn program_client(&self) -> reqwest::Client {
+        service::program_client(&self.settings.tls_cert_path())
     }
 
     pub fn url(&self, path: &str) -> String {

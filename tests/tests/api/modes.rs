@@ -126,7 +126,8 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
     let mut subjects = Vec::new();
     for name in ["山田 太郎", "佐藤 花子"] {
         let token = internal.invite(None).await;
-        let phone = internal.new_client();
+        // A phone on the public instance's pages (its Origin is the public name).
+        let phone = internal.public_name_client();
         let url = |p: &str| format!("{public_base}{p}");
         let signed_in = phone
             .post(url("/api/v1/provider/session"))
@@ -346,7 +347,7 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
     let forged = internal
         .new_client()
         .get(internal.url("/api/v1/officer/queue"))
-        .header("Cookie", format!("kakunin_staff={}", token.expose()))
+        .header("Cookie", format!("__Host-kakunin_staff={}", token.expose()))
         .send()
         .await
         .expect("request");

@@ -121,9 +121,20 @@ impl ServerProcess {
     /// A phone: trusts the data directory's development certificate, keeps cookies.
     pub fn new_client(&self) -> reqwest::Client {
         let cert = std::fs::read(self.data_dir.join("tls/cert.pem")).expect("cert");
+        let mut headers = reqwest::header::HeaderMap::new();
+        // A browser on the deployment's pages says so (the CSRF check reads it): its
+        // public name, which every instance sharing the data directory's settings knows.
+        let public_url = intake_api::config::Settings::load(&self.data_dir)
+            .map(|s| s.public_url)
+            .unwrap_or_else(|_| self.base.clone());
+        headers.insert(
+            reqwest::header::ORIGIN,
+            reqwest::header::HeaderValue::from_str(&public_url).expect("origin"),
+        );
         reqwest::Client::builder()
             .add_root_certificate(reqwest::Certificate::from_pem(&cert).expect("pem"))
             .cookie_store(true)
+            .default_headers(headers)
             .timeout(Duration::from_secs(120))
             .build()
             .expect("client")

@@ -73,17 +73,25 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
     assert_eq!(approved["records"], 2);
 
     let export_path = format!("/api/v1/officer/releases/{release_id}/export");
+    // Taking the export consumes it: a GET (a link, a prefetch, an <img>) cannot.
+    let by_get = second.get(&app, &export_path).send().await.expect("get");
+    assert_eq!(by_get.status(), 405);
+    assert_eq!(
+        by_get.headers().get("allow").map(|v| v.as_bytes()),
+        Some(&b"POST"[..])
+    );
+    assert_eq!(json(by_get).await["error"]["code"], "method_not_allowed");
     let download = second
-        .get(&app, &export_path)
+        .post(&app, &export_path)
         .send()
         .await
         .expect("download");
-    assert_eq!(download.status(), 200);
+    assert_eq!(download.status(), 200, "the GET consumed nothing");
     let sealed = download.bytes().await.expect("bytes").to_vec();
     assert!(sealed.starts_with(b"age-encryption.org/v1"));
     assert!(!sealed.windows(NUMBER.len()).any(|w| w == NUMBER.as_bytes()));
     let again = first
-        .get(&app, &export_path)
+        .post(&app, &export_path)
         .send()
         .await
         .expect("download");
@@ -233,7 +241,7 @@ async fn payroll_pulls_a_release_once_with_its_token_and_the_ledger_records_the_
         .expect("pull");
     assert_eq!(again.status(), 410);
     let download = second
-        .get(
+        .post(
             &app,
             &format!("/api/v1/officer/releases/{release_id}/export"),
         )
@@ -351,11 +359,12 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
         .expect("approve");
     let html = approved.text().await.expect("html");
     assert!(html.contains("承認しました"), "{html}");
-    let download = format!("/api/v1/officer/releases/{release}/export");
-    assert!(html.contains(&download), "the download link");
+    let download = format!("/s/releases/{release}/export");
+    assert!(html.contains(&download), "the download form");
     let sealed = second
         .client
-        .get(app.url(&download))
+        .post(app.url(&download))
+        .form(&[("csrf", csrf_in(&html).as_str())])
         .send()
         .await
         .expect("download")
@@ -370,7 +379,7 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
     let (_, after) = page(&second, "/s/releases").await;
     assert!(
         !after.contains(&download),
-        "downloaded once: the link is gone"
+        "downloaded once: the form is gone"
     );
 }
 

@@ -28,7 +28,9 @@ async fn two_instances_on_one_postgresql_share_sessions_and_submissions() {
     };
     let b = second_instance(&a.settings).await;
     // One phone; its requests alternate between the instances as a round-robin balancer
-    // would send them (cookies are per host, not per port, like behind one public name).
+    // would send them (cookies are per host, not per port, like behind one public name;
+    // its pages' Origin is that name).
+    let a = a.behind_one_public_name();
     let token = a.invite(None).await;
     assert_eq!(a.sign_in(&token, None).await.status(), 200);
     let saved = a
@@ -88,7 +90,8 @@ async fn rate_limits_are_per_instance() {
         ..Spawn::default()
     })
     .await
-    .expect("spawn");
+    .expect("spawn")
+    .behind_one_public_name();
     let b = second_instance(&a.settings).await;
     // A malformed token: refused (401) without touching an invitation, so no per-invitation
     // lockout mixes into what is measured here.

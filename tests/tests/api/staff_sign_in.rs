@@ -201,7 +201,23 @@ async fn a_second_sign_in_ends_the_first_session() {
 #[tokio::test]
 async fn a_state_changing_request_without_the_csrf_token_is_refused() {
     let app = spawn_app().await;
-    let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let mut officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    // A program rather than a browser on the pages: no Origin to vouch for it.
+    let program = app.program_client();
+    let signed_in = sign_in_request(
+        &app,
+        &program,
+        "officer.a",
+        STAFF_PASSWORD,
+        Some(&officer.step_up_code().await),
+    )
+    .await;
+    assert_eq!(signed_in.status(), 200);
+    officer.csrf = json(signed_in).await["csrf_token"]
+        .as_str()
+        .expect("csrf")
+        .to_owned();
+    officer.client = program;
     let missing = officer
         .client
         .post(app.url("/api/v1/officer/claims"))
@@ -230,7 +246,7 @@ async fn a_state_changing_request_without_the_csrf_token_is_refused() {
 }
 
 #[tokio::test]
-async fn the_staff_cookie_is_secure_httponly_and_strict() {
+async fn the_staff_cookie_is_host_prefixed_secure_httponly_and_strict() {
     let app = spawn_app().await;
     create_staff(&app, "collector.a", Role::Collector, &["TKY"]).await;
     let response =
@@ -240,11 +256,15 @@ async fn the_staff_cookie_is_secure_httponly_and_strict() {
         .get_all("set-cookie")
         .iter()
         .map(|v| v.to_str().expect("ascii").to_owned())
-        .find(|c| c.starts_with("kakunin_staff="))
-        .expect("staff cookie");
-    for attribute in ["Secure", "HttpOnly", "SameSite=Strict"] {
+        .find(|c| c.starts_with("__Host-kakunin_staff="))
+        .expect("staff cookie, __Host- prefixed over TLS");
+    for attribute in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(cookie.contains(attribute), "{attribute} in {cookie}");
     }
+    assert!(
+        !cookie.contains("Domain"),
+        "a __Host- cookie has no Domain: {cookie}"
+    );
 }
 
 #[tokio::test]

@@ -21,32 +21,36 @@ use crate::startup::State;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/admin")
-            .route("/sign-ins", web::get().to(sign_in_history))
-            .route("/audit", web::get().to(search_audit))
-            .route("/alerts", web::get().to(alerts))
-            .route("/ledgers/{ledger}", web::get().to(ledger))
-            .route("/grants", web::get().to(grants::pending))
-            .route("/grants", web::post().to(grants::propose))
-            .route("/grants/{id}/approve", web::post().to(grants::approve))
+            .service(crate::routes::endpoint("/sign-ins").get(sign_in_history))
+            .service(crate::routes::endpoint("/audit").get(search_audit))
+            .service(crate::routes::endpoint("/alerts").get(alerts))
+            .service(crate::routes::endpoint("/ledgers/{ledger}").get(ledger))
+            .service(
+                crate::routes::endpoint("/grants")
+                    .get(grants::pending)
+                    .post(grants::propose),
+            )
+            .service(crate::routes::endpoint("/grants/{id}/approve").post(grants::approve))
             .service(
                 // A whole roster in one call: as many rows as the CSV upload takes.
-                web::resource("/invitations")
+                crate::routes::endpoint("/invitations")
                     .app_data(super::json_config(crate::roster::MAX_JSON_BYTES))
-                    .route(web::get().to(invitations::list))
-                    .route(web::post().to(invitations::create)),
+                    .get(invitations::list)
+                    .post(invitations::create),
             )
-            .route(
-                "/invitations/{id}/revoke",
-                web::post().to(invitations::revoke_one),
+            .service(
+                crate::routes::endpoint("/invitations/{id}/revoke").post(invitations::revoke_one),
             )
-            .route(
-                "/invitations/{id}/reissue",
-                web::post().to(invitations::reissue_one),
+            .service(
+                crate::routes::endpoint("/invitations/{id}/reissue").post(invitations::reissue_one),
             )
-            .route("/incidents", web::get().to(incidents::list))
-            .route("/incidents", web::post().to(incidents::open))
-            .route("/incidents/{id}/steps", web::post().to(incidents::step))
-            .route("/incidents/{id}/scope", web::post().to(incidents::scope)),
+            .service(
+                crate::routes::endpoint("/incidents")
+                    .get(incidents::list)
+                    .post(incidents::open),
+            )
+            .service(crate::routes::endpoint("/incidents/{id}/steps").post(incidents::step))
+            .service(crate::routes::endpoint("/incidents/{id}/scope").post(incidents::scope)),
     );
 }
 

@@ -30,31 +30,29 @@ use crate::startup::State;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/officer")
-            .route("/queue", web::get().to(queue))
-            .route("/claims", web::post().to(claim_next))
-            .route("/submissions/{id}", web::get().to(item))
-            .route("/submissions/{id}/verify", web::post().to(verify))
-            .route(
-                "/submissions/{id}/corrections",
-                web::post().to(request_corrections),
-            )
-            .route("/submissions/{id}/reject", web::post().to(reject))
-            .route(
-                "/submissions/{id}/needed-until",
-                web::put().to(set_needed_until),
-            )
-            .route("/documents/{id}/image", web::get().to(document_image))
-            .route("/subjects/{id}/reveal", web::post().to(reveal_number))
+            .service(crate::routes::endpoint("/queue").get(queue))
+            .service(crate::routes::endpoint("/claims").post(claim_next))
+            .service(crate::routes::endpoint("/submissions/{id}").get(item))
+            .service(crate::routes::endpoint("/submissions/{id}/verify").post(verify))
             .service(
-                web::resource("/releases")
-                    .app_data(super::json_config(release::PROPOSE_JSON_LIMIT))
-                    .route(web::post().to(release::propose)),
+                crate::routes::endpoint("/submissions/{id}/corrections").post(request_corrections),
             )
-            .route("/releases/{id}/approve", web::post().to(release::approve))
-            .route("/releases/{id}/export", web::get().to(release::download))
-            .route("/disposals/due", web::get().to(disposal::due))
-            .route("/disposals", web::post().to(disposal::propose))
-            .route("/disposals/{id}/approve", web::post().to(disposal::approve)),
+            .service(crate::routes::endpoint("/submissions/{id}/reject").post(reject))
+            .service(
+                crate::routes::endpoint("/submissions/{id}/needed-until").put(set_needed_until),
+            )
+            .service(crate::routes::endpoint("/documents/{id}/image").get(document_image))
+            .service(crate::routes::endpoint("/subjects/{id}/reveal").post(reveal_number))
+            .service(
+                crate::routes::endpoint("/releases")
+                    .app_data(super::json_config(release::PROPOSE_JSON_LIMIT))
+                    .post(release::propose),
+            )
+            .service(crate::routes::endpoint("/releases/{id}/approve").post(release::approve))
+            .service(crate::routes::endpoint("/releases/{id}/export").post(release::download))
+            .service(crate::routes::endpoint("/disposals/due").get(disposal::due))
+            .service(crate::routes::endpoint("/disposals").post(disposal::propose))
+            .service(crate::routes::endpoint("/disposals/{id}/approve").post(disposal::approve)),
     );
 }
 

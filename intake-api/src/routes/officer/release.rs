@@ -172,20 +172,31 @@ pub(crate) async fn approve_release(
     })
 }
 
-/// `GET /api/v1/officer/releases/{id}/export`: the age file, once.
+/// `POST /api/v1/officer/releases/{id}/export`: the age file, once. A POST, because
+/// taking it is a change of state (the export is consumed and the ledger gets its row):
+/// no link, prefetch or cross-site `<img>` may spend it.
 pub(super) async fn download(
     state: State,
     officer: Officer,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let release_id = path.into_inner();
+    take_export(&state, &officer.0, path.into_inner()).await
+}
+
+/// Hands out an approved release's sealed file once, as an attachment: the API and the
+/// staff pages both answer with this.
+pub(crate) async fn take_export(
+    state: &State,
+    officer: &StaffCaller,
+    release_id: Uuid,
+) -> Result<HttpResponse, ApiError> {
     state
         .vault
-        .release_summary(officer.0.session.account_id, release_id)
+        .release_summary(officer.session.account_id, release_id)
         .await?;
     let sealed = state
         .vault
-        .take_export(&officer.0.audit, release_id)
+        .take_export(&officer.audit, release_id)
         .await
         .map_err(|e| match e {
             storage::StorageError::Conflict(_) => {

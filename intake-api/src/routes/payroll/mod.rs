@@ -25,8 +25,8 @@ use crate::tls::PeerCertificate;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/payroll")
-            .route("/releases", web::get().to(pending))
-            .route("/releases/{id}/export", web::post().to(pull)),
+            .service(crate::routes::endpoint("/releases").get(pending))
+            .service(crate::routes::endpoint("/releases/{id}/export").post(pull)),
     );
 }
 

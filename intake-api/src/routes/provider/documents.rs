@@ -20,12 +20,32 @@ use crate::pipeline::scrub::ScrubError;
 use crate::ratelimit::LimitClass;
 use crate::startup::State;
 
+/// The multipart body of an upload, for the OpenAPI document (the handler reads the
+/// fields as they stream).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct UploadForm {
+    /// What the photo shows: `my_number_card_front`, `my_number_card_back`,
+    /// `notification_card`, `residence_record`, `drivers_license`, `passport`,
+    /// `residence_card`, `other_photo_id`, `health_insurance_card`, `pension_book`,
+    /// `other_document`.
+    kind: String,
+    /// The photo: JPEG, PNG or WebP, up to 20 MB.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// For a retake: the document of the same person it replaces.
+    replaces: Option<uuid::Uuid>,
+}
+
 /// `POST /api/v1/provider/subjects/{subject_id}/documents`: multipart fields `kind` and
 /// `file`, and `replaces` (a document id of the same person) for a retake; an optional
 /// `Idempotency-Key` header makes a retry return the first upload.
 #[utoipa::path(post, path = "/api/v1/provider/subjects/{subject_id}/documents", tag = "provider",
     params(("subject_id" = uuid::Uuid, Path, description = "A subject of the caller's submission"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Retry key")),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry key"),
+           ("X-CSRF-Token" = Option<String>, Header, description = "The session's token (from the sign-in)")),
+    request_body(content_type = "multipart/form-data", content = UploadForm,
+                 description = "The photo and what it shows; the file's name and type are ignored (the type comes from its bytes)"),
     responses((status = 201, description = "`{\"document_id\", \"removed_metadata\", \"width\", \"height\", \"warnings\"}`"),
               (status = 413, description = "Body too large"),
               (status = 415, description = "Not JPEG, PNG or WebP (HEIC explained)"),
@@ -303,9 +323,10 @@ fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
         M::ContentTypeMissing
         | M::ContentTypeParse
         | M::ContentTypeIncompatible
-        | M::BoundaryMissing => {
-            ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, Message::BadRequest)
-        }
+        | M::BoundaryMissing => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Message::UnsupportedMediaType,
+        ),
         _ => ApiError::bad_request(Message::BadRequest),
     }
 }

@@ -19,17 +19,19 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1/provider")
-            .route("/session", web::post().to(sign_in))
-            .route("/session", web::delete().to(sign_out))
-            .route("/subjects/self", web::put().to(save_self))
-            .route("/subjects", web::post().to(add_dependant))
-            .route(
-                "/subjects/{subject_id}/documents",
-                web::post().to(upload_document),
+            .service(
+                crate::routes::endpoint("/session")
+                    .post(sign_in)
+                    .delete(sign_out),
             )
-            .route("/submit", web::post().to(submit))
-            .route("/decline", web::post().to(decline))
-            .route("/status", web::get().to(status)),
+            .service(crate::routes::endpoint("/subjects/self").put(save_self))
+            .service(crate::routes::endpoint("/subjects").post(add_dependant))
+            .service(
+                crate::routes::endpoint("/subjects/{subject_id}/documents").post(upload_document),
+            )
+            .service(crate::routes::endpoint("/submit").post(submit))
+            .service(crate::routes::endpoint("/decline").post(decline))
+            .service(crate::routes::endpoint("/status").get(status)),
     );
     pages::configure(cfg);
 }

@@ -17,8 +17,9 @@ use crate::startup::State;
 /// `POST /api/v1/provider/session` `{"token", "birth_date"?}` → session cookie.
 #[utoipa::path(post, path = "/api/v1/provider/session", tag = "provider",
     request_body = SignInForm,
-    responses((status = 200, description = "Signed in; the session cookie is set"),
+    responses((status = 200, description = "Signed in; the session cookie is set. `{\"kind\", \"submission_id\", \"csrf_token\"}`: send `csrf_token` back in `X-CSRF-Token` on every state-changing call"),
               (status = 401, description = "Invalid link, birth date required or wrong"),
+              (status = 422, description = "The birth date is not a date"),
               (status = 429, description = "Too many attempts")))]
 pub async fn sign_in(
     req: HttpRequest,
@@ -38,6 +39,7 @@ pub async fn sign_in(
         .json(serde_json::json!({
             "kind": started.session.kind,
             "submission_id": started.session.submission_id,
+            "csrf_token": crate::csrf::token(crate::csrf::Purpose::Session, started.token.expose()),
         })))
 }
 
@@ -88,14 +90,15 @@ pub(crate) async fn start_session(
 }
 
 /// `DELETE /api/v1/provider/session`: sign out.
+#[utoipa::path(delete, path = "/api/v1/provider/session", tag = "provider",
+    params(("X-CSRF-Token" = Option<String>, Header, description = "The session's token (from the sign-in)")),
+    responses((status = 204, description = "Signed out; the cookie is cleared")))]
 pub async fn sign_out(
     req: HttpRequest,
     state: State,
     _provider: Provider,
 ) -> Result<HttpResponse, ApiError> {
-    if let Some(token) = req
-        .cookie(auth::PROVIDER_COOKIE)
-        .and_then(|c| SecretToken::parse(c.value()).ok())
+    if let Some(token) = auth::session_token(&req, &state).and_then(|v| SecretToken::parse(&v).ok())
     {
         state.vault.end_provider_session(&token).await?;
     }

@@ -27,15 +27,14 @@ use crate::secret_body::SecretForm;
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/people", web::get().to(people))
-        .route("/s/people/new", web::post().to(new_record))
-        .route("/s/people/{id}", web::get().to(person))
-        .route("/s/people/{id}/self", web::post().to(save_self))
-        .route(
-            "/s/people/{id}/subjects/{subject}/documents",
-            web::post().to(upload),
+    cfg.service(crate::routes::endpoint("/s/people").get(people))
+        .service(crate::routes::endpoint("/s/people/new").post(new_record))
+        .service(crate::routes::endpoint("/s/people/{id}").get(person))
+        .service(crate::routes::endpoint("/s/people/{id}/self").post(save_self))
+        .service(
+            crate::routes::endpoint("/s/people/{id}/subjects/{subject}/documents").post(upload),
         )
-        .route("/s/people/{id}/hand-in", web::post().to(hand_in));
+        .service(crate::routes::endpoint("/s/people/{id}/hand-in").post(hand_in));
 }
 
 fn assistant(page: StaffPage) -> Result<StaffPage, StaffPageError> {

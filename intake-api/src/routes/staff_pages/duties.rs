@@ -22,15 +22,19 @@ use crate::staff_auth::StepUp;
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/releases", web::get().to(releases))
-        .route("/s/releases", web::post().to(propose_release))
-        .route("/s/releases/{id}/approve", web::post().to(approve_release))
-        .route("/s/disposals", web::get().to(disposals))
-        .route("/s/disposals", web::post().to(propose_disposal))
-        .route(
-            "/s/disposals/{id}/approve",
-            web::post().to(approve_disposal),
-        );
+    cfg.service(
+        crate::routes::endpoint("/s/releases")
+            .get(releases)
+            .post(propose_release),
+    )
+    .service(crate::routes::endpoint("/s/releases/{id}/approve").post(approve_release))
+    .service(crate::routes::endpoint("/s/releases/{id}/export").post(download_release))
+    .service(
+        crate::routes::endpoint("/s/disposals")
+            .get(disposals)
+            .post(propose_disposal),
+    )
+    .service(crate::routes::endpoint("/s/disposals/{id}/approve").post(approve_disposal));
 }
 
 fn officer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
@@ -64,6 +68,19 @@ fn back_with(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// `POST /s/releases/{id}/export`: the approved release's sealed file, once (the same
+/// function as the API's; a POST, as taking it consumes it).
+async fn download_release(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+    form: web::Form<super::CsrfOnly>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = officer(page)?;
+    page.check_csrf(&form.csrf)?;
+    Ok(release::take_export(&state, &page.caller, path.into_inner()).await?)
 }
 
 /// `GET /s/releases`.

@@ -33,12 +33,15 @@ use crate::routes::provider::today_in_japan;
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/invitations", web::get().to(list))
-        .route("/s/invitations", web::post().to(create))
-        .route("/s/invitations/new", web::get().to(new_form))
-        .route("/s/invitations/check", web::post().to(check))
-        .route("/s/invitations/{id}/revoke", web::post().to(revoke_one))
-        .route("/s/invitations/{id}/reissue", web::post().to(reissue_one));
+    cfg.service(
+        crate::routes::endpoint("/s/invitations")
+            .get(list)
+            .post(create),
+    )
+    .service(crate::routes::endpoint("/s/invitations/new").get(new_form))
+    .service(crate::routes::endpoint("/s/invitations/check").post(check))
+    .service(crate::routes::endpoint("/s/invitations/{id}/revoke").post(revoke_one))
+    .service(crate::routes::endpoint("/s/invitations/{id}/reissue").post(reissue_one));
 }
 
 fn admin(page: StaffPage) -> Result<StaffPage, StaffPageError> {

@@ -14,7 +14,6 @@ mod oversight;
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
 use portal::pages::Frame;
@@ -25,25 +24,26 @@ use storage::SecretToken;
 use storage::staff::Role;
 use zeroize::Zeroizing;
 
-use super::provider::pages::{Flash, PageError, cleared, lang_of, render, see_other};
+use super::provider::pages::{Flash, PageError, lang_of, render, see_other};
+use crate::cookies::SessionCookie;
 use crate::csrf;
 use crate::error::ApiError;
 use crate::ratelimit::LimitClass;
-use crate::staff_auth::{self, STAFF_COOKIE, SignInRequest, StaffCaller};
+use crate::staff_auth::{self, SignInRequest, StaffCaller};
 use crate::startup::State;
-
-/// The pre-session cookie the sign-in form's CSRF token is bound to.
-const PRE_COOKIE: &str = "kakunin_staff_pre";
 
 /// Mounts `/s…`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s", web::get().to(home))
-        .route("/s/sign-in", web::get().to(sign_in_form))
-        .route("/s/sign-in", web::post().to(sign_in))
-        .route("/s/sign-out", web::post().to(sign_out))
-        .route("/s/totp", web::get().to(totp_page))
-        .route("/s/totp/enrol", web::post().to(totp_enrol))
-        .route("/s/totp/confirm", web::post().to(totp_confirm));
+    cfg.service(crate::routes::endpoint("/s").get(home))
+        .service(
+            crate::routes::endpoint("/s/sign-in")
+                .get(sign_in_form)
+                .post(sign_in),
+        )
+        .service(crate::routes::endpoint("/s/sign-out").post(sign_out))
+        .service(crate::routes::endpoint("/s/totp").get(totp_page))
+        .service(crate::routes::endpoint("/s/totp/enrol").post(totp_enrol))
+        .service(crate::routes::endpoint("/s/totp/confirm").post(totp_confirm));
     officer::configure(cfg);
     assisted::configure(cfg);
     invitations::configure(cfg);
@@ -120,8 +120,8 @@ impl FromRequest for StaffPage {
         Box::pin(async move {
             let caller = staff_auth::page_caller(&req).await?;
             let cookie = req
-                .cookie(STAFF_COOKIE)
-                .map(|c| c.value().to_owned())
+                .app_data::<State>()
+                .and_then(|state| staff_auth::session_token(&req, state))
                 .unwrap_or_default();
             Ok(Self {
                 caller,
@@ -208,16 +208,6 @@ async fn home(
     Ok(render(&req, &state, StatusCode::OK, body))
 }
 
-fn pre_cookie(value: &str, secure: bool) -> Cookie<'static> {
-    Cookie::build(PRE_COOKIE, value.to_owned())
-        .path("/s")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .max_age(CookieDuration::hours(1))
-        .finish()
-}
-
 fn sign_in_page(
     req: &HttpRequest,
     state: &State,
@@ -226,9 +216,8 @@ fn sign_in_page(
     username: String,
 ) -> HttpResponse {
     let secure = !state.settings.insecure_http;
-    let existing = req
-        .cookie(PRE_COOKIE)
-        .map(|c| c.value().to_owned())
+    let existing = SessionCookie::StaffSignIn
+        .value(req, secure)
         .filter(|v| SecretToken::parse(v).is_ok());
     let pre = existing
         .clone()
@@ -242,7 +231,7 @@ fn sign_in_page(
     };
     let mut response = render(req, state, status, page);
     if existing.is_none() {
-        let _ = response.add_cookie(&pre_cookie(&pre, secure));
+        let _ = response.add_cookie(&SessionCookie::StaffSignIn.build(pre, secure));
     }
     response
 }
@@ -266,9 +255,8 @@ struct SignInForm {
 async fn sign_in(req: HttpRequest, state: State, form: web::Form<SignInForm>) -> HttpResponse {
     let form = form.into_inner();
     let password = Zeroizing::new(form.password);
-    let pre = req
-        .cookie(PRE_COOKIE)
-        .map(|c| c.value().to_owned())
+    let pre = SessionCookie::StaffSignIn
+        .value(&req, !state.settings.insecure_http)
         .unwrap_or_default();
     let refuse =
         |status, message| sign_in_page(&req, &state, status, Some(message), form.username.clone());
@@ -303,7 +291,7 @@ async fn sign_in(req: HttpRequest, state: State, form: web::Form<SignInForm>) ->
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, next))
                 .cookie(staff_auth::session_cookie(&signed_in.token, secure))
-                .cookie(cleared(PRE_COOKIE, secure))
+                .cookie(SessionCookie::StaffSignIn.cleared(secure))
                 .finish()
         }
         Err(e) => refuse(e.status_code(), e.message()),

@@ -28,16 +28,13 @@ use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/queue", web::get().to(queue))
-        .route("/s/claims", web::post().to(claim))
-        .route("/s/submissions/{id}", web::get().to(item))
-        .route("/s/subjects/{id}/reveal", web::post().to(reveal))
-        .route("/s/submissions/{id}/verify", web::post().to(verify))
-        .route(
-            "/s/submissions/{id}/corrections",
-            web::post().to(corrections),
-        )
-        .route("/s/submissions/{id}/reject", web::post().to(reject));
+    cfg.service(crate::routes::endpoint("/s/queue").get(queue))
+        .service(crate::routes::endpoint("/s/claims").post(claim))
+        .service(crate::routes::endpoint("/s/submissions/{id}").get(item))
+        .service(crate::routes::endpoint("/s/subjects/{id}/reveal").post(reveal))
+        .service(crate::routes::endpoint("/s/submissions/{id}/verify").post(verify))
+        .service(crate::routes::endpoint("/s/submissions/{id}/corrections").post(corrections))
+        .service(crate::routes::endpoint("/s/submissions/{id}/reject").post(reject));
 }
 
 fn officer(page: StaffPage) -> Result<StaffPage, StaffPageError> {

@@ -20,12 +20,12 @@ use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/s/audit", web::get().to(audit))
-        .route("/s/ledgers/{ledger}", web::get().to(ledger))
-        .route("/s/alerts", web::get().to(alerts))
-        .route("/s/incidents", web::post().to(open_incident))
-        .route("/s/incidents/{id}/steps", web::post().to(incident_step))
-        .route("/s/incidents/{id}/scope", web::post().to(incident_scope));
+    cfg.service(crate::routes::endpoint("/s/audit").get(audit))
+        .service(crate::routes::endpoint("/s/ledgers/{ledger}").get(ledger))
+        .service(crate::routes::endpoint("/s/alerts").get(alerts))
+        .service(crate::routes::endpoint("/s/incidents").post(open_incident))
+        .service(crate::routes::endpoint("/s/incidents/{id}/steps").post(incident_step))
+        .service(crate::routes::endpoint("/s/incidents/{id}/scope").post(incident_scope));
 }
 
 fn overseer(page: StaffPage) -> Result<StaffPage, StaffPageError> {

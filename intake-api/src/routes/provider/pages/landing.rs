@@ -12,6 +12,7 @@ use storage::invitations::InvitationKind;
 
 use super::{Flash, PageError, lang_of, render, see_other};
 use crate::auth;
+use crate::cookies::SessionCookie;
 use crate::csrf;
 use crate::error::ApiError;
 use crate::routes::provider::session::start_session;
@@ -43,7 +44,17 @@ pub(super) async fn show(
         flash.apply(&mut page);
     }
     let settings = &state.settings.portal;
-    Ok(render(
+    let secure = !state.settings.insecure_http;
+    // The sign-in form's token is bound to a random cookie of this browser, not to the
+    // link alone: whoever holds a link of their own could otherwise forge the form and
+    // sign another person's browser into their submission (login CSRF).
+    let existing = SessionCookie::LinkSignIn
+        .value(&req, secure)
+        .filter(|v| SecretToken::parse(v).is_ok());
+    let pre = existing
+        .clone()
+        .unwrap_or_else(|| SecretToken::generate().expose().to_owned());
+    let mut response = render(
         &req,
         &state,
         StatusCode::OK,
@@ -54,10 +65,16 @@ pub(super) async fn show(
             purposes: settings.purposes.clone(),
             asks_birth_date: preview.asks_birth_date,
             payee: preview.kind == InvitationKind::Payee,
-            form_csrf: csrf::token(csrf::Purpose::SignIn, &token_text),
+            form_csrf: csrf::token(csrf::Purpose::SignIn, &pre),
             action: path,
         },
-    ))
+    );
+    if existing.is_none() {
+        response
+            .add_cookie(&SessionCookie::LinkSignIn.build(pre, secure))
+            .map_err(|e| ApiError::internal(&e))?;
+    }
+    Ok(response)
 }
 
 #[derive(Deserialize)]
@@ -78,7 +95,11 @@ pub(super) async fn sign_in(
     form: web::Form<SignInPageForm>,
 ) -> Result<HttpResponse, PageError> {
     let token = token.into_inner();
-    if !csrf::matches(&csrf::token(csrf::Purpose::SignIn, &token), &form.csrf) {
+    let secure = !state.settings.insecure_http;
+    let pre = SessionCookie::LinkSignIn
+        .value(&req, secure)
+        .unwrap_or_default();
+    if pre.is_empty() || !csrf::matches(&csrf::token(csrf::Purpose::SignIn, &pre), &form.csrf) {
         return Err(super::forbidden());
     }
     let here = format!("/i/{token}");
@@ -92,10 +113,8 @@ pub(super) async fn sign_in(
             };
             let mut response = see_other(&state, next, None);
             response
-                .add_cookie(&auth::session_cookie(
-                    &started.token,
-                    !state.settings.insecure_http,
-                ))
+                .add_cookie(&auth::session_cookie(&started.token, secure))
+                .and_then(|()| response.add_cookie(&SessionCookie::LinkSignIn.cleared(secure)))
                 .map_err(|e| ApiError::internal(&e))?;
             Ok(response)
         }

@@ -31,37 +31,43 @@ use crate::startup::State;
 
 /// Mounts the pages and their static assets.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/i/{token}", web::get().to(landing::show))
-        .route("/i/{token}", web::post().to(landing::sign_in))
-        .route("/p", web::get().to(submission::overview))
-        .route("/p/self", web::get().to(subjects::edit_self))
-        .route("/p/self", web::post().to(subjects::save_self))
-        .route("/p/dependants", web::get().to(subjects::list_dependants))
-        .route("/p/dependants", web::post().to(subjects::add_dependant))
-        .route("/p/dependants/new", web::get().to(subjects::new_dependant))
-        .route(
-            "/p/dependants/{id}",
-            web::get().to(subjects::edit_dependant),
-        )
-        .route(
-            "/p/dependants/{id}",
-            web::post().to(subjects::save_dependant),
-        )
-        .route(
-            "/p/dependants/{id}/remove",
-            web::post().to(subjects::remove_dependant),
-        )
-        .route("/p/subjects/{id}/documents", web::get().to(documents::show))
-        .route(
-            "/p/subjects/{id}/documents",
-            web::post().to(documents::upload),
-        )
-        .route("/p/review", web::get().to(submission::review))
-        .route("/p/submit", web::post().to(submission::submit))
-        .route("/p/decline", web::get().to(submission::decline_form))
-        .route("/p/decline", web::post().to(submission::decline))
-        .route("/p/status", web::get().to(submission::status))
-        .route("/p/sign-out", web::post().to(submission::sign_out));
+    cfg.service(
+        crate::routes::endpoint("/i/{token}")
+            .get(landing::show)
+            .post(landing::sign_in),
+    )
+    .service(crate::routes::endpoint("/p").get(submission::overview))
+    .service(
+        crate::routes::endpoint("/p/self")
+            .get(subjects::edit_self)
+            .post(subjects::save_self),
+    )
+    .service(
+        crate::routes::endpoint("/p/dependants")
+            .get(subjects::list_dependants)
+            .post(subjects::add_dependant),
+    )
+    .service(crate::routes::endpoint("/p/dependants/new").get(subjects::new_dependant))
+    .service(
+        crate::routes::endpoint("/p/dependants/{id}")
+            .get(subjects::edit_dependant)
+            .post(subjects::save_dependant),
+    )
+    .service(crate::routes::endpoint("/p/dependants/{id}/remove").post(subjects::remove_dependant))
+    .service(
+        crate::routes::endpoint("/p/subjects/{id}/documents")
+            .get(documents::show)
+            .post(documents::upload),
+    )
+    .service(crate::routes::endpoint("/p/review").get(submission::review))
+    .service(crate::routes::endpoint("/p/submit").post(submission::submit))
+    .service(
+        crate::routes::endpoint("/p/decline")
+            .get(submission::decline_form)
+            .post(submission::decline),
+    )
+    .service(crate::routes::endpoint("/p/status").get(submission::status))
+    .service(crate::routes::endpoint("/p/sign-out").post(submission::sign_out));
 }
 
 const LANG_COOKIE: &str = "lang";
@@ -320,8 +326,8 @@ impl FromRequest for SignedIn {
         Box::pin(async move {
             let provider = provider.await?;
             let cookie = req
-                .cookie(auth::PROVIDER_COOKIE)
-                .map(|c| c.value().to_owned())
+                .app_data::<State>()
+                .and_then(|state| auth::session_token(&req, state))
                 .unwrap_or_default();
             Ok(Self {
                 provider,

@@ -11,7 +11,7 @@ use storage::person::Relationship;
 use storage::submissions::MissingItem;
 
 use super::subjects::CsrfOnly;
-use super::{Flash, PageError, SignedIn, cleared, corrections, people, refused, render, see_other};
+use super::{Flash, PageError, SignedIn, corrections, people, refused, render, see_other};
 use crate::auth;
 use crate::startup::State;
 
@@ -206,9 +206,7 @@ pub(super) async fn sign_out(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     signed.check_csrf(&form.csrf)?;
-    if let Some(token) = req
-        .cookie(auth::PROVIDER_COOKIE)
-        .and_then(|c| SecretToken::parse(c.value()).ok())
+    if let Some(token) = auth::session_token(&req, &state).and_then(|v| SecretToken::parse(&v).ok())
     {
         state.vault.end_provider_session(&token).await?;
     }
@@ -221,10 +219,7 @@ pub(super) async fn sign_out(
     };
     let mut response = render(&req, &state, StatusCode::OK, page);
     response
-        .add_cookie(&cleared(
-            auth::PROVIDER_COOKIE,
-            !state.settings.insecure_http,
-        ))
+        .add_cookie(&auth::cleared_cookie(!state.settings.insecure_http))
         .map_err(|e| crate::error::ApiError::internal(&e))?;
     Ok(response)
 }

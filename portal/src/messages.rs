@@ -27,6 +27,8 @@ pub enum Message {
     NameEmpty,
     /// Name too long or control characters.
     NameInvalid,
+    /// The name starts with a character a spreadsheet reads as a formula.
+    NameFormulaStart,
     /// Furigana empty.
     KanaEmpty,
     /// Furigana not kana.
@@ -89,6 +91,9 @@ pub enum Message {
     Forbidden,
     /// Password length or a common password.
     PasswordPolicy,
+    /// A username outside the rule (3 to 64 of a-z, 0-9, '.', '_', '-', starting with a
+    /// letter or a digit).
+    UsernameInvalid,
     /// The officer must hold the claim.
     ClaimRequired,
     /// Every person needs one verification.
@@ -109,7 +114,7 @@ pub enum Message {
     Category3OnlyForSpouse,
     /// Attestation on one half only.
     AttestationMustCoverBoth,
-    /// Message too long or with control characters.
+    /// Free text too long or with a character [`storage::typed_text`] refuses.
     MessageInvalid,
     /// A page form came without the right CSRF token (stale page or forged request).
     CsrfInvalid,
@@ -162,6 +167,7 @@ impl Message {
         Message::NumberCheckDigit,
         Message::NameEmpty,
         Message::NameInvalid,
+        Message::NameFormulaStart,
         Message::KanaEmpty,
         Message::KanaInvalid,
         Message::BirthDateFormat,
@@ -195,6 +201,7 @@ impl Message {
         Message::CsrfTokenInvalid,
         Message::Forbidden,
         Message::PasswordPolicy,
+        Message::UsernameInvalid,
         Message::ClaimRequired,
         Message::VerificationIncomplete,
         Message::NotificationCardUnconfirmed,
@@ -296,6 +303,11 @@ impl Message {
                 "name_invalid",
                 "氏名が長すぎるか、使えない文字が含まれています。",
                 "The name is too long or contains characters that cannot be used.",
+            ),
+            NameFormulaStart => (
+                "name_formula_start",
+                "氏名の先頭に「=」「+」「-」「@」は使えません。",
+                "The name cannot start with =, +, - or @.",
             ),
             KanaEmpty => (
                 "kana_empty",
@@ -406,8 +418,8 @@ impl Message {
             ),
             DeclineReasonInvalid => (
                 "decline_reason_invalid",
-                "提供しない理由を入力してください（500文字以内）。",
-                "Please give the reason for declining (up to 500 characters).",
+                "提供しない理由を500文字以内で入力してください（制御文字や文字の向きを変える記号は使えません）。",
+                "Please give the reason for declining in up to 500 characters (control characters and marks that change the direction of text cannot be used).",
             ),
             InvalidCredentials => (
                 "invalid_credentials",
@@ -443,6 +455,11 @@ impl Message {
                 "password_policy",
                 "パスワードは12文字以上128文字以下で、よく使われるものは使えません。",
                 "Passwords must be 12 to 128 characters long and not a commonly used one.",
+            ),
+            UsernameInvalid => (
+                "username_invalid",
+                "ユーザー名は英小文字・数字・「.」「_」「-」の3〜64文字で、英小文字か数字で始めてください。",
+                "A username is 3 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit.",
             ),
             ClaimRequired => (
                 "claim_required",
@@ -496,8 +513,8 @@ impl Message {
             ),
             MessageInvalid => (
                 "message_invalid",
-                "メッセージは500文字以内で入力してください。",
-                "Please keep the message within 500 characters.",
+                "文章が長すぎるか、使えない文字（制御文字、文字の向きを変える記号、見えない書式文字）が含まれています。",
+                "The text is too long or contains characters that cannot be used (control characters, marks that change the direction of text, invisible formatting characters).",
             ),
             NothingToCorrect => (
                 "nothing_to_correct",

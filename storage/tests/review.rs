@@ -44,7 +44,7 @@ impl Fixture {
             .create_staff_account(
                 &AuditContext::cli(),
                 &NewStaffAccount {
-                    username: username.into(),
+                    username: storage::staff::Username::parse(username).expect("username"),
                     role: Role::Officer,
                     password_hash: "$argon2id$not-used-here".into(),
                     scopes: scopes
@@ -141,7 +141,7 @@ fn attempt(
     outcome: SignInOutcome,
 ) -> SignInAttempt {
     SignInAttempt {
-        username: username.into(),
+        username: storage::staff::Username::parse(username).expect("username"),
         account_id: account,
         source_ip: Some(ip.into()),
         user_agent: Some("test".into()),

@@ -141,7 +141,7 @@ fn attempt(
     outcome: SignInOutcome,
 ) -> SignInAttempt {
     SignInAttempt {
-        username: storage::staff::Username::parse(username).expect("username"),
+        username: username.into(),
         account_id: account,
         source_ip: Some(ip.into()),
         user_agent: Some("test".into()),

@@ -528,8 +528,8 @@ impl Message {
             ),
             EmployeeCodeInvalid => (
                 "employee_code_invalid",
-                "社員番号は英数字と - _ . の32文字以内で入力してください。",
-                "The employee code must be up to 32 letters, digits, '-', '_' or '.'.",
+                "社員番号は英数字と - _ . の32文字以内で、英数字で始めてください。",
+                "The employee code must be up to 32 letters, digits, '-', '_' or '.', starting with a letter or a digit.",
             ),
             EmployeeCodeRequired => (
                 "employee_code_required",
@@ -538,8 +538,8 @@ impl Message {
             ),
             BranchInvalid => (
                 "branch_invalid",
-                "拠点・部署コードは英数字と - _ . の32文字以内で入力してください。",
-                "The branch or department code must be up to 32 letters, digits, '-', '_' or '.'.",
+                "拠点・部署コードは英数字と - _ . の32文字以内で、英数字で始めてください。",
+                "The branch or department code must be up to 32 letters, digits, '-', '_' or '.', starting with a letter or a digit.",
             ),
             InvitationKindInvalid => (
                 "invitation_kind_invalid",

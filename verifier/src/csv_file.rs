@@ -1,5 +1,5 @@
-//! Every CSV file Kakunin writes goes through [`CsvFile`]: the payroll export, the three
-//! ledgers (file, export, disposal) and the roster check's list of refused cells.
+//! Every CSV file Kakunin writes goes through [`CsvFile`]: the payroll export and the three
+//! ledgers (file, export, disposal).
 //!
 //! A person may open any of them in a spreadsheet, where a cell that starts with `=`, `+`,
 //! `-`, `@`, a tab or a carriage return is run as a formula (a name typed as

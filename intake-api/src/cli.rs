@@ -485,8 +485,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
 }
 
 async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Result<u8> {
-    if !storage::grants::valid_username(&args.name) {
-        eprintln!("the name must be 3–64 lower-case letters, digits, '.', '_' or '-'");
+    if storage::staff::Username::parse(&args.name).is_err() {
+        eprintln!(
+            "the name must be 3–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit"
+        );
         return Ok(2);
     }
     let settings = settings_for(&args.data)?;
@@ -529,9 +531,8 @@ async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Result<u8> {
 
 async fn add_user(args: UserAddArgs) -> anyhow::Result<u8> {
     let settings = settings_for(&args.data)?;
-    if !storage::grants::valid_username(&args.username) {
-        anyhow::bail!("--username: 3 to 64 characters of a-z, 0-9, '.', '_', '-'");
-    }
+    let username = storage::staff::Username::parse(&args.username)
+        .map_err(|e| anyhow::anyhow!("--username: {e}"))?;
     let role = storage::staff::Role::from_code(&args.role)
         .ok_or_else(|| anyhow::anyhow!("--role: unknown role"))?;
     let password = read_secret_file(&args.password_file)?;
@@ -548,7 +549,7 @@ async fn add_user(args: UserAddArgs) -> anyhow::Result<u8> {
         .create_staff_account(
             &AuditContext::cli(),
             &storage::staff::NewStaffAccount {
-                username: args.username.clone(),
+                username,
                 role,
                 password_hash,
                 scopes,

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use storage::staff::{NewStaffAccount, Role};
+use storage::staff::{NewStaffAccount, Role, Username};
 use storage::{AuditContext, AuditEvent, KeyFiles, Vault};
 use zeroize::Zeroizing;
 
@@ -38,6 +38,9 @@ pub fn is_initialized(data_dir: &Path) -> bool {
 
 /// Creates everything a data directory needs. Refuses to overwrite existing keys.
 pub async fn init(data_dir: &Path, options: InitOptions) -> anyhow::Result<Initialized> {
+    // Checked before anything is written, so a refused name leaves no half-made directory.
+    let admin = Username::parse(options.admin.as_deref().unwrap_or("admin"))
+        .map_err(|e| anyhow::anyhow!("--admin: {e}"))?;
     storage::keys::create_private_dir(data_dir)?;
     let mut settings = Settings::load(data_dir)?;
     if options.database_url.is_some() {
@@ -71,7 +74,6 @@ pub async fn init(data_dir: &Path, options: InitOptions) -> anyhow::Result<Initi
                 .with_detail(serde_json::json!({"recipient": recipient})),
         )
         .await?;
-    let admin = options.admin.unwrap_or_else(|| "admin".to_owned());
     let mut first_run_file = None;
     if !vault.has_staff_accounts().await? {
         let (password, generated) = match options.admin_password {
@@ -104,6 +106,6 @@ pub async fn init(data_dir: &Path, options: InitOptions) -> anyhow::Result<Initi
     vault.close().await;
     Ok(Initialized {
         first_run_file,
-        admin,
+        admin: admin.as_str().to_owned(),
     })
 }

@@ -1,7 +1,9 @@
-//! The ledgers as CSV (UTF-8), the same bytes for `kakunin ledger …` and for the auditors'
+//! The ledgers as CSV for people (UTF-8 with a byte-order mark, every cell neutralised:
+//! [`verifier::csv_file`]), the same bytes for `kakunin ledger …` and for the auditors'
 //! download: 特定個人情報ファイル台帳, 持出管理記録簿 and 廃棄記録. None holds a number.
 
 use storage::{StorageError, Vault};
+use verifier::csv_file::CsvFile;
 
 /// Which ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
@@ -49,10 +51,10 @@ fn rfc3339(ms: i64) -> String {
 
 /// The ledger as CSV with a header line.
 pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
+    let mut out = CsvFile::for_people();
     match ledger {
         Ledger::Files => {
-            out.write_record([
+            out.row([
                 "file",
                 "storage",
                 "purposes",
@@ -74,7 +76,7 @@ pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> 
                         format!("{} ({}: {scopes})", h.username, h.role)
                     })
                     .collect();
-                out.write_record([
+                out.row([
                     e.file.to_owned(),
                     e.storage.to_owned(),
                     e.purposes.join(" / "),
@@ -86,7 +88,7 @@ pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> 
             }
         }
         Ledger::Exports => {
-            out.write_record([
+            out.row([
                 "export_id",
                 "at",
                 "release_id",
@@ -99,7 +101,7 @@ pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> 
                 "sha256",
             ])?;
             for e in vault.export_ledger().await? {
-                out.write_record([
+                out.row([
                     e.id,
                     rfc3339(e.at),
                     e.release_id,
@@ -114,7 +116,7 @@ pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> 
             }
         }
         Ledger::Disposals => {
-            out.write_record([
+            out.row([
                 "disposal_id",
                 "submission_id",
                 "proposed_by",
@@ -125,7 +127,7 @@ pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> 
                 "documents_destroyed",
             ])?;
             for d in vault.disposal_ledger().await? {
-                out.write_record([
+                out.row([
                     d.disposal_id.to_string(),
                     d.submission_id.to_string(),
                     d.proposed_by,
@@ -138,6 +140,5 @@ pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> 
             }
         }
     }
-    out.into_inner()
-        .map_err(|e| LedgerError::Csv(e.into_error().into()))
+    Ok(out.finish()?.to_vec())
 }

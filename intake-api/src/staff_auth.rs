@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 use storage::lockout::{AttemptKey, Reserved, Throttle};
 use storage::staff::{NewStaffSession, Role, SignInAttempt, SignInOutcome, StaffSession};
 use storage::{AuditContext, InternalKeys, SecretToken, SessionTag, TokenHash};
+use storage::typed_text;
 use totp_rs::{Algorithm, Builder, Totp};
 use zeroize::Zeroizing;
 
@@ -216,7 +217,7 @@ pub struct SignInRequest {
 impl std::fmt::Debug for SignInRequest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SignInRequest")
-            .field("username", &self.username)
+            .field("username", &typed_text::neutralise(&self.username))
             .finish_non_exhaustive()
     }
 }
@@ -273,12 +274,15 @@ pub async fn sign_in(
 ) -> Result<SignedIn, ApiError> {
     let settings = &state.settings.staff;
     let ip = source_ip(req, state);
+    // Both are recorded in the sign-in history whatever they hold (an unknown username
+    // too: the lockout counts it), so they are neutralised, not refused.
     let user_agent = req
         .headers()
         .get(actix_web::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(200).collect::<String>());
-    let username: String = request.username.trim().chars().take(64).collect();
+        .map(|ua| typed_text::neutralise(&ua.chars().take(200).collect::<String>()));
+    let username =
+        typed_text::neutralise(&request.username.trim().chars().take(64).collect::<String>());
     let mut attempt = SignInAttempt {
         username: username.clone(),
         account_id: None,

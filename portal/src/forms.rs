@@ -4,6 +4,7 @@
 
 use serde::Deserialize;
 use storage::person::{BirthDate, NameKana, PersonError, PersonName, Relationship};
+use storage::typed_text::{self, Lines};
 use storage::{MyNumber, MyNumberError};
 use time::Date;
 use validator::Validate;
@@ -39,6 +40,7 @@ pub fn person_message(e: PersonError) -> Message {
     match e {
         PersonError::NameEmpty => Message::NameEmpty,
         PersonError::NameInvalid => Message::NameInvalid,
+        PersonError::NameFormulaStart => Message::NameFormulaStart,
         PersonError::KanaEmpty => Message::KanaEmpty,
         PersonError::KanaInvalid => Message::KanaInvalid,
         PersonError::DateFormat => Message::BirthDateFormat,
@@ -211,28 +213,30 @@ impl SubjectForm {
     }
 }
 
+/// Longest decline reason.
+const MAX_DECLINE_REASON_CHARS: usize = 500;
+
 /// Declining to provide, with the reason.
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 pub struct DeclineForm {
     /// Why (free text, shown to officers).
-    #[validate(length(min = 1, max = 500))]
+    #[validate(length(min = 1, max = 1000))]
     pub reason: String,
 }
 
 impl DeclineForm {
-    /// The trimmed reason, if acceptable.
+    /// The reason, if acceptable: several lines, nothing [`storage::typed_text`] refuses.
     pub fn parse(&self) -> Result<String, FormError> {
-        let reason = self.reason.trim();
-        let ok = self.validate().is_ok()
-            && !reason.is_empty()
-            && !reason.chars().any(|c| c.is_control() && c != '\n');
-        if ok {
-            Ok(reason.to_owned())
-        } else {
-            Err(FormError {
-                field: "reason",
-                message: Message::DeclineReasonInvalid,
-            })
+        let refused = FormError {
+            field: "reason",
+            message: Message::DeclineReasonInvalid,
+        };
+        if self.validate().is_err() {
+            return Err(refused);
+        }
+        match typed_text::parse(&self.reason, Lines::Many, MAX_DECLINE_REASON_CHARS) {
+            Ok(reason) if !reason.is_empty() => Ok(reason),
+            _ => Err(refused),
         }
     }
 }

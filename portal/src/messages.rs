@@ -27,6 +27,8 @@ pub enum Message {
     NameEmpty,
     /// Name too long or control characters.
     NameInvalid,
+    /// The name starts with a character a spreadsheet reads as a formula.
+    NameFormulaStart,
     /// Furigana empty.
     KanaEmpty,
     /// Furigana not kana.
@@ -91,6 +93,9 @@ pub enum Message {
     Forbidden,
     /// Password length or a common password.
     PasswordPolicy,
+    /// A username outside the rule (3 to 64 of a-z, 0-9, '.', '_', '-', starting with a
+    /// letter or a digit).
+    UsernameInvalid,
     /// The officer must hold the claim.
     ClaimRequired,
     /// Every person needs one verification.
@@ -111,7 +116,7 @@ pub enum Message {
     Category3OnlyForSpouse,
     /// Attestation on one half only.
     AttestationMustCoverBoth,
-    /// Message too long or with control characters.
+    /// Free text too long or with a character [`storage::typed_text`] refuses.
     MessageInvalid,
     /// A page form came without the right CSRF token (stale page or forged request).
     CsrfInvalid,
@@ -172,6 +177,7 @@ impl Message {
         Message::NumberCheckDigit,
         Message::NameEmpty,
         Message::NameInvalid,
+        Message::NameFormulaStart,
         Message::KanaEmpty,
         Message::KanaInvalid,
         Message::BirthDateFormat,
@@ -206,6 +212,7 @@ impl Message {
         Message::CsrfTokenInvalid,
         Message::Forbidden,
         Message::PasswordPolicy,
+        Message::UsernameInvalid,
         Message::ClaimRequired,
         Message::VerificationIncomplete,
         Message::NotificationCardUnconfirmed,
@@ -311,6 +318,11 @@ impl Message {
                 "name_invalid",
                 "氏名が長すぎるか、使えない文字が含まれています。",
                 "The name is too long or contains characters that cannot be used.",
+            ),
+            NameFormulaStart => (
+                "name_formula_start",
+                "氏名の先頭に「=」「+」「-」「@」は使えません。",
+                "The name cannot start with =, +, - or @.",
             ),
             KanaEmpty => (
                 "kana_empty",
@@ -421,8 +433,8 @@ impl Message {
             ),
             DeclineReasonInvalid => (
                 "decline_reason_invalid",
-                "提供しない理由を入力してください（500文字以内）。",
-                "Please give the reason for declining (up to 500 characters).",
+                "提供しない理由を500文字以内で入力してください（制御文字や文字の向きを変える記号は使えません）。",
+                "Please give the reason for declining in up to 500 characters (control characters and marks that change the direction of text cannot be used).",
             ),
             InvalidCredentials => (
                 "invalid_credentials",
@@ -463,6 +475,11 @@ impl Message {
                 "password_policy",
                 "パスワードは12文字以上128文字以下で、よく使われるものは使えません。",
                 "Passwords must be 12 to 128 characters long and not a commonly used one.",
+            ),
+            UsernameInvalid => (
+                "username_invalid",
+                "ユーザー名は英小文字・数字・「.」「_」「-」の3〜64文字で、英小文字か数字で始めてください。",
+                "A username is 3 to 64 lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit.",
             ),
             ClaimRequired => (
                 "claim_required",
@@ -516,8 +533,8 @@ impl Message {
             ),
             MessageInvalid => (
                 "message_invalid",
-                "メッセージは500文字以内で入力してください。",
-                "Please keep the message within 500 characters.",
+                "文章が長すぎるか、使えない文字（制御文字、文字の向きを変える記号、見えない書式文字）が含まれています。",
+                "The text is too long or contains characters that cannot be used (control characters, marks that change the direction of text, invisible formatting characters).",
             ),
             NothingToCorrect => (
                 "nothing_to_correct",
@@ -531,8 +548,8 @@ impl Message {
             ),
             EmployeeCodeInvalid => (
                 "employee_code_invalid",
-                "社員番号は英数字と - _ . の32文字以内で入力してください。",
-                "The employee code must be up to 32 letters, digits, '-', '_' or '.'.",
+                "社員番号は英数字と - _ . の32文字以内で、英数字で始めてください。",
+                "The employee code must be up to 32 letters, digits, '-', '_' or '.', starting with a letter or a digit.",
             ),
             EmployeeCodeRequired => (
                 "employee_code_required",
@@ -541,8 +558,8 @@ impl Message {
             ),
             BranchInvalid => (
                 "branch_invalid",
-                "拠点・部署コードは英数字と - _ . の32文字以内で入力してください。",
-                "The branch or department code must be up to 32 letters, digits, '-', '_' or '.'.",
+                "拠点・部署コードは英数字と - _ . の32文字以内で、英数字で始めてください。",
+                "The branch or department code must be up to 32 letters, digits, '-', '_' or '.', starting with a letter or a digit.",
             ),
             InvitationKindInvalid => (
                 "invitation_kind_invalid",

@@ -40,7 +40,7 @@ async fn main() {
                 .create_staff_account(
                     &AuditContext::cli(),
                     &NewStaffAccount {
-                        username: name.into(),
+                        username: storage::staff::Username::parse(name).expect("username"),
                         role: Role::Officer,
                         password_hash: "$argon2id$bench".into(),
                         scopes: branches

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::audit::{self, AuditContext, AuditEvent, actions};
 use crate::invitations::parse_uuid;
 use crate::org::BranchCode;
-use crate::staff::Role;
+use crate::staff::{Role, Username};
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 
@@ -40,14 +40,6 @@ pub enum GrantOutcome {
     Changed(Uuid),
 }
 
-/// Whether `name` is a valid sign-in name: 3 to 64 of a-z, 0-9, '.', '_', '-'.
-pub fn valid_username(name: &str) -> bool {
-    (3..=64).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
-}
-
 async fn username_of(tx: &mut Tx, account: Uuid) -> Result<String, StorageError> {
     sqlx::query_scalar("SELECT username FROM staff_accounts WHERE id = $1")
         .bind(account.to_string())
@@ -64,13 +56,11 @@ impl Vault {
         &self,
         ctx: &AuditContext,
         proposer: Uuid,
-        username: &str,
+        username: &Username,
         role: Role,
         scopes: &[BranchCode],
     ) -> Result<Uuid, StorageError> {
-        if !valid_username(username) {
-            return Err(StorageError::Invalid("username"));
-        }
+        let username = username.as_str();
         let mut tx = self.begin_write().await?;
         if username_of(&mut tx, proposer).await? == username {
             return Err(StorageError::Invalid("nobody grants a role to themselves"));

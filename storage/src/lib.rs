@@ -35,6 +35,7 @@ pub mod submissions;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 mod totp_key;
+pub mod typed_text;
 mod vault;
 
 pub use audit::{Actor, AuditContext, AuditEvent, AuditReceipt};

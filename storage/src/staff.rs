@@ -8,6 +8,7 @@ use crate::audit::{self, AuditContext, AuditEvent, actions};
 use crate::internal_keys::{SessionKey, SessionTag};
 use crate::invitations::parse_uuid;
 use crate::org::BranchCode;
+use crate::typed_text;
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 
@@ -54,11 +55,53 @@ impl Role {
     }
 }
 
+/// A staff account's sign-in name (also a payroll client's name): 3 to 64 of `a-z`, `0-9`,
+/// `.`, `_`, `-`, starting with a letter or a digit. So a username holds no control, bidi or
+/// invisible character ([`crate::typed_text`]), cannot pass for another by looking alike,
+/// and starts with no character a spreadsheet reads as a formula (it is the `checker` column
+/// of the payroll export and appears in the ledgers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Username(String);
+
+/// A sign-in name outside the rule of [`Username`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("a username is 3 to 64 of a-z, 0-9, '.', '_' or '-', starting with a letter or a digit")]
+pub struct UsernameError;
+
+impl Username {
+    /// Checks a typed name (not trimmed: a name with spaces around it is refused, not
+    /// silently changed).
+    pub fn parse(input: &str) -> Result<Self, UsernameError> {
+        let allowed =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+        let ok = (3..=64).contains(&input.len())
+            && input.chars().all(allowed)
+            && input.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit());
+        if ok {
+            Ok(Self(input.to_owned()))
+        } else {
+            Err(UsernameError)
+        }
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Username {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// A new account: the password is already hashed by the caller (argon2id).
 #[derive(Debug, Clone)]
 pub struct NewStaffAccount {
     /// Sign-in name.
-    pub username: String,
+    pub username: Username,
     /// Role.
     pub role: Role,
     /// PHC string of the password hash.
@@ -103,7 +146,7 @@ impl Vault {
         let id = Uuid::now_v7();
         let mut tx = self.begin_write().await?;
         let taken = sqlx::query("SELECT 1 FROM staff_accounts WHERE username = $1")
-            .bind(new.username.clone())
+            .bind(new.username.as_str().to_owned())
             .fetch_optional(&mut *tx)
             .await?;
         if taken.is_some() {
@@ -113,7 +156,7 @@ impl Vault {
             "INSERT INTO staff_accounts (id, username, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
-        .bind(new.username.clone())
+        .bind(new.username.as_str().to_owned())
         .bind(new.role.code())
         .bind(new.password_hash.clone())
         .bind(now_millis())
@@ -183,7 +226,10 @@ impl SignInOutcome {
     }
 }
 
-/// One sign-in attempt as the login history keeps it.
+/// One sign-in attempt as the login history keeps it. The username and the `User-Agent` are
+/// recorded as they came, with no chance to refuse them: they are stored
+/// [`typed_text::neutralise`]d, so the history an auditor reads holds no control or bidi
+/// character.
 #[derive(Debug, Clone)]
 pub struct SignInAttempt {
     /// The username typed (an unknown one too: the lockout counts it).
@@ -304,10 +350,10 @@ impl Vault {
         )
         .bind(Uuid::now_v7().to_string())
         .bind(now)
-        .bind(attempt.username.clone())
+        .bind(typed_text::neutralise(&attempt.username))
         .bind(attempt.account_id.map(|id| id.to_string()))
         .bind(attempt.source_ip.clone())
-        .bind(attempt.user_agent.clone())
+        .bind(attempt.user_agent.as_deref().map(typed_text::neutralise))
         .bind(attempt.outcome.code())
         .bind(attempt.reason)
         .execute(&mut *tx)
@@ -582,7 +628,8 @@ impl Vault {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// The login history, newest first (for auditors).
+    /// The login history, newest first (for auditors). Rows written before the username and
+    /// `User-Agent` were neutralised on the way in are neutralised on the way out.
     pub async fn sign_in_history(&self, limit: i64) -> Result<Vec<SignInRecord>, StorageError> {
         sqlx::query(
             "SELECT at, username, source_ip, user_agent, outcome, reason FROM staff_sign_ins \
@@ -595,9 +642,12 @@ impl Vault {
         .map(|r| {
             Ok(SignInRecord {
                 at: r.try_get("at")?,
-                username: r.try_get("username")?,
+                username: typed_text::neutralise(&r.try_get::<String, _>("username")?),
                 source_ip: r.try_get("source_ip")?,
-                user_agent: r.try_get("user_agent")?,
+                user_agent: r
+                    .try_get::<Option<String>, _>("user_agent")?
+                    .as_deref()
+                    .map(typed_text::neutralise),
                 outcome: r.try_get("outcome")?,
                 reason: r.try_get("reason")?,
             })

@@ -92,7 +92,7 @@ impl Fixture {
             .create_staff_account(
                 &AuditContext::cli(),
                 &NewStaffAccount {
-                    username: username.into(),
+                    username: storage::staff::Username::parse(username).expect("username"),
                     role: Role::Officer,
                     password_hash: "$argon2id$not-used-here".into(),
                     scopes: scopes

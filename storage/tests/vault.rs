@@ -1019,7 +1019,7 @@ async fn the_file_ledger_is_derived_from_live_accounts_and_records(f: Fixture) {
         ("audit", Role::Auditor, vec![]),
     ] {
         let new = NewStaffAccount {
-            username: username.into(),
+            username: storage::staff::Username::parse(username).expect("username"),
             role,
             password_hash: "$argon2id$placeholder".into(),
             scopes: scopes
@@ -1156,11 +1156,12 @@ async fn dependants_are_attested_changed_and_removed(f: Fixture) {
 
 async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixture) {
     use storage::grants::GrantOutcome;
-    use storage::staff::{NewStaffAccount, Role};
+    use storage::staff::{NewStaffAccount, Role, Username};
+    let name = |n: &str| Username::parse(n).expect("username");
     let mut admins = Vec::new();
     for username in ["admin.a", "admin.b"] {
         let new = NewStaffAccount {
-            username: username.into(),
+            username: name(username),
             role: Role::Admin,
             password_hash: "$argon2id$placeholder".into(),
             scopes: vec![],
@@ -1175,7 +1176,7 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
     let tky = storage::org::BranchCode::parse("TKY").expect("code");
     assert!(matches!(
         f.vault
-            .propose_grant(&ctx(), admins[0], "admin.a", Role::Officer, &[])
+            .propose_grant(&ctx(), admins[0], &name("admin.a"), Role::Officer, &[])
             .await,
         Err(storage::StorageError::Invalid(_))
     ));
@@ -1184,7 +1185,7 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
         .propose_grant(
             &ctx(),
             admins[0],
-            "officer.n",
+            &name("officer.n"),
             Role::Officer,
             std::slice::from_ref(&tky),
         )
@@ -1216,7 +1217,7 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
     ));
     let change = f
         .vault
-        .propose_grant(&ctx(), admins[1], "officer.n", Role::Collector, &[])
+        .propose_grant(&ctx(), admins[1], &name("officer.n"), Role::Collector, &[])
         .await
         .expect("propose");
     assert_eq!(

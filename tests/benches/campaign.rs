@@ -544,7 +544,7 @@ async fn main() {
             .create_staff_account(
                 &AuditContext::cli(),
                 &NewStaffAccount {
-                    username,
+                    username: storage::staff::Username::parse(&username).expect("username"),
                     role,
                     password_hash: password_hash.clone(),
                     scopes,

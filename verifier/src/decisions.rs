@@ -2,6 +2,7 @@
 //! request or a rejection, as closed lists (free text goes only to the provider).
 
 use serde::Deserialize;
+use storage::typed_text::{self, Lines, TypedTextError};
 
 /// Why an item must be redone (訂正依頼).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -100,9 +101,21 @@ impl RejectionReason {
 /// Longest message to a provider or rejection note.
 pub const MAX_MESSAGE_CHARS: usize = 500;
 
-/// Whether a message or note is acceptable (not over-long, no control characters).
-pub fn message_is_valid(text: &str) -> bool {
-    text.chars().count() <= MAX_MESSAGE_CHARS && !text.chars().any(|c| c.is_control() && c != '\n')
+/// An officer's message to a provider, a rejection note or a hand-in note: several lines, at
+/// most [`MAX_MESSAGE_CHARS`], nothing [`storage::typed_text`] refuses; trimmed, line ends as
+/// `\n`.
+pub fn parse_message(text: &str) -> Result<String, TypedTextError> {
+    typed_text::parse(text, Lines::Many, MAX_MESSAGE_CHARS)
+}
+
+/// The purpose of a release to payroll, as the export ledger records it: one line of at most
+/// [`MAX_MESSAGE_CHARS`], not empty, nothing [`storage::typed_text`] refuses.
+pub fn parse_purpose(text: &str) -> Result<String, TypedTextError> {
+    let purpose = typed_text::parse(text, Lines::One, MAX_MESSAGE_CHARS)?;
+    if purpose.is_empty() {
+        return Err(TypedTextError::Empty);
+    }
+    Ok(purpose)
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
-//! The payroll export's content: one CSV line (UTF-8) per released person. The caller
-//! unseals the numbers (with an audit receipt) and seals the result to payroll's key;
-//! this module only lays out the text.
+//! The payroll export's content: one CSV line (UTF-8, no byte-order mark) per released
+//! person, written by [`CsvFile::for_payroll_system`]. The caller unseals the numbers (with
+//! an audit receipt) and seals the result to payroll's key; this module only lays out the
+//! text.
 
 use zeroize::Zeroizing;
+
+use crate::csv_file::CsvFile;
 
 /// One person as payroll receives them.
 #[derive(Debug)]
@@ -27,19 +30,17 @@ pub struct ExportLine<'a> {
     pub checked_at_ms: i64,
 }
 
-/// The header line.
-pub const HEADER: &str =
-    "employee_code,name,furigana,relationship,number,verification_method,checker,date";
-
-fn field(out: &mut String, value: &str) {
-    if value.contains([',', '"', '\n', '\r']) {
-        out.push('"');
-        out.push_str(&value.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(value);
-    }
-}
+/// The columns, in order.
+pub const COLUMNS: [&str; 8] = [
+    "employee_code",
+    "name",
+    "furigana",
+    "relationship",
+    "number",
+    "verification_method",
+    "checker",
+    "date",
+];
 
 /// The date of a timestamp in Japan (UTC+9), `YYYY-MM-DD`.
 pub fn date_in_japan(ms: i64) -> String {
@@ -50,15 +51,14 @@ pub fn date_in_japan(ms: i64) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-/// The CSV text (CRLF line ends, RFC 4180), zeroized when dropped.
-pub fn csv(lines: &[ExportLine<'_>]) -> Zeroizing<String> {
-    let mut out = Zeroizing::new(String::with_capacity(128 * (lines.len() + 1)));
-    out.push_str(HEADER);
-    out.push_str("\r\n");
+/// The CSV bytes (a header line, CRLF line ends, RFC 4180), wiped when dropped.
+pub fn csv(lines: &[ExportLine<'_>]) -> Result<Zeroizing<Vec<u8>>, csv::Error> {
+    let mut file = CsvFile::for_payroll_system(128 * (lines.len() + 1));
+    file.row(COLUMNS)?;
     for line in lines {
         let method = format!("{}+{}", line.number_check, line.identity_check);
         let date = date_in_japan(line.checked_at_ms);
-        let fields = [
+        file.row([
             line.employee_code,
             line.name,
             line.name_kana,
@@ -67,16 +67,9 @@ pub fn csv(lines: &[ExportLine<'_>]) -> Zeroizing<String> {
             &method,
             line.checker,
             &date,
-        ];
-        for (i, value) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            field(&mut out, value);
-        }
-        out.push_str("\r\n");
+        ])?;
     }
-    out
+    file.finish()
 }
 
 #[cfg(test)]
@@ -97,9 +90,13 @@ mod tests {
             // 2026-03-31T20:00:00Z is already April 1st in Japan.
             checked_at_ms: 1_774_987_200_000,
         };
-        let text = csv(&[line]);
+        let bytes = csv(&[line]).expect("csv");
+        let text = std::str::from_utf8(&bytes).expect("utf-8");
         let body: Vec<&str> = text.split("\r\n").collect();
-        assert_eq!(body[0], HEADER);
+        assert_eq!(
+            body[0],
+            "employee_code,name,furigana,relationship,number,verification_method,checker,date"
+        );
         assert_eq!(
             body[1],
             "E001,\"山田, \"\"太郎\"\"\",やまだ たろう,self,123456789018,my_number_card+my_number_card,officer.a,2026-04-01"

@@ -3,6 +3,7 @@
 //! no HTTP, no SQL.
 #![deny(missing_docs)]
 
+pub mod csv_file;
 pub mod decisions;
 pub mod export;
 pub mod queue;

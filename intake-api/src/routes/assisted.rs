@@ -248,13 +248,12 @@ pub(crate) async fn hand_in_for(
                 .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    if !verifier::decisions::message_is_valid(&body.note) {
-        return Err(ApiError::invalid(Message::MessageInvalid));
-    }
+    let note = verifier::decisions::parse_message(&body.note)
+        .map_err(|_| ApiError::invalid(Message::MessageInvalid))?;
     let intake = AssistedIntake {
         channel: body.channel,
         documents_seen,
-        note: body.note.trim().to_owned(),
+        note,
     };
     match state
         .vault

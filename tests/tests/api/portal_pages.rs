@@ -5,7 +5,7 @@
 use crate::helpers::*;
 
 /// A phone that does not follow redirects, so the 303s can be seen.
-fn phone(app: &TestApp) -> reqwest::Client {
+pub(crate) fn phone(app: &TestApp) -> reqwest::Client {
     let cert = std::fs::read(app.settings.tls_cert_path()).expect("cert");
     reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(&cert).expect("pem"))
@@ -15,12 +15,12 @@ fn phone(app: &TestApp) -> reqwest::Client {
         .expect("client")
 }
 
-async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
+pub(crate) async fn page(c: &reqwest::Client, app: &TestApp, path: &str) -> (u16, String) {
     let r = c.get(app.url(path)).send().await.expect("get");
     (r.status().as_u16(), r.text().await.expect("body"))
 }
 
-async fn post_form(
+pub(crate) async fn post_form(
     c: &reqwest::Client,
     app: &TestApp,
     path: &str,
@@ -29,7 +29,7 @@ async fn post_form(
     c.post(app.url(path)).form(form).send().await.expect("post")
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
@@ -38,7 +38,7 @@ fn location(r: &reqwest::Response) -> String {
 }
 
 /// Invites (employee, no birth date asked), opens the link, signs in through the page.
-async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
+pub(crate) async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
     let c = phone(app);
     let token = app.invite(None).await;
     let (status, landing) = page(&c, app, &format!("/i/{token}")).await;
@@ -56,7 +56,7 @@ async fn signed_in(app: &TestApp) -> (reqwest::Client, String) {
     (c, csrf_in(&overview))
 }
 
-fn person<'a>(
+pub(crate) fn person<'a>(
     csrf: &'a str,
     number: &'a str,
     kana: &'a str,

@@ -34,7 +34,7 @@ pub async fn create_staff(app: &TestApp, username: &str, role: Role, scopes: &[&
         .create_staff_account(
             &AuditContext::cli(),
             &NewStaffAccount {
-                username: username.to_owned(),
+                username: storage::staff::Username::parse(username).expect("username"),
                 role,
                 password_hash: intake_api::password::hash_password(STAFF_PASSWORD).expect("hash"),
                 scopes: scopes

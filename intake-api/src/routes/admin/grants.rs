@@ -7,10 +7,11 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use portal::Message;
+use portal::forms::FormError;
 use serde::Deserialize;
 use storage::grants::GrantOutcome;
 use storage::org::BranchCode;
-use storage::staff::Role;
+use storage::staff::{Role, Username};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -31,6 +32,10 @@ pub(super) async fn propose(
     admin: Admin,
     body: web::Json<GrantBody>,
 ) -> Result<HttpResponse, ApiError> {
+    let username = Username::parse(&body.username).map_err(|_| FormError {
+        field: "username",
+        message: Message::UsernameInvalid,
+    })?;
     let role = Role::from_code(&body.role).ok_or_else(|| ApiError::invalid(Message::BadRequest))?;
     let scopes = body
         .scopes
@@ -43,7 +48,7 @@ pub(super) async fn propose(
         .propose_grant(
             &admin.0.audit,
             admin.0.session.account_id,
-            &body.username,
+            &username,
             role,
             &scopes,
         )

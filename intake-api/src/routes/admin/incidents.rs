@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, web};
 use portal::Message;
 use serde::Deserialize;
 use storage::incidents::{IncidentScope, IncidentStep};
+use storage::typed_text::{self, Lines};
 use uuid::Uuid;
 
 use super::millis;
@@ -17,12 +18,9 @@ use crate::startup::State;
 /// Longest title or step text.
 const MAX_TEXT: usize = 2000;
 
-fn text_ok(text: &str) -> Result<(), ApiError> {
-    if text.chars().count() <= MAX_TEXT && !text.chars().any(|c| c.is_control() && c != '\n') {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(Message::MessageInvalid))
-    }
+/// A title takes one line; a description or a step's text several.
+fn typed(text: &str, lines: Lines) -> Result<String, ApiError> {
+    typed_text::parse(text, lines, MAX_TEXT).map_err(|_| ApiError::invalid(Message::MessageInvalid))
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,14 +47,14 @@ pub(crate) async fn open_record(
     title: &str,
     description: &str,
 ) -> Result<Uuid, ApiError> {
-    if title.trim().is_empty() {
+    let title = typed(title, Lines::One)?;
+    if title.is_empty() {
         return Err(ApiError::invalid(Message::MessageInvalid));
     }
-    text_ok(title)?;
-    text_ok(description)?;
+    let description = typed(description, Lines::Many)?;
     Ok(state
         .vault
-        .open_incident(&caller.audit, title.trim(), description.trim())
+        .open_incident(&caller.audit, &title, &description)
         .await?)
 }
 
@@ -93,13 +91,13 @@ pub(crate) async fn record_step(
     step: IncidentStep,
     text: &str,
 ) -> Result<(), ApiError> {
-    text_ok(text)?;
+    let text = typed(text, Lines::Many)?;
     if matches!(step, IncidentStep::Opened | IncidentStep::Scope) {
         return Err(ApiError::invalid(Message::BadRequest));
     }
     state
         .vault
-        .add_incident_step(&caller.audit, incident, step, text.trim())
+        .add_incident_step(&caller.audit, incident, step, &text)
         .await?;
     Ok(())
 }

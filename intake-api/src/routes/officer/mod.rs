@@ -15,7 +15,7 @@ use storage::StorageError;
 use storage::person::Relationship;
 use storage::review::{CorrectionItem, VerificationRecord};
 use uuid::Uuid;
-use verifier::decisions::{CorrectionReason, RejectionReason, message_is_valid};
+use verifier::decisions::{CorrectionReason, RejectionReason, parse_message};
 use verifier::queue::QueueFilter;
 use verifier::rules::{self, Person, RuleViolation, VerificationClaim};
 
@@ -316,21 +316,21 @@ pub(crate) async fn send_back(
 ) -> Result<SubmissionState, ApiError> {
     let account = officer.session.account_id;
     state.vault.review_item(account, submission).await?;
-    if entries.iter().any(|i| !message_is_valid(&i.message)) {
-        return Err(ApiError::invalid(Message::MessageInvalid));
-    }
     if entries.is_empty() {
         return Err(ApiError::invalid(Message::BadRequest));
     }
     let items: Vec<CorrectionItem> = entries
         .iter()
-        .map(|i| CorrectionItem {
-            subject_id: i.subject_id,
-            document_id: i.document_id,
-            reason: i.reason.code(),
-            message: i.message.clone(),
+        .map(|i| {
+            Ok(CorrectionItem {
+                subject_id: i.subject_id,
+                document_id: i.document_id,
+                reason: i.reason.code(),
+                message: parse_message(&i.message)
+                    .map_err(|_| ApiError::invalid(Message::MessageInvalid))?,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     state
         .vault
         .request_corrections(&officer.audit, account, submission, &items)
@@ -373,12 +373,10 @@ pub(crate) async fn reject_submission(
 ) -> Result<SubmissionState, ApiError> {
     let account = officer.session.account_id;
     state.vault.review_item(account, submission).await?;
-    if !message_is_valid(note) {
-        return Err(ApiError::invalid(Message::MessageInvalid));
-    }
+    let note = parse_message(note).map_err(|_| ApiError::invalid(Message::MessageInvalid))?;
     state
         .vault
-        .reject_submission(&officer.audit, account, submission, reason.code(), note)
+        .reject_submission(&officer.audit, account, submission, reason.code(), &note)
         .await
         .map_err(decision_error)
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use storage::release::ApprovedExport;
 use uuid::Uuid;
-use verifier::decisions::message_is_valid;
+use verifier::decisions::parse_purpose;
 use verifier::export::{self, ExportLine};
 
 use crate::error::ApiError;
@@ -45,16 +45,14 @@ pub(crate) async fn propose_release(
     submission_ids: &[Uuid],
     purpose: &str,
 ) -> Result<Uuid, ApiError> {
-    if purpose.trim().is_empty() || !message_is_valid(purpose) {
-        return Err(ApiError::invalid(Message::MessageInvalid));
-    }
+    let purpose = parse_purpose(purpose).map_err(|_| ApiError::invalid(Message::MessageInvalid))?;
     Ok(state
         .vault
         .propose_release(
             &officer.audit,
             officer.session.account_id,
             submission_ids,
-            purpose.trim(),
+            &purpose,
         )
         .await?)
 }
@@ -142,12 +140,10 @@ pub(crate) async fn approve_release(
                 checked_at_ms: r.checked_at,
             })
             .collect();
-        let csv = export::csv(&lines);
+        let csv = export::csv(&lines).map_err(|e| ApiError::internal(&e))?;
         let payroll = storage::sealing::Sealer::from_recipients_file(&sealing_to)
             .map_err(|e| ApiError::internal(&e))?;
-        let sealed = payroll
-            .seal(csv.as_bytes())
-            .map_err(|e| ApiError::internal(&e))?;
+        let sealed = payroll.seal(&csv).map_err(|e| ApiError::internal(&e))?;
         Ok::<_, ApiError>((
             sealed,
             rows.iter().map(|r| r.subject_id).collect::<Vec<_>>(),

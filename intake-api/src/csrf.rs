@@ -350,11 +350,37 @@ pub async fn guard(
     } else {
         Message::CsrfInvalid
     };
+    drain_small_body(&mut req).await;
     let refusal = crate::uniform_errors::response_for(
         req.path(),
         ApiError::new(StatusCode::FORBIDDEN, message),
     );
     Ok(req.into_response(refusal))
+}
+
+/// Reads and drops a small refused body before answering. Over HTTP/2 an answer sent while
+/// the client is still sending makes the server reset the stream, and a client may then
+/// drop the answer it was sent (curl reported no status at all, about one time in two);
+/// reading a body of the size any form or JSON request has (the general JSON limit) costs
+/// nothing. A larger one (an upload) is refused at once, and its stream reset.
+async fn drain_small_body(req: &mut ServiceRequest) {
+    use futures_util::StreamExt;
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_none_or(|len| len > crate::routes::JSON_LIMIT) {
+        return;
+    }
+    let mut payload = req.take_payload();
+    let mut read = 0;
+    while let Some(Ok(chunk)) = payload.next().await {
+        read += chunk.len();
+        if read > crate::routes::JSON_LIMIT {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

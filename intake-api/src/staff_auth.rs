@@ -28,8 +28,8 @@ use portal::Message;
 use sha2::{Digest, Sha256};
 use storage::lockout::{AttemptKey, Reserved, Throttle};
 use storage::staff::{NewStaffSession, Role, SignInAttempt, SignInOutcome, StaffSession};
-use storage::{AuditContext, InternalKeys, SecretToken, SessionTag, TokenHash};
 use storage::typed_text;
+use storage::{AuditContext, InternalKeys, SecretToken, SessionTag, TokenHash};
 use totp_rs::{Algorithm, Builder, Totp};
 use zeroize::Zeroizing;
 

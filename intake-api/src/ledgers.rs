@@ -6,8 +6,20 @@ use storage::{StorageError, Vault};
 use verifier::csv_file::CsvFile;
 
 /// Which ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Ledger {
     /// 特定個人情報ファイル台帳: the files holding numbers, derived from live data.
     Files,
@@ -17,16 +29,7 @@ pub enum Ledger {
     Disposals,
 }
 
-impl Ledger {
-    /// The name used in URLs, commands and file names.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Files => "files",
-            Self::Exports => "exports",
-            Self::Disposals => "disposals",
-        }
-    }
-}
+domain::codes!(Ledger);
 
 /// A ledger that could not be laid out.
 #[derive(Debug, thiserror::Error)]

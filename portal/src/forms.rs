@@ -188,13 +188,13 @@ impl SubjectForm {
         } else {
             let code = self.relationship.as_deref().unwrap_or_default();
             match Relationship::from_code(code) {
-                Ok(Relationship::Myself) | Err(_) => {
+                Some(Relationship::Myself) | None => {
                     return Err(FormError {
                         field: "relationship",
                         message: Message::RelationshipInvalid,
                     });
                 }
-                Ok(r) => r,
+                Some(r) => r,
             }
         };
         Ok(ParsedEdit {

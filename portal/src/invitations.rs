@@ -32,7 +32,7 @@ pub struct InvitationsPage {
     /// The filters in force.
     pub filter: InvitationFilterView,
     /// The link states the filter offers.
-    pub link_states: [LinkState; 3],
+    pub link_states: &'static [LinkState],
     /// The next page, if any.
     pub next_href: Option<String>,
     /// Whether SMTP is set up (the re-issue-and-e-mail button).

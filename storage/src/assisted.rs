@@ -18,8 +18,21 @@ use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 
 /// How the documents reached the employer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Channel {
     /// 郵送: received by post.
     Post,
@@ -27,15 +40,7 @@ pub enum Channel {
     InPerson,
 }
 
-impl Channel {
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Post => "post",
-            Self::InPerson => "in_person",
-        }
-    }
-}
+domain::codes!(Channel);
 
 /// What the staff member states at hand-in.
 #[derive(Debug, Clone)]

@@ -102,8 +102,21 @@ impl Vault {
 }
 
 /// A step on an incident's timeline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IncidentStep {
     /// The incident was recorded.
     Opened,
@@ -119,19 +132,7 @@ pub enum IncidentStep {
     Closed,
 }
 
-impl IncidentStep {
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Opened => "opened",
-            Self::Note => "note",
-            Self::Scope => "scope",
-            Self::Reported => "reported",
-            Self::Notified => "notified",
-            Self::Closed => "closed",
-        }
-    }
-}
+domain::codes!(IncidentStep);
 
 /// One line of an incident's timeline.
 #[derive(Debug, Clone, Serialize)]

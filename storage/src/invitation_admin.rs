@@ -17,8 +17,21 @@ use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 
 /// Whether a link still opens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum LinkState {
     /// Opens (until `expires_at`).
     Active,
@@ -28,19 +41,7 @@ pub enum LinkState {
     Revoked,
 }
 
-impl LinkState {
-    /// The code used in forms and JSON.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Revoked => "revoked",
-        }
-    }
-
-    /// Every state, for a filter's choices.
-    pub const ALL: [Self; 3] = [Self::Active, Self::Expired, Self::Revoked];
-}
+domain::codes!(LinkState);
 
 /// One invitation as the admins' list shows it. Holds no token and no number.
 #[derive(Debug, Clone, Serialize)]
@@ -110,7 +111,8 @@ fn line(row: &sqlx::any::AnyRow, now: i64) -> Result<InvitationLine, StorageErro
     Ok(InvitationLine {
         id: parse_uuid(&row.try_get::<String, _>("id")?)?,
         submission_id: parse_uuid(&row.try_get::<String, _>("submission_id")?)?,
-        kind: InvitationKind::from_code(&row.try_get::<String, _>("kind")?)?,
+        kind: InvitationKind::from_code(&row.try_get::<String, _>("kind")?)
+            .ok_or(StorageError::Corrupt("invitation kind"))?,
         name: row.try_get("display_name")?,
         name_kana: row.try_get("name_kana")?,
         employee_code: row.try_get("employee_code")?,

@@ -22,8 +22,21 @@ pub const MAX_SECOND_FACTOR_ATTEMPTS: i64 = 5;
 pub const LOCK_MILLIS: i64 = 15 * 60 * 1000;
 
 /// Who is invited.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    serde::Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum InvitationKind {
     /// An employee, who also enters dependants.
     Employee,
@@ -31,23 +44,7 @@ pub enum InvitationKind {
     Payee,
 }
 
-impl InvitationKind {
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Employee => "employee",
-            Self::Payee => "payee",
-        }
-    }
-
-    pub(crate) fn from_code(code: &str) -> Result<Self, StorageError> {
-        match code {
-            "employee" => Ok(Self::Employee),
-            "payee" => Ok(Self::Payee),
-            _ => Err(StorageError::Corrupt("invitation kind")),
-        }
-    }
-}
+domain::codes!(InvitationKind);
 
 /// An e-mail address the invitation link is sent to: checked once (HTML5's rule, as
 /// `validator` implements it), at most 254 characters, kept out of debug logs.
@@ -293,7 +290,8 @@ impl Vault {
         .await?;
         row.map(|r| {
             Ok(InvitationPreview {
-                kind: InvitationKind::from_code(&r.try_get::<String, _>("kind")?)?,
+                kind: InvitationKind::from_code(&r.try_get::<String, _>("kind")?)
+                    .ok_or(StorageError::Corrupt("invitation kind"))?,
                 name: r.try_get("display_name")?,
                 asks_birth_date: r.try_get::<Option<String>, _>("birth_date")?.is_some(),
             })
@@ -343,7 +341,8 @@ impl Vault {
         let invitation_id: String = row.try_get("id").map_err(get)?;
         let invitation_id = parse_uuid(&invitation_id)?;
         let submission_id = parse_uuid(&row.try_get::<String, _>("submission_id").map_err(get)?)?;
-        let kind = InvitationKind::from_code(&row.try_get::<String, _>("kind").map_err(get)?)?;
+        let kind = InvitationKind::from_code(&row.try_get::<String, _>("kind").map_err(get)?)
+            .ok_or(StorageError::Corrupt("invitation kind"))?;
         let expected_birth_date: Option<String> = row.try_get("birth_date").map_err(get)?;
         let failed: i64 = row.try_get("failed_attempts").map_err(get)?;
         let locked_until: Option<i64> = row.try_get("locked_until").map_err(get)?;
@@ -488,7 +487,8 @@ impl Vault {
         Ok(Some(ProviderSession {
             invitation_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
             submission_id: parse_uuid(&row.try_get::<String, _>("submission_id")?)?,
-            kind: InvitationKind::from_code(&row.try_get::<String, _>("kind")?)?,
+            kind: InvitationKind::from_code(&row.try_get::<String, _>("kind")?)
+                .ok_or(StorageError::Corrupt("invitation kind"))?,
             expires_at,
         }))
     }

@@ -5,6 +5,8 @@
 //! plaintext, and reading plaintext back requires an [`AuditReceipt`].
 #![deny(missing_docs)]
 
+pub use domain::{org, person, state, typed_text};
+
 pub mod alerts;
 pub mod assisted;
 pub mod audit;
@@ -20,9 +22,7 @@ pub mod keys;
 pub mod ledgers;
 pub mod lockout;
 pub mod number_index;
-pub mod org;
 pub mod payroll;
-pub mod person;
 pub mod release;
 pub mod retention;
 pub mod review;
@@ -30,21 +30,19 @@ pub mod rotation;
 pub mod sealing;
 mod secret_token;
 pub mod staff;
-pub mod state;
 pub mod submissions;
 #[cfg(feature = "test-support")]
 pub mod test_support;
 mod totp_key;
-pub mod typed_text;
 mod vault;
 
 pub use audit::{Actor, AuditContext, AuditEvent, AuditReceipt};
+pub use domain::{IllegalTransition, SubmissionState};
+pub use domain::{MyNumber, MyNumberError};
 pub use internal_keys::{InternalKeys, SessionKey, SessionTag};
 pub use keys::{KeyFiles, Keyring, SealedNumber};
-pub use my_number::{MyNumber, MyNumberError};
 pub use number_index::NumberIndexKey;
 pub use secret_token::{SecretToken, TokenError, TokenHash};
-pub use state::{IllegalTransition, SubmissionState};
 pub use submissions::{DocumentKind, SealedDocument};
 pub use totp_key::{TotpKey, TotpKeyMismatch};
 pub use vault::{Backend, Vault};

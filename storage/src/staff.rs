@@ -12,48 +12,7 @@ use crate::typed_text;
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 
-/// What a staff account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// 事務取扱担当者: works the verification queue.
-    Officer,
-    /// 支社の取り纏め担当: collects on behalf of a branch's staff.
-    Collector,
-    /// 監査責任者: reads the trail and ledgers; never sees a number.
-    Auditor,
-    /// Manages accounts and settings; never sees a number.
-    Admin,
-}
-
-impl Role {
-    /// The stored code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Officer => "officer",
-            Self::Collector => "collector",
-            Self::Auditor => "auditor",
-            Self::Admin => "admin",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Some(match code {
-            "officer" => Self::Officer,
-            "collector" => Self::Collector,
-            "auditor" => Self::Auditor,
-            "admin" => Self::Admin,
-            _ => return None,
-        })
-    }
-
-    /// Whether the role must enrol TOTP before anything else works (everyone who can
-    /// reach numbers, the trail or the accounts).
-    pub fn requires_totp(self) -> bool {
-        !matches!(self, Self::Collector)
-    }
-}
+pub use domain::Role;
 
 /// A staff account's sign-in name (also a payroll client's name): 3 to 64 of `a-z`, `0-9`,
 /// `.`, `_`, `-`, starting with a letter or a digit. So a username holds no control, bidi or
@@ -205,8 +164,20 @@ pub struct StaffCredentials {
 }
 
 /// How a sign-in attempt ended, for the login history and the lockout counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SignInOutcome {
     /// Signed in.
     Success,
@@ -216,15 +187,7 @@ pub enum SignInOutcome {
     Locked,
 }
 
-impl SignInOutcome {
-    fn code(self) -> &'static str {
-        match self {
-            Self::Success => "success",
-            Self::Failure => "failure",
-            Self::Locked => "locked",
-        }
-    }
-}
+domain::codes!(SignInOutcome);
 
 /// One sign-in attempt as the login history keeps it. The username and the `User-Agent` are
 /// recorded as they came, with no chance to refuse them: they are stored

@@ -14,72 +14,7 @@ use crate::state::{IllegalTransition, SubmissionState};
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 
-/// The kinds of document a provider photographs, as in DESIGN.md's rule table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DocumentKind {
-    /// 個人番号カード（表面）
-    MyNumberCardFront,
-    /// 個人番号カード（裏面）
-    MyNumberCardBack,
-    /// 通知カード
-    NotificationCard,
-    /// 住民票の写し（個人番号記載）
-    ResidenceRecord,
-    /// 運転免許証
-    DriversLicense,
-    /// パスポート
-    Passport,
-    /// 在留カード
-    ResidenceCard,
-    /// Another photo ID (身体障害者手帳 …).
-    OtherPhotoId,
-    /// 健康保険証
-    HealthInsuranceCard,
-    /// 年金手帳
-    PensionBook,
-    /// Another non-photo document.
-    OtherDocument,
-}
-
-impl DocumentKind {
-    /// Every kind, in the order forms list them.
-    pub const ALL: [Self; 11] = [
-        Self::MyNumberCardFront,
-        Self::MyNumberCardBack,
-        Self::NotificationCard,
-        Self::ResidenceRecord,
-        Self::DriversLicense,
-        Self::Passport,
-        Self::ResidenceCard,
-        Self::OtherPhotoId,
-        Self::HealthInsuranceCard,
-        Self::PensionBook,
-        Self::OtherDocument,
-    ];
-
-    /// The stored and submitted code.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::MyNumberCardFront => "my_number_card_front",
-            Self::MyNumberCardBack => "my_number_card_back",
-            Self::NotificationCard => "notification_card",
-            Self::ResidenceRecord => "residence_record",
-            Self::DriversLicense => "drivers_license",
-            Self::Passport => "passport",
-            Self::ResidenceCard => "residence_card",
-            Self::OtherPhotoId => "other_photo_id",
-            Self::HealthInsuranceCard => "health_insurance_card",
-            Self::PensionBook => "pension_book",
-            Self::OtherDocument => "other_document",
-        }
-    }
-
-    /// Reads a code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.code() == code)
-    }
-}
+pub use domain::DocumentKind;
 
 /// A person's details as typed, parsed, with the number already sealed.
 #[derive(Debug, Clone)]
@@ -586,7 +521,7 @@ impl Vault {
             Ok(SubjectSummary {
                 subject_id: parse_uuid(&r.try_get::<String, _>("id")?)?,
                 relationship: Relationship::from_code(&r.try_get::<String, _>("relationship")?)
-                    .map_err(|_| StorageError::Corrupt("relationship"))?,
+                    .ok_or(StorageError::Corrupt("relationship"))?,
                 name: r.try_get("name")?,
                 name_kana: r.try_get("name_kana")?,
                 birth_date: r.try_get("birth_date")?,
@@ -857,7 +792,7 @@ async fn subject_relationship(
     .await?
     .ok_or(StorageError::NotFound)?;
     Relationship::from_code(&row.try_get::<String, _>("relationship")?)
-        .map_err(|_| StorageError::Corrupt("relationship"))
+        .ok_or(StorageError::Corrupt("relationship"))
 }
 
 /// Records a dependant's declaration; only a spouse can be a category-3 spouse.

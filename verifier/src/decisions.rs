@@ -5,8 +5,20 @@ use serde::Deserialize;
 use storage::typed_text::{self, Lines, TypedTextError};
 
 /// Why an item must be redone (訂正依頼).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum CorrectionReason {
     /// The photo is blurred.
     Blurry,
@@ -24,46 +36,23 @@ pub enum CorrectionReason {
     Other,
 }
 
-impl CorrectionReason {
-    /// Every choice, in the order a form offers them.
-    pub const ALL: [Self; 7] = [
-        Self::Blurry,
-        Self::Glare,
-        Self::BackSideMissing,
-        Self::NumberMismatch,
-        Self::NameMismatch,
-        Self::ExpiredDocument,
-        Self::Other,
-    ];
-
-    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
-    pub const CODES: [&'static str; 7] = {
-        let mut codes = [""; 7];
-        let mut i = 0;
-        while i < 7 {
-            codes[i] = Self::ALL[i].code();
-            i += 1;
-        }
-        codes
-    };
-
-    /// The stored code.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Blurry => "blurry",
-            Self::Glare => "glare",
-            Self::BackSideMissing => "back_side_missing",
-            Self::NumberMismatch => "number_mismatch",
-            Self::NameMismatch => "name_mismatch",
-            Self::ExpiredDocument => "expired_document",
-            Self::Other => "other",
-        }
-    }
-}
+domain::codes!(CorrectionReason);
 
 /// Why a submission is rejected.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum RejectionReason {
     /// The documents appear forged or altered.
     SuspectedFraud,
@@ -73,30 +62,7 @@ pub enum RejectionReason {
     Other,
 }
 
-impl RejectionReason {
-    /// Every choice, in the order a form offers them.
-    pub const ALL: [Self; 3] = [Self::SuspectedFraud, Self::WrongPerson, Self::Other];
-
-    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
-    pub const CODES: [&'static str; 3] = {
-        let mut codes = [""; 3];
-        let mut i = 0;
-        while i < 3 {
-            codes[i] = Self::ALL[i].code();
-            i += 1;
-        }
-        codes
-    };
-
-    /// The stored code.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::SuspectedFraud => "suspected_fraud",
-            Self::WrongPerson => "wrong_person",
-            Self::Other => "other",
-        }
-    }
-}
+domain::codes!(RejectionReason);
 
 /// Longest message to a provider or rejection note.
 pub const MAX_MESSAGE_CHARS: usize = 500;
@@ -127,12 +93,12 @@ mod tests {
         for (code, reason) in CorrectionReason::CODES.iter().zip(CorrectionReason::ALL) {
             let read: CorrectionReason =
                 serde_json::from_value(serde_json::json!(code)).expect("code");
-            assert_eq!(read, reason);
+            assert_eq!(read, *reason);
         }
         for (code, reason) in RejectionReason::CODES.iter().zip(RejectionReason::ALL) {
             let read: RejectionReason =
                 serde_json::from_value(serde_json::json!(code)).expect("code");
-            assert_eq!(read, reason);
+            assert_eq!(read, *reason);
         }
     }
 }

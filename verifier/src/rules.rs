@@ -12,8 +12,20 @@ use storage::DocumentKind;
 use storage::person::Relationship;
 
 /// How the number was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum NumberCheck {
     /// 個人番号カード.
     MyNumberCard,
@@ -25,9 +37,23 @@ pub enum NumberCheck {
     EmployeeAttestation,
 }
 
+domain::codes!(NumberCheck);
+
 /// How identity was checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum IdentityCheck {
     /// 個人番号カード.
     MyNumberCard,
@@ -40,6 +66,8 @@ pub enum IdentityCheck {
     /// The employee attests (dependants only).
     EmployeeAttestation,
 }
+
+domain::codes!(IdentityCheck);
 
 /// What the officer states for one person. The checker and the date are not here on
 /// purpose: they come from the session and the server clock.
@@ -126,70 +154,6 @@ fn is_non_photo(kind: DocumentKind) -> bool {
         kind,
         DocumentKind::HealthInsuranceCard | DocumentKind::PensionBook | DocumentKind::OtherDocument
     )
-}
-
-impl NumberCheck {
-    /// Every choice, in the order a form offers them.
-    pub const ALL: [Self; 4] = [
-        Self::MyNumberCard,
-        Self::ResidenceRecord,
-        Self::NotificationCard,
-        Self::EmployeeAttestation,
-    ];
-
-    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
-    pub const CODES: [&'static str; 4] = {
-        let mut codes = [""; 4];
-        let mut i = 0;
-        while i < 4 {
-            codes[i] = Self::ALL[i].code();
-            i += 1;
-        }
-        codes
-    };
-
-    /// The stored code.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::MyNumberCard => "my_number_card",
-            Self::ResidenceRecord => "residence_record",
-            Self::NotificationCard => "notification_card",
-            Self::EmployeeAttestation => "employee_attestation",
-        }
-    }
-}
-
-impl IdentityCheck {
-    /// Every choice, in the order a form offers them.
-    pub const ALL: [Self; 5] = [
-        Self::MyNumberCard,
-        Self::PhotoId,
-        Self::TwoNonPhotoDocuments,
-        Self::FaceToFaceKnownEmployee,
-        Self::EmployeeAttestation,
-    ];
-
-    /// The codes of [`Self::ALL`], derived from the variants (a form's choices).
-    pub const CODES: [&'static str; 5] = {
-        let mut codes = [""; 5];
-        let mut i = 0;
-        while i < 5 {
-            codes[i] = Self::ALL[i].code();
-            i += 1;
-        }
-        codes
-    };
-
-    /// The stored code.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::MyNumberCard => "my_number_card",
-            Self::PhotoId => "photo_id",
-            Self::TwoNonPhotoDocuments => "two_non_photo_documents",
-            Self::FaceToFaceKnownEmployee => "face_to_face_known_employee",
-            Self::EmployeeAttestation => "employee_attestation",
-        }
-    }
 }
 
 /// Applies the rule table to one person.

@@ -311,12 +311,7 @@ impl ListQuery {
     pub(crate) fn query(&self) -> Result<InvitationQuery, ApiError> {
         let bad = || ApiError::bad_request(Message::BadRequest);
         let link = given(&self.link)
-            .map(|code| {
-                LinkState::ALL
-                    .into_iter()
-                    .find(|l| l.code() == code)
-                    .ok_or_else(bad)
-            })
+            .map(|code| LinkState::from_code(code).ok_or_else(bad))
             .transpose()?;
         let branch = given(&self.branch)
             .map(|b| BranchCode::parse(b).map_err(|_| bad()))

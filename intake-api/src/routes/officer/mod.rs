@@ -244,7 +244,7 @@ pub(crate) async fn verify_submission(
             .ok_or_else(|| ApiError::invalid(Message::VerificationIncomplete))?;
         let person = Person {
             relationship: Relationship::from_code(relationship)
-                .map_err(|_| ApiError::internal(&"stored relationship"))?,
+                .ok_or_else(|| ApiError::internal(&"stored relationship"))?,
             is_employee: item.kind == "employee",
         };
         // Whether a spouse files as 第3号 (so the employer must verify, not the employee's

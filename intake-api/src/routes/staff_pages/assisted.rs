@@ -116,7 +116,7 @@ async fn person(
         values: own.as_ref().map(SubjectValues::from).unwrap_or_default(),
         own,
         status,
-        kinds: &DocumentKind::ALL,
+        kinds: DocumentKind::ALL,
         idempotency_key: fresh_key(),
     };
     Ok(render(&req, &state, StatusCode::OK, body))

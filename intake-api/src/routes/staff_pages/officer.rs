@@ -167,11 +167,11 @@ async fn item_page(
         item,
         people,
         mine,
-        number_checks: &NumberCheck::CODES,
-        identity_checks: &IdentityCheck::CODES,
-        kinds: &DocumentKind::ALL,
-        correction_reasons: &CorrectionReason::CODES,
-        rejection_reasons: &RejectionReason::CODES,
+        number_checks: NumberCheck::CODES,
+        identity_checks: IdentityCheck::CODES,
+        kinds: DocumentKind::ALL,
+        correction_reasons: CorrectionReason::CODES,
+        rejection_reasons: RejectionReason::CODES,
     };
     Ok(render(req, state, StatusCode::OK, body))
 }

@@ -8,8 +8,21 @@
 use serde::Serialize;
 
 /// Where a submission stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum SubmissionState {
     /// The invitation exists; nobody has opened it yet.
     Invited,
@@ -45,42 +58,9 @@ pub struct IllegalTransition {
     pub attempted: &'static str,
 }
 
+crate::codes!(SubmissionState);
+
 impl SubmissionState {
-    /// The code stored in the database.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Invited => "invited",
-            Self::Draft => "draft",
-            Self::Submitted => "submitted",
-            Self::InReview => "in_review",
-            Self::Verified => "verified",
-            Self::CorrectionRequested => "correction_requested",
-            Self::Resubmitted => "resubmitted",
-            Self::Rejected => "rejected",
-            Self::Released => "released",
-            Self::Declined => "declined",
-            Self::Disposed => "disposed",
-        }
-    }
-
-    /// Reads a stored code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Some(match code {
-            "invited" => Self::Invited,
-            "draft" => Self::Draft,
-            "submitted" => Self::Submitted,
-            "in_review" => Self::InReview,
-            "verified" => Self::Verified,
-            "correction_requested" => Self::CorrectionRequested,
-            "resubmitted" => Self::Resubmitted,
-            "rejected" => Self::Rejected,
-            "released" => Self::Released,
-            "declined" => Self::Declined,
-            "disposed" => Self::Disposed,
-            _ => return None,
-        })
-    }
-
     /// Whether the provider may still change details and documents.
     pub fn provider_can_edit(self) -> bool {
         matches!(

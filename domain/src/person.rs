@@ -187,11 +187,26 @@ impl fmt::Debug for BirthDate {
 }
 
 /// How a subject relates to the employee who provides their number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    Hash,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Relationship {
     /// The employee or payee themself.
     #[serde(rename = "self")]
+    #[strum(serialize = "self")]
     Myself,
     /// Spouse (配偶者).
     Spouse,
@@ -207,34 +222,7 @@ pub enum Relationship {
     OtherRelative,
 }
 
-impl Relationship {
-    /// The stable code stored in the database and used in the API.
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Myself => "self",
-            Self::Spouse => "spouse",
-            Self::Child => "child",
-            Self::Parent => "parent",
-            Self::Grandparent => "grandparent",
-            Self::Sibling => "sibling",
-            Self::OtherRelative => "other_relative",
-        }
-    }
-
-    /// Reads a stored or submitted code.
-    pub fn from_code(code: &str) -> Result<Self, PersonError> {
-        Ok(match code {
-            "self" => Self::Myself,
-            "spouse" => Self::Spouse,
-            "child" => Self::Child,
-            "parent" => Self::Parent,
-            "grandparent" => Self::Grandparent,
-            "sibling" => Self::Sibling,
-            "other_relative" => Self::OtherRelative,
-            _ => return Err(PersonError::Relationship),
-        })
-    }
-}
+crate::codes!(Relationship);
 
 #[cfg(test)]
 mod tests {
@@ -331,7 +319,7 @@ mod tests {
             Relationship::Sibling,
             Relationship::OtherRelative,
         ] {
-            assert_eq!(Relationship::from_code(r.code()), Ok(r));
+            assert_eq!(Relationship::from_code(r.code()), Some(r));
         }
     }
 }

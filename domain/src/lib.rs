@@ -1,0 +1,24 @@
+//! Kakunin's vocabulary, shared by every layer: the parsed newtypes (a value that exists is
+//! valid), the typed ids (two ids of different kinds cannot swap places), the submission's
+//! states and their transitions, the kinds of document and staff role, and the stable codes
+//! they are stored and exchanged as. No I/O, no SQL, no HTTP.
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod code;
+pub mod document;
+pub mod ids;
+pub mod org;
+pub mod person;
+pub mod role;
+pub mod state;
+pub mod typed_text;
+
+pub use document::DocumentKind;
+pub use ids::{
+    DisposalId, DocumentId, GrantId, IncidentId, InvitationId, PayrollClientId, ReleaseId, StaffId,
+    SubjectId, SubmissionId,
+};
+pub use my_number::{MyNumber, MyNumberError};
+pub use role::Role;
+pub use state::{IllegalTransition, SubmissionState};

@@ -7,6 +7,7 @@
 
 pub mod code;
 pub mod document;
+pub mod duties;
 pub mod ids;
 pub mod org;
 pub mod person;
@@ -15,6 +16,7 @@ pub mod state;
 pub mod typed_text;
 
 pub use document::DocumentKind;
+pub use duties::SeparationOfDuties;
 pub use ids::{
     DisposalId, DocumentId, GrantId, IncidentId, InvitationId, PayrollClientId, ReleaseId, StaffId,
     SubjectId, SubmissionId,

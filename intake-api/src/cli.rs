@@ -1032,7 +1032,7 @@ async fn dispose_as_officer(
                 println!("{}", serde_json::to_string_pretty(&record)?);
                 Ok(0)
             }
-            Err(storage::StorageError::Invalid(why)) => {
+            Err(storage::StorageError::SeparationOfDuties(why)) => {
                 eprintln!("kakunin: {why}");
                 Ok(1)
             }

@@ -135,7 +135,9 @@ impl From<StorageError> for ApiError {
             }
             StorageError::NotFlagged => Self::new(StatusCode::CONFLICT, Message::OnlyFlaggedItems),
             StorageError::Invalid(_) => Self::invalid(Message::BadRequest),
-            StorageError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, Message::Forbidden),
+            StorageError::SeparationOfDuties(_) => {
+                Self::new(StatusCode::FORBIDDEN, Message::SeparationOfDuties)
+            }
             other => Self::internal(&other),
         }
     }

@@ -91,6 +91,8 @@ pub enum Message {
     CsrfTokenInvalid,
     /// The role may not do this.
     Forbidden,
+    /// Separation of duties: what takes two people was asked of one.
+    SeparationOfDuties,
     /// Password length or a common password.
     PasswordPolicy,
     /// A username outside the rule (3 to 64 of a-z, 0-9, '.', '_', '-', starting with a
@@ -211,6 +213,7 @@ impl Message {
         Message::TotpCodeInvalid,
         Message::CsrfTokenInvalid,
         Message::Forbidden,
+        Message::SeparationOfDuties,
         Message::PasswordPolicy,
         Message::UsernameInvalid,
         Message::ClaimRequired,
@@ -470,6 +473,11 @@ impl Message {
                 "forbidden",
                 "この操作を行う権限がありません。",
                 "You are not allowed to do this.",
+            ),
+            SeparationOfDuties => (
+                "separation_of_duties",
+                "この操作は別の担当者が行う必要があります（提案者や対象者本人は承認できません）。",
+                "This takes a second person: whoever proposed it, or whom it is about, cannot approve it.",
             ),
             PasswordPolicy => (
                 "password_policy",

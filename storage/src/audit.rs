@@ -185,6 +185,26 @@ pub mod actions {
     pub const DOCUMENT_DESTROY: &str = "document.destroy";
 }
 
+impl Vault {
+    /// Records a refusal by separation of duties (its own transaction: the refused change's
+    /// was dropped) and returns the error to answer with. If the entry cannot be written,
+    /// that error is returned instead: the refusal stands either way.
+    pub async fn refuse_duty(
+        &self,
+        ctx: &AuditContext,
+        action: &'static str,
+        target: Option<String>,
+        refused: domain::SeparationOfDuties,
+    ) -> StorageError {
+        let event = AuditEvent::denied(action, target)
+            .with_detail(serde_json::json!({ "reason": refused.code() }));
+        match self.record(ctx, event).await {
+            Ok(_) => StorageError::SeparationOfDuties(refused),
+            Err(e) => e,
+        }
+    }
+}
+
 /// Proof that an audit entry committed; unsealing requires one.
 #[derive(Debug)]
 pub struct AuditReceipt {

@@ -13,6 +13,7 @@ use crate::org::BranchCode;
 use crate::staff::{Role, Username};
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
+use domain::duties::{self, Duty};
 
 /// A grant waiting for a second admin.
 #[derive(Debug, Clone, Serialize)]
@@ -62,8 +63,15 @@ impl Vault {
     ) -> Result<Uuid, StorageError> {
         let username = username.as_str();
         let mut tx = self.begin_write().await?;
-        if username_of(&mut tx, proposer).await? == username {
-            return Err(StorageError::Invalid("nobody grants a role to themselves"));
+        if let Err(refused) = duties::not_about_oneself(
+            &username_of(&mut tx, proposer).await?,
+            username,
+            Duty::GrantToSelf,
+        ) {
+            drop(tx);
+            return Err(self
+                .refuse_duty(ctx, actions::GRANT_PROPOSE, None, refused)
+                .await);
         }
         let id = Uuid::now_v7();
         let scopes: Vec<&str> = scopes.iter().map(BranchCode::as_str).collect();
@@ -134,10 +142,21 @@ impl Vault {
         let scopes: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("scopes")?)
             .map_err(|_| StorageError::Corrupt("scopes"))?;
         let proposer = parse_uuid(&row.try_get::<String, _>("proposed_by")?)?;
-        if proposer == approver || username_of(&mut tx, approver).await? == username {
-            return Err(StorageError::Forbidden(
-                "a second admin, not the subject, approves",
-            ));
+        let approver_name = username_of(&mut tx, approver).await?;
+        if let Err(refused) =
+            duties::second_person(proposer.into(), approver.into()).and_then(|()| {
+                duties::not_about_oneself(&approver_name, &username, Duty::ApproveGrantToSelf)
+            })
+        {
+            drop(tx);
+            return Err(self
+                .refuse_duty(
+                    ctx,
+                    actions::GRANT_APPROVE,
+                    Some(format!("grant:{grant_id}")),
+                    refused,
+                )
+                .await);
         }
         let now = now_millis();
         let existing: Option<String> =

@@ -71,9 +71,11 @@ pub enum StorageError {
     /// The request makes no sense for the domain.
     #[error("invalid: {0}")]
     Invalid(&'static str),
-    /// Separation of duties forbids this caller (e.g. approving their own proposal).
-    #[error("forbidden: {0}")]
-    Forbidden(&'static str),
+    /// Separation of duties forbids this caller (approving their own proposal, a role for
+    /// themselves): [`domain::duties`] decides, inside the transaction that reads the
+    /// proposal.
+    #[error(transparent)]
+    SeparationOfDuties(#[from] domain::SeparationOfDuties),
     /// An employee code already has an invitation in use (one live invitation per code).
     #[error("the employee code already has an invitation in use")]
     AlreadyInvited(String),

@@ -238,6 +238,23 @@ impl Vault {
     ) -> Result<(), StorageError> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
+        let proposer: Option<String> =
+            sqlx::query_scalar("SELECT proposed_by FROM releases WHERE id = $1")
+                .bind(release_id.to_string())
+                .fetch_optional(&mut *tx)
+                .await?;
+        let proposer = parse_uuid(&proposer.ok_or(StorageError::NotFound)?)?;
+        if let Err(refused) = domain::duties::second_person(proposer.into(), approver.into()) {
+            drop(tx);
+            return Err(self
+                .refuse_duty(
+                    ctx,
+                    actions::RELEASE_APPROVE,
+                    Some(format!("release:{release_id}")),
+                    refused,
+                )
+                .await);
+        }
         let approved = sqlx::query(
             "UPDATE releases SET state = 'approved', approved_by = $1, approved_at = $2, recipient = $3, \
              export_sealed = $4, export_sha256 = $5 WHERE id = $6 AND state = 'proposed' AND proposed_by <> $1",

@@ -386,20 +386,20 @@ impl Vault {
         let submission_id = parse_uuid(&row.try_get::<String, _>("submission_id")?)?;
         let proposed_by: String = row.try_get("proposed_by")?;
         let approved_by = format!("staff:{approver}");
-        if proposed_by == approved_by {
+        let proposer = proposed_by
+            .strip_prefix("staff:")
+            .and_then(|id| id.parse::<Uuid>().ok())
+            .ok_or(StorageError::Corrupt("disposal proposer"))?;
+        if let Err(refused) = domain::duties::second_person(proposer.into(), approver.into()) {
             drop(tx);
-            self.record(
-                ctx,
-                AuditEvent::denied(
+            return Err(self
+                .refuse_duty(
+                    ctx,
                     audit::actions::DISPOSAL_APPROVE,
-                    format!("disposal:{disposal_id}"),
+                    Some(format!("disposal:{disposal_id}")),
+                    refused,
                 )
-                .with_detail(serde_json::json!({ "reason": "proposer_cannot_approve" })),
-            )
-            .await?;
-            return Err(StorageError::Invalid(
-                "the proposer of a disposal cannot approve it",
-            ));
+                .await);
         }
         let transition = disposal_transition(&mut tx, submission_id).await?;
         apply_transition(&mut tx, ctx, submission_id, transition).await?;

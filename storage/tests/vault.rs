@@ -1178,7 +1178,7 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
         f.vault
             .propose_grant(&ctx(), admins[0], &name("admin.a"), Role::Officer, &[])
             .await,
-        Err(storage::StorageError::Invalid(_))
+        Err(storage::StorageError::SeparationOfDuties(_))
     ));
     let grant = f
         .vault
@@ -1196,7 +1196,7 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
         f.vault
             .approve_grant(&ctx(), admins[0], grant, "$argon2id$x")
             .await,
-        Err(storage::StorageError::Forbidden(_))
+        Err(storage::StorageError::SeparationOfDuties(_))
     ));
     let GrantOutcome::Created(officer) = f
         .vault

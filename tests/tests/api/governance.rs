@@ -123,6 +123,7 @@ async fn two_officers_dispose_and_the_ledgers_and_trail_show_it_without_a_number
         .await
         .expect("approve");
     assert_eq!(own.status(), 403);
+    assert_eq!(json(own).await["error"]["code"], "separation_of_duties");
     let wrong = second
         .post(&app, &approve)
         .json(&serde_json::json!({ "password": "not the passphrase at all", "totp": second.next_code() }))
@@ -356,7 +357,9 @@ async fn a_role_grant_takes_two_admins_and_nobody_grants_to_themselves() {
     )
     .await
     .expect("own");
-    assert_eq!(own.status(), 422);
+    // Separation of duties: one status and one code in every flow (issue 15).
+    assert_eq!(own.status(), 403);
+    assert_eq!(json(own).await["error"]["code"], "separation_of_duties");
     let by_auditor = propose(
         &auditor,
         serde_json::json!({"username": "x.y", "role": "admin"}),
@@ -482,7 +485,11 @@ async fn a_role_grant_takes_two_admins_and_nobody_grants_to_themselves() {
         })
         .await
         .expect("trail");
-    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    let actions: Vec<&str> = trail
+        .iter()
+        .filter(|e| e.outcome == "success")
+        .map(|e| e.action.as_str())
+        .collect();
     assert_eq!(
         actions,
         [
@@ -492,6 +499,16 @@ async fn a_role_grant_takes_two_admins_and_nobody_grants_to_themselves() {
             "grant.approve",
             "grant.propose"
         ]
+    );
+    // Every refusal by separation of duties is in the trail too, with its reason.
+    let refused: Vec<String> = trail
+        .iter()
+        .filter(|e| e.outcome == "denied")
+        .map(|e| e.detail.clone())
+        .collect();
+    assert!(
+        refused.iter().any(|d| d.contains("grant_to_self")),
+        "{refused:?}"
     );
     assert!(
         !format!("{trail:?}").contains(&first_password),

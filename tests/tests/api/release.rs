@@ -59,6 +59,7 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
         .await
         .expect("approve");
     assert_eq!(own.status(), 403);
+    assert_eq!(json(own).await["error"]["code"], "separation_of_duties");
     // The second officer must give password and TOTP again.
     let wrong = second
         .post(&app, &approve_path)

@@ -3,12 +3,10 @@
 //! images' ciphertexts are gone and the disposal ledger holds the record. Both officers
 //! must have the submission in scope; out of scope is indistinguishable from missing.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use portal::Message;
 use serde::Deserialize;
+use storage::AuditEvent;
 use storage::retention::{DisposalDue, DisposalRecord};
-use storage::{AuditEvent, StorageError};
 use uuid::Uuid;
 
 use crate::error::ApiError;
@@ -129,15 +127,8 @@ pub(crate) async fn approve_disposal(
     let submission = state.vault.pending_disposal_submission(disposal_id).await?;
     in_scope(state, officer, submission).await?;
     staff_auth::reauthenticate(state, officer, &step_up.password, &step_up.totp).await?;
-    match state
+    Ok(state
         .vault
         .approve_disposal(&officer.audit, disposal_id, officer.session.account_id)
-        .await
-    {
-        Ok(record) => Ok(record),
-        Err(StorageError::Invalid(_)) => {
-            Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden))
-        }
-        Err(other) => Err(other.into()),
-    }
+        .await?)
 }

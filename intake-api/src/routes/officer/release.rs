@@ -93,8 +93,19 @@ pub(crate) async fn approve_release(
 ) -> Result<Approved, ApiError> {
     let approver = officer.session.account_id;
     let summary = state.vault.release_summary(approver, release_id).await?;
-    if summary.proposed_by == approver {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden));
+    // Refused before the step-up and before any number is unsealed.
+    if let Err(refused) = domain::duties::second_person(summary.proposed_by.into(), approver.into())
+    {
+        return Err(state
+            .vault
+            .refuse_duty(
+                &officer.audit,
+                storage::audit::actions::RELEASE_APPROVE,
+                Some(format!("release:{release_id}")),
+                refused,
+            )
+            .await
+            .into());
     }
     if summary.state != "proposed" {
         return Err(ApiError::new(StatusCode::CONFLICT, Message::Conflict));

@@ -70,6 +70,34 @@ fn jpeg(width: u16, height: u16, progressive: bool) -> Vec<u8> {
     out
 }
 
+/// A small JPEG carrying one 64 KB EXIF block whose 2,000 entries all name
+/// the same 40,000 NUL bytes as ASCII: read value by value, as
+/// `kamadak-exif`'s `fields()` does, that is 2,000 × 40,000 empty strings of
+/// 24 bytes each (1.9 GB).
+fn jpeg_with_exif_bomb() -> Vec<u8> {
+    let entries: u16 = 2_000;
+    let mut tiff = b"II\x2a\0\x08\0\0\0".to_vec();
+    tiff.extend_from_slice(&entries.to_le_bytes());
+    let value_at = 8 + 2 + 12 * u32::from(entries) + 4;
+    for i in 0..entries {
+        tiff.extend_from_slice(&(0x9000 + i).to_le_bytes()); // tag
+        tiff.extend_from_slice(&2u16.to_le_bytes()); // ASCII
+        tiff.extend_from_slice(&40_000u32.to_le_bytes()); // count
+        tiff.extend_from_slice(&value_at.to_le_bytes()); // offset
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    tiff.resize(value_at as usize + 40_000, 0);
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let plain = jpeg(64, 64, false);
+    let mut out = plain[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&(u16::try_from(app1.len() + 2).expect("fits")).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
 /// A lossless WebP (the only kind `image` writes).
 fn webp(width: u32, height: u32) -> Vec<u8> {
     let pixels = vec![0x80u8; width as usize * height as usize * 3];
@@ -183,6 +211,11 @@ fn no_shape_or_layout_takes_more_memory_than_the_limits_allow() {
             "jpeg progressive 4:4:4 7,071 x 7,071 (450 MB to decode)",
             Box::new(|| jpeg(7_071, 7_071, true)),
             Outcome::Refused(ScrubError::TooLarge),
+        ),
+        (
+            "jpeg with an EXIF block of 2,000 entries naming one 40 KB value",
+            Box::new(jpeg_with_exif_bomb),
+            Outcome::Scrubbed,
         ),
         (
             "webp 16,383 x 1",

@@ -76,7 +76,7 @@ fn flat_png(width: u32, height: u32, color: png::ColorType) -> Vec<u8> {
     {
         let mut encoder = png::Encoder::new(&mut out, width, height);
         encoder.set_color(color);
-        encoder.set_compression(png::Compression::Fast);
+        encoder.set_compression(png::Compression::Balanced);
         let mut writer = encoder.write_header().expect("png header");
         let row = vec![0x80u8; width as usize * samples];
         let mut stream = writer.stream_writer().expect("png stream");

@@ -246,9 +246,9 @@ async fn every_hostile_file_is_stored_clean_or_refused_clearly() {
     }
     eprintln!("STORED ({}):\n  {}", stored.len(), stored.join("\n  "));
     eprintln!("REFUSED ({}):\n  {}", refused.len(), refused.join("\n  "));
-    assert!(failures.is_empty(), "{failures:#?}");
     let peak = peak_rss_bytes();
     eprintln!("peak RSS over the corpus: {} MiB", peak >> 20);
+    assert!(failures.is_empty(), "{failures:#?}");
     assert!(
         peak <= MEMORY_BOUND_BYTES,
         "the service peaked at {} MiB, over its bound of {} MiB",

@@ -108,6 +108,9 @@ fn webp(width: u32, height: u32) -> Vec<u8> {
     out
 }
 
+/// A name, a maker of the input, and the outcome it must have.
+type Case = (&'static str, Box<dyn Fn() -> Vec<u8>>, Outcome);
+
 /// What one case should end in.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Outcome {
@@ -120,7 +123,7 @@ fn no_shape_or_layout_takes_more_memory_than_the_limits_allow() {
     let limits = ScrubLimits::default();
     let bound = limits.peak_bytes(0);
     let shape = |width, height| Outcome::Refused(ScrubError::ExtremeShape { width, height });
-    let cases: Vec<(&str, Box<dyn Fn() -> Vec<u8>>, Outcome)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "png grey 49,999,999 x 1",
             Box::new(|| {

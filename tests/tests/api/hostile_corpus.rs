@@ -97,9 +97,11 @@ fn small_encoded(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8>
     out.into_inner()
 }
 
-/// Pairs of extreme shapes, each pair uploaded at once, with the outcome each must have:
-/// stored (`None`) or refused with that code.
-fn extreme_shapes() -> Vec<[(String, Vec<u8>, Option<&'static str>); 2]> {
+/// A named file and the outcome it must have: stored (`None`) or refused with that code.
+type Expected = (String, Vec<u8>, Option<&'static str>);
+
+/// Pairs of extreme shapes, each pair uploaded at once.
+fn extreme_shapes() -> Vec<[Expected; 2]> {
     use png::ColorType::{Grayscale, Rgb, Rgba};
     let shape = Some(Message::ImageShapeUnsupported.code());
     let case = |name: &str, bytes, outcome| (name.to_owned(), bytes, outcome);

@@ -7,8 +7,10 @@
 //! pipeline's memory: one scrub holds at most `ScrubLimits::peak_bytes` (308 MiB with the
 //! default limits and 20 MiB uploads, as `imaging::budget` works out), and
 //! `Settings::decode_permits` allows only as many at once as fit in
-//! `upload.memory_budget_bytes` (768 MiB by default, so two) beside the shared buffer pool. The plaintext — the upload and the scrubbed JPEG — lives only in buffers
-//! that are wiped when dropped; what leaves the pipeline is ciphertext.
+//! `upload.memory_budget_bytes` (768 MiB by default, so two) beside the shared buffer
+//! pool. Uploads waiting for a permit hold only their body (at most `max_body_bytes`). The
+//! plaintext — the upload and the scrubbed JPEG — lives only in buffers that are wiped when
+//! dropped; what leaves the pipeline is ciphertext.
 
 pub use imaging::{metadata, quality, scrub};
 

@@ -7,6 +7,8 @@ use libfuzzer_sys::fuzz_target;
 
 const LIMITS: ScrubLimits = ScrubLimits {
     max_pixels: 4_000_000,
+    max_edge: 8_192,
+    max_aspect_ratio: 20,
     max_alloc_bytes: 64 * 1024 * 1024,
     long_edge: 1024,
     jpeg_quality: 80,

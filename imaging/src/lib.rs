@@ -5,6 +5,7 @@
 //! on a blocking thread and seals what it returns. Being its own small crate lets the fuzz
 //! targets (`fuzz/`) build it without the web stack.
 
+pub mod budget;
 pub mod metadata;
 pub mod quality;
 pub mod scrub;

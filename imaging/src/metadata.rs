@@ -347,36 +347,189 @@ impl Scan {
     /// Categorises the fields of a TIFF-structured EXIF block. A block that
     /// cannot be parsed at all is still reported, as [`MetadataCategory::OtherExif`].
     fn exif(&mut self, tiff: &[u8]) {
-        let mut reader = exif::Reader::new();
-        reader.continue_on_error(true);
-        // Keep whatever parsed before an error (a damaged GPS IFD still means
-        // the file carried a location); what could not be read is reported as
-        // "other".
-        let mut damaged = false;
-        let parsed = reader.read_raw(tiff.to_vec()).or_else(|err| {
-            damaged = true;
-            err.distill_partial_result(|_errors| {})
+        let mut fields = 0usize;
+        let mut found = BTreeSet::new();
+        let outline = walk_exif(tiff, |ifd, tag| {
+            fields += 1;
+            if ifd == In::THUMBNAIL {
+                found.insert(MetadataCategory::Thumbnail);
+            } else if let Some(category) = exif_tag_category(tag) {
+                found.insert(category);
+            }
         });
-        let Ok(exif) = parsed else {
+        let Some(outline) = outline else {
             self.add(MetadataCategory::OtherExif);
             return;
         };
-        if damaged || exif.fields().len() == 0 {
+        // Keep whatever was read before an error (a damaged GPS IFD still
+        // means the file carried a location); what could not be read is
+        // reported as "other".
+        if outline.damaged || fields == 0 {
             self.add(MetadataCategory::OtherExif);
         }
-        for field in exif.fields() {
-            if field.ifd_num == In::THUMBNAIL {
-                self.add(MetadataCategory::Thumbnail);
-            } else if let Some(category) = exif_tag_category(field.tag) {
-                self.add(category);
+        self.found.extend(found);
+        if self.orientation.is_none() {
+            self.orientation = Some(
+                outline
+                    .orientation
+                    .map(Orientation::from_exif)
+                    .unwrap_or_default(),
+            );
+        }
+    }
+}
+
+/// What a walk of an EXIF block found besides its fields.
+#[derive(Debug, Default)]
+struct ExifOutline {
+    /// Some entry, IFD or pointer could not be read.
+    damaged: bool,
+    /// The (last) Orientation of the primary IFD, if it is an unsigned integer.
+    orientation: Option<u32>,
+}
+
+/// Walks the IFDs of a TIFF-structured EXIF block by the rules of
+/// `kamadak-exif`'s parser (0.6, `tiff.rs`: at most 8 IFDs in the chain, the
+/// Exif, GPS and Interop IFDs entered through their pointers, an IFD visited
+/// once, an entry whose value lies outside the block skipped), calling
+/// `field` with each field's IFD number and tag. `None` if the TIFF header
+/// is unreadable.
+///
+/// Written out rather than `exif::Reader::read_raw(..).fields()`, because
+/// that materialises every value: 5,400 entries of one 64 KiB APP1 segment,
+/// all pointing at the same 64 KiB, became 350 MB of `Vec<u8>`, or 8 GB as
+/// NUL-filled ASCII (one `Vec` per empty string). This walk reads only the
+/// pointers and the orientation, copies nothing and keeps no list, so it
+/// costs the same few bytes whatever the block says.
+fn walk_exif(data: &[u8], field: impl FnMut(In, Tag)) -> Option<ExifOutline> {
+    let little_endian = match data.get(..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let mut walk = ExifWalk {
+        data,
+        little_endian,
+        field,
+        seen: BTreeSet::new(),
+        outline: ExifOutline::default(),
+    };
+    if walk.u16_at(2)? != 42 {
+        return None;
+    }
+    let mut offset = walk.u32_at(4)? as usize;
+    let mut ifd = 0u16;
+    while offset != 0 {
+        if ifd >= 8 {
+            walk.outline.damaged = true;
+            break;
+        }
+        match walk.ifd(offset, Context::Tiff, In(ifd)) {
+            Some(next) => offset = next,
+            None => {
+                walk.outline.damaged = true;
+                break;
             }
         }
-        if self.orientation.is_none() {
-            let value = exif
-                .get_field(Tag::Orientation, In::PRIMARY)
-                .and_then(|field| field.value.get_uint(0));
-            self.orientation = Some(value.map(Orientation::from_exif).unwrap_or_default());
+        ifd += 1;
+    }
+    Some(walk.outline)
+}
+
+struct ExifWalk<'a, F> {
+    data: &'a [u8],
+    little_endian: bool,
+    field: F,
+    /// IFD offsets already walked (at most 8 chained IFDs with 3 sub-IFDs each).
+    seen: BTreeSet<usize>,
+    outline: ExifOutline,
+}
+
+impl<F: FnMut(In, Tag)> ExifWalk<'_, F> {
+    fn u16_at(&self, at: usize) -> Option<u16> {
+        let bytes: [u8; 2] = self.data.get(at..at.checked_add(2)?)?.try_into().ok()?;
+        Some(if self.little_endian {
+            u16::from_le_bytes(bytes)
+        } else {
+            u16::from_be_bytes(bytes)
+        })
+    }
+
+    fn u32_at(&self, at: usize) -> Option<u32> {
+        read_u32(self.data, at, self.little_endian)
+    }
+
+    /// The first value of a BYTE, SHORT or LONG field.
+    fn uint(&self, kind: u16, count: u32, at: usize) -> Option<u32> {
+        if count == 0 {
+            return None;
         }
+        match kind {
+            1 => self.data.get(at).map(|&b| u32::from(b)),
+            3 => self.u16_at(at).map(u32::from),
+            4 => self.u32_at(at),
+            _ => None,
+        }
+    }
+
+    /// Walks one IFD and the sub-IFDs it points to; returns the offset of
+    /// the next IFD in the chain, `None` if this one is unreadable.
+    fn ifd(&mut self, offset: usize, context: Context, ifd: In) -> Option<usize> {
+        let count = usize::from(self.u16_at(offset)?);
+        if !self.seen.insert(offset) {
+            return None;
+        }
+        let mut at = offset + 2;
+        for _ in 0..count {
+            let entry = at;
+            self.data.get(entry..entry.checked_add(12)?)?;
+            at += 12;
+            let tag = Tag(context, self.u16_at(entry)?);
+            let kind = self.u16_at(entry + 2)?;
+            let count = self.u32_at(entry + 4)?;
+            let unit: usize = match kind {
+                1 | 2 | 6 | 7 => 1,
+                3 | 8 => 2,
+                4 | 9 | 11 => 4,
+                5 | 10 | 12 => 8,
+                _ => 0,
+            };
+            let Some(len) = unit.checked_mul(count as usize) else {
+                self.outline.damaged = true;
+                continue;
+            };
+            let value_at = if len <= 4 {
+                entry + 8
+            } else {
+                let value_at = self.u32_at(entry + 8)? as usize;
+                if self.data.len() < value_at || self.data.len() - value_at < len {
+                    self.outline.damaged = true;
+                    continue;
+                }
+                value_at
+            };
+            let sub_context = match tag {
+                Tag::ExifIFDPointer => Context::Exif,
+                Tag::GPSInfoIFDPointer => Context::Gps,
+                Tag::InteropIFDPointer => Context::Interop,
+                _ => {
+                    (self.field)(ifd, tag);
+                    if tag == Tag::Orientation && ifd == In::PRIMARY {
+                        self.outline.orientation = self.uint(kind, count, value_at);
+                    }
+                    continue;
+                }
+            };
+            // A sub-IFD ends the chain (its "next" offset must be 0). The
+            // contexts do not nest beyond Exif -> Interop, so this recursion
+            // is at most three deep.
+            let sub_ifd = self.uint(kind, count, value_at).map(|o| o as usize);
+            match sub_ifd.and_then(|o| self.ifd(o, sub_context, ifd)) {
+                Some(0) => {}
+                _ => self.outline.damaged = true,
+            }
+        }
+        self.u32_at(at).map(|next| next as usize)
     }
 }
 

@@ -5,9 +5,14 @@
 //!
 //! 1. the type is decided by magic bytes alone ([`sniff`]); the client's file
 //!    name and content type are never consulted;
-//! 2. the dimensions are read from the header and the image is refused
-//!    ([`ScrubError::TooManyPixels`]) before any pixel buffer is allocated, so a
-//!    decompression bomb costs nothing; decoding then runs under `image::Limits`;
+//! 2. the dimensions are read from the header and the image is refused before
+//!    any pixel buffer is allocated when it has too many pixels
+//!    ([`ScrubError::TooManyPixels`]), a side that is too long or a shape no
+//!    document has ([`ScrubError::ExtremeShape`]), or when what its decoder
+//!    would allocate, estimated from the headers, exceeds the decoder budget
+//!    ([`ScrubError::TooLarge`]); so a decompression bomb costs nothing, and
+//!    no buffer of the pipeline grows beyond what [`crate::budget`] works out
+//!    from the limits (at most the input plus 288 MiB with the defaults);
 //! 3. metadata is only *reported*, as categories ([`crate::metadata`]);
 //! 4. the pixels are downscaled to at most [`ScrubLimits::long_edge`], turned
 //!    upright according to the EXIF orientation (after the downscale, so the
@@ -36,15 +41,24 @@ use fast_image_resize as fr;
 use image::{ColorType, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::budget;
 use crate::metadata::{self, MetadataCategory, Orientation};
 use crate::quality::{self, QualityWarning};
 
-/// Bounds applied to every upload.
+/// Bounds applied to every upload. What they imply for memory is worked out
+/// in [`crate::budget`] ([`ScrubLimits::peak_bytes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ScrubLimits {
     /// Largest accepted `width * height` of the source image.
     pub max_pixels: u64,
-    /// Largest buffer the decoder may allocate, in bytes.
+    /// Longest accepted width or height of the source image, in pixels.
+    pub max_edge: u32,
+    /// Largest accepted ratio of the longer side to the shorter one.
+    pub max_aspect_ratio: u32,
+    /// Most one scrub may allocate besides its input, in bytes: the
+    /// decoder's copy of the input and working memory, the pixel buffers,
+    /// the resizer's tables and the output, as worked out from the headers
+    /// before decoding ([`crate::budget::scrub_bytes`]).
     pub max_alloc_bytes: u64,
     /// The output's longer edge is at most this many pixels (never upscaled).
     pub long_edge: u32,
@@ -53,13 +67,24 @@ pub struct ScrubLimits {
 }
 
 impl Default for ScrubLimits {
-    /// 50 MP covers every phone camera in use (the largest write 48–50 MP);
-    /// 512 MiB lets a 50 MP 16-bit RGBA PNG decode; a 2400 px long edge keeps the
-    /// 12 digits of a card photographed from arm's length legible at quality 85.
+    /// 50 MP covers every phone camera in use (the largest write 48–50 MP).
+    /// 16,384 px is WebP's own ceiling and more than any camera's long side
+    /// (8,160 at 50 MP 4:3) or an A3 scan at 600 dpi (9,921). A card is
+    /// 1.59:1 (ISO/IEC 7810 ID-1), an A4 or B5 page 1.41:1, two cards side by
+    /// side about 3:1; 20:1 leaves room for any crop of those and refuses the
+    /// slivers whose only use is to stress the pipeline. 288 MiB scrubs every
+    /// 8-bit layout a phone writes at 50 MP (a baseline JPEG needs ~210 MiB,
+    /// an RGBA PNG ~260 MiB, a lossy WebP ~220 MiB), a progressive JPEG or a
+    /// 16-bit PNG up to about 35 MP, and keeps a scrub within its input plus
+    /// 288 MiB, 308 MiB with a 20 MiB upload ([`crate::budget`]). A 2400 px
+    /// long edge keeps the 12 digits of a card photographed from arm's length
+    /// legible at quality 85.
     fn default() -> Self {
         Self {
             max_pixels: 50_000_000,
-            max_alloc_bytes: 512 * 1024 * 1024,
+            max_edge: 16_384,
+            max_aspect_ratio: 20,
+            max_alloc_bytes: 288 * 1024 * 1024,
             long_edge: 2400,
             jpeg_quality: 85,
         }
@@ -135,7 +160,18 @@ pub enum ScrubError {
         /// Declared height.
         height: u32,
     },
-    /// Decoding would exceed a decoder limit ([`ScrubLimits::max_alloc_bytes`]).
+    /// A side is longer than [`ScrubLimits::max_edge`], or the longer side is
+    /// more than [`ScrubLimits::max_aspect_ratio`] times the shorter: no
+    /// document photo has that shape.
+    #[error("the image is not shaped like a document photo")]
+    ExtremeShape {
+        /// Declared width.
+        width: u32,
+        /// Declared height.
+        height: u32,
+    },
+    /// Scrubbing would allocate more than [`ScrubLimits::max_alloc_bytes`], or
+    /// the decoder hit one of its limits.
     #[error("the image needs more memory to decode than allowed")]
     TooLarge,
     /// The image could not be decoded: damaged, truncated or using a feature
@@ -248,6 +284,15 @@ const POOL_BUFFERS: usize = 2;
 /// Larger buffers (over ~20 MP) are freed rather than kept.
 const POOL_BUFFER_MAX: usize = 64 << 20;
 
+/// Frees the wiped buffers kept for the next scrub (at most
+/// [`crate::budget::POOL_BYTES`]), so that a measurement of what one scrub
+/// allocates does not find them already there.
+pub fn release_pooled_buffers() {
+    if let Ok(mut pool) = POOL.lock() {
+        pool.clear();
+    }
+}
+
 /// A zero-initialised byte buffer that is wiped (zeroize) when dropped and
 /// then returned to [`POOL`] or freed.
 ///
@@ -357,15 +402,30 @@ fn decode(
     if width == 0 || height == 0 {
         return Err(ScrubError::Corrupt);
     }
+    let (long, short) = (width.max(height), width.min(height));
+    if long > limits.max_edge
+        || u64::from(long) > u64::from(short) * u64::from(limits.max_aspect_ratio)
+    {
+        return Err(ScrubError::ExtremeShape { width, height });
+    }
     let color = decoder.color_type();
     let total = decoder.total_bytes();
-    if total > limits.max_alloc_bytes {
+    // Everything the rest of the scrub will allocate, before any of it is.
+    let needed = budget::scrub_bytes(input, format, (width, height), total, limits);
+    if needed > limits.max_alloc_bytes {
         return Err(ScrubError::TooLarge);
     }
-    let total = usize::try_from(total).map_err(|_| ScrubError::TooLarge)?;
-    let mut buf = PixelBuffer::zeroed(total);
-    decoder.read_image(&mut buf).map_err(decode_error)?;
-    let buf = to_rgb8(buf, color)?;
+    let buffer_len = budget::buffer_bytes(total, width, height);
+    let (Ok(total), Ok(buffer_len)) = (usize::try_from(total), usize::try_from(buffer_len)) else {
+        return Err(ScrubError::TooLarge);
+    };
+    // One buffer for the decoded layout and the RGB8 it is flattened to in
+    // place, so the two never coexist.
+    let mut buf = PixelBuffer::zeroed(buffer_len);
+    decoder
+        .read_image(&mut buf[..total])
+        .map_err(decode_error)?;
+    flatten_to_rgb8(&mut buf, total, color)?;
     Ok(RgbPixels { buf, width, height })
 }
 
@@ -376,10 +436,16 @@ fn decode_error(err: ImageError) -> ScrubError {
     }
 }
 
-/// Flattens any decoded layout to packed RGB8: grey is replicated, 16-bit
-/// samples are rounded to 8 bits, alpha is composited onto white (a
-/// transparent PNG of a card shows the card, not black).
-fn to_rgb8(buf: PixelBuffer, color: ColorType) -> Result<PixelBuffer, ScrubError> {
+/// Flattens the decoded layout in `buf[..decoded_len]` to packed RGB8 at the
+/// start of `buf`, in place: grey is replicated, 16-bit samples are rounded
+/// to 8 bits, alpha is composited onto white (a transparent PNG of a card
+/// shows the card, not black). `buf` holds at least 3 bytes per pixel.
+///
+/// Layouts wider than RGB8 are converted front to back (pixel `i` is written
+/// at `3i`, never past the start of pixel `i + 1`), narrower ones back to
+/// front (pixel `i` is written at `3i`, at or after its own start), so no
+/// unread pixel is overwritten.
+fn flatten_to_rgb8(buf: &mut [u8], decoded_len: usize, color: ColorType) -> Result<(), ScrubError> {
     fn from16(bytes: &[u8]) -> u16 {
         // `image` returns 16-bit samples in native byte order.
         u16::from_ne_bytes([bytes[0], bytes[1]])
@@ -393,7 +459,7 @@ fn to_rgb8(buf: PixelBuffer, color: ColorType) -> Result<PixelBuffer, ScrubError
         ((c * a + 255 * (255 - a) + 127) / 255) as u8
     }
     let (channels, wide) = match color {
-        ColorType::Rgb8 => return Ok(buf),
+        ColorType::Rgb8 => return Ok(()),
         ColorType::L8 => (1, false),
         ColorType::La8 => (2, false),
         ColorType::Rgba8 => (4, false),
@@ -405,10 +471,19 @@ fn to_rgb8(buf: PixelBuffer, color: ColorType) -> Result<PixelBuffer, ScrubError
     };
     let sample_bytes = if wide { 2 } else { 1 };
     let pixel_bytes = channels * sample_bytes;
-    let mut out = PixelBuffer::zeroed(buf.len() / pixel_bytes * 3);
-    for (pixel, rgb_out) in buf.chunks_exact(pixel_bytes).zip(out.chunks_exact_mut(3)) {
+    let count = decoded_len / pixel_bytes;
+    if buf.len() < 3 * count {
+        return Err(ScrubError::Corrupt);
+    }
+    let mut convert = |i: usize| {
+        let mut pixel = [0u8; 8];
+        let at = i * pixel_bytes;
+        pixel[..pixel_bytes].copy_from_slice(&buf[at..at + pixel_bytes]);
         let mut samples = [0u8; 4];
-        for (sample, bytes) in samples.iter_mut().zip(pixel.chunks_exact(sample_bytes)) {
+        for (sample, bytes) in samples
+            .iter_mut()
+            .zip(pixel[..pixel_bytes].chunks_exact(sample_bytes))
+        {
             *sample = if wide { to8(from16(bytes)) } else { bytes[0] };
         }
         let (rgb, alpha) = match channels {
@@ -417,14 +492,24 @@ fn to_rgb8(buf: PixelBuffer, color: ColorType) -> Result<PixelBuffer, ScrubError
             3 => ([samples[0], samples[1], samples[2]], 255),
             _ => ([samples[0], samples[1], samples[2]], samples[3]),
         };
-        rgb_out.copy_from_slice(&rgb.map(|c| over_white(c, alpha)));
+        buf[3 * i..3 * i + 3].copy_from_slice(&rgb.map(|c| over_white(c, alpha)));
+    };
+    if pixel_bytes >= 3 {
+        (0..count).for_each(&mut convert);
+    } else {
+        (0..count).rev().for_each(&mut convert);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Shrinks the image so its longer edge is at most `long_edge` (never
 /// enlarges). Catmull-Rom is a sharp cubic that keeps small print crisp and
 /// costs about half of Lanczos3 at these ratios.
+///
+/// The caller has bounded the source sides ([`ScrubLimits::max_edge`]): the
+/// resizer's coefficient tables grow with the source side, ~48 bytes per
+/// source pixel per pass ([`crate::budget`]), and without that bound a
+/// 49,999,999 × 1 image made them 2 GB.
 ///
 /// The two convolution passes are run separately so that the intermediate
 /// image lives in a buffer we wipe, rather than inside the resizer; the
@@ -435,19 +520,11 @@ fn downscale(
     image: RgbPixels,
     long_edge: u32,
 ) -> Result<(RgbPixels, Option<PixelBuffer>), ScrubError> {
-    // JPEG cannot store an edge longer than 65535.
-    let long_edge = long_edge.clamp(1, u32::from(u16::MAX));
     let (width, height) = (image.width, image.height);
-    let longest = width.max(height);
-    if longest <= long_edge {
+    let (new_width, new_height) = downscaled_size(width, height, long_edge);
+    if (new_width, new_height) == (width, height) {
         return Ok((image, None));
     }
-    let scale = |edge: u32| {
-        let scaled = u64::from(edge) * u64::from(long_edge) / u64::from(longest);
-        // Rounded down by the integer division; never zero.
-        u32::try_from(scaled).unwrap_or(long_edge).max(1)
-    };
-    let (new_width, new_height) = (scale(width), scale(height));
 
     let options =
         fr::ResizeOptions::new().resize_alg(fr::ResizeAlg::Convolution(fr::FilterType::CatmullRom));
@@ -483,6 +560,23 @@ fn downscale(
         height: new_height,
     };
     Ok((small, Some(tall)))
+}
+
+/// The size [`downscale`] turns a `width` × `height` image into: the longer
+/// edge at most `long_edge`, never enlarged.
+pub(crate) fn downscaled_size(width: u32, height: u32, long_edge: u32) -> (u32, u32) {
+    // JPEG cannot store an edge longer than 65535.
+    let long_edge = long_edge.clamp(1, u32::from(u16::MAX));
+    let longest = width.max(height);
+    if longest <= long_edge {
+        return (width, height);
+    }
+    let scale = |edge: u32| {
+        let scaled = u64::from(edge) * u64::from(long_edge) / u64::from(longest);
+        // Rounded down by the integer division; never zero.
+        u32::try_from(scaled).unwrap_or(long_edge).max(1)
+    };
+    (scale(width), scale(height))
 }
 
 /// Applies the EXIF orientation so the pixels are stored upright, writing into

@@ -227,14 +227,23 @@ pub struct UploadSettings {
     pub max_body_bytes: usize,
     /// Largest image accepted, in pixels (width × height), checked before decoding.
     pub max_pixels: u64,
-    /// Memory the decoder may allocate for one image, in bytes.
+    /// Longest width or height accepted, in pixels, checked before decoding.
+    pub max_edge: u32,
+    /// Largest ratio of the longer side to the shorter one, checked before decoding.
+    pub max_aspect_ratio: u32,
+    /// Memory the decoder may allocate for one image, in bytes (estimated from the
+    /// headers before decoding).
     pub max_decoder_bytes: u64,
     /// Long edge of the stored image, in pixels (never upscaled).
     pub long_edge: u32,
     /// JPEG quality of the stored image.
     pub jpeg_quality: u8,
-    /// Images decoded at the same time (0: one per CPU core).
+    /// Images decoded at the same time (0: one per CPU core, as many as the memory budget
+    /// holds).
     pub max_concurrent_decodes: usize,
+    /// Memory all concurrent decodes together may take, in bytes: each takes at most
+    /// what the limits above allow (`imaging::budget`), so this caps the decodes at once.
+    pub memory_budget_bytes: u64,
     /// Seconds one image may take before the upload is refused.
     pub decode_timeout_seconds: u64,
 }
@@ -293,15 +302,41 @@ impl Default for Settings {
     }
 }
 
+impl UploadSettings {
+    /// The scrubber's limits from these settings.
+    pub fn scrub_limits(&self) -> imaging::scrub::ScrubLimits {
+        imaging::scrub::ScrubLimits {
+            max_pixels: self.max_pixels,
+            max_edge: self.max_edge,
+            max_aspect_ratio: self.max_aspect_ratio,
+            max_alloc_bytes: self.max_decoder_bytes,
+            long_edge: self.long_edge,
+            jpeg_quality: self.jpeg_quality,
+        }
+    }
+
+    /// How many decodes fit in the memory budget, each holding an upload of up to
+    /// `max_body_bytes` and the most the limits let a scrub take.
+    pub fn decodes_within_budget(&self) -> usize {
+        self.scrub_limits()
+            .scrubs_within(self.memory_budget_bytes, self.max_body_bytes as u64)
+    }
+}
+
 impl Default for UploadSettings {
     fn default() -> Self {
         Self {
             max_body_bytes: 20 * 1024 * 1024,
             max_pixels: 50_000_000,
-            max_decoder_bytes: 512 * 1024 * 1024,
+            max_edge: 16_384,
+            max_aspect_ratio: 20,
+            max_decoder_bytes: 288 * 1024 * 1024,
             long_edge: 2400,
             jpeg_quality: 85,
             max_concurrent_decodes: 0,
+            // With the limits above a decode takes at most 308 MiB and the buffer pool
+            // 128 MiB: two decodes at once, and a running instance stays within 1 GiB.
+            memory_budget_bytes: 768 * 1024 * 1024,
             decode_timeout_seconds: 20,
         }
     }
@@ -439,6 +474,25 @@ impl Settings {
                 "upload.max_pixels must be ≥ 1 MP and upload.long_edge between 800 and 8000",
             );
         }
+        if u.max_edge < u.long_edge || u.max_edge > u32::from(u16::MAX) || u.max_aspect_ratio < 1 {
+            return invalid(
+                "upload.max_edge must be between upload.long_edge and 65535, \
+                 and upload.max_aspect_ratio at least 1",
+            );
+        }
+        let fit = u.decodes_within_budget();
+        if fit == 0 || u.max_concurrent_decodes > fit {
+            let need = u.scrub_limits().peak_bytes(u.max_body_bytes as u64);
+            return Err(ConfigError::Invalid(format!(
+                "upload.memory_budget_bytes ({} MiB) holds {fit} decode(s) at these limits \
+                 ({} MiB each, plus {} MiB of buffer pool); upload.max_concurrent_decodes \
+                 is {}: raise the budget or lower the limits",
+                u.memory_budget_bytes >> 20,
+                need >> 20,
+                imaging::budget::POOL_BYTES >> 20,
+                u.max_concurrent_decodes,
+            )));
+        }
         if !(50..=95).contains(&u.jpeg_quality) {
             return invalid("upload.jpeg_quality must be between 50 and 95");
         }
@@ -527,12 +581,15 @@ impl Settings {
             .unwrap_or_else(|| self.data_dir.join("tls/key.pem"))
     }
 
-    /// The decode concurrency in effect.
+    /// The decode concurrency in effect: the configured number, or one per core, but never
+    /// more than the memory budget holds (so a larger host does not mean more memory per
+    /// upload burst), and at least one.
     pub fn decode_permits(&self) -> usize {
-        match self.upload.max_concurrent_decodes {
+        let wanted = match self.upload.max_concurrent_decodes {
             0 => std::thread::available_parallelism().map_or(2, usize::from),
             n => n,
-        }
+        };
+        wanted.min(self.upload.decodes_within_budget()).max(1)
     }
 
     /// The invitation link for a token.
@@ -591,6 +648,36 @@ mod tests {
         assert!(s.validate().is_ok());
         s.listen = "0.0.0.0:8080".parse().expect("addr");
         assert!(s.validate().is_err());
+    }
+
+    #[test]
+    fn decodes_at_once_fit_the_memory_budget_whatever_the_core_count() {
+        let defaults = Settings::default();
+        assert!(defaults.validate().is_ok());
+        let per_decode = defaults
+            .upload
+            .scrub_limits()
+            .peak_bytes(defaults.upload.max_body_bytes as u64);
+        let fit = defaults.upload.decodes_within_budget();
+        assert_eq!(fit, 2, "{} MiB per decode", per_decode >> 20);
+        assert!(defaults.decode_permits() <= fit);
+        // Within the 1 GiB a running instance is held to, with room for the rest of it.
+        assert!(fit as u64 * per_decode + imaging::budget::POOL_BYTES <= 768 << 20);
+
+        // Asking for more decodes than the budget holds fails at start-up.
+        let mut s = Settings::default();
+        s.upload.max_concurrent_decodes = 64;
+        assert!(s.validate().is_err());
+        // A budget too small for one decode too.
+        let mut s = Settings::default();
+        s.upload.memory_budget_bytes = 256 << 20;
+        assert!(s.validate().is_err());
+        // A larger budget holds more.
+        let mut s = Settings::default();
+        s.upload.memory_budget_bytes = 4 << 30;
+        s.upload.max_concurrent_decodes = 8;
+        assert!(s.validate().is_ok());
+        assert_eq!(s.decode_permits(), 8);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub enum Message {
     HeicNotSupported,
     /// Too many pixels.
     TooManyPixels,
+    /// A side too long, or too long and narrow, for a document photo.
+    ImageShapeUnsupported,
     /// Body too large.
     PayloadTooLarge,
     /// A JSON or form request (not a file) larger than its endpoint takes.
@@ -190,6 +192,7 @@ impl Message {
         Message::UnsupportedFileType,
         Message::HeicNotSupported,
         Message::TooManyPixels,
+        Message::ImageShapeUnsupported,
         Message::PayloadTooLarge,
         Message::RequestTooLarge,
         Message::CorruptImage,
@@ -376,6 +379,11 @@ impl Message {
                 "too_many_pixels",
                 "画像の画素数が大きすぎます（上限 5,000万画素）。",
                 "The image has too many pixels (the limit is 50 megapixels).",
+            ),
+            ImageShapeUnsupported => (
+                "image_shape_unsupported",
+                "画像が細長すぎるか、辺が長すぎます（長辺 16,384 画素まで、縦横比 20:1 まで）。書類全体が写るように撮影し直してください。",
+                "The image is too long and narrow, or one side is too long (at most 16,384 pixels, and at most 20 times longer than wide). Please take a photo of the whole document.",
             ),
             PayloadTooLarge => (
                 "payload_too_large",

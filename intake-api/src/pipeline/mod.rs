@@ -3,9 +3,14 @@
 //!
 //! Decoding untrusted images is the riskiest thing the service does, so each decode runs
 //! on the blocking pool behind `catch_unwind` (a decoder panic becomes a refusal, not a
-//! dead worker), under a semaphore (parallel uploads cannot multiply decoder memory) and a
-//! time bound. The plaintext — the upload and the scrubbed JPEG — lives only in buffers
-//! that are wiped when dropped; what leaves the pipeline is ciphertext.
+//! dead worker), under a semaphore and a time bound. The semaphore is what bounds the
+//! pipeline's memory: one scrub holds at most `ScrubLimits::peak_bytes` (308 MiB with the
+//! default limits and 20 MiB uploads, as `imaging::budget` works out), and
+//! `Settings::decode_permits` allows only as many at once as fit in
+//! `upload.memory_budget_bytes` (768 MiB by default, so two) beside the shared buffer
+//! pool. Uploads waiting for a permit hold only their body (at most `max_body_bytes`). The
+//! plaintext — the upload and the scrubbed JPEG — lives only in buffers that are wiped when
+//! dropped; what leaves the pipeline is ciphertext.
 
 pub use imaging::{metadata, quality, scrub};
 
@@ -64,15 +69,11 @@ pub struct UploadPipeline {
 }
 
 impl UploadPipeline {
-    /// A pipeline with these limits and this many decodes at once.
+    /// A pipeline with these limits and this many decodes at once (see
+    /// `Settings::decode_permits`, which keeps them within the memory budget).
     pub fn new(settings: &UploadSettings, concurrent_decodes: usize) -> Self {
         Self {
-            limits: ScrubLimits {
-                max_pixels: settings.max_pixels,
-                max_alloc_bytes: settings.max_decoder_bytes,
-                long_edge: settings.long_edge,
-                jpeg_quality: settings.jpeg_quality,
-            },
+            limits: settings.scrub_limits(),
             permits: Arc::new(Semaphore::new(concurrent_decodes.max(1))),
             timeout: Duration::from_secs(settings.decode_timeout_seconds),
         }

@@ -7,6 +7,10 @@
 //! (nextest gives every test a process of its own), so the process's peak resident set
 //! (`VmHWM`) bounds what the server used for the whole corpus, bombs included. It must stay
 //! within the 1 GiB that the load figures promise for a running instance.
+//!
+//! Besides the files, the corpus has images of extreme shapes made here (they deflate to a
+//! few KB: a 49,999,999 × 1 PNG was 2.1 GB of resizer tables), uploaded two at a time so
+//! that concurrent decodes are inside the bound too.
 
 use std::path::Path;
 
@@ -29,10 +33,11 @@ fn peak_rss_bytes() -> u64 {
 }
 
 /// The refusals an image upload may end in.
-const KNOWN_REFUSALS: [Message; 7] = [
+const KNOWN_REFUSALS: [Message; 8] = [
     Message::UnsupportedFileType,
     Message::HeicNotSupported,
     Message::TooManyPixels,
+    Message::ImageShapeUnsupported,
     Message::PayloadTooLarge,
     Message::CorruptImage,
     Message::ImageTimeout,
@@ -56,6 +61,96 @@ fn corpus() -> Vec<(String, Vec<u8>)> {
         .collect();
     files.sort();
     files
+}
+
+/// A PNG of one grey (or colour) value, written a row at a time so that making it costs
+/// this process no more than a row.
+fn flat_png(width: u32, height: u32, color: png::ColorType) -> Vec<u8> {
+    use std::io::Write;
+    let samples = match color {
+        png::ColorType::Grayscale => 1,
+        png::ColorType::Rgb => 3,
+        _ => 4,
+    };
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, width, height);
+        encoder.set_color(color);
+        encoder.set_compression(png::Compression::Balanced);
+        let mut writer = encoder.write_header().expect("png header");
+        let row = vec![0x80u8; width as usize * samples];
+        let mut stream = writer.stream_writer().expect("png stream");
+        for _ in 0..height {
+            stream.write_all(&row).expect("png row");
+        }
+        stream.finish().expect("png end");
+    }
+    out
+}
+
+/// An image of `width` × `height` in `format`, through `image`'s encoders (small images only:
+/// the raw pixels are held).
+fn small_encoded(width: u32, height: u32, format: image::ImageFormat) -> Vec<u8> {
+    let pixels = image::RgbImage::from_pixel(width, height, image::Rgb([200, 120, 40]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    pixels.write_to(&mut out, format).expect("encode");
+    out.into_inner()
+}
+
+/// A named file and the outcome it must have: stored (`None`) or refused with that code.
+type Expected = (String, Vec<u8>, Option<&'static str>);
+
+/// Pairs of extreme shapes, each pair uploaded at once.
+fn extreme_shapes() -> Vec<[Expected; 2]> {
+    use png::ColorType::{Grayscale, Rgb, Rgba};
+    let shape = Some(Message::ImageShapeUnsupported.code());
+    let case = |name: &str, bytes, outcome| (name.to_owned(), bytes, outcome);
+    vec![
+        [
+            case(
+                "png 49,999,999 x 1",
+                flat_png(49_999_999, 1, Grayscale),
+                shape,
+            ),
+            case("png 1 x 49,999,999", flat_png(1, 49_999_999, Rgb), shape),
+        ],
+        [
+            case(
+                "png 20,000 x 2,500",
+                flat_png(20_000, 2_500, Grayscale),
+                shape,
+            ),
+            case("png 16,384 x 820", flat_png(16_384, 820, Grayscale), None),
+        ],
+        [
+            case("png rgba 7,071 x 7,071", flat_png(7_071, 7_071, Rgba), None),
+            case(
+                "png grey 7,071 x 7,071",
+                flat_png(7_071, 7_071, Grayscale),
+                None,
+            ),
+        ],
+        [
+            case(
+                "jpeg 65,535 x 1",
+                small_encoded(65_535, 1, image::ImageFormat::Jpeg),
+                shape,
+            ),
+            case(
+                "webp 1 x 16,383",
+                small_encoded(1, 16_383, image::ImageFormat::WebP),
+                shape,
+            ),
+        ],
+        [
+            case("png 1 x 1", flat_png(1, 1, Rgb), None),
+            case(
+                "jpeg 1 x 1",
+                small_encoded(1, 1, image::ImageFormat::Jpeg),
+                None,
+            ),
+        ],
+    ]
 }
 
 /// A JPEG whose segments before the scan include no APP1 (EXIF/XMP).
@@ -131,11 +226,31 @@ async fn every_hostile_file_is_stored_clean_or_refused_clearly() {
             _ => failures.push(format!("{name}: {status} {body}")),
         }
     }
+    for pair in extreme_shapes() {
+        let [(name_a, bytes_a, want_a), (name_b, bytes_b, want_b)] = pair;
+        let (a, b) = tokio::join!(
+            app.upload(&subject, "my_number_card_front", bytes_a),
+            app.upload(&subject, "my_number_card_front", bytes_b),
+        );
+        for (name, response, want) in [(name_a, a, want_a), (name_b, b, want_b)] {
+            let status = response.status().as_u16();
+            let body = json(response).await;
+            let got = body["error"]["code"].as_str();
+            let expected_status = if want.is_some() { 422 } else { 201 };
+            if status != expected_status || got != want {
+                failures.push(format!("{name}: {status} {body}, expected {want:?}"));
+            }
+            match want {
+                Some(code) => refused.push(format!("{name} ({status} {code})")),
+                None => stored.push(name),
+            }
+        }
+    }
     eprintln!("STORED ({}):\n  {}", stored.len(), stored.join("\n  "));
     eprintln!("REFUSED ({}):\n  {}", refused.len(), refused.join("\n  "));
-    assert!(failures.is_empty(), "{failures:#?}");
     let peak = peak_rss_bytes();
     eprintln!("peak RSS over the corpus: {} MiB", peak >> 20);
+    assert!(failures.is_empty(), "{failures:#?}");
     assert!(
         peak <= MEMORY_BOUND_BYTES,
         "the service peaked at {} MiB, over its bound of {} MiB",

@@ -92,10 +92,9 @@ fn number_parsing_accepts_exactly_the_valid_numbers_and_never_panics() {
 #[test]
 fn random_mutations_of_photos_never_panic_the_scrubber() {
     let limits = ScrubLimits {
-        max_pixels: 50_000_000,
-        max_alloc_bytes: 512 * 1024 * 1024,
         long_edge: 1200,
         jpeg_quality: 80,
+        ..ScrubLimits::default()
     };
     let seeds = [
         fixture("orientation/landscape_6.jpg"),

@@ -342,6 +342,9 @@ fn pipeline_error(e: PipelineError) -> ApiError {
         PipelineError::Refused(ScrubError::TooManyPixels { .. } | ScrubError::TooLarge) => {
             ApiError::invalid(Message::TooManyPixels)
         }
+        PipelineError::Refused(ScrubError::ExtremeShape { .. }) => {
+            ApiError::invalid(Message::ImageShapeUnsupported)
+        }
         PipelineError::Refused(ScrubError::Corrupt) | PipelineError::DecoderPanic => {
             tracing::warn!(error = %e, "upload refused as corrupt");
             ApiError::invalid(Message::CorruptImage)

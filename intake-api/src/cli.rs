@@ -906,7 +906,10 @@ async fn retention_list(args: RetentionListArgs) -> anyhow::Result<u8> {
     let settings = settings_for(&args.data)?;
     let vault = Vault::connect(&settings.database_url()).await?;
     let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date();
-    let due = vault.disposal_list(today, args.notice_days).await?;
+    let due = vault
+        .as_operator()
+        .disposal_list(today, args.notice_days)
+        .await?;
     vault.close().await;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&due)?);
@@ -1022,12 +1025,11 @@ async fn dispose_as_officer(
         source_ip: None,
     };
     if let Some(disposal) = args.approve {
-        let submission = vault.pending_disposal_submission(disposal).await?;
-        if !vault.submission_in_scope(officer, submission).await? {
-            eprintln!("kakunin: no proposed disposal {disposal} in your scope");
-            return Ok(1);
-        }
-        return match vault.approve_disposal(&ctx, disposal, officer).await {
+        return match vault
+            .as_staff(officer.into())
+            .approve_disposal(&ctx, disposal)
+            .await
+        {
             Ok(record) => {
                 println!("{}", serde_json::to_string_pretty(&record)?);
                 Ok(0)
@@ -1036,23 +1038,21 @@ async fn dispose_as_officer(
                 eprintln!("kakunin: {why}");
                 Ok(1)
             }
+            Err(storage::StorageError::NotFound) => {
+                eprintln!("kakunin: no proposed disposal {disposal} in your scope");
+                Ok(1)
+            }
             Err(e) => Err(e.into()),
         };
     }
     let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date();
     let mut proposed = Vec::new();
-    for due in vault.disposal_list(today, 0).await? {
-        if !due.overdue
-            || !vault
-                .submission_in_scope(officer, due.submission_id)
-                .await?
-        {
+    let mine = vault.as_staff(officer.into());
+    for due in mine.disposal_list(today, 0).await? {
+        if !due.overdue {
             continue;
         }
-        match vault
-            .propose_disposal(&ctx, due.submission_id, officer)
-            .await
-        {
+        match mine.propose_disposal(&ctx, due.submission_id).await {
             Ok(id) => proposed.push(serde_json::json!({
                 "disposal_id": id,
                 "submission_id": due.submission_id,

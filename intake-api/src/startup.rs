@@ -267,7 +267,7 @@ async fn check_retention_daily(state: web::Data<AppState>) {
         let today = time::OffsetDateTime::now_utc()
             .to_offset(time::macros::offset!(+9))
             .date();
-        match state.vault.disposal_list(today, 30).await {
+        match state.vault.as_operator().disposal_list(today, 30).await {
             Ok(due) => {
                 let overdue = due.iter().filter(|d| d.overdue).count();
                 if !due.is_empty() {

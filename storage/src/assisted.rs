@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, actions};
 use crate::invitations::{InvitationKind, ProviderSession, parse_uuid};
+use crate::scope::in_scope;
 use crate::state::SubmissionState;
 use crate::submissions::{MissingItem, apply_transition, hand_in};
 use crate::vault::now_millis;
@@ -82,10 +83,11 @@ impl Vault {
         submission_id: Uuid,
         open: bool,
     ) -> Result<ProviderSession, StorageError> {
-        let row = sqlx::query(
+        let row = sqlx::query(concat!(
             "SELECT s.invitation_id, s.state, i.kind FROM submissions s JOIN invitations i ON i.id = s.invitation_id \
-             WHERE s.id = $2 AND s.branch_code IN (SELECT branch_code FROM staff_scopes WHERE account_id = $1)",
-        )
+             WHERE s.id = $2 AND ",
+            in_scope!()
+        ))
         .bind(staff.to_string())
         .bind(submission_id.to_string())
         .fetch_optional(&self.pool)

@@ -27,8 +27,10 @@ pub mod release;
 pub mod retention;
 pub mod review;
 pub mod rotation;
+pub mod scope;
 pub mod sealing;
 mod secret_token;
+mod sql;
 pub mod staff;
 pub mod submissions;
 #[cfg(feature = "test-support")]

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, AuditReceipt, actions};
 use crate::invitations::parse_uuid;
+use crate::scope::in_scope;
 use crate::state::SubmissionState;
 use crate::submissions::apply_transition;
 use crate::vault::now_millis;
@@ -90,9 +91,24 @@ pub struct ApprovedExport {
     pub route: &'static str,
 }
 
-/// The scope condition on `s` (submissions); `$1` is the officer.
-const SUBMISSION_IN_SCOPE: &str = "SELECT 1 FROM submissions s WHERE s.id = $2 AND s.state = 'verified' \
-     AND s.branch_code IN (SELECT branch_code FROM staff_scopes WHERE account_id = $1)";
+/// How many of a release's submissions lie outside the officer's scope (`outside`; `$1` is
+/// the officer): a release is the officer's only when none does.
+macro_rules! outside_scope {
+    () => {
+        concat!(
+            "CAST((SELECT COUNT(*) FROM release_items ri JOIN submissions s ON s.id = ri.submission_id \
+             WHERE ri.release_id = r.id AND NOT COALESCE(",
+            in_scope!(),
+            ", FALSE)) AS BIGINT) AS outside"
+        )
+    };
+}
+
+/// A verified submission in the officer's scope; `$1` is the officer.
+const SUBMISSION_IN_SCOPE: &str = concat!(
+    "SELECT 1 FROM submissions s WHERE s.id = $2 AND s.state = 'verified' AND ",
+    in_scope!()
+);
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -155,13 +171,11 @@ impl Vault {
         officer: Uuid,
         release_id: Uuid,
     ) -> Result<ReleaseSummary, StorageError> {
-        let row = sqlx::query(
-            "SELECT r.state, r.proposed_by, r.purpose, \
-             CAST((SELECT COUNT(*) FROM release_items ri JOIN submissions s ON s.id = ri.submission_id \
-                   WHERE ri.release_id = r.id AND (s.branch_code IS NULL OR s.branch_code NOT IN \
-                   (SELECT branch_code FROM staff_scopes WHERE account_id = $1))) AS BIGINT) AS outside \
-             FROM releases r WHERE r.id = $2",
-        )
+        let row = sqlx::query(concat!(
+            "SELECT r.state, r.proposed_by, r.purpose, ",
+            outside_scope!(),
+            " FROM releases r WHERE r.id = $2"
+        ))
         .bind(officer.to_string())
         .bind(release_id.to_string())
         .fetch_optional(&self.pool)
@@ -304,17 +318,15 @@ impl Vault {
     /// The releases an officer can act on: proposed ones, and approved ones whose file
     /// was not downloaded yet, each only when all its submissions are in scope.
     pub async fn open_releases(&self, officer: Uuid) -> Result<Vec<ReleaseLine>, StorageError> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(concat!(
             "SELECT r.id, r.state, r.purpose, r.proposed_by, a.username, r.proposed_at, \
-             CAST((SELECT COUNT(*) FROM release_items ri WHERE ri.release_id = r.id) AS BIGINT) AS submissions, \
-             CAST((SELECT COUNT(*) FROM release_items ri JOIN submissions s ON s.id = ri.submission_id \
-                   WHERE ri.release_id = r.id AND (s.branch_code IS NULL OR s.branch_code NOT IN \
-                   (SELECT branch_code FROM staff_scopes WHERE account_id = $1))) AS BIGINT) AS outside, \
-             CAST(CASE WHEN r.export_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS downloadable \
+             CAST((SELECT COUNT(*) FROM release_items ri WHERE ri.release_id = r.id) AS BIGINT) AS submissions, ",
+            outside_scope!(),
+            ", CAST(CASE WHEN r.export_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS downloadable \
              FROM releases r JOIN staff_accounts a ON a.id = r.proposed_by \
              WHERE r.state = 'proposed' OR r.export_sealed IS NOT NULL \
              ORDER BY r.proposed_at DESC LIMIT 200",
-        )
+        ))
         .bind(officer.to_string())
         .fetch_all(&self.pool)
         .await?;

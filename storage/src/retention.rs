@@ -19,6 +19,8 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent};
 use crate::invitations::parse_uuid;
+use crate::scope::{OperatorVault, Reach, StaffVault, in_scope, push_in_scope};
+use crate::sql::Sql;
 use crate::state::{IllegalTransition, SubmissionState};
 use crate::submissions::apply_transition;
 use crate::vault::now_millis;
@@ -151,6 +153,24 @@ async fn disposal_transition(
     Ok(transition)
 }
 
+/// `NotFound` unless the submission is in the staff member's scope.
+async fn require_in_scope(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    staff: Uuid,
+    submission_id: Uuid,
+) -> Result<(), StorageError> {
+    sqlx::query(concat!(
+        "SELECT 1 AS one FROM submissions s WHERE s.id = $2 AND ",
+        in_scope!()
+    ))
+    .bind(staff.to_string())
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|_| ())
+    .ok_or(StorageError::NotFound)
+}
+
 fn add_years(date: Date, years: i64) -> Date {
     let year = date.year() + i32::try_from(years).unwrap_or(100);
     // 29 February falls back to 28 February in a common year.
@@ -211,9 +231,11 @@ impl Vault {
         Ok(row.try_get::<Option<i64>, _>("years")?.unwrap_or(7))
     }
 
-    /// Submissions whose retention ends on or before `today + notice_days`, oldest first.
-    pub async fn disposal_list(
+    /// Submissions within `reach` whose retention ends on or before `today + notice_days`,
+    /// oldest first, with what a collection left behind (due at once).
+    async fn disposal_list(
         &self,
+        reach: Reach,
         today: Date,
         notice_days: i64,
     ) -> Result<Vec<DisposalDue>, StorageError> {
@@ -221,15 +243,16 @@ impl Vault {
         let horizon = today + time::Duration::days(notice_days);
         // Filter in SQL on the needed-until date shifted back by the retention period.
         let latest_needed = iso(add_years(horizon, -years));
-        let rows = sqlx::query(
+        let mut query = Sql::new(
             "SELECT s.id, s.needed_until, i.display_name FROM submissions s \
              JOIN invitations i ON i.id = s.invitation_id \
-             WHERE s.needed_until IS NOT NULL AND s.needed_until <= $1 \
-             AND s.state IN ('verified', 'released') ORDER BY s.needed_until, s.id",
-        )
-        .bind(latest_needed)
-        .fetch_all(&self.pool)
-        .await?;
+             WHERE s.needed_until IS NOT NULL AND s.state IN ('verified', 'released') \
+             AND s.needed_until <= ",
+        );
+        query.push_bind(latest_needed);
+        push_in_scope(&mut query, reach);
+        query.push(" ORDER BY s.needed_until, s.id");
+        let rows = query.query().fetch_all(&self.pool).await?;
         let mut due = rows
             .iter()
             .map(|r| {
@@ -245,24 +268,24 @@ impl Vault {
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
-        due.extend(self.ended_without_a_record().await?);
+        due.extend(self.ended_without_a_record(reach).await?);
         due.sort_by(|a, b| (&a.due_on, a.submission_id).cmp(&(&b.due_on, b.submission_id)));
         Ok(due)
     }
 
     /// Collections that ended without a record to keep and still hold a number or image
     /// ciphertext: due at once, from the day they ended.
-    async fn ended_without_a_record(&self) -> Result<Vec<DisposalDue>, StorageError> {
-        let rows = sqlx::query(
+    async fn ended_without_a_record(&self, reach: Reach) -> Result<Vec<DisposalDue>, StorageError> {
+        let mut query = Sql::new(
             "SELECT s.id, s.state, s.updated_at, i.revoked_at, i.display_name FROM submissions s \
              JOIN invitations i ON i.id = s.invitation_id \
              WHERE (s.state IN ('rejected', 'declined') OR (i.revoked_at IS NOT NULL \
                AND s.state IN ('invited', 'draft', 'correction_requested'))) \
              AND (EXISTS (SELECT 1 FROM subjects j WHERE j.submission_id = s.id AND j.number_sealed IS NOT NULL) \
                OR EXISTS (SELECT 1 FROM documents d WHERE d.submission_id = s.id AND d.sealed IS NOT NULL))",
-        )
-        .fetch_all(&self.pool)
-        .await?;
+        );
+        push_in_scope(&mut query, reach);
+        let rows = query.query().fetch_all(&self.pool).await?;
         rows.iter()
             .map(|r| {
                 let (reason, ended) = match r.try_get::<String, _>("state")?.as_str() {
@@ -286,38 +309,33 @@ impl Vault {
             })
             .collect()
     }
+}
 
-    /// The submission a disposal that still waits for approval is about.
-    pub async fn pending_disposal_submission(
+impl StaffVault<'_> {
+    /// What is due (or due within `notice_days`) in this staff member's scope.
+    pub async fn disposal_list(
         &self,
-        disposal_id: Uuid,
-    ) -> Result<Uuid, StorageError> {
-        let row = sqlx::query(
-            "SELECT submission_id FROM disposals WHERE id = $1 AND approved_at IS NULL",
-        )
-        .bind(disposal_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .ok_or(StorageError::NotFound)?;
-        parse_uuid(&row.try_get::<String, _>("submission_id")?)
+        today: Date,
+        notice_days: i64,
+    ) -> Result<Vec<DisposalDue>, StorageError> {
+        self.vault
+            .disposal_list(Reach::Staff(self.staff), today, notice_days)
+            .await
     }
 
-    /// Disposals waiting for approval, of submissions in the officer's scope.
-    pub async fn pending_disposals(
-        &self,
-        officer: Uuid,
-    ) -> Result<Vec<PendingDisposal>, StorageError> {
-        let rows = sqlx::query(
+    /// Disposals waiting for approval, of submissions in scope.
+    pub async fn pending_disposals(&self) -> Result<Vec<PendingDisposal>, StorageError> {
+        let rows = sqlx::query(concat!(
             "SELECT d.id, d.submission_id, d.proposed_by, d.proposed_at, i.display_name, a.username \
              FROM disposals d JOIN submissions s ON s.id = d.submission_id \
              JOIN invitations i ON i.id = s.invitation_id \
              LEFT JOIN staff_accounts a ON 'staff:' || a.id = d.proposed_by \
-             WHERE d.approved_at IS NULL \
-             AND s.branch_code IN (SELECT branch_code FROM staff_scopes WHERE account_id = $1) \
-             ORDER BY d.proposed_at",
-        )
-        .bind(officer.to_string())
-        .fetch_all(&self.pool)
+             WHERE d.approved_at IS NULL AND ",
+            in_scope!(),
+            " ORDER BY d.proposed_at"
+        ))
+        .bind(self.account().to_string())
+        .fetch_all(&self.vault.pool)
         .await?;
         rows.iter()
             .map(|row| {
@@ -335,15 +353,17 @@ impl Vault {
             .collect()
     }
 
-    /// First step of a disposal: `proposer` asks for the submission to be disposed of.
+    /// First step of a disposal: this staff member asks for a submission in scope to be
+    /// disposed of (out of scope: `NotFound`, like a missing one).
     pub async fn propose_disposal(
         &self,
         ctx: &AuditContext,
         submission_id: Uuid,
-        proposer: Uuid,
     ) -> Result<Uuid, StorageError> {
+        let proposer = self.account();
         let id = Uuid::now_v7();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.vault.begin_write().await?;
+        require_in_scope(&mut tx, self.account(), submission_id).await?;
         disposal_transition(&mut tx, submission_id).await?;
         let open =
             sqlx::query("SELECT 1 FROM disposals WHERE submission_id = $1 AND approved_at IS NULL")
@@ -370,19 +390,26 @@ impl Vault {
     }
 
     /// Second step: a different person approves, and the ciphertexts are destroyed in the
-    /// same transaction as the record that says so.
+    /// same transaction as the record that says so. A disposal of a submission outside this
+    /// staff member's scope is `NotFound`.
     pub async fn approve_disposal(
         &self,
         ctx: &AuditContext,
         disposal_id: Uuid,
-        approver: Uuid,
     ) -> Result<DisposalRecord, StorageError> {
-        let mut tx = self.begin_write().await?;
-        let row = sqlx::query("SELECT submission_id, proposed_by FROM disposals WHERE id = $1 AND approved_at IS NULL")
-            .bind(disposal_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StorageError::NotFound)?;
+        let approver = self.account();
+        let mut tx = self.vault.begin_write().await?;
+        let row = sqlx::query(concat!(
+            "SELECT d.submission_id, d.proposed_by FROM disposals d \
+             JOIN submissions s ON s.id = d.submission_id \
+             WHERE d.id = $2 AND d.approved_at IS NULL AND ",
+            in_scope!()
+        ))
+        .bind(approver.to_string())
+        .bind(disposal_id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StorageError::NotFound)?;
         let submission_id = parse_uuid(&row.try_get::<String, _>("submission_id")?)?;
         let proposed_by: String = row.try_get("proposed_by")?;
         let approved_by = format!("staff:{approver}");
@@ -393,6 +420,7 @@ impl Vault {
         if let Err(refused) = domain::duties::second_person(proposer.into(), approver.into()) {
             drop(tx);
             return Err(self
+                .vault
                 .refuse_duty(
                     ctx,
                     audit::actions::DISPOSAL_APPROVE,
@@ -450,7 +478,7 @@ impl Vault {
         }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
-        self.vacuum_after_disposal().await?;
+        self.vault.vacuum_after_disposal().await?;
         Ok(DisposalRecord {
             disposal_id,
             submission_id,
@@ -462,7 +490,23 @@ impl Vault {
             documents_destroyed: documents,
         })
     }
+}
 
+impl OperatorVault<'_> {
+    /// What is due (or due within `notice_days`) anywhere: `kakunin retention list` and the
+    /// daily retention job. Disposal itself always goes through two officers' handles.
+    pub async fn disposal_list(
+        &self,
+        today: Date,
+        notice_days: i64,
+    ) -> Result<Vec<DisposalDue>, StorageError> {
+        self.vault
+            .disposal_list(Reach::Operator, today, notice_days)
+            .await
+    }
+}
+
+impl Vault {
     /// Makes destroyed ciphertext unrecoverable from the database files: SQLite already
     /// overwrote the freed pages (`secure_delete`); checkpointing moves the WAL's copies
     /// into the main file and truncates it. PostgreSQL keeps dead tuples until a vacuum.

@@ -2,8 +2,8 @@
 //! that two officers can never both win, audited access to sealed numbers and images,
 //! and the decisions (本人確認, correction requests, rejections).
 //!
-//! Scope is part of every query (`staff_scopes.branch_code = submissions.branch_code`):
-//! a submission outside the officer's scope is indistinguishable from a missing one.
+//! Scope is part of every query ([`crate::scope`]): a submission outside the officer's
+//! scope is indistinguishable from a missing one.
 
 use serde::Serialize;
 use sqlx::Row;
@@ -11,17 +11,12 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, AuditReceipt, actions};
 use crate::invitations::parse_uuid;
+use crate::scope::{Reach, in_scope, push_in_scope, scope_join};
+use crate::sql::Sql;
 use crate::state::SubmissionState;
 use crate::submissions::{SubmissionStatus, apply_transition};
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
-
-/// The scope condition; `$1` is the officer's account id in every scoped query.
-macro_rules! in_scope {
-    () => {
-        "s.branch_code IN (SELECT branch_code FROM staff_scopes WHERE account_id = $1)"
-    };
-}
 
 /// Whether a submission holds a number that is also a different person's (same blind
 /// index, different name or birth date): a possible mistake or fraud to look at. Only
@@ -140,14 +135,9 @@ pub struct CorrectionItem {
     pub message: String,
 }
 
-/// A value bound to a queue query.
-pub(crate) enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-/// The SQL of one queue page and its values (see [`Vault::queue_page`]).
-pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
+/// The SQL of one queue page with its values (see [`Vault::queue_page`]), after `prefix`
+/// (empty, or a benchmark's `EXPLAIN`).
+pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery, prefix: &str) -> Sql {
     // Waiting items are read in order from their partial indexes (all branches, or one),
     // flagged duplicates from the index of marked submissions; in both the scope is checked
     // per row and the scan stops after a page. Other views walk the scope's branches
@@ -159,26 +149,23 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
         states.sort_unstable();
         states == ["in_review", "resubmitted", "submitted"]
     };
-    let mut sql = String::from(
-        "SELECT s.id, s.state, s.branch_code, s.submitted_at, s.updated_at, s.claimed_by, \
-         s.claim_expires_at, i.display_name FROM ",
-    );
+    let mut sql = Sql::new(prefix);
+    sql.push(concat!(
+        "SELECT p.*, CAST(",
+        duplicate_expr!(),
+        " AS BIGINT) AS duplicate FROM (SELECT s.id, s.state, s.branch_code, s.submitted_at, \
+         s.updated_at, s.claimed_by, s.claim_expires_at, i.display_name FROM "
+    ));
     if waiting || q.duplicates_only {
-        sql.push_str(concat!(
-            "submissions s JOIN invitations i ON i.id = s.invitation_id WHERE ",
-            in_scope!()
-        ));
+        sql.push("submissions s JOIN invitations i ON i.id = s.invitation_id WHERE TRUE");
+        push_in_scope(&mut sql, Reach::Staff(officer.into()));
     } else {
-        sql.push_str(
-            "staff_scopes sc JOIN submissions s ON s.branch_code = sc.branch_code \
-             JOIN invitations i ON i.id = s.invitation_id WHERE sc.account_id = $1",
-        );
+        sql.push(concat!(
+            scope_join!(),
+            " JOIN invitations i ON i.id = s.invitation_id WHERE sc.account_id = "
+        ))
+        .push_bind(officer.to_string());
     }
-    let mut binds: Vec<Bind> = vec![Bind::Text(officer.to_string())];
-    let next = |value: Bind, binds: &mut Vec<Bind>| {
-        binds.push(value);
-        format!("${}", binds.len())
-    };
     if !q.states.is_empty() {
         // State codes come from a closed enum: written as literals so that the
         // planner can match the partial index of waiting items.
@@ -187,48 +174,39 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery) -> (String, Vec<Bind>) {
             .iter()
             .map(|st| format!("'{}'", st.code()))
             .collect();
-        sql.push_str(&format!(" AND s.state IN ({})", codes.join(", ")));
+        sql.push(&format!(" AND s.state IN ({})", codes.join(", ")));
     }
     if let Some(branch) = &q.branch {
-        let mark = next(Bind::Text(branch.clone()), &mut binds);
-        sql.push_str(&format!(" AND s.branch_code = {mark}"));
+        sql.push(" AND s.branch_code = ").push_bind(branch.as_str());
     }
     if q.duplicates_only {
         // The mark kept with the duplicate list (a literal, to match the partial index);
         // each line is checked live below.
-        sql.push_str(" AND s.duplicate_flag = 1");
+        sql.push(" AND s.duplicate_flag = 1");
     }
     if let Some(before) = q.submitted_before {
-        let mark = next(Bind::Int(before), &mut binds);
-        sql.push_str(&format!(" AND s.submitted_at <= {mark}"));
+        sql.push(" AND s.submitted_at <= ").push_bind(before);
     }
     if let Some((at, id)) = &q.after {
-        let at = next(Bind::Int(*at), &mut binds);
-        let id = next(Bind::Text(id.to_string()), &mut binds);
-        sql.push_str(&format!(
-            " AND (s.submitted_at > {at} OR (s.submitted_at = {at} AND s.id > {id}))"
-        ));
+        sql.push(" AND (s.submitted_at > ")
+            .push_bind(*at)
+            .push(" OR (s.submitted_at = ")
+            .push_bind(*at)
+            .push(" AND s.id > ")
+            .push_bind(id.to_string())
+            .push("))");
     }
     let limit = if q.limit > 0 {
         q.limit.min(5000)
     } else {
         QueueQuery::DEFAULT_LIMIT
     };
-    sql.push_str(&format!(" ORDER BY s.submitted_at, s.id LIMIT {limit}"));
-    let sql = format!(
-        concat!(
-            "SELECT p.*, CAST(",
-            duplicate_expr!(),
-            " AS BIGINT) AS duplicate FROM ({}) p{} ORDER BY p.submitted_at, p.id"
-        ),
-        sql,
-        if q.duplicates_only {
-            concat!(" WHERE ", duplicate_expr!(), " = 1")
-        } else {
-            ""
-        }
-    );
-    (sql, binds)
+    sql.push(&format!(" ORDER BY s.submitted_at, s.id LIMIT {limit}) p"));
+    if q.duplicates_only {
+        sql.push(concat!(" WHERE ", duplicate_expr!(), " = 1"));
+    }
+    sql.push(" ORDER BY p.submitted_at, p.id");
+    sql
 }
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -259,15 +237,8 @@ impl Vault {
         q: &QueueQuery,
     ) -> Result<Vec<QueueEntry>, StorageError> {
         let now = now_millis();
-        let (sql, binds) = queue_sql(officer, q);
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for b in binds {
-            query = match b {
-                Bind::Text(t) => query.bind(t),
-                Bind::Int(i) => query.bind(i),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let sql = queue_sql(officer, q, "");
+        let rows = sql.query().fetch_all(&self.pool).await?;
         let mut entries = Vec::new();
         for r in rows {
             let state = SubmissionState::from_code(&r.try_get::<String, _>("state")?)

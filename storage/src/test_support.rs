@@ -265,19 +265,12 @@ impl crate::Vault {
         q: &crate::review::QueueQuery,
     ) -> Result<Vec<String>, sqlx::Error> {
         use sqlx::Row;
-        let (sql, binds) = crate::review::queue_sql(officer, q);
         let prefix = match self.backend() {
             crate::Backend::Sqlite => "EXPLAIN QUERY PLAN ",
             crate::Backend::Postgres => "EXPLAIN ",
         };
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(format!("{prefix}{sql}")));
-        for b in binds {
-            query = match b {
-                crate::review::Bind::Text(t) => query.bind(t),
-                crate::review::Bind::Int(i) => query.bind(i),
-            };
-        }
-        let rows = query.fetch_all(&self.pool).await?;
+        let sql = crate::review::queue_sql(officer, q, prefix);
+        let rows = sql.query().fetch_all(&self.pool).await?;
         Ok(rows
             .iter()
             .map(|r| {

@@ -708,11 +708,42 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
         .await
         .expect("submit")
         .expect("complete");
-    let (alice, bob) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+    f.vault
+        .tamper_for_tests("UPDATE submissions SET branch_code = 'TKY'")
+        .await
+        .expect("branch");
+    let officer = |name: &'static str, branch: &'static str| {
+        let vault = f.vault.clone();
+        async move {
+            let id = vault
+                .create_staff_account(
+                    &ctx(),
+                    &storage::staff::NewStaffAccount {
+                        username: storage::staff::Username::parse(name).expect("name"),
+                        role: storage::staff::Role::Officer,
+                        password_hash: "$argon2id$not-used-here".into(),
+                        scopes: vec![storage::org::BranchCode::parse(branch).expect("b")],
+                    },
+                )
+                .await
+                .expect("officer");
+            domain::StaffId::from(id)
+        }
+    };
+    let (alice, bob, carol) = (
+        officer("alice", "TKY").await,
+        officer("bob", "TKY").await,
+        officer("carol", "OSK").await,
+    );
+    let (alice, bob, carol) = (
+        f.vault.as_staff(alice),
+        f.vault.as_staff(bob),
+        f.vault.as_staff(carol),
+    );
     // Not verified yet: nothing to dispose of.
     assert!(
-        f.vault
-            .propose_disposal(&ctx(), session.submission_id, alice)
+        alice
+            .propose_disposal(&ctx(), session.submission_id)
             .await
             .is_err()
     );
@@ -729,14 +760,36 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
         .await
         .expect("needed");
     let today = time::macros::date!(2026 - 11 - 22);
-    let due = f.vault.disposal_list(today, 30).await.expect("list");
+    let due = alice.disposal_list(today, 30).await.expect("list");
     assert_eq!(due.len(), 1);
+    // The same list for the operator; nothing for an officer of another branch, who can
+    // neither propose nor approve it (the storage refuses by itself: issue 15).
+    assert_eq!(
+        f.vault
+            .as_operator()
+            .disposal_list(today, 30)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        carol
+            .disposal_list(today, 30)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(matches!(
+        carol.propose_disposal(&ctx(), session.submission_id).await,
+        Err(storage::StorageError::NotFound)
+    ));
     assert_eq!(
         (due[0].due_on.as_str(), due[0].overdue),
         ("2025-03-31", true)
     );
     assert!(
-        f.vault
+        alice
             .disposal_list(time::macros::date!(2025 - 01 - 01), 30)
             .await
             .expect("list")
@@ -751,19 +804,22 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
         copy
     });
 
-    let proposal = f
-        .vault
-        .propose_disposal(&ctx(), session.submission_id, alice)
+    let proposal = alice
+        .propose_disposal(&ctx(), session.submission_id)
         .await
         .expect("propose");
-    let same = f.vault.approve_disposal(&ctx(), proposal, alice).await;
+    let same = alice.approve_disposal(&ctx(), proposal).await;
     assert!(
-        matches!(same, Err(storage::StorageError::Invalid(_))),
+        matches!(same, Err(storage::StorageError::SeparationOfDuties(_))),
         "{same:?}"
     );
-    let record = f
-        .vault
-        .approve_disposal(&ctx(), proposal, bob)
+    let elsewhere = carol.approve_disposal(&ctx(), proposal).await;
+    assert!(
+        matches!(elsewhere, Err(storage::StorageError::NotFound)),
+        "{elsewhere:?}"
+    );
+    let record = bob
+        .approve_disposal(&ctx(), proposal)
         .await
         .expect("approve");
     assert_eq!(

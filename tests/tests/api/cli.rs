@@ -148,6 +148,7 @@ async fn leaving_dates_from_hr_make_verified_records_due_and_unknown_codes_are_n
     assert!(
         app.app
             .vault
+            .as_operator()
             .disposal_list(today, 30)
             .await
             .expect("list")
@@ -169,7 +170,13 @@ async fn leaving_dates_from_hr_make_verified_records_due_and_unknown_codes_are_n
         .await,
         1
     );
-    let due = app.app.vault.disposal_list(today, 30).await.expect("list");
+    let due = app
+        .app
+        .vault
+        .as_operator()
+        .disposal_list(today, 30)
+        .await
+        .expect("list");
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].submission_id.to_string(), handed[0].submission_id);
     std::fs::write(&csv, "E100,2010-13-45\n").expect("csv");
@@ -207,6 +214,7 @@ async fn leaving_dates_from_hr_make_verified_records_due_and_unknown_codes_are_n
     assert!(
         app.app
             .vault
+            .as_operator()
             .disposal_list(today, 30)
             .await
             .expect("list")
@@ -287,7 +295,8 @@ async fn two_officers_dispose_from_the_command_line_each_signing_with_password_a
     assert!(
         app.app
             .vault
-            .pending_disposals(officer_b)
+            .as_staff(officer_b.into())
+            .pending_disposals()
             .await
             .expect("p")
             .is_empty()
@@ -304,7 +313,8 @@ async fn two_officers_dispose_from_the_command_line_each_signing_with_password_a
     let pending = app
         .app
         .vault
-        .pending_disposals(officer_b)
+        .as_staff(officer_b.into())
+        .pending_disposals()
         .await
         .expect("pending");
     assert_eq!(pending.len(), 1);

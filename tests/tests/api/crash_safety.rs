@@ -31,6 +31,28 @@ fn small_photos() -> Vec<Vec<u8>> {
     .collect()
 }
 
+/// A 12 MP JPEG of noise (which compresses badly, like a real photo's detail), made here so
+/// that no large file is kept in the repository.
+fn twelve_megapixel_photo() -> Vec<u8> {
+    let mut seed: u32 = 0x9E37_79B9;
+    let image = image::RgbImage::from_fn(4000, 3000, |x, y| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let noise = (seed & 0x3f) as u8;
+        image::Rgb([
+            (x % 256) as u8 ^ noise,
+            (y % 256) as u8 ^ noise,
+            ((x + y) % 256) as u8,
+        ])
+    });
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&image)
+        .expect("encode");
+    jpeg
+}
+
 /// Everything the checks need from the database, read with an independent connection.
 struct StoredRow {
     id: String,
@@ -198,11 +220,13 @@ async fn sigterm_drains_in_flight_uploads() {
     let server = ServerProcess::start(&data, None);
     let (phone, subject) = server.signed_in_provider(NUMBER).await;
     let url = server.url(&format!("/api/v1/provider/subjects/{subject}/documents"));
-    let photos = small_photos();
+    // Full-size (12 MP) photos: each takes a scrub long enough that, one decode at a time,
+    // ten of them are still queued half a second in, however fast the build.
+    let photo = twelve_megapixel_photo();
     let tasks: Vec<_> = (0..IN_FLIGHT)
-        .map(|i| {
+        .map(|_| {
             let (phone, url) = (phone.clone(), url.clone());
-            let photo = photos[i % photos.len()].clone();
+            let photo = photo.clone();
             tokio::spawn(async move { upload_photo(&phone, &url, photo).await })
         })
         .collect();

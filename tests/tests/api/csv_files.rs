@@ -108,7 +108,7 @@ async fn payroll_export_and_ledgers(app: TestApp, key: &tests::age::AgeKey) {
         .approve_release(&app, &release_id, &second.next_code())
         .await;
     let sealed = second
-        .get(
+        .post(
             &app,
             &format!("/api/v1/officer/releases/{release_id}/export"),
         )

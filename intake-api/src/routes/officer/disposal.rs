@@ -40,16 +40,11 @@ pub(crate) async fn due_in_scope(
     let today = time::OffsetDateTime::now_utc()
         .to_offset(time::macros::offset!(+9))
         .date();
-    let mut items = Vec::new();
-    for item in state.vault.disposal_list(today, notice).await? {
-        if state
-            .vault
-            .submission_in_scope(officer.session.account_id, item.submission_id)
-            .await?
-        {
-            items.push(item);
-        }
-    }
+    let items = state
+        .vault
+        .as_staff(officer.session.account_id.into())
+        .disposal_list(today, notice)
+        .await?;
     state
         .vault
         .record(
@@ -64,18 +59,6 @@ pub(crate) async fn due_in_scope(
 #[derive(Debug, Deserialize)]
 pub(super) struct ProposeBody {
     submission_id: Uuid,
-}
-
-async fn in_scope(state: &State, officer: &StaffCaller, submission: Uuid) -> Result<(), ApiError> {
-    if state
-        .vault
-        .submission_in_scope(officer.session.account_id, submission)
-        .await?
-    {
-        Ok(())
-    } else {
-        Err(ApiError::not_found())
-    }
 }
 
 /// `POST /api/v1/officer/disposals` `{"submission_id"}` → 201 `{"disposal_id"}`; 409 when
@@ -95,10 +78,10 @@ pub(crate) async fn propose_disposal(
     officer: &StaffCaller,
     submission: Uuid,
 ) -> Result<Uuid, ApiError> {
-    in_scope(state, officer, submission).await?;
     Ok(state
         .vault
-        .propose_disposal(&officer.audit, submission, officer.session.account_id)
+        .as_staff(officer.session.account_id.into())
+        .propose_disposal(&officer.audit, submission)
         .await?)
 }
 
@@ -124,11 +107,10 @@ pub(crate) async fn approve_disposal(
     disposal_id: Uuid,
     step_up: &staff_auth::StepUp,
 ) -> Result<DisposalRecord, ApiError> {
-    let submission = state.vault.pending_disposal_submission(disposal_id).await?;
-    in_scope(state, officer, submission).await?;
     staff_auth::reauthenticate(state, officer, &step_up.password, &step_up.totp).await?;
     Ok(state
         .vault
-        .approve_disposal(&officer.audit, disposal_id, officer.session.account_id)
+        .as_staff(officer.session.account_id.into())
+        .approve_disposal(&officer.audit, disposal_id)
         .await?)
 }

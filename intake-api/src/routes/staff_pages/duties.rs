@@ -189,7 +189,8 @@ async fn disposals(
     let due = disposal::due_in_scope(&state, &page.caller, 30).await?;
     let pending = state
         .vault
-        .pending_disposals(page.caller.session.account_id)
+        .as_staff(page.caller.session.account_id.into())
+        .pending_disposals()
         .await?;
     let body = DisposalsPage {
         staff: page.frame(Text::SDisposals, "/s/disposals"),

@@ -890,7 +890,10 @@ async fn retention_set(args: RetentionSetArgs) -> anyhow::Result<u8> {
         anyhow::bail!("give --submission and --needed-until, or --csv FILE");
     }
     for (submission, date) in &updates {
-        vault.set_needed_until(&ctx, *submission, *date).await?;
+        vault
+            .as_operator()
+            .set_needed_until(&ctx, *submission, *date)
+            .await?;
     }
     vault.close().await;
     println!("recorded {} needed-until dates", updates.len());
@@ -971,99 +974,85 @@ async fn db_roles(args: DbRolesArgs) -> anyhow::Result<u8> {
 async fn retention_dispose(args: RetentionDisposeArgs) -> anyhow::Result<u8> {
     let settings = settings_for(&args.data)?;
     let password = read_secret_file(&args.password_file)?;
-    let key = storage::TotpKey::load_or_create(&settings.keys_dir())?;
-    let vault = Vault::connect(&settings.database_url()).await?;
-    let result = dispose_as_officer(&vault, &key, &args, &password).await;
-    vault.close().await;
+    let app = console_app(&settings).await?;
+    let result = dispose_as_officer(&app, &args, &password).await;
+    app.vault.close().await;
     result
 }
 
-/// The officer signs (password and TOTP code, the same checks as the pages' step-up),
-/// then proposes or approves; scope and the two-person rule are the storage's.
+/// The application on the server's console, for commands that act as a staff member:
+/// the store, the sealing recipient (no identity) and the internal keys.
+async fn console_app(settings: &Settings) -> anyhow::Result<application::App> {
+    let keys = storage::KeyFiles::new(settings.keys_dir()).load(false, None)?;
+    let internal = storage::InternalKeys::load(&settings.keys_dir())?;
+    Ok(application::App {
+        vault: Vault::connect(&settings.database_url()).await?,
+        keys,
+        internal: Some(internal),
+        policy: settings.policy(),
+    })
+}
+
+/// The officer signs (password and TOTP code: `application::auth::sign_at_console`, the
+/// pages' step-up with its lockout), then proposes or approves through the same use cases
+/// as the pages and the API (`application::disposal`).
 async fn dispose_as_officer(
-    vault: &Vault,
-    key: &storage::TotpKey,
+    app: &application::App,
     args: &RetentionDisposeArgs,
     password: &str,
 ) -> anyhow::Result<u8> {
-    let credentials = vault
-        .staff_credentials(&args.officer)
-        .await?
-        .filter(|c| c.role == storage::staff::Role::Officer);
-    let signed = match &credentials {
-        Some(c) => {
-            crate::password::verify_password(password, &c.password_hash)
-                && match &c.totp_secret_sealed {
-                    Some(sealed) => crate::staff_auth::totp_code_ok(
-                        vault,
-                        key,
-                        c.account_id,
-                        sealed,
-                        args.totp.trim(),
-                    )
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?,
-                    None => false,
-                }
+    use application::{AppError, access, disposal};
+    let credentials = application::auth::StepUp {
+        password: password.to_owned(),
+        totp: args.totp.trim().to_owned(),
+    };
+    let signed = application::auth::sign_at_console(app, &args.officer, &credentials).await;
+    let officer = signed.and_then(|(staff, proof)| Ok((access::officer(staff)?, proof)));
+    let (officer, proof) = match officer {
+        Ok(signed) => signed,
+        Err(AppError::InvalidCredentials | AppError::Forbidden) => {
+            eprintln!("kakunin: not an officer, or the password or authenticator code is wrong");
+            return Ok(1);
         }
-        None => false,
+        Err(AppError::Locked {
+            retry_after_secs, ..
+        }) => {
+            eprintln!(
+                "kakunin: too many wrong passwords or codes: try again in {retry_after_secs} s"
+            );
+            return Ok(1);
+        }
+        Err(e) => return Err(e.into()),
     };
-    let Some(credentials) = credentials.filter(|_| signed) else {
-        vault
-            .record(
-                &AuditContext::cli(),
-                storage::AuditEvent::denied(storage::audit::actions::STAFF_REAUTHENTICATE, None)
-                    .with_detail(serde_json::json!({ "via": "kakunin retention dispose" })),
-            )
-            .await?;
-        eprintln!("kakunin: not an officer, or the password or authenticator code is wrong");
-        return Ok(1);
-    };
-    let officer = credentials.account_id;
-    let ctx = AuditContext {
-        actor: storage::Actor::Staff(officer),
-        source_ip: None,
-    };
-    if let Some(disposal) = args.approve {
-        return match vault
-            .as_staff(officer.into())
-            .approve_disposal(&ctx, disposal)
-            .await
-        {
+    if let Some(id) = args.approve {
+        return match disposal::approve_stepped_up(app, &officer, id.into(), proof).await {
             Ok(record) => {
                 println!("{}", serde_json::to_string_pretty(&record)?);
                 Ok(0)
             }
-            Err(storage::StorageError::SeparationOfDuties(why)) => {
+            Err(AppError::SeparationOfDuties(why)) => {
                 eprintln!("kakunin: {why}");
                 Ok(1)
             }
-            Err(storage::StorageError::NotFound) => {
-                eprintln!("kakunin: no proposed disposal {disposal} in your scope");
+            Err(AppError::NotFound) => {
+                eprintln!("kakunin: no proposed disposal {id} in your scope");
                 Ok(1)
             }
             Err(e) => Err(e.into()),
         };
     }
-    let today = (time::OffsetDateTime::now_utc() + time::Duration::hours(9)).date();
-    let mut proposed = Vec::new();
-    let mine = vault.as_staff(officer.into());
-    for due in mine.disposal_list(today, 0).await? {
-        if !due.overdue {
-            continue;
-        }
-        match mine.propose_disposal(&ctx, due.submission_id).await {
-            Ok(id) => proposed.push(serde_json::json!({
+    let proposed: Vec<serde_json::Value> = disposal::propose_overdue(app, &officer)
+        .await?
+        .into_iter()
+        .map(|(id, due)| {
+            serde_json::json!({
                 "disposal_id": id,
                 "submission_id": due.submission_id,
                 "reason": due.reason,
                 "due_on": due.due_on,
-            })),
-            // Already proposed: it waits for its approver.
-            Err(storage::StorageError::Conflict(_)) => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
+            })
+        })
+        .collect();
     println!("{}", serde_json::to_string_pretty(&proposed)?);
     Ok(0)
 }

@@ -154,50 +154,8 @@ impl AlertSettings {
     }
 }
 
-/// Staff sessions, lockout and claims.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct StaffSettings {
-    /// Minutes of inactivity after which a staff session ends (the idle clock moves in steps
-    /// of a tenth of this, at most a minute, so a session may end up to one step early).
-    pub session_idle_minutes: i64,
-    /// Hours after sign-in at which a staff session ends whatever its activity.
-    pub session_absolute_hours: i64,
-    /// Failed sign-ins for one username within the window that lock it.
-    pub lockout_failures_per_account: i64,
-    /// Failed sign-ins from one address within the window that lock it.
-    pub lockout_failures_per_ip: i64,
-    /// The lockout window, in minutes (a lock lifts this long after the failures).
-    pub lockout_minutes: i64,
-    /// Failed step-up re-authentications (approvals) by one account within the lockout
-    /// window that lock its step-up.
-    pub step_up_failures: i64,
-    /// Minutes an officer's claim on a submission lasts.
-    pub claim_minutes: i64,
-    /// Seconds between two rounds of deriving saved numbers' blind index and last four
-    /// digits (done on the internal side only; officers' reads derive their own at once).
-    pub index_interval_seconds: u64,
-    /// Destroy the ID images' ciphertexts as soon as a submission is verified, keeping the
-    /// decision record (which documents were checked, by whom, when). Many employers
-    /// prefer to keep no copies; the images are then gone for auditors' re-checks too.
-    pub destroy_images_after_verification: bool,
-}
-
-impl Default for StaffSettings {
-    fn default() -> Self {
-        Self {
-            session_idle_minutes: 15,
-            session_absolute_hours: 8,
-            lockout_failures_per_account: 5,
-            lockout_failures_per_ip: 20,
-            lockout_minutes: 15,
-            step_up_failures: 5,
-            claim_minutes: 30,
-            index_interval_seconds: 5,
-            destroy_images_after_verification: false,
-        }
-    }
-}
+/// Staff sign-in, sessions and the officer queue: the application's policy, read here.
+pub type StaffSettings = application::StaffPolicy;
 
 /// What the portal's landing page says: who asks, and the purposes of use (利用目的),
 /// shown before anything is entered.
@@ -434,6 +392,14 @@ impl Settings {
         };
         settings.data_dir = data_dir.to_owned();
         Ok(settings)
+    }
+
+    /// The rules' settings, for the application layer.
+    pub fn policy(&self) -> application::Policy {
+        application::Policy {
+            staff: self.staff.clone(),
+            payroll_recipient: self.payroll_recipient.clone(),
+        }
     }
 
     /// Checks the settings together; call after applying command-line overrides.

@@ -138,7 +138,63 @@ impl From<StorageError> for ApiError {
             StorageError::SeparationOfDuties(_) => {
                 Self::new(StatusCode::FORBIDDEN, Message::SeparationOfDuties)
             }
+            StorageError::ClaimRequired => Self::new(StatusCode::CONFLICT, Message::ClaimRequired),
             other => Self::internal(&other),
+        }
+    }
+}
+
+/// The one mapping of the application layer's refusals to an HTTP status and a bilingual
+/// message: every handler, page and route answers a use case's error through it.
+impl From<application::AppError> for ApiError {
+    fn from(e: application::AppError) -> Self {
+        use application::AppError as E;
+        use application::error::{Conflict as C, Invalid as I, Lock};
+        match e {
+            E::NotFound => Self::not_found(),
+            E::Unauthenticated => Self::session_required(),
+            E::InvalidCredentials => {
+                Self::new(StatusCode::UNAUTHORIZED, Message::InvalidCredentials)
+            }
+            E::Locked {
+                lock: Lock::SignIn,
+                retry_after_secs,
+            } => Self::retry_later(Message::StaffLocked, retry_after_secs),
+            E::Locked {
+                lock: Lock::StepUp,
+                retry_after_secs,
+            } => Self::retry_later(Message::StepUpLocked, retry_after_secs),
+            E::SecondFactorRequired => {
+                Self::new(StatusCode::FORBIDDEN, Message::TotpEnrolmentRequired)
+            }
+            E::Forbidden => Self::new(StatusCode::FORBIDDEN, Message::Forbidden),
+            E::SeparationOfDuties(_) => {
+                Self::new(StatusCode::FORBIDDEN, Message::SeparationOfDuties)
+            }
+            E::Conflict(C::ClaimRequired) => {
+                Self::new(StatusCode::CONFLICT, Message::ClaimRequired)
+            }
+            E::Conflict(C::NotEditable) => Self::new(StatusCode::CONFLICT, Message::NotEditable),
+            E::Conflict(C::OnlyFlaggedItems) => {
+                Self::new(StatusCode::CONFLICT, Message::OnlyFlaggedItems)
+            }
+            E::Conflict(C::AlreadyInvited(_)) => {
+                Self::new(StatusCode::CONFLICT, Message::AlreadyInvited)
+            }
+            E::Conflict(C::Gone) => Self::new(StatusCode::GONE, Message::Conflict),
+            E::Conflict(C::NotConfigured) => {
+                Self::new(StatusCode::CONFLICT, Message::NotServedHere)
+            }
+            E::Conflict(C::Concurrent | C::AlreadyProposed) => {
+                Self::new(StatusCode::CONFLICT, Message::Conflict)
+            }
+            E::Invalid(I::Message) => Self::invalid(Message::MessageInvalid),
+            E::Invalid(I::VerificationIncomplete) => Self::invalid(Message::VerificationIncomplete),
+            E::Invalid(I::Date) => Self::invalid(Message::BirthDateFormat),
+            E::Invalid(I::Request) => Self::invalid(Message::BadRequest),
+            E::Rule(v) => Self::invalid(crate::routes::officer::rule_message(v)),
+            E::NotServedHere => Self::new(StatusCode::NOT_FOUND, Message::NotServedHere),
+            E::Internal(cause) => Self::internal(&cause),
         }
     }
 }

@@ -1,37 +1,21 @@
-//! Staff authentication: sign-in (argon2id + TOTP), the staff session cookie, CSRF, and
-//! the extractors handlers use to say who may call them.
+//! Staff authentication over HTTP: the session cookie, the extractors handlers use to say
+//! who may call them, and the sign-in and step-up adapters. The rules — lockout, the second
+//! factor, keyed session rows, who may do what — are the application layer's
+//! (`application::auth`, `application::access`); this file reads the cookie and renders.
 //!
-//! - No user enumeration: an unknown username is verified against a dummy hash and gets
-//!   the same answer as a wrong password or a wrong code.
-//! - Lockout is time-based and counted in the database (shared by every instance), each
-//!   attempt reserved before the password is checked, so concurrent guesses cannot all be
-//!   checked (`storage::lockout`): a username or an address with too many failures in the
-//!   window is refused unchecked; the step-up of approvals has its own counter per account.
-//! - One live session per account, a fresh token at each sign-in; idle and absolute
-//!   timeouts; the session lives in the database, under a tag keyed with
-//!   `keys/session.key` and a MAC over the row, so a database writer without that key
-//!   (a compromised public instance) cannot forge or move a session.
-//! - CSRF: the session's token, issued with the session and derived from its cookie
-//!   ([`crate::csrf`]), comes back in `X-CSRF-Token` on state-changing API requests; the
-//!   check itself is the one middleware every request passes ([`crate::csrf::guard`]).
-//!   SameSite=Strict alone is not relied on (same-site pages on another port, older
-//!   browsers).
-//! - Officers, auditors and admins must enrol TOTP before anything else works.
+//! CSRF: the session's token, issued with the session and derived from its cookie
+//! ([`crate::csrf`]), comes back in `X-CSRF-Token` on state-changing API requests; the check
+//! itself is the one middleware every request passes ([`crate::csrf::guard`]).
+//! SameSite=Strict alone is not relied on (same-site pages on another port, older browsers).
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::cookie::Cookie;
-use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use portal::Message;
-use sha2::{Digest, Sha256};
-use storage::lockout::{AttemptKey, Reserved, Throttle};
-use storage::staff::{NewStaffSession, Role, SignInAttempt, SignInOutcome, StaffSession};
-use storage::typed_text;
-use storage::{AuditContext, InternalKeys, SecretToken, SessionTag, TokenHash};
-use totp_rs::{Algorithm, Builder, Totp};
-use zeroize::Zeroizing;
+use application::access;
+use storage::staff::{Role, StaffSession};
+use storage::{AuditContext, SecretToken, SessionTag};
 
 use crate::auth::source_ip;
 use crate::error::ApiError;
@@ -51,52 +35,79 @@ pub struct StaffCaller {
     pub audit: AuditContext,
 }
 
-/// A staff member past the second factor (or a collector, who needs none).
-#[derive(Debug)]
-pub struct SignedInStaff(pub StaffCaller);
-
-/// An officer past the second factor.
-#[derive(Debug)]
-pub struct Officer(pub StaffCaller);
-
-/// An officer (paper by post or in person) or a branch collector (in person), past the
-/// second factor where the role has one: staff who may take a submission in on a
-/// person's behalf, within their scope.
-#[derive(Debug)]
-pub struct Assistant(pub StaffCaller);
-
-/// An admin past the second factor (account management, never a number).
-#[derive(Debug)]
-pub struct Admin(pub StaffCaller);
-
-/// What a second approver sends: the password and a TOTP code again (step-up); wiped
-/// when dropped.
-#[derive(serde::Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
-pub struct StepUp {
-    /// The password.
-    pub password: String,
-    /// A current TOTP code.
-    pub totp: String,
-}
-
-impl std::fmt::Debug for StepUp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StepUp").finish_non_exhaustive()
+impl StaffCaller {
+    /// The caller as the application layer knows them.
+    pub fn staff(&self) -> access::Staff {
+        access::Staff::of_session(&self.session, self.audit.source_ip.clone())
     }
 }
 
-/// An auditor or an admin past the second factor.
-#[derive(Debug)]
-pub struct Overseer(pub StaffCaller);
+pub use application::auth::StepUp;
+
+macro_rules! capability_extractor {
+    ($(#[$doc:meta])* $name:ident, $check:path) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name(pub StaffCaller, access::$name);
+
+        impl $name {
+            /// The capability the application layer's use cases take.
+            pub fn access(&self) -> &access::$name {
+                &self.1
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = ApiError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+            fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+                let req = req.clone();
+                Box::pin(async move {
+                    let caller = authenticate(req).await?;
+                    let capability = $check(caller.staff())?;
+                    Ok($name(caller, capability))
+                })
+            }
+        }
+    };
+}
+
+capability_extractor!(
+    /// A staff member past the second factor (or a collector, who needs none).
+    SignedIn,
+    access::past_second_factor
+);
+capability_extractor!(
+    /// An officer past the second factor.
+    Officer,
+    access::officer
+);
+capability_extractor!(
+    /// An officer (paper by post or in person) or a branch collector (in person), past the
+    /// second factor where the role has one: staff who may take a submission in on a
+    /// person's behalf, within their scope.
+    Assistant,
+    access::assistant
+);
+capability_extractor!(
+    /// An admin past the second factor (account management, never a number).
+    Admin,
+    access::admin
+);
+capability_extractor!(
+    /// An auditor or an admin past the second factor.
+    Overseer,
+    access::overseer
+);
+
+/// The name the pages and routes knew a signed-in staff member by.
+pub type SignedInStaff = SignedIn;
 
 fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, ApiError> {
     req.app_data::<web::Data<AppState>>()
         .cloned()
         .ok_or_else(|| ApiError::internal(&"application state missing"))
-}
-
-fn sha256(text: &str) -> [u8; 32] {
-    Sha256::digest(text.as_bytes()).into()
 }
 
 /// The caller of a staff *page*: the same session checks as the API's.
@@ -111,12 +122,21 @@ pub fn session_token(req: &HttpRequest, state: &AppState) -> Option<String> {
 
 /// Officers, auditors and admins past their second factor, collectors always.
 pub fn require_second_factor(caller: StaffCaller) -> Result<StaffCaller, ApiError> {
-    past_second_factor(caller)
+    access::past_second_factor(caller.staff())?;
+    Ok(caller)
 }
 
-/// The caller, if they hold one of `allowed` roles (after the second factor).
+/// The caller, if they hold one of `allowed` roles after the second factor (the pages'
+/// gate; the API's extractors take the capabilities of `application::access`).
 pub fn require_role(caller: StaffCaller, allowed: &[Role]) -> Result<StaffCaller, ApiError> {
-    with_role(caller, allowed)
+    let staff = caller.staff();
+    let role = staff.role;
+    access::past_second_factor(staff)?;
+    if allowed.contains(&role) {
+        Ok(caller)
+    } else {
+        Err(application::AppError::Forbidden.into())
+    }
 }
 
 async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
@@ -124,7 +144,7 @@ async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
     let token = session_token(&req, &state)
         .and_then(|value| SecretToken::parse(&value).ok())
         .ok_or_else(ApiError::session_required)?;
-    let keys = internal_keys(&state)?;
+    let keys = state.app.internal()?;
     let tag = keys.session.tag(&token);
     let session = state
         .vault
@@ -143,53 +163,15 @@ async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
     })
 }
 
-fn past_second_factor(caller: StaffCaller) -> Result<StaffCaller, ApiError> {
-    if caller.session.role.requires_totp() && !caller.session.second_factor_done {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            Message::TotpEnrolmentRequired,
-        ));
-    }
-    Ok(caller)
-}
+impl FromRequest for StaffCaller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
 
-fn with_role(caller: StaffCaller, allowed: &[Role]) -> Result<StaffCaller, ApiError> {
-    let caller = past_second_factor(caller)?;
-    if allowed.contains(&caller.session.role) {
-        Ok(caller)
-    } else {
-        Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden))
+    fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(authenticate(req))
     }
 }
-
-macro_rules! extractor {
-    ($name:ident, $check:expr) => {
-        impl FromRequest for $name {
-            type Error = ApiError;
-            type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
-
-            fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-                let req = req.clone();
-                Box::pin(async move {
-                    let check: fn(StaffCaller) -> Result<Self, ApiError> = $check;
-                    check(authenticate(req).await?)
-                })
-            }
-        }
-    };
-}
-
-extractor!(StaffCaller, Ok);
-extractor!(SignedInStaff, |c| past_second_factor(c).map(SignedInStaff));
-extractor!(Officer, |c| with_role(c, &[Role::Officer]).map(Officer));
-extractor!(Assistant, |c| with_role(
-    c,
-    &[Role::Officer, Role::Collector]
-)
-.map(Assistant));
-extractor!(Admin, |c| with_role(c, &[Role::Admin]).map(Admin));
-extractor!(Overseer, |c| with_role(c, &[Role::Auditor, Role::Admin])
-    .map(Overseer));
 
 /// The staff session cookie for a new session.
 pub fn session_cookie(token: &SecretToken, secure: bool) -> Cookie<'static> {
@@ -201,30 +183,12 @@ pub fn cleared_cookie(secure: bool) -> Cookie<'static> {
     SessionCookie::Staff.cleared(secure)
 }
 
-/// What a client sends to sign in. Its `Debug` hides the secrets.
-#[derive(serde::Deserialize)]
-pub struct SignInRequest {
-    /// Username.
-    pub username: String,
-    /// Password.
-    pub password: String,
-    /// The current TOTP code (once enrolled).
-    pub totp: Option<String>,
-    /// …or one of the recovery codes.
-    pub recovery_code: Option<String>,
-}
-
-impl std::fmt::Debug for SignInRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SignInRequest")
-            .field("username", &typed_text::neutralise(&self.username))
-            .finish_non_exhaustive()
-    }
-}
+/// What a client sends to sign in.
+pub type SignInRequest = application::auth::Credentials;
 
 /// A new session: the cookie token and the CSRF token (shown once, in the body).
 #[derive(Debug)]
-pub struct SignedIn {
+pub struct SignedInSession {
     /// For the cookie.
     pub token: SecretToken,
     /// For the `X-CSRF-Token` header (derived from the cookie's token, so that the one
@@ -236,362 +200,42 @@ pub struct SignedIn {
     pub second_factor_done: bool,
 }
 
-/// The TOTP of a secret: RFC 6238 defaults (SHA-1, 6 digits, 30 s), one step of skew.
-pub fn totp_for(secret: &[u8]) -> Result<Totp, ApiError> {
-    Builder::new()
-        .with_algorithm(Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_skew(1)
-        .with_secret(secret.to_vec())
-        .build()
-        .map_err(|e| ApiError::internal(&e))
-}
-
-/// The time step a code matches now, if any.
-pub fn matching_step(secret: &[u8], code: &str) -> Result<Option<i64>, ApiError> {
-    let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
-    Ok(totp_for(secret)?
-        .check(code.trim(), now)
-        .and_then(|step| i64::try_from(step).ok()))
-}
-
-/// Normalizes a recovery code as typed (case, spaces, hyphens) and hashes it.
-pub fn recovery_code_hash(code: &str) -> [u8; 32] {
-    let normalized: String = code
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    sha256(&normalized)
-}
-
-/// Signs a staff member in (see the module documentation for the rules).
+/// Signs a staff member in (`application::auth::sign_in`), with the client's address and
+/// `User-Agent` as the history records them.
 pub async fn sign_in(
     state: &AppState,
     req: &HttpRequest,
     request: SignInRequest,
-) -> Result<SignedIn, ApiError> {
-    let settings = &state.settings.staff;
-    let ip = source_ip(req, state);
-    // Both are recorded in the sign-in history whatever they hold (an unknown username
-    // too: the lockout counts it), so they are neutralised, not refused.
-    let user_agent = req
-        .headers()
-        .get(actix_web::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .map(|ua| typed_text::neutralise(&ua.chars().take(200).collect::<String>()));
-    let username =
-        typed_text::neutralise(&request.username.trim().chars().take(64).collect::<String>());
-    let mut attempt = SignInAttempt {
-        username: username.clone(),
-        account_id: None,
-        source_ip: ip.clone(),
-        user_agent,
-        outcome: SignInOutcome::Failure,
-        reason: "bad_password",
+) -> Result<SignedInSession, ApiError> {
+    let client = application::auth::Client {
+        ip: source_ip(req, state),
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
     };
-    let window_ms = settings.lockout_minutes * 60_000;
-    let mut keys = vec![AttemptKey {
-        key: format!("staff-user:{username}"),
-        throttle: Throttle {
-            limit: settings.lockout_failures_per_account,
-            window_ms,
-            cleared_by_success: true,
-        },
-    }];
-    if let Some(ip) = &ip {
-        keys.push(AttemptKey {
-            key: format!("staff-ip:{ip}"),
-            throttle: Throttle {
-                limit: settings.lockout_failures_per_ip,
-                window_ms,
-                // An office's shared address: one person's success does not clear
-                // another's guesses.
-                cleared_by_success: false,
-            },
-        });
-    }
-    let reservation = match state.vault.reserve_attempt(&keys).await? {
-        Reserved::Granted(reservation) => reservation,
-        Reserved::Locked {
-            key,
-            retry_after_ms,
-        } => {
-            attempt.outcome = SignInOutcome::Locked;
-            attempt.reason = if key == 0 {
-                "account_locked"
-            } else {
-                "address_locked"
-            };
-            state.vault.record_sign_in(&attempt, None).await?;
-            return Err(ApiError::retry_later(
-                Message::StaffLocked,
-                u64::try_from((retry_after_ms + 999) / 1000).unwrap_or(900),
-            ));
-        }
-    };
-    let outcome = check_credentials(state, request, attempt).await;
-    state
-        .vault
-        .settle_attempt(reservation, outcome.is_ok())
-        .await?;
-    outcome
-}
-
-/// The password and second factor of a sign-in whose attempt is reserved.
-async fn check_credentials(
-    state: &AppState,
-    request: SignInRequest,
-    mut attempt: SignInAttempt,
-) -> Result<SignedIn, ApiError> {
-    let settings = &state.settings.staff;
-    let username = attempt.username.clone();
-    let credentials = state.vault.staff_credentials(&username).await?;
-    attempt.account_id = credentials.as_ref().map(|c| c.account_id);
-    let hash = credentials.as_ref().map(|c| c.password_hash.clone());
-    let password = Zeroizing::new(request.password.clone());
-    let password_ok = tokio::task::spawn_blocking(move || {
-        crate::password::verify_or_waste_time(&password, hash.as_deref())
-    })
-    .await
-    .map_err(|e| ApiError::internal(&e))?;
-    let refuse = |reason: &'static str, mut attempt: SignInAttempt| async move {
-        attempt.reason = reason;
-        state.vault.record_sign_in(&attempt, None).await?;
-        Err::<SignedIn, ApiError>(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            Message::InvalidCredentials,
-        ))
-    };
-    let Some(credentials) = credentials.filter(|_| password_ok) else {
-        let reason = if attempt.account_id.is_some() {
-            "bad_password"
-        } else {
-            "unknown_user"
-        };
-        return refuse(reason, attempt).await;
-    };
-    let second_factor_done = match &credentials.totp_secret_sealed {
-        Some(sealed) => {
-            let codes = (request.totp.as_deref(), request.recovery_code.as_deref());
-            if !second_factor_ok(state, credentials.account_id, sealed, codes).await? {
-                return refuse("bad_second_factor", attempt).await;
-            }
-            true
-        }
-        None => !credentials.role.requires_totp(),
-    };
-    let token = SecretToken::generate();
-    let csrf_token = crate::csrf::token(crate::csrf::Purpose::StaffSession, token.expose());
-    let absolute =
-        time::OffsetDateTime::now_utc() + time::Duration::hours(settings.session_absolute_hours);
-    attempt.outcome = SignInOutcome::Success;
-    attempt.reason = if second_factor_done {
-        "signed_in"
-    } else {
-        "signed_in_for_totp_enrolment"
-    };
-    let session_key = &internal_keys(state)?.session;
-    state
-        .vault
-        .record_sign_in(
-            &attempt,
-            Some((
-                session_key,
-                &NewStaffSession {
-                    tag: session_key.tag(&token),
-                    role: credentials.role,
-                    csrf_hash: TokenHash(sha256(&csrf_token)),
-                    second_factor_done,
-                    absolute_expires_at: (absolute.unix_timestamp_nanos() / 1_000_000) as i64,
-                },
-            )),
-        )
-        .await?;
-    Ok(SignedIn {
-        token,
+    let signed = application::auth::sign_in(&state.app, client, request).await?;
+    let csrf_token = crate::csrf::token(crate::csrf::Purpose::StaffSession, signed.token.expose());
+    Ok(SignedInSession {
+        token: signed.token,
         csrf_token,
-        role: credentials.role,
-        second_factor_done,
+        role: signed.role,
+        second_factor_done: signed.second_factor_done,
     })
 }
 
-async fn second_factor_ok(
-    state: &AppState,
-    account: uuid::Uuid,
-    sealed: &[u8],
-    (totp, recovery_code): (Option<&str>, Option<&str>),
-) -> Result<bool, ApiError> {
-    if let Some(code) = totp {
-        return totp_code_ok(
-            &state.vault,
-            &internal_keys(state)?.totp,
-            account,
-            sealed,
-            code,
-        )
-        .await;
-    }
-    if let Some(code) = recovery_code {
-        return Ok(state
-            .vault
-            .use_recovery_code(account, &recovery_code_hash(code))
-            .await?);
-    }
-    Ok(false)
-}
+pub use application::auth::{
+    matching_step, new_recovery_codes, new_totp_secret, otpauth_uri, recovery_code_hash, totp_for,
+};
 
-/// Whether `code` is the account's current TOTP code, not used before (RFC 6238 §5.2: a
-/// step is accepted once).
-pub async fn totp_code_ok(
-    vault: &storage::Vault,
-    key: &storage::TotpKey,
-    account: uuid::Uuid,
-    sealed: &[u8],
-    code: &str,
-) -> Result<bool, ApiError> {
-    let secret = key
-        .open(account, sealed)
-        .map_err(|e| ApiError::internal(&e))?;
-    match matching_step(&secret, code)? {
-        Some(step) => Ok(vault.use_totp_step(account, step).await?),
-        None => Ok(false),
-    }
-}
-
-/// The internal side's keys (present on every instance that serves staff).
-pub fn internal_keys(state: &AppState) -> Result<&InternalKeys, ApiError> {
-    state
-        .internal
-        .as_ref()
-        .ok_or_else(|| ApiError::internal(&"no internal keys on an instance serving staff"))
-}
-
-/// A fresh TOTP secret (160 bits, the RFC 4226 recommendation).
-pub fn new_totp_secret() -> Zeroizing<Vec<u8>> {
-    let mut secret = Zeroizing::new(vec![0u8; 20]);
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut secret[..]);
-    secret
-}
-
-/// Ten single-use recovery codes (80 bits each, base32 in groups) and their hashes.
-pub fn new_recovery_codes() -> (Vec<String>, Vec<[u8; 32]>) {
-    (0..10)
-        .map(|_| {
-            let mut bytes = [0u8; 10];
-            rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-            let text = data_encoding::BASE32_NOPAD.encode(&bytes);
-            let shown = format!(
-                "{}-{}-{}-{}",
-                &text[0..4],
-                &text[4..8],
-                &text[8..12],
-                &text[12..16]
-            );
-            let hash = recovery_code_hash(&shown);
-            (shown, hash)
-        })
-        .unzip()
-}
-
-/// The `otpauth://` URI an authenticator app reads (from a QR code or typed in).
-pub fn otpauth_uri(username: &str, secret: &[u8]) -> String {
-    let encoded = data_encoding::BASE32_NOPAD.encode(secret);
-    let label: String = username
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-        .collect();
-    format!(
-        "otpauth://totp/Kakunin:{label}?secret={encoded}&issuer=Kakunin&algorithm=SHA1&digits=6&period=30"
-    )
-}
-
-/// Asks a signed-in staff member for password and TOTP again (for approvals), audited
-/// when refused. 401 when either is wrong; 429 once the account's step-ups failed
-/// `staff.step_up_failures` times within the lockout window (security review, finding 9:
-/// a stolen session must not be a way to guess the password without limit).
+/// Asks a signed-in staff member for password and TOTP again (approvals):
+/// `application::auth::step_up`.
 pub async fn reauthenticate(
     state: &AppState,
     caller: &StaffCaller,
-    password: &str,
-    totp: &str,
+    step_up: &StepUp,
 ) -> Result<(), ApiError> {
-    let settings = &state.settings.staff;
-    let key = AttemptKey {
-        key: format!("step-up:{}", caller.session.account_id),
-        throttle: Throttle {
-            limit: settings.step_up_failures,
-            window_ms: settings.lockout_minutes * 60_000,
-            cleared_by_success: true,
-        },
-    };
-    let reservation = match state.vault.reserve_attempt(&[key]).await? {
-        Reserved::Granted(reservation) => reservation,
-        Reserved::Locked { retry_after_ms, .. } => {
-            state
-                .vault
-                .record(
-                    &caller.audit,
-                    storage::AuditEvent::denied(
-                        storage::audit::actions::STAFF_REAUTHENTICATE,
-                        Some(caller.audit.actor.label()),
-                    )
-                    .with_detail(serde_json::json!({"reason": "locked"})),
-                )
-                .await?;
-            return Err(ApiError::retry_later(
-                Message::StepUpLocked,
-                u64::try_from((retry_after_ms + 999) / 1000).unwrap_or(900),
-            ));
-        }
-    };
-    let ok = step_up_ok(state, caller, password, totp).await;
-    state
-        .vault
-        .settle_attempt(reservation, matches!(ok, Ok(true)))
-        .await?;
-    if ok? {
-        return Ok(());
-    }
-    state
-        .vault
-        .record(
-            &caller.audit,
-            storage::AuditEvent::denied(
-                storage::audit::actions::STAFF_REAUTHENTICATE,
-                Some(caller.audit.actor.label()),
-            ),
-        )
-        .await?;
-    Err(ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        Message::InvalidCredentials,
-    ))
-}
-
-async fn step_up_ok(
-    state: &AppState,
-    caller: &StaffCaller,
-    password: &str,
-    totp: &str,
-) -> Result<bool, ApiError> {
-    let credentials = state
-        .vault
-        .staff_credentials(&caller.session.username)
-        .await?
-        .filter(|c| c.account_id == caller.session.account_id)
-        .ok_or_else(ApiError::session_required)?;
-    let hash = credentials.password_hash.clone();
-    let password = Zeroizing::new(password.to_owned());
-    let password_ok =
-        tokio::task::spawn_blocking(move || crate::password::verify_password(&password, &hash))
-            .await
-            .map_err(|e| ApiError::internal(&e))?;
-    match (&credentials.totp_secret_sealed, password_ok) {
-        (Some(sealed), true) => {
-            second_factor_ok(state, credentials.account_id, sealed, (Some(totp), None)).await
-        }
-        _ => Ok(false),
-    }
+    application::auth::step_up(&state.app, &caller.staff(), step_up).await?;
+    Ok(())
 }

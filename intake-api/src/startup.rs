@@ -5,31 +5,37 @@ use std::net::{SocketAddr, TcpListener};
 
 use actix_web::dev::Server;
 use actix_web::{App, HttpServer, middleware, web};
-use storage::{KeyFiles, Keyring, Vault};
+use storage::{KeyFiles, Vault};
 
 use crate::config::Settings;
 use crate::pipeline::UploadPipeline;
 use crate::ratelimit::RateLimits;
 use crate::{routes, security_headers};
 
-/// What every handler can reach.
+/// What every handler can reach: the application (the use cases' context: the store, the
+/// keys this instance holds, the policy), and what only the web side needs.
 #[derive(Debug)]
 pub struct AppState {
+    /// The use cases' context.
+    pub app: application::App,
     /// Settings in effect.
     pub settings: Settings,
-    /// The store.
-    pub vault: Vault,
-    /// Keys this instance holds (no identity in `public` mode).
-    pub keys: Keyring,
     /// The upload pipeline.
     pub pipeline: UploadPipeline,
     /// Rate limiters.
     pub limits: RateLimits,
-    /// The keys only the internal side holds (blind index, staff TOTP secrets, staff
-    /// sessions): instances serving staff only, never a public one (invariant 6).
-    pub internal: Option<storage::InternalKeys>,
     /// The SMTP relay for invitation e-mail, when `[mail]` is set (staff instances only).
     pub mailer: Option<crate::mail::Mailer>,
+}
+
+/// The web side's state is the application plus its own parts: handlers reach the store and
+/// keys as `state.vault`, `state.keys` (to be called through `application` use cases).
+impl std::ops::Deref for AppState {
+    type Target = application::App;
+
+    fn deref(&self) -> &application::App {
+        &self.app
+    }
 }
 
 /// A bound, not yet running, service.
@@ -163,12 +169,15 @@ impl Application {
         let limits = RateLimits::new(&settings.rate_limits);
         limits.spawn_housekeeping();
         let state = web::Data::new(AppState {
+            app: application::App {
+                vault,
+                keys,
+                internal,
+                policy: settings.policy(),
+            },
             pipeline: UploadPipeline::new(&settings.upload, settings.decode_permits()),
             limits,
-            internal,
             mailer,
-            keys,
-            vault,
             settings,
         });
         let server = serve(listener, tls, state.clone())?;
@@ -293,7 +302,7 @@ async fn index_numbers_periodically(state: web::Data<AppState>) {
     ));
     loop {
         tick.tick().await;
-        if let Err(e) = crate::number_index::index_pending(&state, None).await {
+        if let Err(e) = application::numbers::index_pending(&state.app, None).await {
             tracing::error!(error = %e, "cannot derive the blind index of saved numbers");
         }
     }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, actions};
 use crate::invitations::{InvitationKind, ProviderSession, parse_uuid};
-use crate::scope::in_scope;
+use crate::scope::{StaffVault, in_scope};
 use crate::state::SubmissionState;
 use crate::submissions::{MissingItem, apply_transition, hand_in};
 use crate::vault::now_millis;
@@ -71,7 +71,7 @@ pub struct AssistedRecord {
     pub taken_at: i64,
 }
 
-impl Vault {
+impl StaffVault<'_> {
     /// A session for staff member `staff` to work on `submission_id` on the person's
     /// behalf: the submission must be in the staff member's scope (else `NotFound`, like
     /// something that does not exist). With `open`, an untouched invitation is opened
@@ -79,7 +79,6 @@ impl Vault {
     pub async fn assisted_session(
         &self,
         ctx: &AuditContext,
-        staff: Uuid,
         submission_id: Uuid,
         open: bool,
     ) -> Result<ProviderSession, StorageError> {
@@ -88,9 +87,9 @@ impl Vault {
              WHERE s.id = $2 AND ",
             in_scope!()
         ))
-        .bind(staff.to_string())
+        .bind(self.account().to_string())
         .bind(submission_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.vault.pool)
         .await?
         .ok_or(StorageError::NotFound)?;
         let kind = match row.try_get::<String, _>("kind")?.as_str() {
@@ -100,7 +99,7 @@ impl Vault {
         let state = SubmissionState::from_code(&row.try_get::<String, _>("state")?)
             .ok_or(StorageError::Corrupt("submission state"))?;
         if open && state == SubmissionState::Invited {
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.vault.begin_write().await?;
             apply_transition(&mut tx, ctx, submission_id, SubmissionState::open).await?;
             tx.commit().await?;
         }
@@ -117,11 +116,10 @@ impl Vault {
     pub async fn hand_in_assisted(
         &self,
         ctx: &AuditContext,
-        staff: Uuid,
         session: &ProviderSession,
         intake: &AssistedIntake,
     ) -> Result<Result<SubmissionState, Vec<MissingItem>>, StorageError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.vault.begin_write().await?;
         let id = Uuid::now_v7();
         sqlx::query(
             "INSERT INTO assisted_intakes (id, submission_id, channel, documents_seen, note, taken_by, taken_at) \
@@ -132,7 +130,7 @@ impl Vault {
         .bind(intake.channel.code())
         .bind(serde_json::json!(intake.documents_seen).to_string())
         .bind(intake.note.clone())
-        .bind(staff.to_string())
+        .bind(self.account().to_string())
         .bind(now_millis())
         .execute(&mut *tx)
         .await?;
@@ -156,7 +154,9 @@ impl Vault {
             }
         }
     }
+}
 
+impl Vault {
     /// The hand-ins on a person's behalf recorded for a submission, oldest first.
     pub async fn assisted_records(
         &self,

@@ -67,6 +67,9 @@ pub enum StorageError {
     /// The submission's state does not allow this.
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),
+    /// A decision needs the officer's own, unexpired claim on the submission.
+    #[error("claim the submission first")]
+    ClaimRequired,
     /// A concurrent change won.
     #[error("conflict: {0}")]
     Conflict(&'static str),

@@ -8,13 +8,13 @@ use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
 
+use crate::StorageError;
 use crate::audit::{self, AuditContext, AuditEvent, AuditReceipt, actions};
 use crate::invitations::parse_uuid;
-use crate::scope::in_scope;
+use crate::scope::{StaffVault, in_scope};
 use crate::state::SubmissionState;
 use crate::submissions::apply_transition;
 use crate::vault::now_millis;
-use crate::{StorageError, Vault};
 
 /// One person's line of an export, number still sealed.
 #[derive(Debug, Clone)]
@@ -112,12 +112,11 @@ const SUBMISSION_IN_SCOPE: &str = concat!(
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-impl Vault {
+impl StaffVault<'_> {
     /// Proposes releasing verified submissions in the officer's scope.
     pub async fn propose_release(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         submission_ids: &[Uuid],
         purpose: &str,
     ) -> Result<Uuid, StorageError> {
@@ -125,19 +124,19 @@ impl Vault {
             return Err(StorageError::Invalid("name at least one submission"));
         }
         let id = Uuid::now_v7();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.vault.begin_write().await?;
         sqlx::query(
             "INSERT INTO releases (id, state, purpose, proposed_by, proposed_at) VALUES ($1, 'proposed', $2, $3, $4)",
         )
         .bind(id.to_string())
         .bind(purpose.to_owned())
-        .bind(officer.to_string())
+        .bind(self.account().to_string())
         .bind(now_millis())
         .execute(&mut *tx)
         .await?;
         for submission in submission_ids {
             sqlx::query(SUBMISSION_IN_SCOPE)
-                .bind(officer.to_string())
+                .bind(self.account().to_string())
                 .bind(submission.to_string())
                 .fetch_optional(&mut *tx)
                 .await?
@@ -166,19 +165,15 @@ impl Vault {
     }
 
     /// A release whose every submission is in the officer's scope.
-    pub async fn release_summary(
-        &self,
-        officer: Uuid,
-        release_id: Uuid,
-    ) -> Result<ReleaseSummary, StorageError> {
+    pub async fn release_summary(&self, release_id: Uuid) -> Result<ReleaseSummary, StorageError> {
         let row = sqlx::query(concat!(
             "SELECT r.state, r.proposed_by, r.purpose, ",
             outside_scope!(),
             " FROM releases r WHERE r.id = $2"
         ))
-        .bind(officer.to_string())
+        .bind(self.account().to_string())
         .bind(release_id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.vault.pool)
         .await?
         .ok_or(StorageError::NotFound)?;
         if row.try_get::<i64, _>("outside")? != 0 {
@@ -199,7 +194,9 @@ impl Vault {
         ctx: &AuditContext,
         release_id: Uuid,
     ) -> Result<(Vec<ExportRow>, AuditReceipt), StorageError> {
-        let mut tx = self.begin_write().await?;
+        // A release with any submission outside the scope is not this officer's (NotFound).
+        self.release_summary(release_id).await?;
+        let mut tx = self.vault.begin_write().await?;
         let rows = sqlx::query(
             "SELECT s.id AS submission_id, t.id AS subject_id, i.employee_code, t.name, t.name_kana, t.relationship, \
              t.number_sealed, v.number_check, v.identity_check, a.username AS checker, v.checked_at \
@@ -245,22 +242,23 @@ impl Vault {
     pub async fn approve_release(
         &self,
         ctx: &AuditContext,
-        approver: Uuid,
         release_id: Uuid,
         export: &ApprovedExport,
         record_ids: &[Uuid],
     ) -> Result<(), StorageError> {
+        self.release_summary(release_id).await?;
         let now = now_millis();
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.vault.begin_write().await?;
         let proposer: Option<String> =
             sqlx::query_scalar("SELECT proposed_by FROM releases WHERE id = $1")
                 .bind(release_id.to_string())
                 .fetch_optional(&mut *tx)
                 .await?;
         let proposer = parse_uuid(&proposer.ok_or(StorageError::NotFound)?)?;
-        if let Err(refused) = domain::duties::second_person(proposer.into(), approver.into()) {
+        if let Err(refused) = domain::duties::second_person(proposer.into(), self.staff()) {
             drop(tx);
             return Err(self
+                .vault
                 .refuse_duty(
                     ctx,
                     actions::RELEASE_APPROVE,
@@ -273,7 +271,7 @@ impl Vault {
             "UPDATE releases SET state = 'approved', approved_by = $1, approved_at = $2, recipient = $3, \
              export_sealed = $4, export_sha256 = $5 WHERE id = $6 AND state = 'proposed' AND proposed_by <> $1",
         )
-        .bind(approver.to_string())
+        .bind(self.account().to_string())
         .bind(now)
         .bind(export.recipient.clone())
         .bind(export.sealed.clone())
@@ -294,7 +292,7 @@ impl Vault {
             &mut tx,
             &LedgerRow {
                 release_id,
-                officers: serde_json::json!({"proposed_by": proposer, "approved_by": approver}),
+                officers: serde_json::json!({"proposed_by": proposer, "approved_by": self.account()}),
                 record_ids: serde_json::json!(record_ids),
                 record_count: record_ids.len(),
                 recipient: &export.recipient,
@@ -317,7 +315,7 @@ impl Vault {
 
     /// The releases an officer can act on: proposed ones, and approved ones whose file
     /// was not downloaded yet, each only when all its submissions are in scope.
-    pub async fn open_releases(&self, officer: Uuid) -> Result<Vec<ReleaseLine>, StorageError> {
+    pub async fn open_releases(&self) -> Result<Vec<ReleaseLine>, StorageError> {
         let rows = sqlx::query(concat!(
             "SELECT r.id, r.state, r.purpose, r.proposed_by, a.username, r.proposed_at, \
              CAST((SELECT COUNT(*) FROM release_items ri WHERE ri.release_id = r.id) AS BIGINT) AS submissions, ",
@@ -327,8 +325,8 @@ impl Vault {
              WHERE r.state = 'proposed' OR r.export_sealed IS NOT NULL \
              ORDER BY r.proposed_at DESC LIMIT 200",
         ))
-        .bind(officer.to_string())
-        .fetch_all(&self.pool)
+        .bind(self.account().to_string())
+        .fetch_all(&self.vault.pool)
         .await?;
         let mut lines = Vec::new();
         for row in rows {
@@ -355,7 +353,8 @@ impl Vault {
         ctx: &AuditContext,
         release_id: Uuid,
     ) -> Result<Vec<u8>, StorageError> {
-        let mut tx = self.begin_write().await?;
+        self.release_summary(release_id).await?;
+        let mut tx = self.vault.begin_write().await?;
         let sealed = take_sealed(&mut tx, release_id).await?;
         let event = AuditEvent::success(actions::EXPORT_DOWNLOAD, format!("release:{release_id}"))
             .with_detail(serde_json::json!({"bytes": sealed.len()}));

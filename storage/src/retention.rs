@@ -180,14 +180,20 @@ fn add_years(date: Date, years: i64) -> Date {
 }
 
 impl Vault {
-    /// Records when a submission's numbers stop being needed (e.g. the leaving date).
-    pub async fn set_needed_until(
+    /// Records when a submission's numbers stop being needed (e.g. the leaving date), for
+    /// `reach`: an officer's submission in scope (else `NotFound`), or any (the operator's
+    /// HR file).
+    async fn set_needed_until(
         &self,
+        reach: Reach,
         ctx: &AuditContext,
         submission_id: Uuid,
         needed_until: Date,
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
+        if let Reach::Staff(staff) = reach {
+            require_in_scope(&mut tx, staff.uuid(), submission_id).await?;
+        }
         let updated = sqlx::query("UPDATE submissions SET needed_until = $1 WHERE id = $2")
             .bind(iso(needed_until))
             .bind(submission_id.to_string())
@@ -312,6 +318,18 @@ impl Vault {
 }
 
 impl StaffVault<'_> {
+    /// Records when a submission in scope stops being needed (`NotFound` outside it).
+    pub async fn set_needed_until(
+        &self,
+        ctx: &AuditContext,
+        submission_id: Uuid,
+        needed_until: Date,
+    ) -> Result<(), StorageError> {
+        self.vault
+            .set_needed_until(Reach::Staff(self.staff), ctx, submission_id, needed_until)
+            .await
+    }
+
     /// What is due (or due within `notice_days`) in this staff member's scope.
     pub async fn disposal_list(
         &self,
@@ -493,6 +511,18 @@ impl StaffVault<'_> {
 }
 
 impl OperatorVault<'_> {
+    /// Records when a submission stops being needed (HR's leaving dates, from the server).
+    pub async fn set_needed_until(
+        &self,
+        ctx: &AuditContext,
+        submission_id: Uuid,
+        needed_until: Date,
+    ) -> Result<(), StorageError> {
+        self.vault
+            .set_needed_until(Reach::Operator, ctx, submission_id, needed_until)
+            .await
+    }
+
     /// What is due (or due within `notice_days`) anywhere: `kakunin retention list` and the
     /// daily retention job. Disposal itself always goes through two officers' handles.
     pub async fn disposal_list(

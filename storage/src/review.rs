@@ -9,14 +9,14 @@ use serde::Serialize;
 use sqlx::Row;
 use uuid::Uuid;
 
+use crate::StorageError;
 use crate::audit::{self, AuditContext, AuditEvent, AuditReceipt, actions};
 use crate::invitations::parse_uuid;
-use crate::scope::{Reach, in_scope, push_in_scope, scope_join};
+use crate::scope::{Reach, StaffVault, in_scope, push_in_scope, scope_join};
 use crate::sql::Sql;
 use crate::state::SubmissionState;
 use crate::submissions::{SubmissionStatus, apply_transition};
 use crate::vault::now_millis;
-use crate::{StorageError, Vault};
 
 /// Whether a submission holds a number that is also a different person's (same blind
 /// index, different name or birth date): a possible mistake or fraud to look at. Only
@@ -211,34 +211,23 @@ pub(crate) fn queue_sql(officer: Uuid, q: &QueueQuery, prefix: &str) -> Sql {
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-impl Vault {
+impl StaffVault<'_> {
     /// The submissions in the officer's scope in the given states, oldest first (at most
     /// [`QueueQuery::DEFAULT_LIMIT`]).
-    pub async fn queue(
-        &self,
-        officer: Uuid,
-        states: &[SubmissionState],
-    ) -> Result<Vec<QueueEntry>, StorageError> {
-        self.queue_page(
-            officer,
-            &QueueQuery {
-                states: states.to_vec(),
-                ..QueueQuery::default()
-            },
-        )
+    pub async fn queue(&self, states: &[SubmissionState]) -> Result<Vec<QueueEntry>, StorageError> {
+        self.queue_page(&QueueQuery {
+            states: states.to_vec(),
+            ..QueueQuery::default()
+        })
         .await
     }
 
     /// One page of the queue: every filter applied in SQL, oldest first, `limit` lines
     /// after the `(submitted_at, id)` cursor, so the cost does not grow with the backlog.
-    pub async fn queue_page(
-        &self,
-        officer: Uuid,
-        q: &QueueQuery,
-    ) -> Result<Vec<QueueEntry>, StorageError> {
+    pub async fn queue_page(&self, q: &QueueQuery) -> Result<Vec<QueueEntry>, StorageError> {
         let now = now_millis();
-        let sql = queue_sql(officer, q, "");
-        let rows = sql.query().fetch_all(&self.pool).await?;
+        let sql = queue_sql(self.account(), q, "");
+        let rows = sql.query().fetch_all(&self.vault.pool).await?;
         let mut entries = Vec::new();
         for r in rows {
             let state = SubmissionState::from_code(&r.try_get::<String, _>("state")?)
@@ -273,7 +262,6 @@ impl Vault {
     pub async fn claim_next(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         claim_ms: i64,
     ) -> Result<Option<Uuid>, StorageError> {
         let sql = concat!(
@@ -288,17 +276,14 @@ impl Vault {
         for _round in 0..100 {
             let now = now_millis();
             let candidates = sqlx::query(sql)
-                .bind(officer.to_string())
+                .bind(self.account().to_string())
                 .bind(now)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.vault.pool)
                 .await?;
             if candidates.is_empty() {
                 return Ok(None);
             }
-            if let Some(id) = self
-                .claim_first_of(ctx, officer, claim_ms, now, candidates)
-                .await?
-            {
+            if let Some(id) = self.claim_first_of(ctx, claim_ms, now, candidates).await? {
                 return Ok(Some(id));
             }
         }
@@ -309,20 +294,19 @@ impl Vault {
     async fn claim_first_of(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         claim_ms: i64,
         now: i64,
         candidates: Vec<sqlx::any::AnyRow>,
     ) -> Result<Option<Uuid>, StorageError> {
         for row in candidates {
             let id = parse_uuid(&row.try_get::<String, _>("id")?)?;
-            let mut tx = self.begin_write().await?;
+            let mut tx = self.vault.begin_write().await?;
             let won = sqlx::query(
                 "UPDATE submissions SET claimed_by = $1, claim_expires_at = $2 WHERE id = $3 \
                  AND state IN ('submitted', 'resubmitted', 'in_review') \
                  AND (claimed_by IS NULL OR claim_expires_at < $4)",
             )
-            .bind(officer.to_string())
+            .bind(self.account().to_string())
             .bind(now + claim_ms)
             .bind(id.to_string())
             .bind(now)
@@ -346,30 +330,22 @@ impl Vault {
     }
 
     /// Whether the submission lies in the officer's scope (a missing one does not).
-    pub async fn submission_in_scope(
-        &self,
-        officer: Uuid,
-        submission_id: Uuid,
-    ) -> Result<bool, StorageError> {
+    pub async fn submission_in_scope(&self, submission_id: Uuid) -> Result<bool, StorageError> {
         let sql = concat!(
             "SELECT 1 AS one FROM submissions s WHERE ",
             in_scope!(),
             " AND s.id = $2"
         );
         Ok(sqlx::query(sql)
-            .bind(officer.to_string())
+            .bind(self.account().to_string())
             .bind(submission_id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.vault.pool)
             .await?
             .is_some())
     }
 
     /// The submission with its people and documents, if it is in the officer's scope.
-    pub async fn review_item(
-        &self,
-        officer: Uuid,
-        submission_id: Uuid,
-    ) -> Result<ReviewItem, StorageError> {
+    pub async fn review_item(&self, submission_id: Uuid) -> Result<ReviewItem, StorageError> {
         let sql = concat!(
             "SELECT i.kind, s.branch_code, s.claimed_by, s.claim_expires_at, s.declined_reason FROM submissions s \
              JOIN invitations i ON i.id = s.invitation_id WHERE ",
@@ -377,9 +353,9 @@ impl Vault {
             " AND s.id = $2"
         );
         let row = sqlx::query(sql)
-            .bind(officer.to_string())
+            .bind(self.account().to_string())
             .bind(submission_id.to_string())
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.vault.pool)
             .await?
             .ok_or(StorageError::NotFound)?;
         let claimed_by: Option<String> = row.try_get("claimed_by")?;
@@ -392,9 +368,9 @@ impl Vault {
                 _ => None,
             },
             declined_reason: row.try_get("declined_reason")?,
-            correction_history: self.corrections(submission_id, false).await?,
-            assisted: self.assisted_records(submission_id).await?,
-            status: self.submission_status(submission_id).await?,
+            correction_history: self.vault.corrections(submission_id, false).await?,
+            assisted: self.vault.assisted_records(submission_id).await?,
+            status: self.vault.submission_status(submission_id).await?,
         })
     }
 
@@ -404,7 +380,6 @@ impl Vault {
     pub async fn sealed_document_for_officer(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         document_id: Uuid,
     ) -> Result<(Vec<u8>, AuditReceipt), StorageError> {
         let sql = concat!(
@@ -415,7 +390,7 @@ impl Vault {
             handed_in!(),
             " AND d.created_at <= s.submitted_at"
         );
-        self.audited_read(ctx, officer, sql, document_id, "sealed", |id| {
+        self.audited_read(ctx, sql, document_id, "sealed", |id| {
             AuditEvent::success(actions::DOCUMENT_UNSEAL, format!("document:{id}"))
         })
         .await
@@ -426,7 +401,6 @@ impl Vault {
     pub async fn sealed_number_for_officer(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         subject_id: Uuid,
     ) -> Result<(Vec<u8>, AuditReceipt), StorageError> {
         let sql = concat!(
@@ -437,7 +411,7 @@ impl Vault {
             handed_in!(),
             " AND t.number_saved_at <= s.submitted_at"
         );
-        self.audited_read(ctx, officer, sql, subject_id, "number_sealed", |id| {
+        self.audited_read(ctx, sql, subject_id, "number_sealed", |id| {
             AuditEvent::success(actions::NUMBER_UNSEAL, format!("subject:{id}"))
         })
         .await
@@ -446,15 +420,14 @@ impl Vault {
     async fn audited_read(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         sql: &'static str,
         id: Uuid,
         column: &'static str,
         event: impl Fn(Uuid) -> AuditEvent,
     ) -> Result<(Vec<u8>, AuditReceipt), StorageError> {
-        let mut tx = self.begin_write().await?;
+        let mut tx = self.vault.begin_write().await?;
         let row = sqlx::query(sql)
-            .bind(officer.to_string())
+            .bind(self.account().to_string())
             .bind(id.to_string())
             .fetch_optional(&mut *tx)
             .await?
@@ -471,12 +444,11 @@ impl Vault {
     /// officer holds an unexpired claim on it.
     pub async fn claimed_subjects(
         &self,
-        officer: Uuid,
         submission_id: Uuid,
     ) -> Result<Vec<(Uuid, String)>, StorageError> {
-        self.review_item(officer, submission_id).await?;
-        let mut tx = self.begin_write().await?;
-        require_claim(&mut tx, officer, submission_id).await?;
+        self.review_item(submission_id).await?;
+        let mut tx = self.vault.begin_write().await?;
+        require_claim(&mut tx, self.account(), submission_id).await?;
         let rows = sqlx::query(
             "SELECT id, relationship FROM subjects WHERE submission_id = $1 AND removed_at IS NULL ORDER BY id",
         )
@@ -502,14 +474,13 @@ impl Vault {
     pub async fn record_verification(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         submission_id: Uuid,
         records: &[VerificationRecord],
         destroy_images: bool,
     ) -> Result<SubmissionState, StorageError> {
         let now = now_millis();
-        let mut tx = self.begin_write().await?;
-        require_claim(&mut tx, officer, submission_id).await?;
+        let mut tx = self.vault.begin_write().await?;
+        require_claim(&mut tx, self.account(), submission_id).await?;
         let live: Vec<String> =
             sqlx::query("SELECT id FROM subjects WHERE submission_id = $1 AND removed_at IS NULL")
                 .bind(submission_id.to_string())
@@ -539,7 +510,7 @@ impl Vault {
             .bind(record.number_check)
             .bind(record.identity_check)
             .bind(serde_json::json!(record.documents).to_string())
-            .bind(officer.to_string())
+            .bind(self.account().to_string())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -583,7 +554,6 @@ impl Vault {
     pub async fn request_corrections(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         submission_id: Uuid,
         items: &[CorrectionItem],
     ) -> Result<SubmissionState, StorageError> {
@@ -591,8 +561,8 @@ impl Vault {
             return Err(StorageError::Invalid("name at least one item to correct"));
         }
         let now = now_millis();
-        let mut tx = self.begin_write().await?;
-        require_claim(&mut tx, officer, submission_id).await?;
+        let mut tx = self.vault.begin_write().await?;
+        require_claim(&mut tx, self.account(), submission_id).await?;
         for item in items {
             let mut subject_id = item.subject_id;
             if let Some(subject) = item.subject_id {
@@ -623,7 +593,7 @@ impl Vault {
             .bind(item.document_id.map(|id| id.to_string()))
             .bind(item.reason)
             .bind(item.message.clone())
-            .bind(officer.to_string())
+            .bind(self.account().to_string())
             .bind(now)
             .execute(&mut *tx)
             .await?;
@@ -654,13 +624,12 @@ impl Vault {
     pub async fn reject_submission(
         &self,
         ctx: &AuditContext,
-        officer: Uuid,
         submission_id: Uuid,
         reason: &'static str,
         note: &str,
     ) -> Result<SubmissionState, StorageError> {
-        let mut tx = self.begin_write().await?;
-        require_claim(&mut tx, officer, submission_id).await?;
+        let mut tx = self.vault.begin_write().await?;
+        require_claim(&mut tx, self.account(), submission_id).await?;
         sqlx::query(
             "INSERT INTO rejections (id, submission_id, reason, note, rejected_by, rejected_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
@@ -669,7 +638,7 @@ impl Vault {
         .bind(submission_id.to_string())
         .bind(reason)
         .bind(note.to_owned())
-        .bind(officer.to_string())
+        .bind(self.account().to_string())
         .bind(now_millis())
         .execute(&mut *tx)
         .await?;
@@ -711,7 +680,7 @@ async fn require_claim(
     .fetch_optional(&mut **tx)
     .await?
     .map(|_| ())
-    .ok_or(StorageError::Conflict("claim the submission first"))
+    .ok_or(StorageError::ClaimRequired)
 }
 
 async fn release_claim(tx: &mut Tx, submission_id: Uuid) -> Result<(), StorageError> {

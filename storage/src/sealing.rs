@@ -96,7 +96,9 @@ pub fn seal_to<'a>(
     Ok(sealed)
 }
 
-/// Decrypts with the sealing identity. Exists only on instances that may unseal.
+/// Decrypts with the sealing identity. Exists only on instances that may unseal. Cloned
+/// to unseal on a blocking thread (the key material wipes itself when dropped).
+#[derive(Clone)]
 pub struct Unsealer {
     identity: age::x25519::Identity,
 }

@@ -217,8 +217,6 @@ pub struct NewStaffSession {
     pub tag: SessionTag,
     /// The account's role, bound into the row's MAC: a changed role ends the session.
     pub role: Role,
-    /// SHA-256 of the CSRF (synchronizer) token.
-    pub csrf_hash: crate::TokenHash,
     /// Whether the second factor was checked; `false` allows TOTP enrolment only.
     pub second_factor_done: bool,
     /// Unix ms when the session ends whatever its activity.
@@ -234,8 +232,6 @@ pub struct StaffSession {
     pub username: String,
     /// Its role.
     pub role: Role,
-    /// SHA-256 of the CSRF token issued with the session.
-    pub csrf_hash: [u8; 32],
     /// Whether the second factor was checked in this session.
     pub second_factor_done: bool,
     /// Whether the account has a confirmed TOTP.
@@ -334,12 +330,11 @@ impl Vault {
                 session.absolute_expires_at,
             );
             sqlx::query(
-                "INSERT INTO staff_sessions (token_hash, account_id, csrf_hash, second_factor_done, created_at, \
-                 last_seen_at, absolute_expires_at, row_mac) VALUES ($1, $2, $3, $4, $5, $5, $6, $7)",
+                "INSERT INTO staff_sessions (token_hash, account_id, second_factor_done, created_at, \
+                 last_seen_at, absolute_expires_at, row_mac) VALUES ($1, $2, $3, $4, $4, $5, $6)",
             )
             .bind(session.tag.0.to_vec())
             .bind(account_id.to_string())
-            .bind(session.csrf_hash.0.to_vec())
             .bind(i64::from(session.second_factor_done))
             .bind(now)
             .bind(session.absolute_expires_at)
@@ -381,7 +376,7 @@ impl Vault {
     ) -> Result<Option<StaffSession>, StorageError> {
         let now = now_millis();
         let row = sqlx::query(
-            "SELECT a.id, a.username, a.role, a.totp_enrolled_at, s.csrf_hash, s.second_factor_done, \
+            "SELECT a.id, a.username, a.role, a.totp_enrolled_at, s.second_factor_done, \
              s.absolute_expires_at, s.last_seen_at, s.row_mac FROM staff_sessions s \
              JOIN staff_accounts a ON a.id = s.account_id \
              WHERE s.token_hash = $1 AND a.disabled_at IS NULL AND s.last_seen_at > $2 \
@@ -429,14 +424,10 @@ impl Vault {
             .execute(&self.pool)
             .await?;
         }
-        let csrf: Vec<u8> = row.try_get("csrf_hash")?;
         Ok(Some(StaffSession {
             account_id,
             username: row.try_get("username")?,
             role,
-            csrf_hash: csrf
-                .try_into()
-                .map_err(|_| StorageError::Corrupt("csrf hash"))?,
             second_factor_done,
             totp_enrolled: row.try_get::<Option<i64>, _>("totp_enrolled_at")?.is_some(),
             absolute_expires_at,

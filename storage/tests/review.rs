@@ -62,7 +62,6 @@ impl Fixture {
         let session = NewStaffSession {
             tag: self.internal.session.tag(token),
             role: Role::Officer,
-            csrf_hash: SecretToken::generate().hash(),
             second_factor_done: true,
             absolute_expires_at,
         };
@@ -253,7 +252,6 @@ async fn a_session_row_made_without_the_session_key_or_changed_since_is_no_sessi
     let session = NewStaffSession {
         tag: other.tag(&token),
         role: Role::Officer,
-        csrf_hash: SecretToken::generate().hash(),
         second_factor_done: true,
         absolute_expires_at: far_future(),
     };
@@ -398,25 +396,39 @@ async fn an_expired_claim_passes_to_another_officer_and_the_first_cannot_decide(
     };
     // A claim that is already over (as if 30 minutes had passed).
     assert_eq!(
-        f.vault.claim_next(&ctx(a), a, -1).await.expect("claim"),
+        f.vault
+            .as_staff(a.into())
+            .claim_next(&ctx(a), -1)
+            .await
+            .expect("claim"),
         Some(submission)
     );
     assert_eq!(
-        f.vault.claim_next(&ctx(b), b, 60_000).await.expect("claim"),
+        f.vault
+            .as_staff(b.into())
+            .claim_next(&ctx(b), 60_000)
+            .await
+            .expect("claim"),
         Some(submission)
     );
     assert_eq!(
-        f.vault.claim_next(&ctx(a), a, 60_000).await.expect("claim"),
+        f.vault
+            .as_staff(a.into())
+            .claim_next(&ctx(a), 60_000)
+            .await
+            .expect("claim"),
         None
     );
     let refused = f
         .vault
-        .reject_submission(&ctx(a), a, submission, "other", "")
+        .as_staff(a.into())
+        .reject_submission(&ctx(a), submission, "other", "")
         .await;
-    assert!(matches!(refused, Err(StorageError::Conflict(_))));
+    assert!(matches!(refused, Err(StorageError::ClaimRequired)));
     let state = f
         .vault
-        .reject_submission(&ctx(b), b, submission, "other", "")
+        .as_staff(b.into())
+        .reject_submission(&ctx(b), submission, "other", "")
         .await
         .expect("reject");
     assert_eq!(state, storage::SubmissionState::Rejected);
@@ -428,7 +440,12 @@ async fn the_queue_shows_only_the_officers_branches(f: Fixture) {
     let officer = f.staff("officer.a", &["TKY"]).await;
     f.derive_numbers().await;
     let open = [storage::SubmissionState::Submitted];
-    let queue = f.vault.queue(officer, &open).await.expect("queue");
+    let queue = f
+        .vault
+        .as_staff(officer.into())
+        .queue(&open)
+        .await
+        .expect("queue");
     assert_eq!(
         queue.iter().map(|e| e.submission_id).collect::<Vec<_>>(),
         [tokyo]
@@ -449,7 +466,8 @@ async fn a_number_on_two_different_people_is_flagged_and_filtered(f: Fixture) {
     };
     assert!(
         f.vault
-            .queue_page(officer, &duplicates)
+            .as_staff(officer.into())
+            .queue_page(&duplicates)
             .await
             .expect("q")
             .is_empty()
@@ -458,14 +476,20 @@ async fn a_number_on_two_different_people_is_flagged_and_filtered(f: Fixture) {
     // Only the internal side can tell that two sealed numbers are equal.
     assert!(
         f.vault
-            .queue_page(officer, &duplicates)
+            .as_staff(officer.into())
+            .queue_page(&duplicates)
             .await
             .expect("q")
             .is_empty(),
         "nothing is flagged before the internal side derives the numbers"
     );
     f.derive_numbers().await;
-    let page = f.vault.queue_page(officer, &duplicates).await.expect("q");
+    let page = f
+        .vault
+        .as_staff(officer.into())
+        .queue_page(&duplicates)
+        .await
+        .expect("q");
     assert_eq!(
         page.iter().map(|e| e.submission_id).collect::<Vec<_>>(),
         [first, second]
@@ -476,7 +500,12 @@ async fn a_number_on_two_different_people_is_flagged_and_filtered(f: Fixture) {
         after: Some((page[0].submitted_at.expect("at"), first)),
         ..duplicates
     };
-    let rest = f.vault.queue_page(officer, &after).await.expect("q");
+    let rest = f
+        .vault
+        .as_staff(officer.into())
+        .queue_page(&after)
+        .await
+        .expect("q");
     assert_eq!(
         rest.iter().map(|e| e.submission_id).collect::<Vec<_>>(),
         [second]

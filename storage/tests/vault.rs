@@ -751,7 +751,7 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
         .set_state_for_tests(session.submission_id, SubmissionState::Verified)
         .await;
 
-    f.vault
+    alice
         .set_needed_until(
             &ctx(),
             session.submission_id,

@@ -63,7 +63,8 @@ pub(crate) const ROSTER_STATES: [SubmissionState; 10] = [
 async fn people(state: State, staff: Assistant) -> Result<HttpResponse, ApiError> {
     let entries = state
         .vault
-        .queue(staff.0.session.account_id, &ROSTER_STATES)
+        .as_staff(staff.0.session.account_id.into())
+        .queue(&ROSTER_STATES)
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": entries })))
 }
@@ -144,7 +145,8 @@ pub(crate) async fn session(
 ) -> Result<ProviderSession, ApiError> {
     Ok(state
         .vault
-        .assisted_session(&staff.audit, staff.session.account_id, submission, open)
+        .as_staff(staff.session.account_id.into())
+        .assisted_session(&staff.audit, submission, open)
         .await?)
 }
 
@@ -156,7 +158,7 @@ async fn status(
 ) -> Result<HttpResponse, ApiError> {
     let s = session(&state, &staff.0, path.into_inner(), false).await?;
     let mut status = state.vault.submission_status(s.submission_id).await?;
-    crate::number_index::with_last4s(&state, &mut status).await?;
+    application::numbers::with_last4s(&state.app, &mut status).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -257,7 +259,8 @@ pub(crate) async fn hand_in_for(
     };
     match state
         .vault
-        .hand_in_assisted(&staff.audit, staff.session.account_id, &s, &intake)
+        .as_staff(staff.session.account_id.into())
+        .hand_in_assisted(&staff.audit, &s, &intake)
         .await?
     {
         Ok(new_state) => Ok(new_state),

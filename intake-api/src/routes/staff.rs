@@ -96,9 +96,7 @@ pub(crate) async fn start_totp_enrolment(
     }
     let account = caller.session.account_id;
     let secret = staff_auth::new_totp_secret();
-    let sealed = staff_auth::internal_keys(state)?
-        .totp
-        .seal(account, &secret);
+    let sealed = state.app.internal()?.totp.seal(account, &secret);
     state.vault.store_pending_totp(account, &sealed).await?;
     Ok(secret)
 }
@@ -132,7 +130,9 @@ pub(crate) async fn finish_totp_enrolment(
         .pending_totp(account)
         .await?
         .ok_or_else(invalid)?;
-    let secret = staff_auth::internal_keys(state)?
+    let secret = state
+        .app
+        .internal()?
         .totp
         .open(account, &sealed)
         .map_err(|e| ApiError::internal(&e))?;
@@ -142,7 +142,7 @@ pub(crate) async fn finish_totp_enrolment(
         .vault
         .confirm_totp(
             &caller.audit,
-            &staff_auth::internal_keys(state)?.session,
+            &state.app.internal()?.session,
             account,
             &caller.tag,
             step,

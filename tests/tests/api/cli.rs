@@ -243,6 +243,7 @@ async fn two_officers_dispose_from_the_command_line_each_signing_with_password_a
     let id = crate::staff_helpers::claim_and_verify(&app, &first, &handed).await;
     app.app
         .vault
+        .as_operator()
         .set_needed_until(
             &storage::AuditContext::cli(),
             uuid::Uuid::parse_str(&id).expect("uuid"),

@@ -16,6 +16,7 @@ async fn overdue_submission(app: &TestApp, officer: &Staff) -> String {
     let id = claim_and_verify(app, officer, &handed).await;
     app.app
         .vault
+        .as_operator()
         .set_needed_until(
             &AuditContext::cli(),
             Uuid::parse_str(&id).expect("uuid"),

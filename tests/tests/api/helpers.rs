@@ -243,7 +243,7 @@ impl TestApp {
     /// (providers are never shown any digit).
     pub async fn last4_of_subject(&self, subject_id: &str) -> Option<String> {
         use sqlx::Connection;
-        intake_api::number_index::index_pending(&self.app, None)
+        application::numbers::index_pending(&self.app.app, None)
             .await
             .expect("derive");
         sqlx::any::install_default_drivers();

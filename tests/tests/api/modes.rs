@@ -241,9 +241,9 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
         );
     }
     let forged = sqlx::raw_sql(
-        "INSERT INTO staff_sessions (token_hash, account_id, csrf_hash, second_factor_done, \
+        "INSERT INTO staff_sessions (token_hash, account_id, second_factor_done, \
          created_at, last_seen_at, absolute_expires_at, row_mac) \
-         SELECT '\\x00'::bytea, id, '\\x00'::bytea, 1, 0, 0, 0, '\\x00'::bytea FROM staff_accounts",
+         SELECT '\\x00'::bytea, id, 1, 0, 0, 0, '\\x00'::bytea FROM staff_accounts",
     )
     .execute(&mut attacker)
     .await;
@@ -331,11 +331,10 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
             .await
             .expect("clear");
         sqlx::query(
-            "INSERT INTO staff_sessions (token_hash, account_id, csrf_hash, second_factor_done, \
+            "INSERT INTO staff_sessions (token_hash, account_id, second_factor_done, \
              created_at, last_seen_at, absolute_expires_at, row_mac) \
-             SELECT $1, id, $2, 1, $3, $3, $4, $5 FROM staff_accounts WHERE username = 'officer'",
+             SELECT $1, id, 1, $2, $2, $3, $4 FROM staff_accounts WHERE username = 'officer'",
         )
-        .bind(token.hash().0.to_vec())
         .bind(token.hash().0.to_vec())
         .bind(now_ms())
         .bind(now_ms() + 3_600_000)

@@ -86,7 +86,7 @@ pub(super) async fn approve(
     if grant.proposed_by == session.account_id || grant.username == session.username {
         return Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden));
     }
-    staff_auth::reauthenticate(&state, &admin.0, &body.password, &body.totp).await?;
+    staff_auth::reauthenticate(&state, &admin.0, &body).await?;
     let first_password = crate::password::generate_password();
     let hash =
         crate::password::hash_password(&first_password).map_err(|e| ApiError::internal(&e))?;

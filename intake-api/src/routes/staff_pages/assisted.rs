@@ -51,7 +51,11 @@ async fn people(
     let account = page.caller.session.account_id;
     let body = PeoplePage {
         staff: page.frame(Text::SPeople, "/s/people"),
-        entries: state.vault.queue(account, &ROSTER_STATES).await?,
+        entries: state
+            .vault
+            .as_staff(account.into())
+            .queue(&ROSTER_STATES)
+            .await?,
         branches: state.vault.staff_scopes(account).await?,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
@@ -94,10 +98,11 @@ async fn person(
     let id = path.into_inner();
     api::session(&state, &page.caller, id, false).await?;
     let mut status = state.vault.submission_status(id).await?;
-    crate::number_index::with_last4s(&state, &mut status).await?;
+    application::numbers::with_last4s(&state.app, &mut status).await?;
     let display_name = state
         .vault
-        .queue(page.caller.session.account_id, &ROSTER_STATES)
+        .as_staff(page.caller.session.account_id.into())
+        .queue(&ROSTER_STATES)
         .await?
         .into_iter()
         .find(|e| e.submission_id == id)

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
-use crate::routes::officer::{disposal, release};
+use crate::routes::officer::release;
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::staff_auth::StepUp;
 use crate::startup::State;
@@ -80,7 +80,7 @@ async fn download_release(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
     page.check_csrf(&form.csrf)?;
-    Ok(release::take_export(&state, &page.caller, path.into_inner()).await?)
+    Ok(release::export_attachment(&state, &page.officer()?, path.into_inner().into()).await?)
 }
 
 /// `GET /s/releases`.
@@ -90,23 +90,22 @@ async fn releases(
     page: StaffPage,
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
-    let me = page.caller.session.account_id;
-    let verified = state
-        .vault
-        .queue_page(
-            me,
-            &QueueQuery {
-                states: vec![SubmissionState::Verified],
-                limit: 500,
-                ..QueueQuery::default()
-            },
-        )
-        .await?;
+    let officer = page.officer()?;
+    let verified = application::review::queue(
+        &state.app,
+        &officer,
+        &QueueQuery {
+            states: vec![SubmissionState::Verified],
+            limit: 500,
+            ..QueueQuery::default()
+        },
+    )
+    .await?;
     let body = ReleasesPage {
         staff: page.frame(Text::SReleases, "/s/releases"),
         verified,
-        open: state.vault.open_releases(me).await?,
-        me,
+        open: application::release::open(&state.app, &officer).await?,
+        me: officer.id().uuid(),
         payroll_ready: state.settings.payroll_recipient.is_some(),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
@@ -132,15 +131,16 @@ async fn propose_release(
     let ids = fields
         .iter()
         .filter(|(k, _)| k == "submission")
-        .map(|(_, v)| Uuid::parse_str(v))
+        .map(|(_, v)| v.parse::<domain::SubmissionId>())
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| ApiError::bad_request(portal::Message::BadRequest))?;
     let result = if ids.is_empty() {
         Err(ApiError::invalid(portal::Message::BadRequest))
     } else {
-        release::propose_release(&state, &page.caller, &ids, field("purpose"))
+        application::release::propose(&state.app, &page.officer()?, &ids, field("purpose"))
             .await
             .map(|_| Text::SProposedDone)
+            .map_err(ApiError::from)
     };
     back_with(&state, "/s/releases", result)
 }
@@ -173,9 +173,15 @@ async fn approve_release(
     let page = officer(page)?;
     let (csrf, step_up) = form.into_inner().step_up();
     page.check_csrf(&csrf)?;
-    let result = release::approve_release(&state, &page.caller, path.into_inner(), &step_up)
-        .await
-        .map(|_| Text::SApprovedRelease);
+    let result = application::release::approve(
+        &state.app,
+        &page.officer()?,
+        path.into_inner().into(),
+        &step_up,
+    )
+    .await
+    .map(|_| Text::SApprovedRelease)
+    .map_err(ApiError::from);
     back_with(&state, "/s/releases", result)
 }
 
@@ -186,12 +192,9 @@ async fn disposals(
     page: StaffPage,
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
-    let due = disposal::due_in_scope(&state, &page.caller, 30).await?;
-    let pending = state
-        .vault
-        .as_staff(page.caller.session.account_id.into())
-        .pending_disposals()
-        .await?;
+    let officer = page.officer()?;
+    let due = application::disposal::due(&state.app, &officer, 30).await?;
+    let pending = application::disposal::pending(&state.app, &officer).await?;
     let body = DisposalsPage {
         staff: page.frame(Text::SDisposals, "/s/disposals"),
         due,
@@ -215,9 +218,11 @@ async fn propose_disposal(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
     page.check_csrf(&form.csrf)?;
-    let result = disposal::propose_disposal(&state, &page.caller, form.submission_id)
-        .await
-        .map(|_| Text::SProposedDone);
+    let result =
+        application::disposal::propose(&state.app, &page.officer()?, form.submission_id.into())
+            .await
+            .map(|_| Text::SProposedDone)
+            .map_err(ApiError::from);
     back_with(&state, "/s/disposals", result)
 }
 
@@ -231,8 +236,14 @@ async fn approve_disposal(
     let page = officer(page)?;
     let (csrf, step_up) = form.into_inner().step_up();
     page.check_csrf(&csrf)?;
-    let result = disposal::approve_disposal(&state, &page.caller, path.into_inner(), &step_up)
-        .await
-        .map(|_| Text::SDisposedDone);
+    let result = application::disposal::approve(
+        &state.app,
+        &page.officer()?,
+        path.into_inner().into(),
+        &step_up,
+    )
+    .await
+    .map(|_| Text::SDisposedDone)
+    .map_err(ApiError::from);
     back_with(&state, "/s/disposals", result)
 }

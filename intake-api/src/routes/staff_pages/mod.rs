@@ -68,6 +68,12 @@ impl From<storage::StorageError> for StaffPageError {
     }
 }
 
+impl From<application::AppError> for StaffPageError {
+    fn from(e: application::AppError) -> Self {
+        Self(ApiError::from(e))
+    }
+}
+
 impl std::fmt::Display for StaffPageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         self.0.fmt(f)
@@ -134,6 +140,11 @@ impl FromRequest for StaffPage {
 }
 
 impl StaffPage {
+    /// The caller as an officer (the capability the officer's use cases take), or why not.
+    pub(crate) fn officer(&self) -> Result<application::access::Officer, StaffPageError> {
+        Ok(application::access::officer(self.caller.staff())?)
+    }
+
     /// The frame of a page at `path`, with the flash applied.
     pub(crate) fn frame(&self, title: Text, path: &str) -> StaffFrame {
         let mut frame = Frame::new(self.lang, title, path);

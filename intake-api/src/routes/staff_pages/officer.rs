@@ -23,9 +23,9 @@ use zeroize::Zeroizing;
 
 use super::{CsrfOnly, StaffPage, StaffPageError};
 use crate::error::ApiError;
-use crate::routes::officer::{self as api, CorrectionEntry, SubjectVerification};
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
+use application::review::{CorrectionEntry, SubjectVerification};
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::routes::endpoint("/s/queue").get(queue))
@@ -90,8 +90,7 @@ async fn queue(
         .query(now)
         .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
     let account = page.caller.session.account_id;
-    crate::number_index::index_pending(&state, None).await?;
-    let entries = state.vault.queue_page(account, &query).await?;
+    let entries = application::review::queue(&state.app, &page.officer()?, &query).await?;
     let body = QueuePage {
         staff: page.frame(Text::SQueue, "/s/queue"),
         entries,
@@ -116,14 +115,7 @@ async fn claim(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
     page.check_csrf(&form.csrf)?;
-    let claimed = state
-        .vault
-        .claim_next(
-            &page.caller.audit,
-            page.caller.session.account_id,
-            state.settings.staff.claim_minutes * 60_000,
-        )
-        .await?;
+    let claimed = application::review::claim_next(&state.app, &page.officer()?).await?;
     Ok(match claimed {
         Some(id) => see_other(&state, &format!("/s/submissions/{id}"), None),
         None => see_other(&state, "/s/queue", Some(Flash::info(Text::SNothingToClaim))),
@@ -139,8 +131,7 @@ async fn item_page(
     revealed: Option<(Uuid, Zeroizing<String>)>,
 ) -> Result<HttpResponse, StaffPageError> {
     let account = page.caller.session.account_id;
-    let mut item = state.vault.review_item(account, submission).await?;
-    crate::number_index::with_last4s(state, &mut item.status).await?;
+    let item = application::review::item(&state.app, &page.officer()?, submission.into()).await?;
     let mut revealed = revealed;
     let mut people: Vec<StaffPerson> = item
         .status
@@ -206,14 +197,12 @@ async fn reveal(
     let page = officer(page)?;
     page.check_csrf(&form.csrf)?;
     let subject = path.into_inner();
-    let item = state
-        .vault
-        .review_item(page.caller.session.account_id, form.submission)
-        .await?;
+    let officer = page.officer()?;
+    let item = application::review::item(&state.app, &officer, form.submission.into()).await?;
     if !item.status.subjects.iter().any(|s| s.subject_id == subject) {
         return Err(ApiError::not_found().into());
     }
-    let number = api::reveal(&state, &page.caller, subject).await?;
+    let number = application::review::reveal_number(&state.app, &officer, subject.into()).await?;
     item_page(
         &req,
         &state,
@@ -272,10 +261,8 @@ async fn verify(
     let page = officer(page)?;
     page.check_csrf(csrf_of(&form))?;
     let submission = path.into_inner();
-    let item = state
-        .vault
-        .review_item(page.caller.session.account_id, submission)
-        .await?;
+    let officer = page.officer()?;
+    let item = application::review::item(&state.app, &officer, submission.into()).await?;
     let mut subjects = Vec::new();
     for s in &item.status.subjects {
         let id = s.subject_id;
@@ -296,7 +283,7 @@ async fn verify(
             })
             .collect::<Result<Vec<_>, _>>()?;
         subjects.push(SubjectVerification {
-            subject_id: id,
+            subject_id: id.into(),
             claim: VerificationClaim {
                 number_check: code(number_check)?,
                 notification_card_matches_residence_record: field("notification_matches")
@@ -307,7 +294,9 @@ async fn verify(
             },
         });
     }
-    let outcome = api::verify_submission(&state, &page.caller, submission, &subjects).await;
+    let outcome = application::review::verify(&state.app, &officer, submission.into(), &subjects)
+        .await
+        .map_err(ApiError::from);
     decided(&state, submission, outcome, Text::SVerified)
 }
 
@@ -346,8 +335,8 @@ async fn corrections(
             _ => return Err(ApiError::bad_request(Message::BadRequest).into()),
         };
         entries.push(CorrectionEntry {
-            subject_id,
-            document_id,
+            subject_id: subject_id.map(Into::into),
+            document_id: document_id.map(Into::into),
             reason: code(reason)?,
             message,
         });
@@ -355,7 +344,9 @@ async fn corrections(
     let outcome = if entries.is_empty() {
         Err(ApiError::invalid(Message::NothingToCorrect))
     } else {
-        api::send_back(&state, &page.caller, submission, &entries).await
+        application::review::send_back(&state.app, &page.officer()?, submission.into(), &entries)
+            .await
+            .map_err(ApiError::from)
     };
     decided(&state, submission, outcome, Text::SSentBack)
 }
@@ -379,7 +370,14 @@ async fn reject(
     page.check_csrf(&form.csrf)?;
     let submission = path.into_inner();
     let reason = code(&form.reason)?;
-    let outcome =
-        api::reject_submission(&state, &page.caller, submission, reason, form.note.trim()).await;
+    let outcome = application::review::reject(
+        &state.app,
+        &page.officer()?,
+        submission.into(),
+        reason,
+        form.note.trim(),
+    )
+    .await
+    .map_err(ApiError::from);
     decided(&state, submission, outcome, Text::SRejected)
 }

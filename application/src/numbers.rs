@@ -1,24 +1,25 @@
 //! Keeping the internal side's derivations of saved numbers current (blind index, sealed
 //! last four digits; see `storage::number_index`). A public instance cannot derive them by
 //! design, so the internal side does: every few seconds for the whole store (the queue's
-//! duplicate flags), and at once for a submission an officer or collector opens.
+//! duplicate flags), and at once for a submission an officer or a collector opens.
 
+use storage::submissions::SubmissionStatus;
 use uuid::Uuid;
 
-use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::app::App;
+use crate::error::AppError;
 
 const BATCH: i64 = 200;
 
 /// Derives what is pending (of one submission, or everywhere); a no-op on an instance
 /// without the internal keys. Returns how many numbers were derived.
-pub async fn index_pending(state: &AppState, submission: Option<Uuid>) -> Result<usize, ApiError> {
-    let (Some(keys), Some(unsealer)) = (state.internal.as_ref(), state.keys.unsealer()) else {
+pub async fn index_pending(app: &App, submission: Option<Uuid>) -> Result<usize, AppError> {
+    let (Some(keys), Some(unsealer)) = (app.internal.as_ref(), app.keys.unsealer()) else {
         return Ok(0);
     };
     let mut total = 0;
     loop {
-        let derived = state
+        let derived = app
             .vault
             .index_pending_numbers(&keys.number_index, unsealer, submission, BATCH)
             .await?;
@@ -31,14 +32,11 @@ pub async fn index_pending(state: &AppState, submission: Option<Uuid>) -> Result
 
 /// A submission's status as staff see it: the people's last four digits filled in from
 /// their derivations, made current first.
-pub async fn with_last4s(
-    state: &AppState,
-    status: &mut storage::submissions::SubmissionStatus,
-) -> Result<(), ApiError> {
-    let Some(keys) = state.internal.as_ref() else {
+pub async fn with_last4s(app: &App, status: &mut SubmissionStatus) -> Result<(), AppError> {
+    let Some(keys) = app.internal.as_ref() else {
         return Ok(());
     };
-    index_pending(state, Some(status.submission_id)).await?;
-    state.vault.show_last4s(&keys.number_index, status).await?;
+    index_pending(app, Some(status.submission_id)).await?;
+    app.vault.show_last4s(&keys.number_index, status).await?;
     Ok(())
 }

@@ -1,0 +1,154 @@
+//! Release to payroll (提供) with dual control: one officer proposes verified records with
+//! a purpose, a different officer approves after typing the password and a TOTP code again;
+//! the numbers are unsealed in memory (audited first), laid out as CSV, sealed to payroll's
+//! own age recipient, and the file is handed out once. Every hand-over is a row of the export
+//! ledger (持出管理記録簿).
+
+use domain::{ReleaseId, SubmissionId, duties};
+use sha2::{Digest, Sha256};
+use storage::release::{ApprovedExport, ReleaseLine};
+use verifier::decisions::parse_purpose;
+use verifier::export::{self, ExportLine};
+
+use crate::access::Officer;
+use crate::app::App;
+use crate::auth::{self, StepUp};
+use crate::error::{AppError, Conflict, Invalid};
+
+/// The route recorded in the export ledger for a download by an officer.
+pub const DOWNLOAD_ROUTE: &str = "https-download";
+
+/// An officer proposes releasing verified submissions in scope, for a purpose.
+pub async fn propose(
+    app: &App,
+    officer: &Officer,
+    submissions: &[SubmissionId],
+    purpose: &str,
+) -> Result<ReleaseId, AppError> {
+    let purpose = parse_purpose(purpose).map_err(|_| AppError::Invalid(Invalid::Message))?;
+    let ids: Vec<uuid::Uuid> = submissions.iter().map(|s| s.uuid()).collect();
+    Ok(officer
+        .vault(&app.vault)
+        .propose_release(officer.audit(), &ids, &purpose)
+        .await?
+        .into())
+}
+
+/// An approved release: how many records, and the SHA-256 of the sealed file.
+#[derive(Debug)]
+pub struct Approved {
+    /// Records (people) in the file.
+    pub records: usize,
+    /// SHA-256 of the sealed file.
+    pub sha256: Vec<u8>,
+}
+
+/// A second officer approves a release in scope after the step-up. The proposer is refused
+/// before the step-up and before any number is unsealed.
+pub async fn approve(
+    app: &App,
+    officer: &Officer,
+    release: ReleaseId,
+    step_up: &StepUp,
+) -> Result<Approved, AppError> {
+    let vault = officer.vault(&app.vault);
+    let summary = vault.release_summary(release.uuid()).await?;
+    if let Err(refused) = duties::second_person(summary.proposed_by.into(), officer.id()) {
+        return Err(app
+            .vault
+            .refuse_duty(
+                officer.audit(),
+                storage::audit::actions::RELEASE_APPROVE,
+                Some(format!("release:{release}")),
+                refused,
+            )
+            .await
+            .into());
+    }
+    if summary.state != "proposed" {
+        return Err(AppError::Conflict(Conflict::Concurrent));
+    }
+    let recipient = app
+        .policy
+        .payroll_recipient
+        .clone()
+        .ok_or(AppError::Conflict(Conflict::NotConfigured))?;
+    auth::step_up(app, officer.staff(), step_up).await?;
+    let (rows, receipt) = vault
+        .export_rows_for_approval(officer.audit(), release.uuid())
+        .await?;
+    let unsealer = app.unsealer()?.clone();
+    let sealing_to = recipient.clone();
+    let (sealed, record_ids) = tokio::task::spawn_blocking(move || {
+        let numbers = rows
+            .iter()
+            .map(|r| unsealer.unseal(&r.number_sealed, &receipt))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| AppError::internal(&e))?;
+        let numbers = numbers
+            .iter()
+            .map(|n| std::str::from_utf8(n).map_err(|e| AppError::internal(&e)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let lines: Vec<ExportLine<'_>> = rows
+            .iter()
+            .zip(&numbers)
+            .map(|(r, number)| ExportLine {
+                employee_code: r.employee_code.as_deref().unwrap_or(""),
+                name: &r.name,
+                name_kana: &r.name_kana,
+                relationship: &r.relationship,
+                number,
+                number_check: &r.number_check,
+                identity_check: &r.identity_check,
+                checker: &r.checker,
+                checked_at_ms: r.checked_at,
+            })
+            .collect();
+        let csv = export::csv(&lines).map_err(|e| AppError::internal(&e))?;
+        let payroll = storage::sealing::Sealer::from_recipients_file(&sealing_to)
+            .map_err(|e| AppError::internal(&e))?;
+        let sealed = payroll.seal(&csv).map_err(|e| AppError::internal(&e))?;
+        Ok::<_, AppError>((
+            sealed,
+            rows.iter().map(|r| r.subject_id).collect::<Vec<_>>(),
+        ))
+    })
+    .await
+    .map_err(|e| AppError::internal(&e))??;
+    let sha256 = Sha256::digest(&sealed).to_vec();
+    let export = ApprovedExport {
+        recipient,
+        sealed,
+        sha256: sha256.clone(),
+        route: DOWNLOAD_ROUTE,
+    };
+    vault
+        .approve_release(officer.audit(), release.uuid(), &export, &record_ids)
+        .await?;
+    Ok(Approved {
+        records: record_ids.len(),
+        sha256,
+    })
+}
+
+/// Hands out an approved release's sealed file once; after that it is `Gone`.
+pub async fn take_export(
+    app: &App,
+    officer: &Officer,
+    release: ReleaseId,
+) -> Result<Vec<u8>, AppError> {
+    officer
+        .vault(&app.vault)
+        .take_export(officer.audit(), release.uuid())
+        .await
+        .map_err(|e| match e {
+            storage::StorageError::Conflict(_) => AppError::Conflict(Conflict::Gone),
+            other => other.into(),
+        })
+}
+
+/// The releases the officer can act on: proposed ones, and approved ones whose file was
+/// not taken yet, each only when all its submissions are in scope.
+pub async fn open(app: &App, officer: &Officer) -> Result<Vec<ReleaseLine>, AppError> {
+    Ok(officer.vault(&app.vault).open_releases().await?)
+}

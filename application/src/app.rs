@@ -68,6 +68,8 @@ pub struct StaffPolicy {
     /// decision record (which documents were checked, by whom, when). Many employers
     /// prefer to keep no copies; the images are then gone for auditors' re-checks too.
     pub destroy_images_after_verification: bool,
+    /// Hours a staff activation link works (a new account's, or after a credentials reset).
+    pub activation_valid_hours: i64,
 }
 
 impl Default for StaffPolicy {
@@ -82,6 +84,7 @@ impl Default for StaffPolicy {
             claim_minutes: 30,
             index_interval_seconds: 5,
             destroy_images_after_verification: false,
+            activation_valid_hours: 72,
         }
     }
 }

@@ -35,6 +35,8 @@ pub enum Conflict {
     Gone,
     /// Something the flow needs is not configured (e.g. payroll's recipient).
     NotConfigured,
+    /// The last enabled admin cannot be disabled (nobody could approve anything again).
+    LastAdmin,
 }
 
 /// A request that is well-formed but refused by a rule of the domain.
@@ -47,6 +49,11 @@ pub enum Invalid {
     VerificationIncomplete,
     /// A date is not a date.
     Date,
+    /// A new password breaks the policy (12 to 128 characters, not a common one, not the
+    /// username).
+    Password,
+    /// An admin acting on their own account where that is not allowed (disabling it).
+    OwnAccount,
     /// Anything else the request got wrong.
     Request,
 }

@@ -19,6 +19,7 @@ pub mod numbers;
 pub mod password;
 pub mod release;
 pub mod review;
+pub mod staff_accounts;
 pub mod time_jp;
 
 pub use access::Staff;

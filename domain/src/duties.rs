@@ -23,6 +23,9 @@ pub enum Duty {
     GrantToSelf,
     /// Approving a role for oneself.
     ApproveGrantToSelf,
+    /// Proposing or approving a change to one's own account (a credentials reset,
+    /// enabling it again).
+    ChangeOwnAccount,
 }
 
 /// One person was asked to do what takes two.

@@ -114,6 +114,23 @@ pub struct DbRolesArgs {
 pub enum PayrollClientCommand {
     /// Register a client; prints its bearer token once (only its hash is kept).
     Add(PayrollClientAddArgs),
+    /// List the clients, live and revoked (never a token).
+    List(DataDirArg),
+    /// Revoke a client for good: its token stops working at once.
+    Revoke(PayrollClientNameArgs),
+    /// Replace a client's token: prints the new one once; the old one stops working at once.
+    Rotate(PayrollClientNameArgs),
+}
+
+/// `kakunin payroll-client revoke|rotate`.
+#[derive(Debug, clap::Args)]
+pub struct PayrollClientNameArgs {
+    /// Where the data lives.
+    #[command(flatten)]
+    pub data: DataDirArg,
+    /// The client's name.
+    #[arg(long)]
+    pub name: String,
 }
 
 /// `kakunin payroll-client add`.
@@ -271,6 +288,21 @@ pub struct RotateArgs {
 pub enum UserCommand {
     /// Create a staff account (officers, auditors and admins enrol TOTP at first sign-in).
     Add(UserAddArgs),
+    /// Print a one-time activation link for an account, for its holder alone: where no
+    /// e-mail reaches them (a new account, or credentials two admins reset). The account's
+    /// current password and TOTP stop working at once; the holder sets a new password
+    /// through the link and enrols TOTP at the first sign-in.
+    Activation(UserActivationArgs),
+}
+
+/// `kakunin user activation`
+#[derive(Debug, clap::Args)]
+pub struct UserActivationArgs {
+    #[command(flatten)]
+    data: DataDirArg,
+    /// The account's sign-in name.
+    #[arg(long)]
+    username: String,
 }
 
 /// `kakunin user add`
@@ -478,9 +510,122 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::User {
             command: UserCommand::Add(args),
         } => add_user(args).await,
+        Command::User {
+            command: UserCommand::Activation(args),
+        } => user_activation(args).await,
         Command::PayrollClient {
             command: PayrollClientCommand::Add(args),
         } => add_payroll_client(args).await,
+        Command::PayrollClient {
+            command: PayrollClientCommand::List(data),
+        } => list_payroll_clients(data).await,
+        Command::PayrollClient {
+            command: PayrollClientCommand::Revoke(args),
+        } => revoke_payroll_client(args).await,
+        Command::PayrollClient {
+            command: PayrollClientCommand::Rotate(args),
+        } => rotate_payroll_client(args).await,
+    }
+}
+
+/// `kakunin user activation`: the operator's path to a holder no e-mail reaches.
+async fn user_activation(args: UserActivationArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let app = console_app(&settings).await?;
+    match application::staff_accounts::issue_activation_at_console(&app, &args.username).await {
+        Ok(issued) => {
+            println!(
+                "{}/s/activate/{}",
+                settings.staff_url().trim_end_matches('/'),
+                issued.token.expose()
+            );
+            eprintln!(
+                "hand this link to {} alone; it works once, until {} (Japan time)",
+                issued.username,
+                portal::staff::jst(issued.expires_at)
+            );
+            Ok(0)
+        }
+        Err(application::AppError::NotFound) => {
+            eprintln!("no account is called {}", args.username);
+            Ok(1)
+        }
+        Err(application::AppError::Conflict(_)) => {
+            eprintln!("the account is disabled: two admins enable it first");
+            Ok(1)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `kakunin payroll-client list`.
+async fn list_payroll_clients(data: DataDirArg) -> anyhow::Result<u8> {
+    let settings = settings_for(&data)?;
+    let vault = Vault::connect(&settings.database_url()).await?;
+    for client in vault.payroll_clients().await? {
+        let state = match client.revoked_at {
+            Some(at) => format!("revoked {}", portal::staff::jst(at)),
+            None => "live".to_owned(),
+        };
+        println!(
+            "{}\t{}\tregistered {}{}",
+            client.name,
+            state,
+            portal::staff::jst(client.created_at),
+            if client.mutual_tls {
+                "\tmutual TLS"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(0)
+}
+
+/// `kakunin payroll-client revoke`.
+async fn revoke_payroll_client(args: PayrollClientNameArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let app = console_app(&settings).await?;
+    match application::staff_accounts::revoke_payroll_client(
+        &app,
+        &storage::AuditContext::cli(),
+        &args.name,
+    )
+    .await
+    {
+        Ok(_) => {
+            eprintln!(
+                "{} is revoked: its token no longer pulls anything",
+                args.name
+            );
+            Ok(0)
+        }
+        Err(application::AppError::NotFound) => {
+            eprintln!("no live payroll client is called {}", args.name);
+            Ok(1)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `kakunin payroll-client rotate`.
+async fn rotate_payroll_client(args: PayrollClientNameArgs) -> anyhow::Result<u8> {
+    let settings = settings_for(&args.data)?;
+    let app = console_app(&settings).await?;
+    match application::staff_accounts::rotate_payroll_client_token(&app, &args.name).await {
+        Ok(token) => {
+            println!("{}", token.expose());
+            eprintln!(
+                "the new token of {} is shown once; the old one no longer works",
+                args.name
+            );
+            Ok(0)
+        }
+        Err(application::AppError::NotFound) => {
+            eprintln!("no live payroll client is called {}", args.name);
+            Ok(1)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -58,6 +58,9 @@ pub struct Settings {
     pub insecure_http: bool,
     /// The address providers reach, used in invitation links.
     pub public_url: String,
+    /// The URL staff reach the internal instance's pages at (activation links); default:
+    /// `public_url`.
+    pub staff_url: Option<String>,
     /// TLS certificate chain (PEM). Default: `DATA/tls/cert.pem`.
     pub tls_cert: Option<PathBuf>,
     /// TLS private key (PEM). Default: `DATA/tls/key.pem`.
@@ -240,6 +243,7 @@ impl Default for Settings {
             mode: Mode::All,
             insecure_http: false,
             public_url: "https://localhost:8443".to_owned(),
+            staff_url: None,
             tls_cert: None,
             tls_key: None,
             trusted_proxies: Vec::new(),
@@ -556,6 +560,12 @@ impl Settings {
             n => n,
         };
         wanted.min(self.upload.decodes_within_budget()).max(1)
+    }
+
+    /// The staff desk's address (activation links): `staff_url`, or `public_url` when the
+    /// staff pages are served under the same name.
+    pub fn staff_url(&self) -> &str {
+        self.staff_url.as_deref().unwrap_or(&self.public_url)
     }
 
     /// The invitation link for a token.

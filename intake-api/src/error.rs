@@ -185,13 +185,17 @@ impl From<application::AppError> for ApiError {
             E::Conflict(C::NotConfigured) => {
                 Self::new(StatusCode::CONFLICT, Message::NotServedHere)
             }
-            E::Conflict(C::Concurrent | C::AlreadyProposed) => {
-                Self::new(StatusCode::CONFLICT, Message::Conflict)
+            E::Conflict(C::Concurrent) => Self::new(StatusCode::CONFLICT, Message::Conflict),
+            E::Conflict(C::AlreadyProposed) => {
+                Self::new(StatusCode::CONFLICT, Message::AlreadyProposed)
             }
+            E::Conflict(C::LastAdmin) => Self::new(StatusCode::CONFLICT, Message::LastAdmin),
             E::Invalid(I::Message) => Self::invalid(Message::MessageInvalid),
             E::Invalid(I::VerificationIncomplete) => Self::invalid(Message::VerificationIncomplete),
             E::Invalid(I::Date) => Self::invalid(Message::BirthDateFormat),
             E::Invalid(I::Request) => Self::invalid(Message::BadRequest),
+            E::Invalid(I::Password) => Self::invalid(Message::PasswordPolicy),
+            E::Invalid(I::OwnAccount) => Self::invalid(Message::OwnAccount),
             E::Rule(v) => Self::invalid(crate::routes::officer::rule_message(v)),
             E::NotServedHere => Self::new(StatusCode::NOT_FOUND, Message::NotServedHere),
             E::Internal(cause) => Self::internal(&cause),

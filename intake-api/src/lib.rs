@@ -2,6 +2,7 @@
 //! every HTTP handler, and the `kakunin` command line.
 #![deny(missing_docs)]
 
+pub mod activation;
 pub mod auth;
 pub mod cli;
 pub mod client_ip;

@@ -167,6 +167,37 @@ pub fn invitation_letter(
     }
 }
 
+/// The e-mail carrying a staff member's activation link (a new account, or credentials two
+/// admins reset). Addressed to the holder only; it holds their sign-in name and the link.
+pub fn activation_letter(
+    organisation: &str,
+    username: &str,
+    link: &str,
+    expires_at: i64,
+) -> Letter {
+    let until = portal::staff::jst(expires_at);
+    Letter {
+        subject: format!(
+            "【{organisation}】Kakunin 担当者アカウントの設定 / Set up your Kakunin staff account"
+        ),
+        body: format!(
+            "Kakunin の担当者アカウント「{username}」のパスワードを設定してください。\n\
+             下のリンクを開いてご自身でパスワードを決め、最初のサインインで認証アプリ（TOTP）を登録します。\n\
+             パスワードは管理者を含め、あなた以外の誰にも知らされません。\n\n\
+             {link}\n\n\
+             ・このリンクは一度だけ使えます。有効期限: {until}（日本時間）まで\n\
+             ・心当たりがない場合はリンクを開かず、管理者に連絡してください。\n\n\
+             ----\n\n\
+             Please set the password of your Kakunin staff account \"{username}\".\n\
+             Open the link below and choose your own password; at your first sign-in you will enrol an authenticator app (TOTP).\n\
+             Nobody but you, administrators included, ever learns your password.\n\n\
+             {link}\n\n\
+             - The link works once, until {until} (Japan time).\n\
+             - If you did not expect this, do not open the link and tell your administrator.\n"
+        ),
+    }
+}
+
 /// The configured relay.
 pub struct Mailer {
     transport: AsyncSmtpTransport<Tokio1Executor>,

@@ -344,11 +344,12 @@ fn serve(
             .wrap(middleware::from_fn(crate::slow_clients::refuse_crowding))
             .wrap(security_headers::headers(over_tls))
             .wrap(
-                // Path only (no query string) and never the invitation links, whose path
-                // is a bearer token.
+                // Path only (no query string) and never the invitation or activation
+                // links, whose path is a bearer token.
                 middleware::Logger::new("%a \"%{method}xi %U\" %s %b %Dms")
                     .custom_request_replace("method", |req| req.method().to_string())
-                    .exclude_regex("^/i/"),
+                    .exclude_regex("^/i/")
+                    .exclude_regex("^/s/activate/"),
             )
             .configure(|cfg| routes::configure(cfg, state.settings.mode))
     })

@@ -97,6 +97,16 @@ pub enum Message {
     SeparationOfDuties,
     /// Password length or a common password.
     PasswordPolicy,
+    /// The activation link is unknown, used, expired or its account disabled.
+    ActivationInvalid,
+    /// The two new passwords typed differ.
+    PasswordsDiffer,
+    /// The last enabled admin cannot be disabled.
+    LastAdmin,
+    /// An admin cannot do this to their own account.
+    OwnAccount,
+    /// The same proposal already waits for a second person.
+    AlreadyProposed,
     /// A username outside the rule (3 to 64 of a-z, 0-9, '.', '_', '-', starting with a
     /// letter or a digit).
     UsernameInvalid,
@@ -218,6 +228,11 @@ impl Message {
         Message::Forbidden,
         Message::SeparationOfDuties,
         Message::PasswordPolicy,
+        Message::ActivationInvalid,
+        Message::PasswordsDiffer,
+        Message::LastAdmin,
+        Message::OwnAccount,
+        Message::AlreadyProposed,
         Message::UsernameInvalid,
         Message::ClaimRequired,
         Message::VerificationIncomplete,
@@ -491,6 +506,31 @@ impl Message {
                 "password_policy",
                 "パスワードは12文字以上128文字以下で、よく使われるものは使えません。",
                 "Passwords must be 12 to 128 characters long and not a commonly used one.",
+            ),
+            ActivationInvalid => (
+                "activation_invalid",
+                "この設定用リンクは無効です（使用済み・期限切れ・アカウント停止中）。管理者に新しいリンクの発行を依頼してください。",
+                "This activation link is not valid (already used, expired, or the account is disabled). Ask an administrator for a new one.",
+            ),
+            PasswordsDiffer => (
+                "passwords_differ",
+                "確認用に入力したパスワードが一致しません。",
+                "The two passwords you typed differ.",
+            ),
+            LastAdmin => (
+                "last_admin",
+                "最後の有効な管理者アカウントは停止できません。",
+                "The last enabled admin account cannot be disabled.",
+            ),
+            OwnAccount => (
+                "own_account",
+                "自分自身のアカウントに対してこの操作はできません。",
+                "You cannot do this to your own account.",
+            ),
+            AlreadyProposed => (
+                "already_proposed",
+                "同じ内容の提案がすでに承認待ちです。もう一人の担当者の承認を待つか、提案を取り下げてください。",
+                "The same proposal already waits for a second person: wait for their approval or withdraw it.",
             ),
             UsernameInvalid => (
                 "username_invalid",

@@ -66,6 +66,24 @@ pub struct SignInPage {
     pub username: String,
 }
 
+/// `GET /s/activate/{token}`: the holder of a new or reset account sets their password.
+#[derive(Debug, Template)]
+#[template(path = "staff/activate.html")]
+pub struct ActivatePage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The account's sign-in name (`None` when the link is not valid).
+    pub username: Option<String>,
+    /// Until when the link works (Japan time, for display).
+    pub expires: String,
+    /// The form's target (the link's own path).
+    pub action: String,
+    /// The form's CSRF token (bound to a pre-session cookie).
+    pub form_csrf: String,
+    /// The password is set: show the way to sign in.
+    pub done: bool,
+}
+
 /// `GET /s/totp`: enrolment of the authenticator app (secret shown once, then confirmed).
 #[derive(Debug, Template)]
 #[template(path = "staff/totp.html")]

@@ -403,6 +403,14 @@ catalogue! {
     STotpCode => "認証アプリの6桁のコード", "6-digit code from your authenticator app";
     STotpHint => "初回（認証アプリ未登録）は空欄で構いません。", "Leave blank on your first sign-in (before enrolling the app).";
     SSignIn => "サインイン", "Sign in";
+    SActivateTitle => "パスワードの設定", "Set your password";
+    SActivateIntro => "ご自身だけが知るパスワードを決めてください。管理者にも知らされません。設定後にサインインし、認証アプリを登録します。", "Choose a password only you know; administrators never learn it. Then sign in and enrol your authenticator app.";
+    SActivateUntil => "このリンクの有効期限", "This link works until";
+    SNewPassword => "新しいパスワード（12文字以上）", "New password (12 characters or more)";
+    SNewPasswordAgain => "新しいパスワード（確認）", "New password again";
+    SActivateButton => "パスワードを設定する", "Set password";
+    SActivateDone => "パスワードを設定しました。サインインして認証アプリを登録してください。", "Your password is set. Sign in and enrol your authenticator app.";
+    SGoToSignIn => "サインイン画面へ", "Go to sign-in";
     STotpTitle => "認証アプリの登録", "Enrol your authenticator app";
     STotpIntro => "担当者・監査責任者・管理者は二要素認証が必須です。認証アプリでQRコードを読み取り、表示されたコードを入力してください。", "Officers, auditors and admins must use a second factor. Scan the QR code with your authenticator app and enter the code it shows.";
     STotpQrAlt => "認証アプリ登録用のQRコード", "QR code for the authenticator app";

@@ -154,6 +154,26 @@ pub mod actions {
     pub const GRANT_PROPOSE: &str = "grant.propose";
     /// A second admin approved a role grant (account created or changed).
     pub const GRANT_APPROVE: &str = "grant.approve";
+    /// A pending role grant was withdrawn.
+    pub const GRANT_WITHDRAW: &str = "grant.withdraw";
+    /// A staff member set their password through an activation link.
+    pub const STAFF_ACTIVATE: &str = "staff.activate";
+    /// The operator issued an activation link at the console.
+    pub const STAFF_ACTIVATION_ISSUE: &str = "staff.activation_issue";
+    /// A staff member changed their own password.
+    pub const STAFF_PASSWORD_CHANGE: &str = "staff.password_change";
+    /// An admin disabled an account.
+    pub const STAFF_DISABLE: &str = "staff.disable";
+    /// An admin proposed a change to an account (reset, enable).
+    pub const ACCOUNT_CHANGE_PROPOSE: &str = "account_change.propose";
+    /// A second admin approved it.
+    pub const ACCOUNT_CHANGE_APPROVE: &str = "account_change.approve";
+    /// It was withdrawn.
+    pub const ACCOUNT_CHANGE_WITHDRAW: &str = "account_change.withdraw";
+    /// A payroll client was revoked.
+    pub const PAYROLL_CLIENT_REVOKE: &str = "payroll.client_revoke";
+    /// A payroll client's token was replaced.
+    pub const PAYROLL_CLIENT_ROTATE: &str = "payroll.client_rotate";
     pub const RETENTION_SET: &str = "retention.set";
     pub const INCIDENT_SCOPE: &str = "incident.scope";
     /// A step on an incident record's timeline (opened, note, reported, closed …).

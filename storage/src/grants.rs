@@ -8,9 +8,11 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, actions};
+use crate::invitations::EmailAddress;
 use crate::invitations::parse_uuid;
 use crate::org::BranchCode;
 use crate::staff::{Role, Username};
+use crate::staff_lifecycle::{ActivationIssuer, ActivationPurpose, IssuedActivation, NO_PASSWORD};
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
 use domain::duties::{self, Duty};
@@ -30,13 +32,16 @@ pub struct PendingGrant {
     pub proposed_by: Uuid,
     /// When (Unix ms).
     pub proposed_at: i64,
+    /// Where a new account's activation link goes (the approver checks it is the holder's).
+    pub email: Option<String>,
 }
 
 /// What an approval did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum GrantOutcome {
-    /// A new account was created (the caller hands its first password over).
-    Created(Uuid),
+    /// A new account was created without a password: the link its holder activates it
+    /// with (the caller delivers it to the holder, never to an admin).
+    Created(IssuedActivation),
     /// An existing account now has the role and scopes.
     Changed(Uuid),
 }
@@ -60,6 +65,7 @@ impl Vault {
         username: &Username,
         role: Role,
         scopes: &[BranchCode],
+        email: Option<&EmailAddress>,
     ) -> Result<Uuid, StorageError> {
         let username = username.as_str();
         let mut tx = self.begin_write().await?;
@@ -76,8 +82,8 @@ impl Vault {
         let id = Uuid::now_v7();
         let scopes: Vec<&str> = scopes.iter().map(BranchCode::as_str).collect();
         sqlx::query(
-            "INSERT INTO role_grants (id, username, role, scopes, proposed_by, proposed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO role_grants (id, username, role, scopes, proposed_by, proposed_at, email) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(id.to_string())
         .bind(username.to_owned())
@@ -85,10 +91,14 @@ impl Vault {
         .bind(serde_json::json!(scopes).to_string())
         .bind(proposer.to_string())
         .bind(now_millis())
+        .bind(email.map(|e| e.as_str().to_owned()))
         .execute(&mut *tx)
         .await?;
         let event = AuditEvent::success(actions::GRANT_PROPOSE, format!("grant:{id}")).with_detail(
-            serde_json::json!({"username": username, "role": role.code(), "scopes": scopes}),
+            serde_json::json!({
+                "username": username, "role": role.code(), "scopes": scopes,
+                "email_given": email.is_some(),
+            }),
         );
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
@@ -98,7 +108,7 @@ impl Vault {
     /// The grants waiting for a second admin, oldest first.
     pub async fn pending_grants(&self) -> Result<Vec<PendingGrant>, StorageError> {
         sqlx::query(
-            "SELECT id, username, role, scopes, proposed_by, proposed_at FROM role_grants \
+            "SELECT id, username, role, scopes, proposed_by, proposed_at, email FROM role_grants \
              WHERE decided_at IS NULL ORDER BY proposed_at, id",
         )
         .fetch_all(&self.pool)
@@ -114,24 +124,26 @@ impl Vault {
                     .map_err(|_| StorageError::Corrupt("scopes"))?,
                 proposed_by: parse_uuid(&r.try_get::<String, _>("proposed_by")?)?,
                 proposed_at: r.try_get("proposed_at")?,
+                email: r.try_get("email")?,
             })
         })
         .collect()
     }
 
     /// Approves a pending grant as `approver` (not its proposer, not its subject): the
-    /// account is created with `new_password_hash`, or its role and scopes replaced and
-    /// its session ended. `Forbidden` for the proposer or the subject themselves.
+    /// account is created with no password and an activation link for its holder
+    /// (`staff_lifecycle`), or its role and scopes replaced and its session ended.
+    /// Separation of duties refuses the proposer and the subject themselves.
     pub async fn approve_grant(
         &self,
         ctx: &AuditContext,
         approver: Uuid,
         grant_id: Uuid,
-        new_password_hash: &str,
+        activation: ActivationIssuer<'_>,
     ) -> Result<GrantOutcome, StorageError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT username, role, scopes, proposed_by FROM role_grants WHERE id = $1 AND decided_at IS NULL",
+            "SELECT username, role, scopes, proposed_by, email FROM role_grants WHERE id = $1 AND decided_at IS NULL",
         )
         .bind(grant_id.to_string())
         .fetch_optional(&mut *tx)
@@ -142,6 +154,7 @@ impl Vault {
         let scopes: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("scopes")?)
             .map_err(|_| StorageError::Corrupt("scopes"))?;
         let proposer = parse_uuid(&row.try_get::<String, _>("proposed_by")?)?;
+        let email: Option<String> = row.try_get("email")?;
         let approver_name = username_of(&mut tx, approver).await?;
         if let Err(refused) =
             duties::second_person(proposer.into(), approver.into()).and_then(|()| {
@@ -164,7 +177,7 @@ impl Vault {
                 .bind(username.clone())
                 .fetch_optional(&mut *tx)
                 .await?;
-        let outcome = match existing {
+        let account = match existing {
             Some(id) => {
                 sqlx::query("UPDATE staff_accounts SET role = $1 WHERE id = $2")
                     .bind(role.clone())
@@ -179,30 +192,36 @@ impl Vault {
                     .bind(id.clone())
                     .execute(&mut *tx)
                     .await?;
-                GrantOutcome::Changed(parse_uuid(&id)?)
+                if let Some(email) = &email {
+                    sqlx::query("UPDATE staff_accounts SET email = $1 WHERE id = $2")
+                        .bind(email.clone())
+                        .bind(id.clone())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                (parse_uuid(&id)?, false)
             }
             None => {
                 let id = Uuid::now_v7();
                 sqlx::query(
-                    "INSERT INTO staff_accounts (id, username, role, password_hash, created_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO staff_accounts (id, username, role, password_hash, created_at, email) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(id.to_string())
                 .bind(username.clone())
                 .bind(role.clone())
-                .bind(new_password_hash.to_owned())
+                .bind(NO_PASSWORD)
                 .bind(now)
+                .bind(email.clone())
                 .execute(&mut *tx)
                 .await?;
-                GrantOutcome::Created(id)
+                (id, true)
             }
         };
-        let account = match &outcome {
-            GrantOutcome::Created(id) | GrantOutcome::Changed(id) => *id,
-        };
+        let (account_id, created) = account;
         for scope in &scopes {
             sqlx::query("INSERT INTO staff_scopes (account_id, branch_code) VALUES ($1, $2)")
-                .bind(account.to_string())
+                .bind(account_id.to_string())
                 .bind(scope.clone())
                 .execute(&mut *tx)
                 .await?;
@@ -215,7 +234,16 @@ impl Vault {
         .bind(grant_id.to_string())
         .execute(&mut *tx)
         .await?;
-        let event = AuditEvent::success(actions::GRANT_APPROVE, format!("staff:{account}"))
+        let outcome = if created {
+            GrantOutcome::Created(
+                activation
+                    .issue(&mut tx, account_id, ActivationPurpose::New)
+                    .await?,
+            )
+        } else {
+            GrantOutcome::Changed(account_id)
+        };
+        let event = AuditEvent::success(actions::GRANT_APPROVE, format!("staff:{account_id}"))
             .with_detail(serde_json::json!({
                 "grant": grant_id,
                 "proposed_by": proposer,

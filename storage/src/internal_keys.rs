@@ -180,6 +180,32 @@ impl SessionKey {
         ])
     }
 
+    /// The tag stored for a staff activation link's token (a domain of its own: a session
+    /// token never matches an activation row, nor the other way round).
+    pub fn activation_tag(&self, token: &SecretToken) -> SessionTag {
+        SessionTag(self.mac(&[
+            b"kakunin staff activation token v1",
+            token.expose().as_bytes(),
+        ]))
+    }
+
+    /// The MAC of an activation row: whose credentials the link sets, why, until when.
+    pub(crate) fn activation_row_mac(
+        &self,
+        tag: &SessionTag,
+        account: Uuid,
+        purpose: &str,
+        expires_at: i64,
+    ) -> [u8; 32] {
+        self.mac(&[
+            b"kakunin staff activation row v1",
+            &tag.0,
+            account.to_string().as_bytes(),
+            purpose.as_bytes(),
+            &expires_at.to_be_bytes(),
+        ])
+    }
+
     /// Names the key without revealing it.
     pub fn digest(&self) -> [u8; 32] {
         key_digest(b"kakunin session key check v1\0", &self.key[..])

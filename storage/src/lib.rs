@@ -32,6 +32,7 @@ pub mod sealing;
 mod secret_token;
 mod sql;
 pub mod staff;
+pub mod staff_lifecycle;
 pub mod submissions;
 #[cfg(feature = "test-support")]
 pub mod test_support;

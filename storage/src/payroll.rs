@@ -24,6 +24,23 @@ pub struct PayrollClient {
     pub cert_sha256: Option<Vec<u8>>,
 }
 
+/// A payroll client as an admin reviews it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PayrollClientOverview {
+    /// Its id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// When it was registered (Unix ms).
+    pub created_at: i64,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<i64>,
+    /// When its token was last replaced.
+    pub rotated_at: Option<i64>,
+    /// Whether it must also present its TLS client certificate.
+    pub mutual_tls: bool,
+}
+
 /// A release waiting to be pulled.
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingRelease {
@@ -84,6 +101,97 @@ impl Vault {
             },
             token,
         ))
+    }
+
+    /// Every payroll client, live or revoked, by name (the admin's list).
+    pub async fn payroll_clients(&self) -> Result<Vec<PayrollClientOverview>, StorageError> {
+        sqlx::query(
+            "SELECT id, name, created_at, revoked_at, rotated_at, cert_sha256 FROM payroll_clients ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(PayrollClientOverview {
+                id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+                name: r.try_get("name")?,
+                created_at: r.try_get("created_at")?,
+                revoked_at: r.try_get("revoked_at")?,
+                rotated_at: r.try_get("rotated_at")?,
+                mutual_tls: r.try_get::<Option<Vec<u8>>, _>("cert_sha256")?.is_some(),
+            })
+        })
+        .collect()
+    }
+
+    /// Revokes a payroll client for good: its token stops working at once (a leaked token
+    /// pulls nothing more). `NotFound` for an unknown or already revoked name.
+    pub async fn revoke_payroll_client(
+        &self,
+        ctx: &AuditContext,
+        name: &str,
+    ) -> Result<Uuid, StorageError> {
+        let mut tx = self.begin_write().await?;
+        let id: String = sqlx::query_scalar(
+            "SELECT id FROM payroll_clients WHERE name = $1 AND revoked_at IS NULL",
+        )
+        .bind(name.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+        sqlx::query(
+            "UPDATE payroll_clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now_millis())
+        .bind(id.clone())
+        .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            ctx,
+            &AuditEvent::success(
+                audit::actions::PAYROLL_CLIENT_REVOKE,
+                format!("payroll:{id}"),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        parse_uuid(&id)
+    }
+
+    /// Replaces a live client's token: the old one stops working at once, the new one is
+    /// shown once by the caller (only its hash is kept).
+    pub async fn rotate_payroll_client_token(
+        &self,
+        ctx: &AuditContext,
+        name: &str,
+    ) -> Result<SecretToken, StorageError> {
+        let token = SecretToken::generate();
+        let mut tx = self.begin_write().await?;
+        let id: String = sqlx::query_scalar(
+            "SELECT id FROM payroll_clients WHERE name = $1 AND revoked_at IS NULL",
+        )
+        .bind(name.to_owned())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StorageError::NotFound)?;
+        sqlx::query("UPDATE payroll_clients SET token_hash = $1, rotated_at = $2 WHERE id = $3")
+            .bind(token.hash().0.to_vec())
+            .bind(now_millis())
+            .bind(id.clone())
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            ctx,
+            &AuditEvent::success(
+                audit::actions::PAYROLL_CLIENT_ROTATE,
+                format!("payroll:{id}"),
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(token)
     }
 
     /// The live client a bearer token belongs to.

@@ -77,6 +77,14 @@ impl crate::Vault {
         sqlx::raw_sql(sql).execute(&self.pool).await.map(|_| ())
     }
 
+    /// [`Self::tamper_for_tests`] with a statement built at run time (tests only).
+    pub async fn tamper_for_tests_owned(&self, sql: String) -> Result<(), sqlx::Error> {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     /// Removes the append-only triggers, as a database administrator could (tests only).
     pub async fn drop_audit_triggers_for_tests(&self) {
         let sql = match self.backend() {

@@ -1230,9 +1230,21 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
         );
     }
     let tky = storage::org::BranchCode::parse("TKY").expect("code");
+    let internal = f.internal_keys();
+    let issuer = storage::staff_lifecycle::ActivationIssuer {
+        key: &internal.session,
+        valid_ms: 3_600_000,
+    };
     assert!(matches!(
         f.vault
-            .propose_grant(&ctx(), admins[0], &name("admin.a"), Role::Officer, &[])
+            .propose_grant(
+                &ctx(),
+                admins[0],
+                &name("admin.a"),
+                Role::Officer,
+                &[],
+                None
+            )
             .await,
         Err(storage::StorageError::SeparationOfDuties(_))
     ));
@@ -1244,45 +1256,65 @@ async fn a_role_grant_needs_a_second_admin_and_takes_effect_on_approval(f: Fixtu
             &name("officer.n"),
             Role::Officer,
             std::slice::from_ref(&tky),
+            None,
         )
         .await
         .expect("propose");
     assert_eq!(f.vault.pending_grants().await.expect("pending").len(), 1);
     assert!(matches!(
         f.vault
-            .approve_grant(&ctx(), admins[0], grant, "$argon2id$x")
+            .approve_grant(&ctx(), admins[0], grant, issuer)
             .await,
         Err(storage::StorageError::SeparationOfDuties(_))
     ));
-    let GrantOutcome::Created(officer) = f
+    let GrantOutcome::Created(activation) = f
         .vault
-        .approve_grant(&ctx(), admins[1], grant, "$argon2id$x")
+        .approve_grant(&ctx(), admins[1], grant, issuer)
         .await
         .expect("approve")
     else {
         panic!("a new account");
     };
+    let officer = activation.account_id;
+    // Created without a password: its holder sets one through the link.
+    let credentials = f
+        .vault
+        .staff_credentials("officer.n")
+        .await
+        .expect("credentials")
+        .expect("account");
+    assert_eq!(
+        credentials.password_hash,
+        storage::staff_lifecycle::NO_PASSWORD
+    );
     assert!(f.vault.staff_has_scope(officer, &tky).await.expect("scope"));
     assert!(f.vault.pending_grants().await.expect("pending").is_empty());
     // Approved once: a second approval finds nothing.
     assert!(matches!(
         f.vault
-            .approve_grant(&ctx(), admins[1], grant, "$argon2id$x")
+            .approve_grant(&ctx(), admins[1], grant, issuer)
             .await,
         Err(storage::StorageError::NotFound)
     ));
     let change = f
         .vault
-        .propose_grant(&ctx(), admins[1], &name("officer.n"), Role::Collector, &[])
+        .propose_grant(
+            &ctx(),
+            admins[1],
+            &name("officer.n"),
+            Role::Collector,
+            &[],
+            None,
+        )
         .await
         .expect("propose");
-    assert_eq!(
+    assert!(matches!(
         f.vault
-            .approve_grant(&ctx(), admins[0], change, "$argon2id$x")
+            .approve_grant(&ctx(), admins[0], change, issuer)
             .await
             .expect("approve"),
-        GrantOutcome::Changed(officer)
-    );
+        GrantOutcome::Changed(id) if id == officer
+    ));
     assert!(!f.vault.staff_has_scope(officer, &tky).await.expect("scope"));
 }
 

@@ -22,7 +22,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .delete(sign_out),
             )
             .service(crate::routes::endpoint("/totp/enrol").post(enrol_totp))
-            .service(crate::routes::endpoint("/totp/confirm").post(confirm_totp)),
+            .service(crate::routes::endpoint("/totp/confirm").post(confirm_totp))
+            .service(crate::routes::endpoint("/password").post(change_password)),
     );
 }
 
@@ -50,6 +51,44 @@ async fn sign_in(
             "role": signed_in.role,
             "second_factor_done": signed_in.second_factor_done,
         })))
+}
+
+/// A password change: the current password and a TOTP code, then the new one (all wiped
+/// when dropped).
+#[derive(Deserialize, zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+struct PasswordChange {
+    current_password: String,
+    totp: String,
+    new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/staff/password` `{"current_password", "totp", "new_password"}` → 204; the
+/// account's other sessions end.
+async fn change_password(
+    state: State,
+    me: staff_auth::SignedIn,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let current = staff_auth::StepUp {
+        password: body.current_password.clone(),
+        totp: body.totp.clone(),
+    };
+    let new_password = Zeroizing::new(body.new_password.clone());
+    application::staff_accounts::change_own_password(
+        &state.app,
+        me.access(),
+        &current,
+        &new_password,
+        &me.0.tag,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/v1/staff/session`: the signed-in account.

@@ -1,21 +1,22 @@
 //! Role grants by two admins: `POST /api/v1/admin/grants` proposes, a different admin
-//! approves with a step-up (password and TOTP again). A new account's first password is
-//! generated and shown once, to the approver, who hands it over; the proposer never sees
-//! it. `kakunin user add` stays the operator's bootstrap and break-glass path (audited as
-//! `cli`).
+//! approves with a step-up (password and TOTP again). A new account gets no password: its
+//! one-time activation link goes to the holder (by e-mail to the address the proposal
+//! named, which the approver sees; or, without one, printed by the operator with `kakunin
+//! user activation`), never to either admin (security review, finding 6). `kakunin user
+//! add` stays the operator's bootstrap path (audited as `cli`).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use application::staff_accounts::{self, GrantApproved};
 use portal::Message;
 use portal::forms::FormError;
 use serde::Deserialize;
-use storage::grants::GrantOutcome;
+use storage::invitations::EmailAddress;
 use storage::org::BranchCode;
 use storage::staff::{Role, Username};
 use uuid::Uuid;
 
 use crate::error::ApiError;
-use crate::staff_auth::{self, Admin, StepUp};
+use crate::staff_auth::{Admin, StepUp};
 use crate::startup::State;
 
 #[derive(Debug, Deserialize)]
@@ -24,9 +25,12 @@ pub(super) struct GrantBody {
     role: String,
     #[serde(default)]
     scopes: Vec<String>,
+    /// Where a new account's activation link goes.
+    #[serde(default)]
+    email: Option<String>,
 }
 
-/// `POST /api/v1/admin/grants` `{"username", "role", "scopes"}` → 201 `{"grant_id"}`.
+/// `POST /api/v1/admin/grants` `{"username", "role", "scopes", "email"?}` → 201 `{"grant_id"}`.
 pub(super) async fn propose(
     state: State,
     admin: Admin,
@@ -43,65 +47,65 @@ pub(super) async fn propose(
         .map(|s| BranchCode::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| ApiError::invalid(Message::BadRequest))?;
-    let id = state
-        .vault
-        .propose_grant(
-            &admin.0.audit,
-            admin.0.session.account_id,
-            &username,
-            role,
-            &scopes,
-        )
-        .await?;
+    let email = body
+        .email
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+        .map(EmailAddress::parse)
+        .transpose()
+        .map_err(|_| FormError {
+            field: "email",
+            message: Message::EmailInvalid,
+        })?;
+    let id = staff_accounts::propose_grant(
+        &state.app,
+        admin.access(),
+        &username,
+        role,
+        &scopes,
+        email.as_ref(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "grant_id": id })))
 }
 
 /// `GET /api/v1/admin/grants`: the grants waiting for a second admin.
-pub(super) async fn pending(state: State, _admin: Admin) -> Result<HttpResponse, ApiError> {
-    Ok(
-        HttpResponse::Ok()
-            .json(serde_json::json!({ "items": state.vault.pending_grants().await? })),
-    )
+pub(super) async fn pending(state: State, admin: Admin) -> Result<HttpResponse, ApiError> {
+    let items = staff_accounts::pending_grants(&state.app, admin.access()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 /// `POST /api/v1/admin/grants/{id}/approve` `{"password", "totp"}` → `{"account_id",
-/// "created", "first_password"?}`; 403 for the proposer or the subject themselves.
+/// "created", "activation"?}` where `activation` says how the link reached the holder
+/// (`email` or `console`) and never holds it; 403 for the proposer or the subject.
 pub(super) async fn approve(
     state: State,
     admin: Admin,
     path: web::Path<Uuid>,
     body: web::Json<StepUp>,
 ) -> Result<HttpResponse, ApiError> {
-    let grant_id = path.into_inner();
-    // Refuse the proposer and the subject before asking for the step-up (storage checks
-    // again inside the approval's transaction).
-    let session = &admin.0.session;
-    let grant = state
-        .vault
-        .pending_grants()
-        .await?
-        .into_iter()
-        .find(|g| g.grant_id == grant_id)
-        .ok_or_else(ApiError::not_found)?;
-    if grant.proposed_by == session.account_id || grant.username == session.username {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, Message::Forbidden));
-    }
-    staff_auth::reauthenticate(&state, &admin.0, &body).await?;
-    let first_password = crate::password::generate_password();
-    let hash =
-        crate::password::hash_password(&first_password).map_err(|e| ApiError::internal(&e))?;
-    let outcome = state
-        .vault
-        .approve_grant(&admin.0.audit, admin.0.session.account_id, grant_id, &hash)
-        .await?;
+    let outcome =
+        staff_accounts::approve_grant(&state.app, admin.access(), path.into_inner(), &body).await?;
     Ok(match outcome {
-        GrantOutcome::Created(id) => HttpResponse::build(StatusCode::OK)
-            .insert_header(("Cache-Control", "no-store"))
-            .json(serde_json::json!({
-                "account_id": id, "created": true, "first_password": first_password.as_str(),
-            })),
-        GrantOutcome::Changed(id) => {
+        GrantApproved::Created(issued) => {
+            let account_id = issued.account_id;
+            let delivery = crate::activation::deliver(&state, issued).await;
+            HttpResponse::Ok().json(serde_json::json!({
+                "account_id": account_id, "created": true, "activation": delivery,
+            }))
+        }
+        GrantApproved::Changed(id) => {
             HttpResponse::Ok().json(serde_json::json!({ "account_id": id, "created": false }))
         }
     })
+}
+
+/// `POST /api/v1/admin/grants/{id}/withdraw` → 204.
+pub(super) async fn withdraw(
+    state: State,
+    admin: Admin,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    staff_accounts::withdraw_grant(&state.app, admin.access(), path.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -2,6 +2,7 @@
 //! and the three ledgers as JSON or CSV (read-only); role grants by two admins. They never see a number or an image:
 //! nothing served here holds one, and every read is itself an audit entry.
 
+mod accounts;
 mod grants;
 pub(crate) mod incidents;
 pub(crate) mod invitations;
@@ -31,6 +32,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .post(grants::propose),
             )
             .service(crate::routes::endpoint("/grants/{id}/approve").post(grants::approve))
+            .service(crate::routes::endpoint("/grants/{id}/withdraw").post(grants::withdraw))
+            .service(crate::routes::endpoint("/accounts").get(accounts::list))
+            .service(crate::routes::endpoint("/accounts/{id}/disable").post(accounts::disable))
+            .service(
+                crate::routes::endpoint("/accounts/{id}/changes").post(accounts::propose_change),
+            )
+            .service(crate::routes::endpoint("/account-changes").get(accounts::pending_changes))
+            .service(
+                crate::routes::endpoint("/account-changes/{id}/approve")
+                    .post(accounts::approve_change),
+            )
+            .service(
+                crate::routes::endpoint("/account-changes/{id}/withdraw")
+                    .post(accounts::withdraw_change),
+            )
+            .service(crate::routes::endpoint("/payroll-clients").get(accounts::payroll_clients))
+            .service(
+                crate::routes::endpoint("/payroll-clients/{name}/revoke")
+                    .post(accounts::revoke_payroll_client),
+            )
             .service(
                 // A whole roster in one call: as many rows as the CSV upload takes.
                 crate::routes::endpoint("/invitations")

@@ -5,6 +5,7 @@
 //! stays the API's. Without a session a page redirects to the sign-in form; a role that
 //! must enrol its second factor is sent to the enrolment page first.
 
+mod activation;
 mod assisted;
 mod duties;
 mod invitations;
@@ -43,7 +44,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(crate::routes::endpoint("/s/sign-out").post(sign_out))
         .service(crate::routes::endpoint("/s/totp").get(totp_page))
         .service(crate::routes::endpoint("/s/totp/enrol").post(totp_enrol))
-        .service(crate::routes::endpoint("/s/totp/confirm").post(totp_confirm));
+        .service(crate::routes::endpoint("/s/totp/confirm").post(totp_confirm))
+        .service(
+            crate::routes::endpoint("/s/activate/{token}")
+                .get(activation::form)
+                .post(activation::submit),
+        );
     officer::configure(cfg);
     assisted::configure(cfg);
     invitations::configure(cfg);

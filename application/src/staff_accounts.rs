@@ -262,8 +262,8 @@ pub async fn change_own_password(
     new_password: &Zeroizing<String>,
     session: &storage::internal_keys::SessionTag,
 ) -> Result<(), AppError> {
-    auth::step_up(app, me.staff(), current).await?;
     check_new_password(new_password, &me.staff().username)?;
+    auth::step_up(app, me.staff(), current).await?;
     let hash = hash(new_password).await?;
     Ok(app
         .vault

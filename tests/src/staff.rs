@@ -68,8 +68,13 @@ pub async fn sign_in_request(
 
 /// Signs in with the password only (a first sign-in, before TOTP enrolment).
 pub async fn first_sign_in(app: &impl Served, username: &str) -> Staff {
+    first_sign_in_with(app, username, STAFF_PASSWORD).await
+}
+
+/// [`first_sign_in`] with the password the holder chose.
+pub async fn first_sign_in_with(app: &impl Served, username: &str, password: &str) -> Staff {
     let client = app.new_client();
-    let response = sign_in_request(app, &client, username, STAFF_PASSWORD, None).await;
+    let response = sign_in_request(app, &client, username, password, None).await;
     let body = json_of(response, 200, &format!("first sign-in of {username}")).await;
     Staff {
         username: username.to_owned(),

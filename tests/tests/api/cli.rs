@@ -360,3 +360,69 @@ async fn two_officers_dispose_from_the_command_line_each_signing_with_password_a
     assert!(ledger[0].numbers_destroyed >= 1);
     app.app.vault.verify_audit_chain().await.expect("chain");
 }
+
+/// Security review, findings 6 and 10 at the console: the operator prints an activation
+/// link for a holder no e-mail reaches, and revokes or rotates a payroll client.
+#[tokio::test]
+async fn the_operator_issues_activation_links_and_revokes_or_rotates_payroll_clients() {
+    let app = spawn_app().await;
+    crate::staff_helpers::create_staff(
+        &app,
+        "officer.cli",
+        storage::staff::Role::Officer,
+        &["TKY"],
+    )
+    .await;
+    assert_eq!(
+        kakunin(&app, &["user", "activation", "--username", "officer.cli"]).await,
+        0
+    );
+    assert_eq!(
+        kakunin(&app, &["user", "activation", "--username", "nobody.here"]).await,
+        1
+    );
+    // The account's old password stopped working when the link was printed.
+    assert_eq!(
+        crate::staff_helpers::sign_in_request(
+            &app,
+            &app.new_client(),
+            "officer.cli",
+            crate::staff_helpers::STAFF_PASSWORD,
+            None
+        )
+        .await
+        .status(),
+        401
+    );
+    app.app
+        .vault
+        .create_payroll_client(&storage::AuditContext::cli(), "payroll.cli", None)
+        .await
+        .expect("client");
+    assert_eq!(
+        kakunin(&app, &["payroll-client", "rotate", "--name", "payroll.cli"]).await,
+        0
+    );
+    assert_eq!(kakunin(&app, &["payroll-client", "list"]).await, 0);
+    assert_eq!(
+        kakunin(&app, &["payroll-client", "revoke", "--name", "payroll.cli"]).await,
+        0
+    );
+    assert_eq!(
+        kakunin(&app, &["payroll-client", "revoke", "--name", "payroll.cli"]).await,
+        1
+    );
+    let entries = app.app.vault.audit_entries(0, 200).await.expect("entries");
+    for action in [
+        "staff.activation_issue",
+        "payroll.client_rotate",
+        "payroll.client_revoke",
+    ] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.action == action && e.actor == "cli"),
+            "{action}"
+        );
+    }
+}

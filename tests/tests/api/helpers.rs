@@ -345,3 +345,66 @@ pub fn time_today() -> time::Date {
 pub async fn json(response: reqwest::Response) -> serde_json::Value {
     response.json().await.expect("json body")
 }
+
+/// A free local port (for a relay whose address the service's settings name).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Debian's aiosmtpd on `port`, demanding STARTTLS with `cert`/`key`, delivering into
+/// the Maildir `maildir`.
+pub fn start_relay(
+    port: u16,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    maildir: &std::path::Path,
+) -> Option<std::process::Child> {
+    let child = std::process::Command::new("/usr/bin/python3")
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+        .arg("--tlscert")
+        .arg(cert)
+        .arg("--tlskey")
+        .arg(key)
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(maildir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) => {
+            tool_missing("python3 -m aiosmtpd (Debian package python3-aiosmtpd)", &e);
+            return None;
+        }
+    };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(child);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            tool_missing(
+                "python3 -m aiosmtpd (Debian package python3-aiosmtpd)",
+                &status,
+            );
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    tool_missing("python3 -m aiosmtpd", &"did not start listening");
+    None
+}
+
+pub fn delivered(maildir: &std::path::Path) -> Vec<Vec<u8>> {
+    std::fs::read_dir(maildir.join("new"))
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .filter_map(|e| std::fs::read(e.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -7,7 +7,9 @@ use std::sync::atomic::{AtomicU16, Ordering};
 
 use storage::staff::Role;
 
-use crate::helpers::{Spawn, TestApp, csrf_in, json, spawn_app, spawn_with, tool_missing};
+use crate::helpers::{
+    Spawn, TestApp, csrf_in, delivered, free_port, json, spawn_app, spawn_with, start_relay,
+};
 use crate::staff_helpers::{Staff, enrolled};
 
 /// Every invitation link on a page.
@@ -367,68 +369,6 @@ async fn the_api_creates_all_or_nothing_and_names_each_refused_field() {
 
 /// The relay's port, chosen before the service starts (its settings are fixed then).
 static SMTP_PORT: AtomicU16 = AtomicU16::new(0);
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Debian's aiosmtpd on `port`, demanding STARTTLS with `cert`/`key`, delivering into
-/// the Maildir `maildir`.
-fn start_relay(
-    port: u16,
-    cert: &std::path::Path,
-    key: &std::path::Path,
-    maildir: &std::path::Path,
-) -> Option<std::process::Child> {
-    let child = std::process::Command::new("/usr/bin/python3")
-        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
-        .arg("--tlscert")
-        .arg(cert)
-        .arg("--tlskey")
-        .arg(key)
-        .args(["-c", "aiosmtpd.handlers.Mailbox"])
-        .arg(maildir)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
-    let mut child = match child {
-        Ok(child) => child,
-        Err(e) => {
-            tool_missing("python3 -m aiosmtpd (Debian package python3-aiosmtpd)", &e);
-            return None;
-        }
-    };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Some(child);
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            tool_missing(
-                "python3 -m aiosmtpd (Debian package python3-aiosmtpd)",
-                &status,
-            );
-            return None;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let _ = child.kill();
-    tool_missing("python3 -m aiosmtpd", &"did not start listening");
-    None
-}
-
-fn delivered(maildir: &std::path::Path) -> Vec<Vec<u8>> {
-    std::fs::read_dir(maildir.join("new"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .filter_map(|e| std::fs::read(e.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 #[tokio::test]
 async fn links_go_by_email_through_a_relay_that_demands_starttls() {

@@ -26,6 +26,7 @@ mod provider_flow;
 mod release;
 mod scale_out;
 mod slow_clients;
+mod staff_accounts;
 mod staff_helpers;
 mod staff_pages;
 mod staff_sign_in;

@@ -229,6 +229,8 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
         "payroll_clients",
         "role_grants",
         "attempt_counters",
+        "staff_activations",
+        "account_changes",
     ] {
         let read = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "SELECT * FROM {table} LIMIT 1"
@@ -355,6 +357,34 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
         401,
         "a forged session row is not a session"
     );
+
+    // 5. Nor does an activation link written the same way set anyone's password (finding
+    //    6: links are keyed like sessions).
+    let link = storage::SecretToken::generate();
+    {
+        let mut owner = sqlx::AnyConnection::connect(&owner_url)
+            .await
+            .expect("owner");
+        sqlx::query(
+            "INSERT INTO staff_activations (token_tag, account_id, purpose, created_at, \
+             expires_at, row_mac) SELECT $1, id, 'reset', $2, $3, $4 FROM staff_accounts \
+             WHERE username = 'officer'",
+        )
+        .bind(link.hash().0.to_vec())
+        .bind(now_ms())
+        .bind(now_ms() + 3_600_000)
+        .bind(vec![0u8; 32])
+        .execute(&mut owner)
+        .await
+        .expect("the owner can write the row");
+    }
+    let page = internal
+        .new_client()
+        .get(internal.url(&format!("/s/activate/{}", link.expose())))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(page.status(), 404, "a forged activation row is no link");
 }
 
 /// A staff session row moved to another account (by whoever can write the database) is no

@@ -27,11 +27,18 @@ pub async fn propose(
 ) -> Result<ReleaseId, AppError> {
     let purpose = parse_purpose(purpose).map_err(|_| AppError::Invalid(Invalid::Message))?;
     let ids: Vec<uuid::Uuid> = submissions.iter().map(|s| s.uuid()).collect();
-    Ok(officer
+    match officer
         .vault(&app.vault)
         .propose_release(officer.audit(), &ids, &purpose)
-        .await?
-        .into())
+        .await
+    {
+        Ok(id) => Ok(id.into()),
+        // Retrying cannot help: say what waits (not "try again").
+        Err(storage::StorageError::Conflict("already proposed for release")) => {
+            Err(AppError::Conflict(Conflict::AlreadyProposed))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// An approved release: how many records, and the SHA-256 of the sealed file.
@@ -145,6 +152,18 @@ pub async fn take_export(
             storage::StorageError::Conflict(_) => AppError::Conflict(Conflict::Gone),
             other => other.into(),
         })
+}
+
+/// The submissions (in the officer's scope) that already wait in a proposed release: the
+/// page that offers verified records for release leaves them out (issue 18, bug 1).
+pub async fn proposed_submissions(
+    app: &App,
+    officer: &Officer,
+) -> Result<std::collections::HashSet<uuid::Uuid>, AppError> {
+    Ok(officer
+        .vault(&app.vault)
+        .submissions_in_proposed_releases()
+        .await?)
 }
 
 /// The releases the officer can act on: proposed ones, and approved ones whose file was

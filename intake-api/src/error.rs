@@ -181,7 +181,7 @@ impl From<application::AppError> for ApiError {
             E::Conflict(C::AlreadyInvited(_)) => {
                 Self::new(StatusCode::CONFLICT, Message::AlreadyInvited)
             }
-            E::Conflict(C::Gone) => Self::new(StatusCode::GONE, Message::Conflict),
+            E::Conflict(C::Gone) => Self::new(StatusCode::GONE, Message::ExportTaken),
             E::Conflict(C::NotConfigured) => {
                 Self::new(StatusCode::CONFLICT, Message::NotServedHere)
             }

@@ -107,6 +107,8 @@ pub enum Message {
     OwnAccount,
     /// The same proposal already waits for a second person.
     AlreadyProposed,
+    /// A one-time export was already handed over.
+    ExportTaken,
     /// A username outside the rule (3 to 64 of a-z, 0-9, '.', '_', '-', starting with a
     /// letter or a digit).
     UsernameInvalid,
@@ -233,6 +235,7 @@ impl Message {
         Message::LastAdmin,
         Message::OwnAccount,
         Message::AlreadyProposed,
+        Message::ExportTaken,
         Message::UsernameInvalid,
         Message::ClaimRequired,
         Message::VerificationIncomplete,
@@ -531,6 +534,11 @@ impl Message {
                 "already_proposed",
                 "同じ内容の提案がすでに承認待ちです。もう一人の担当者の承認を待つか、提案を取り下げてください。",
                 "The same proposal already waits for a second person: wait for their approval or withdraw it.",
+            ),
+            ExportTaken => (
+                "export_taken",
+                "この出力ファイルはすでに受け渡し済みです（一度だけ取得できます）。ファイルは最初にダウンロードした端末か給与システム側にあります。",
+                "This export was already handed over (it can be taken once): the file is on the device that downloaded it first, or with the payroll system.",
             ),
             UsernameInvalid => (
                 "username_invalid",

@@ -313,6 +313,20 @@ impl StaffVault<'_> {
         Ok(())
     }
 
+    /// The ids of submissions that wait in a proposed release: ids only, used to leave them
+    /// out of this officer's (scoped) list of verified records.
+    pub async fn submissions_in_proposed_releases(
+        &self,
+    ) -> Result<std::collections::HashSet<Uuid>, StorageError> {
+        let rows: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT ri.submission_id FROM release_items ri \
+             JOIN releases r ON r.id = ri.release_id WHERE r.state = 'proposed'",
+        )
+        .fetch_all(&self.vault.pool)
+        .await?;
+        rows.iter().map(|id| parse_uuid(id)).collect()
+    }
+
     /// The releases an officer can act on: proposed ones, and approved ones whose file
     /// was not downloaded yet, each only when all its submissions are in scope.
     pub async fn open_releases(&self) -> Result<Vec<ReleaseLine>, StorageError> {

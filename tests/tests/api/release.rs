@@ -342,6 +342,31 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
         .expect("propose");
     let html = proposed.text().await.expect("html");
     assert!(html.contains("提案しました") && html.contains("あなたの提案です"));
+    // Issue 18, bug 1: what waits in a proposal is no longer offered for release, and
+    // proposing it again says why instead of "try again".
+    assert!(
+        !html.contains(&format!(r#"name="submission" value="{id}""#)),
+        "the proposed record is not offered again"
+    );
+    let again = first
+        .client
+        .post(app.url("/s/releases"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("submission", id.as_str()),
+            ("purpose", "2026年分 年末調整"),
+        ])
+        .send()
+        .await
+        .expect("again")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        again.contains("同じ内容の提案がすでに承認待ちです")
+            && !again.contains("もう一度お試しください"),
+        "{again}"
+    );
 
     let (_, html) = page(&second, "/s/releases").await;
     let marker = r#"action="/s/releases/"#;
@@ -382,6 +407,19 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
         !after.contains(&download),
         "downloaded once: the form is gone"
     );
+    // Issue 18, bug 2: a second click on the button of a page not reloaded comes back to
+    // the page with why, never a file holding an error.
+    let second_click = second
+        .client
+        .post(app.url(&download))
+        .form(&[("csrf", csrf_in(&html).as_str())])
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(second_click.status(), 200, "back on the page");
+    assert!(second_click.headers().get("content-disposition").is_none());
+    let text = second_click.text().await.expect("html");
+    assert!(text.contains("すでに受け渡し済みです"), "{text}");
 }
 
 /// The CA that signs payroll's client certificates in the mutual-TLS test.

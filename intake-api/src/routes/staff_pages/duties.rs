@@ -80,7 +80,17 @@ async fn download_release(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
     page.check_csrf(&form.csrf)?;
-    Ok(release::export_attachment(&state, &page.officer()?, path.into_inner().into()).await?)
+    // A second click (the first one's file is saved, the page was not reloaded) comes back
+    // to the page with why, rather than saving an error body as a file.
+    match release::export_attachment(&state, &page.officer()?, path.into_inner().into()).await {
+        Ok(file) => Ok(file),
+        Err(e) if e.status_code() == StatusCode::GONE => Ok(see_other(
+            &state,
+            "/s/releases",
+            Some(Flash::error(e.message(), "form")),
+        )),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `GET /s/releases`.
@@ -101,6 +111,11 @@ async fn releases(
         },
     )
     .await?;
+    let waiting = application::release::proposed_submissions(&state.app, &officer).await?;
+    let verified = verified
+        .into_iter()
+        .filter(|line| !waiting.contains(&line.submission_id))
+        .collect();
     let body = ReleasesPage {
         staff: page.frame(Text::SReleases, "/s/releases"),
         verified,

@@ -79,21 +79,28 @@ impl fmt::Debug for PersonName {
 }
 
 /// Furigana (フリガナ), normalized to full-width katakana with single ASCII spaces. Only kana,
-/// the long-vowel mark, the middle dot and spaces are accepted, so furigana can start with
-/// no formula character and hold no control or invisible character.
+/// the long-vowel mark, the middle dot, the marks that join the parts of foreign names
+/// (＝ and the hyphen, as in グエン＝ヴァン or グエン－ヴァン) and spaces are accepted, so
+/// furigana can start with no formula character and hold no control or invisible character.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct NameKana(String);
 
+/// The marks joining the parts of a name (normalized to their full-width forms): never at
+/// the start or the end of a part, so furigana never starts like a formula.
+const JOINERS: [char; 2] = ['＝', '－'];
+
 impl NameKana {
-    /// Accepts katakana or hiragana (converted to katakana), the long-vowel mark,
-    /// the middle dot, and spaces between names.
+    /// Accepts katakana or hiragana (converted to katakana), the long-vowel mark, the
+    /// middle dot, ＝ and - between the parts of a name (ASCII or full-width, stored
+    /// full-width), and spaces between names.
     pub fn parse(input: &str) -> Result<Self, PersonError> {
         let mut out = String::with_capacity(input.len());
         for word in input.split([' ', '\u{3000}']).filter(|w| !w.is_empty()) {
             if !out.is_empty() {
                 out.push(' ');
             }
+            let start = out.len();
             for c in word.chars() {
                 let katakana = match c {
                     // Hiragana ぁ..ゖ map one-to-one onto katakana ァ..ヶ.
@@ -101,12 +108,23 @@ impl NameKana {
                         char::from_u32(c as u32 + 0x60).ok_or(PersonError::KanaInvalid)?
                     }
                     'ァ'..='ヺ' | 'ー' | '・' | 'ヽ' | 'ヾ' => c,
+                    '･' => '・',
                     'ゝ' | 'ゞ' => {
                         char::from_u32(c as u32 + 0x60).ok_or(PersonError::KanaInvalid)?
                     }
+                    '=' | '＝' => '＝',
+                    '-' | '－' | '‐' | '‑' => '－',
                     _ => return Err(PersonError::KanaInvalid),
                 };
                 out.push(katakana);
+            }
+            let part = &out[start..];
+            let first = part.chars().next();
+            let last = part.chars().next_back();
+            if first.is_some_and(|c| JOINERS.contains(&c))
+                || last.is_some_and(|c| JOINERS.contains(&c))
+            {
+                return Err(PersonError::KanaInvalid);
             }
         }
         if out.is_empty() {
@@ -283,6 +301,26 @@ mod tests {
         assert_eq!(NameKana::parse("山田"), Err(PersonError::KanaInvalid));
         assert_eq!(NameKana::parse("Yamada"), Err(PersonError::KanaInvalid));
         assert_eq!(NameKana::parse(" "), Err(PersonError::KanaEmpty));
+    }
+
+    #[test]
+    fn foreign_furigana_keeps_the_marks_joining_its_parts() {
+        for (typed, stored) in [
+            ("グエン＝ヴァン アン", "グエン＝ヴァン アン"),
+            ("グエン=ヴァン", "グエン＝ヴァン"),
+            ("グエン-ヴァン", "グエン－ヴァン"),
+            ("スミス・ジョーンズ", "スミス・ジョーンズ"),
+            ("ｸﾞｴﾝ", ""),
+        ] {
+            if stored.is_empty() {
+                assert_eq!(NameKana::parse(typed), Err(PersonError::KanaInvalid));
+            } else {
+                assert_eq!(NameKana::parse(typed).map(|k| k.0), Ok(stored.into()));
+            }
+        }
+        for bad in ["=ヤマダ", "＝ヤマダ", "ヤマダ-", "-ヤマダ", "ヤマダ ＝タロウ", "ヤマダ\u{202e}"] {
+            assert_eq!(NameKana::parse(bad), Err(PersonError::KanaInvalid), "{bad:?}");
+        }
     }
 
     #[test]

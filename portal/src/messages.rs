@@ -120,6 +120,22 @@ pub enum Message {
     Category3OnlyForSpouse,
     /// Attestation on one half only.
     AttestationMustCoverBoth,
+    /// A document named for 本人確認 is not among the person's photos or the originals seen.
+    DocumentNotInEvidence,
+    /// Face-to-face recognition on a submission that did not arrive in person.
+    FaceToFaceOnlyInPerson,
+    /// A document that does not count on the day of the check (健康保険証 after 2025-12-01).
+    DocumentNoLongerCounts,
+    /// An identity document past its expiry date.
+    DocumentExpired,
+    /// An identity document named without its expiry date.
+    DocumentValidityRequired,
+    /// The 個人番号通知書 named for the number check.
+    NumberNoticeNotProof,
+    /// The My Number card named for the identity check without the card.
+    CardMissing,
+    /// A provider uploads a 個人番号通知書, which proves nothing.
+    NumberNoticeUpload,
     /// Free text too long or with a character [`storage::typed_text`] refuses.
     MessageInvalid,
     /// A page form came without the right CSRF token (stale page or forged request).
@@ -229,6 +245,14 @@ impl Message {
         Message::Category3SpouseNeedsEmployer,
         Message::Category3OnlyForSpouse,
         Message::AttestationMustCoverBoth,
+        Message::DocumentNotInEvidence,
+        Message::FaceToFaceOnlyInPerson,
+        Message::DocumentNoLongerCounts,
+        Message::DocumentExpired,
+        Message::DocumentValidityRequired,
+        Message::NumberNoticeNotProof,
+        Message::CardMissing,
+        Message::NumberNoticeUpload,
         Message::MessageInvalid,
         Message::NothingToCorrect,
         Message::EmailInvalid,
@@ -546,6 +570,46 @@ impl Message {
                 "attestation_must_cover_both",
                 "従業員による確認は、番号確認と身元確認の両方に適用してください。",
                 "The employee's attestation must cover both the number check and the identity check.",
+            ),
+            DocumentNotInEvidence => (
+                "document_not_in_evidence",
+                "指定した書類は、この人の写真にも、受付担当者が確認した原本の記録にもありません。",
+                "A document named is neither among this person's photos nor among the originals recorded as seen.",
+            ),
+            FaceToFaceOnlyInPerson => (
+                "face_to_face_only_in_person",
+                "対面での本人確認（知覚）は、対面で受け付けた提出にのみ使えます。",
+                "Face-to-face recognition counts only for a submission taken in person.",
+            ),
+            DocumentNoLongerCounts => (
+                "document_no_longer_counts",
+                "指定した書類は、確認日には本人確認書類として認められていません（健康保険証は2025年12月1日まで）。",
+                "A document named does not count on the day of the check (health insurance cards counted until 2025-12-01).",
+            ),
+            DocumentExpired => (
+                "document_expired",
+                "有効期限が切れた本人確認書類は使えません。",
+                "An identity document past its expiry date does not count.",
+            ),
+            DocumentValidityRequired => (
+                "document_validity_required",
+                "本人確認書類ごとに有効期限（年-月-日）を記録してください。",
+                "Record the expiry date (year-month-day) of each identity document.",
+            ),
+            NumberNoticeNotProof => (
+                "number_notice_not_proof",
+                "個人番号通知書は番号確認に使えません。マイナンバーカード、個人番号付きの住民票の写し、または記載事項が住民票と一致する通知カードで確認してください。",
+                "The individual number notice never proves the number: check it with the My Number card, a residence record with the number, or a notification card matching the residence record.",
+            ),
+            CardMissing => (
+                "card_missing",
+                "身元確認に使ったマイナンバーカードを、有効期限とともに指定してください。",
+                "Name the My Number card used for the identity check, with its expiry date.",
+            ),
+            NumberNoticeUpload => (
+                "number_notice_not_accepted",
+                "個人番号通知書は番号の証明書類として使えません。マイナンバーカード、または個人番号が記載された住民票の写しを撮影してください。",
+                "The individual number notice cannot prove your number. Please photograph your My Number card or a residence record (住民票の写し) showing the number.",
             ),
             MessageInvalid => (
                 "message_invalid",

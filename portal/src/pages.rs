@@ -305,8 +305,8 @@ pub struct DocumentsPage {
     pub api_action: String,
     /// A fresh key for the plain form, so a resent form stores the photo once.
     pub idempotency_key: String,
-    /// The kinds to choose from.
-    pub kinds: &'static [DocumentKind],
+    /// The kinds to choose from (those the rule table counts today).
+    pub kinds: Vec<DocumentKind>,
     /// The kind preselected.
     pub selected_kind: Option<DocumentKind>,
     /// Stored documents.

@@ -1,0 +1,373 @@
+//! Issue 16: a verification holds up in an audit. The documents named must be among the
+//! person's photos (or the originals a collector recorded as seen), count on the day of
+//! the check under the dated rule table, be within their validity, and face-to-face
+//! recognition needs the in-person channel. Each refusal and each newly accepted case runs
+//! on SQLite and on PostgreSQL.
+
+use serde_json::{Value, json};
+use storage::AuditContext;
+use storage::invitations::{InvitationKind, NewInvitation};
+use storage::org::BranchCode;
+use storage::person::PersonName;
+use storage::staff::Role;
+
+use crate::helpers::{NUMBER, TestApp, fixture};
+use crate::staff_helpers::{Staff, enrolled};
+
+/// One scenario as two tests: on SQLite and on PostgreSQL (skipped without a server).
+macro_rules! on_both_backends {
+    ($name:ident, $scenario:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$scenario(crate::helpers::spawn_app().await).await;
+            }
+            #[tokio::test]
+            async fn on_postgres() {
+                if let Some(app) = crate::helpers::spawn_app_on_postgres().await {
+                    super::$scenario(app).await;
+                }
+            }
+        }
+    };
+}
+
+/// A submitted employee whose own photos are of these kinds; returns (submission, subject).
+async fn handed_in_with(app: &TestApp, kinds: &[&str]) -> (String, String) {
+    let created = app
+        .app
+        .vault
+        .create_invitation(
+            &AuditContext::cli(),
+            &NewInvitation {
+                kind: InvitationKind::Employee,
+                name: PersonName::parse("山田 太郎").expect("name"),
+                name_kana: None,
+                email: None,
+                employee_code: None,
+                branch: Some(BranchCode::parse("TKY").expect("branch")),
+                birth_date: None,
+                valid_days: 30,
+            },
+        )
+        .await
+        .expect("invite");
+    assert_eq!(
+        app.sign_in(created.token.expose(), None).await.status(),
+        200
+    );
+    let saved = app.save_self(NUMBER).await;
+    assert_eq!(saved.status(), 200);
+    let subject = saved.json::<Value>().await.expect("json")["subject_id"]
+        .as_str()
+        .expect("subject")
+        .to_owned();
+    for kind in kinds {
+        let uploaded = app
+            .upload(&subject, kind, fixture("orientation/landscape_1.jpg"))
+            .await;
+        assert_eq!(uploaded.status(), 201, "upload {kind}");
+    }
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200);
+    (created.submission_id.to_string(), subject)
+}
+
+/// An officer of the branch who holds the claim on the (only) waiting submission.
+async fn claiming_officer(app: &TestApp) -> Staff {
+    let officer = enrolled(app, "officer.tky", Role::Officer, &["TKY"]).await;
+    let claimed = officer
+        .post(app, "/api/v1/officer/claims")
+        .send()
+        .await
+        .expect("claim");
+    assert_eq!(claimed.status(), 200);
+    officer
+}
+
+async fn verify(app: &TestApp, officer: &Staff, submission: &str, person: Value) -> (u16, Value) {
+    let response = officer
+        .post(
+            app,
+            &format!("/api/v1/officer/submissions/{submission}/verify"),
+        )
+        .json(&json!({ "subjects": [person] }))
+        .send()
+        .await
+        .expect("verify");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A refusal: 422 with this code and a message in both languages.
+fn assert_refused(outcome: &(u16, Value), code: &str) {
+    assert_eq!(outcome.0, 422, "{}", outcome.1);
+    assert_eq!(outcome.1["error"]["code"], code);
+    assert!(
+        !outcome.1["error"]["message_ja"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+    assert!(
+        !outcome.1["error"]["message_en"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    );
+}
+
+async fn a_claimed_document_not_among_the_evidence(app: TestApp) {
+    // Only a passport photo, yet "My Number card" for both checks (the issue's first case).
+    let (submission, subject) = handed_in_with(&app, &["passport"]).await;
+    let officer = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "my_number_card", "identity_check": "my_number_card",
+               "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]}),
+    )
+    .await;
+    assert_refused(&outcome, "document_not_in_evidence");
+}
+on_both_backends!(
+    a_document_not_among_the_photos_is_refused,
+    a_claimed_document_not_among_the_evidence
+);
+
+async fn face_to_face_on_an_online_submission(app: TestApp) {
+    let (submission, subject) = handed_in_with(&app, &["drivers_license"]).await;
+    let officer = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "residence_record",
+               "identity_check": "face_to_face_known_employee"}),
+    )
+    .await;
+    assert_refused(&outcome, "face_to_face_only_in_person");
+}
+on_both_backends!(
+    face_to_face_recognition_is_refused_on_an_online_submission,
+    face_to_face_on_an_online_submission
+);
+
+async fn a_health_insurance_card_after_2025_12_01(app: TestApp) {
+    let (submission, subject) = handed_in_with(
+        &app,
+        &["notification_card", "health_insurance_card", "pension_book"],
+    )
+    .await;
+    let officer = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "notification_card",
+               "notification_card_matches_residence_record": true,
+               "identity_check": "two_non_photo_documents",
+               "identity_documents": [{"kind": "health_insurance_card", "valid_until": "2027-03-31"}, "pension_book"]}),
+    )
+    .await;
+    assert_refused(&outcome, "document_no_longer_counts");
+}
+on_both_backends!(
+    a_health_insurance_card_checked_after_2025_12_01_is_refused,
+    a_health_insurance_card_after_2025_12_01
+);
+
+async fn an_expired_licence(app: TestApp) {
+    let (submission, subject) =
+        handed_in_with(&app, &["residence_record", "drivers_license"]).await;
+    let officer = claiming_officer(&app).await;
+    let person = |valid_until: &str| {
+        json!({"subject_id": subject, "number_check": "residence_record", "identity_check": "photo_id",
+               "identity_documents": [{"kind": "drivers_license", "valid_until": valid_until}]})
+    };
+    let expired = verify(&app, &officer, &submission, person("2025-06-30")).await;
+    assert_refused(&expired, "document_expired");
+    let undated = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "residence_record", "identity_check": "photo_id",
+               "identity_documents": ["drivers_license"]}),
+    )
+    .await;
+    assert_refused(&undated, "document_validity_required");
+    let valid = verify(&app, &officer, &submission, person("2031-01-15")).await;
+    assert_eq!(valid.0, 200, "{}", valid.1);
+}
+on_both_backends!(an_expired_licence_is_refused, an_expired_licence);
+
+async fn the_number_notice(app: TestApp) {
+    // At upload time the provider is told why, in both languages; nothing is stored.
+    let (submission, subject) = handed_in_with(&app, &["residence_record", "passport"]).await;
+    let refused = app
+        .upload(
+            &subject,
+            "number_notice",
+            fixture("orientation/landscape_1.jpg"),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "number_notice_not_accepted");
+    assert!(
+        body["error"]["message_ja"]
+            .as_str()
+            .expect("ja")
+            .contains("個人番号通知書")
+    );
+    assert!(
+        body["error"]["message_en"]
+            .as_str()
+            .expect("en")
+            .contains("individual number notice")
+    );
+    // Named by an officer as the number check, it is refused too.
+    let officer = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "number_notice", "identity_check": "photo_id",
+               "identity_documents": [{"kind": "passport", "valid_until": "2032-02-02"}]}),
+    )
+    .await;
+    assert_refused(&outcome, "number_notice_not_proof");
+}
+on_both_backends!(
+    the_individual_number_notice_never_counts_for_the_number_check,
+    the_number_notice
+);
+
+/// The recorded verification of the submission, as the officer's item shows it.
+async fn recorded(app: &TestApp, officer: &Staff, submission: &str) -> Value {
+    let item: Value = officer
+        .get(app, &format!("/api/v1/officer/submissions/{submission}"))
+        .send()
+        .await
+        .expect("item")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(item["state"], "verified");
+    item["verifications"][0].clone()
+}
+
+async fn a_qualification_certificate_and_a_pension_notice(app: TestApp) {
+    let (submission, subject) = handed_in_with(
+        &app,
+        &[
+            "residence_record",
+            "qualification_certificate",
+            "basic_pension_number_notice",
+        ],
+    )
+    .await;
+    let officer = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "residence_record",
+               "identity_check": "two_non_photo_documents",
+               "identity_documents": [{"kind": "qualification_certificate", "valid_until": "2027-07-31"},
+                                      "basic_pension_number_notice"]}),
+    )
+    .await;
+    assert_eq!(outcome.0, 200, "{}", outcome.1);
+    let record = recorded(&app, &officer, &submission).await;
+    assert_eq!(record["rule_version"], verifier::rules::table::VERSION);
+    assert_eq!(
+        record["relied_on"],
+        json!([
+            {"kind": "residence_record", "valid_until": null},
+            {"kind": "qualification_certificate", "valid_until": "2027-07-31"},
+            {"kind": "basic_pension_number_notice", "valid_until": null},
+        ])
+    );
+    assert_eq!(record["checked_by"], "officer.tky");
+}
+on_both_backends!(
+    a_qualification_certificate_with_a_basic_pension_number_notice_is_accepted,
+    a_qualification_certificate_and_a_pension_notice
+);
+
+async fn a_special_permanent_resident(app: TestApp) {
+    let (submission, subject) = handed_in_with(
+        &app,
+        &["residence_record", "special_permanent_resident_certificate"],
+    )
+    .await;
+    let officer = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "residence_record", "identity_check": "photo_id",
+               "identity_documents": [{"kind": "special_permanent_resident_certificate", "valid_until": "2033-04-01"}]}),
+    )
+    .await;
+    assert_eq!(outcome.0, 200, "{}", outcome.1);
+    let record = recorded(&app, &officer, &submission).await;
+    assert_eq!(
+        record["documents"],
+        json!(["special_permanent_resident_certificate"])
+    );
+}
+on_both_backends!(
+    a_special_permanent_resident_certificate_is_accepted,
+    a_special_permanent_resident
+);
+
+async fn an_old_record_keeps_its_rule_version(app: TestApp) {
+    // A verification recorded before rule versions were kept (a 健康保険証 relied on in
+    // 2025) stays what it was: the migration marks it `legacy` and it is shown so.
+    let (submission, subject) =
+        handed_in_with(&app, &["residence_record", "passport"]).await;
+    let officer = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &officer,
+        &submission,
+        json!({"subject_id": subject, "number_check": "residence_record", "identity_check": "photo_id",
+               "identity_documents": [{"kind": "passport", "valid_until": "2032-02-02"}]}),
+    )
+    .await;
+    assert_eq!(outcome.0, 200, "{}", outcome.1);
+    {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        let mut db = sqlx::AnyConnection::connect(&app.db.url)
+            .await
+            .expect("db");
+        sqlx::query(
+            "UPDATE verifications SET identity_check = 'two_non_photo_documents', \
+             documents = '[\"health_insurance_card\",\"pension_book\"]', relied_on = '[]', \
+             rule_version = 'legacy', checked_at = 1764201600000 WHERE subject_id = $1",
+        )
+        .bind(subject.clone())
+        .execute(&mut db)
+        .await
+        .expect("as recorded on 2025-11-27");
+    }
+    let record = recorded(&app, &officer, &submission).await;
+    assert_eq!(record["rule_version"], "legacy");
+    assert_eq!(
+        record["documents"],
+        json!(["health_insurance_card", "pension_book"])
+    );
+}
+on_both_backends!(
+    an_old_verification_keeps_the_rule_version_it_was_checked_against,
+    an_old_record_keeps_its_rule_version
+);

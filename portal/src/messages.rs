@@ -33,6 +33,14 @@ pub enum Message {
     KanaEmpty,
     /// Furigana not kana.
     KanaInvalid,
+    /// An address too long or with characters typed text refuses.
+    AddressInvalid,
+    /// An address is needed (a payee's 支払調書, or as the employer configures).
+    AddressRequired,
+    /// An alphabetic name not in Latin letters.
+    AlphabeticNameInvalid,
+    /// An unknown reason for a dependant without a number (or one given for oneself).
+    NoNumberReasonInvalid,
     /// Birth date format.
     BirthDateFormat,
     /// Birth date out of range.
@@ -200,6 +208,10 @@ impl Message {
         Message::NameFormulaStart,
         Message::KanaEmpty,
         Message::KanaInvalid,
+        Message::AddressInvalid,
+        Message::AddressRequired,
+        Message::AlphabeticNameInvalid,
+        Message::NoNumberReasonInvalid,
         Message::BirthDateFormat,
         Message::BirthDateRange,
         Message::RelationshipInvalid,
@@ -361,8 +373,28 @@ impl Message {
             ),
             KanaInvalid => (
                 "kana_invalid",
-                "フリガナはカタカナまたはひらがなで入力してください。",
-                "Please write the furigana in katakana or hiragana.",
+                "フリガナはカタカナまたはひらがなで入力してください（名前の区切りの「＝」「・」「-」と空白は使えます）。",
+                "Please write the furigana in katakana or hiragana (＝, ・, - and spaces between the parts of a name are fine).",
+            ),
+            AddressInvalid => (
+                "address_invalid",
+                "住所は200文字以内で、使えない文字を含めずに入力してください。",
+                "Please enter the address in at most 200 characters, without characters that are not allowed.",
+            ),
+            AddressRequired => (
+                "address_required",
+                "住所を入力してください（住民票のとおり）。",
+                "Please enter your address (as on your residence record).",
+            ),
+            AlphabeticNameInvalid => (
+                "alphabetic_name_invalid",
+                "アルファベット氏名はローマ字（A〜Z）で、在留カードのとおり入力してください。",
+                "Please enter the alphabetic name in Latin letters, as on the residence card.",
+            ),
+            NoNumberReasonInvalid => (
+                "no_number_reason_invalid",
+                "番号がない理由は、扶養親族について「国外居住」または「出生直後で未付番」から選んでください。",
+                "For a dependant without a number, choose why: living abroad, or a newborn not yet numbered.",
             ),
             BirthDateFormat => (
                 "birth_date_format",

@@ -207,10 +207,21 @@ pub struct SubjectValues {
     pub identity_attested: bool,
     /// Category-3 spouse ticked.
     pub category3_spouse: bool,
+    /// 住所.
+    pub address: String,
+    /// アルファベット氏名.
+    pub name_alphabetic: String,
+    /// 通称.
+    pub common_name: String,
+    /// 旧姓.
+    pub former_surname: String,
+    /// Why a dependant has no number (code, empty: has one).
+    pub no_number_reason: String,
 }
 
 impl From<&SubjectSummary> for SubjectValues {
     fn from(s: &SubjectSummary) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
         Self {
             relationship: s.relationship.code().to_owned(),
             name: s.name.clone(),
@@ -218,6 +229,11 @@ impl From<&SubjectSummary> for SubjectValues {
             birth_date: s.birth_date.clone(),
             identity_attested: s.identity_attested,
             category3_spouse: s.category3_spouse,
+            address: text(&s.address),
+            name_alphabetic: text(&s.name_alphabetic),
+            common_name: text(&s.common_name),
+            former_surname: text(&s.former_surname),
+            no_number_reason: text(&s.no_number_reason),
         }
     }
 }

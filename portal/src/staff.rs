@@ -239,6 +239,14 @@ impl Lang {
         })
     }
 
+    /// Why a dependant has no number, from its stored code.
+    pub fn no_number_reason(self, code: &str) -> &'static str {
+        self.t(match code {
+            "living_abroad" => Text::NoNumberLivingAbroad,
+            _ => Text::NoNumberNewborn,
+        })
+    }
+
     /// A number-check or identity-check code.
     pub fn check(self, code: &str) -> &'static str {
         self.t(match code {

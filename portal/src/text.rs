@@ -274,6 +274,16 @@ catalogue! {
     NameKanaHint => "カタカナまたはひらがな（例：ヤマダ タロウ）", "Katakana or hiragana (e.g. ヤマダ タロウ)";
     BirthDate => "生年月日", "Date of birth";
     BirthDateHint => "例：1990-04-01", "e.g. 1990-04-01";
+    Address => "住所", "Address";
+    AddressHint => "住民票のとおりに入力してください（個人支払先の方は必須）。", "As on your residence record (required for payees).";
+    NameAlphabetic => "アルファベット氏名", "Name in Latin letters";
+    NameAlphabeticHint => "外国籍の方は在留カードのとおりに（例：NGUYEN VAN AN）。", "For foreign residents, as on the residence card (e.g. NGUYEN VAN AN).";
+    CommonName => "通称", "Registered alias (通称)";
+    FormerSurname => "旧姓", "Former surname (旧姓)";
+    NoNumberReason => "番号がない場合の理由", "If there is no number, why";
+    NoNumberHas => "番号がある", "Has a number";
+    NoNumberLivingAbroad => "国外居住のため番号がない", "Lives abroad: no number";
+    NoNumberNewborn => "出生直後で番号がまだない", "Newborn: no number yet";
     Number => "個人番号（12桁）", "My Number (12 digits)";
     NumberHint => "カード裏面の12桁の数字。スペースやハイフンは入れても構いません。", "The 12 digits on the back of the card. Spaces and hyphens are fine.";
     NumberSaved => "保存済みの番号：下4桁", "Saved number ending in";
@@ -461,6 +471,7 @@ catalogue! {
     SNotificationMatches => "通知カードの氏名・住所が現在の住民票と一致することを確認した", "The notification card's name and address match the current residence record";
     SIdentityCheck => "身元確認の方法", "Identity checked with";
     SValidUntil => "有効期限", "Valid until";
+    SNothingToVerify => "番号がないため本人確認の対象外です", "no number, so nothing to verify";
     SVerificationsTitle => "記録された本人確認", "Recorded verifications";
     SRuleVersion => "確認ルール版", "Rule table version";
     SIdentityDocuments => "身元確認に使った書類", "Identity documents relied on";
@@ -570,6 +581,7 @@ catalogue! {
     SSheetCardHint => "スマートフォンのカメラで QR コードを読み取るか、下のアドレスを開いてください。このリンクはあなた専用です。ほかの人に渡さないでください。", "Scan the QR code with your phone's camera, or open the address below. This link is yours alone; do not give it to anyone.";
     SSheetCardTitle => "マイナンバーご提出のお願い", "Please provide your My Number";
     SValidUntil => "有効期限", "Valid until";
+    SNothingToVerify => "番号がないため本人確認の対象外です", "no number, so nothing to verify";
     SEmailedList => "メールで送った人（リンクはメールにのみ記載）", "Sent by e-mail (the link is in the e-mail only)";
     SLinkState => "リンク", "Link";
     SLinkActive => "有効", "Active";

@@ -520,7 +520,11 @@ impl StaffVault<'_> {
         let mut tx = self.vault.begin_write().await?;
         require_claim(&mut tx, self.account(), submission_id).await?;
         let live: Vec<String> =
-            sqlx::query("SELECT id FROM subjects WHERE submission_id = $1 AND removed_at IS NULL")
+            // A dependant without a number (living abroad, a newborn) has nothing to verify.
+            sqlx::query(
+                "SELECT id FROM subjects WHERE submission_id = $1 AND removed_at IS NULL \
+                 AND no_number_reason IS NULL",
+            )
                 .bind(submission_id.to_string())
                 .fetch_all(&mut *tx)
                 .await?

@@ -470,7 +470,6 @@ catalogue! {
     SNumberCheck => "番号確認の書類", "Number checked with";
     SNotificationMatches => "通知カードの氏名・住所が現在の住民票と一致することを確認した", "The notification card's name and address match the current residence record";
     SIdentityCheck => "身元確認の方法", "Identity checked with";
-    SValidUntil => "有効期限", "Valid until";
     SNothingToVerify => "番号がないため本人確認の対象外です", "no number, so nothing to verify";
     SVerificationsTitle => "記録された本人確認", "Recorded verifications";
     SRuleVersion => "確認ルール版", "Rule table version";
@@ -581,7 +580,6 @@ catalogue! {
     SSheetCardHint => "スマートフォンのカメラで QR コードを読み取るか、下のアドレスを開いてください。このリンクはあなた専用です。ほかの人に渡さないでください。", "Scan the QR code with your phone's camera, or open the address below. This link is yours alone; do not give it to anyone.";
     SSheetCardTitle => "マイナンバーご提出のお願い", "Please provide your My Number";
     SValidUntil => "有効期限", "Valid until";
-    SNothingToVerify => "番号がないため本人確認の対象外です", "no number, so nothing to verify";
     SEmailedList => "メールで送った人（リンクはメールにのみ記載）", "Sent by e-mail (the link is in the e-mail only)";
     SLinkState => "リンク", "Link";
     SLinkActive => "有効", "Active";

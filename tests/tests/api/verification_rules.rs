@@ -32,8 +32,8 @@ macro_rules! on_both_backends {
     };
 }
 
-/// A submitted employee whose own photos are of these kinds; returns (submission, subject).
-async fn handed_in_with(app: &TestApp, kinds: &[&str]) -> (String, String) {
+/// An employee of TKY invited and signed in (the app's client); returns the submission.
+async fn signed_in_employee(app: &TestApp) -> String {
     let created = app
         .app
         .vault
@@ -56,6 +56,12 @@ async fn handed_in_with(app: &TestApp, kinds: &[&str]) -> (String, String) {
         app.sign_in(created.token.expose(), None).await.status(),
         200
     );
+    created.submission_id.to_string()
+}
+
+/// A submitted employee whose own photos are of these kinds; returns (submission, subject).
+async fn handed_in_with(app: &TestApp, kinds: &[&str]) -> (String, String) {
+    let submission = signed_in_employee(app).await;
     let saved = app.save_self(NUMBER).await;
     assert_eq!(saved.status(), 200);
     let subject = saved.json::<Value>().await.expect("json")["subject_id"]
@@ -75,7 +81,7 @@ async fn handed_in_with(app: &TestApp, kinds: &[&str]) -> (String, String) {
         .await
         .expect("submit");
     assert_eq!(submitted.status(), 200);
-    (created.submission_id.to_string(), subject)
+    (submission, subject)
 }
 
 /// An officer of the branch who holds the claim on the (only) waiting submission.
@@ -370,4 +376,112 @@ async fn an_old_record_keeps_its_rule_version(app: TestApp) {
 on_both_backends!(
     an_old_verification_keeps_the_rule_version_it_was_checked_against,
     an_old_record_keeps_its_rule_version
+);
+
+async fn a_foreign_resident_with_a_dependant_abroad(app: TestApp) {
+    // The furigana keeps the ＝ between the parts of the name; the parent living abroad has
+    // no number, is shown so to the officer, needs no attestation and is not verified.
+    let id = signed_in_employee(&app).await;
+    let saved = app
+        .client
+        .put(app.url("/api/v1/provider/subjects/self"))
+        .json(&json!({
+            "number": NUMBER, "name": "グエン ヴァン アン", "name_kana": "グエン＝ヴァン アン",
+            "name_alphabetic": "NGUYEN VAN AN", "birth_date": "1992-09-02",
+            "address": "東京都新宿区西新宿2-8-1"
+        }))
+        .send()
+        .await
+        .expect("save self");
+    assert_eq!(saved.status(), 200);
+    let own = saved.json::<Value>().await.expect("json")["subject_id"]
+        .as_str()
+        .expect("subject")
+        .to_owned();
+    let refused = app
+        .client
+        .post(app.url("/api/v1/provider/subjects"))
+        .json(&json!({
+            "relationship": "parent", "number": "", "name": "グエン ティ マイ",
+            "name_kana": "グエン＝ティ マイ", "birth_date": "1965-01-20"
+        }))
+        .send()
+        .await
+        .expect("no number, no reason");
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        refused.json::<Value>().await.expect("json")["error"]["code"],
+        "number_required"
+    );
+    let parent = app
+        .client
+        .post(app.url("/api/v1/provider/subjects"))
+        .json(&json!({
+            "relationship": "parent", "number": "", "no_number_reason": "living_abroad",
+            "name": "グエン ティ マイ", "name_kana": "グエン＝ティ マイ", "birth_date": "1965-01-20"
+        }))
+        .send()
+        .await
+        .expect("parent abroad");
+    assert_eq!(parent.status(), 201);
+    let uploaded = app
+        .upload(&own, "residence_card", fixture("orientation/landscape_1.jpg"))
+        .await;
+    assert_eq!(uploaded.status(), 201);
+    let uploaded = app
+        .upload(&own, "residence_record", fixture("orientation/landscape_1.jpg"))
+        .await;
+    assert_eq!(uploaded.status(), 201);
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200, "nothing missing: no attestation asked for");
+    let officer = claiming_officer(&app).await;
+    let item: Value = officer
+        .get(&app, &format!("/api/v1/officer/submissions/{id}"))
+        .send()
+        .await
+        .expect("item")
+        .json()
+        .await
+        .expect("json");
+    let people = item["subjects"].as_array().expect("subjects");
+    let me = people
+        .iter()
+        .find(|p| p["relationship"] == "self")
+        .expect("self");
+    assert_eq!(me["name_kana"], "グエン＝ヴァン アン");
+    assert_eq!(me["name_alphabetic"], "NGUYEN VAN AN");
+    assert_eq!(me["address"], "東京都新宿区西新宿2-8-1");
+    let abroad = people
+        .iter()
+        .find(|p| p["relationship"] == "parent")
+        .expect("parent");
+    assert_eq!(abroad["no_number_reason"], "living_abroad");
+    assert_eq!(abroad["number_saved"], false);
+    let page = officer
+        .get(&app, &format!("/s/submissions/{id}"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("国外居住のため番号がない"), "shown to the officer");
+    let outcome = verify(
+        &app,
+        &officer,
+        &id,
+        json!({"subject_id": own, "number_check": "residence_record", "identity_check": "photo_id",
+               "identity_documents": [{"kind": "residence_card", "valid_until": "2029-09-30"}]}),
+    )
+    .await;
+    assert_eq!(outcome.0, 200, "only the person with a number is verified: {}", outcome.1);
+}
+on_both_backends!(
+    a_foreign_name_with_an_equals_sign_and_a_dependant_abroad_without_a_number_are_accepted,
+    a_foreign_resident_with_a_dependant_abroad
 );

@@ -197,6 +197,8 @@ describe('provider portal on a phone', () => {
     assert.equal(await page.locator('a[href="/p/dependants"]').count(), 0);
     await page.click('a[href="/p/self"]');
     await fillPerson(page, { name: '佐藤 次郎', kana: 'サトウ ジロウ', birth: '1980-03-03', number: '202020202027' });
+    // A payee's 支払調書 carries the address: it is asked of payees.
+    await page.fill('#address', '東京都港区芝公園4-2-8');
     await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
     await uploadPhoto(page, 'my_number_card_front');
     await page.click('a[href="/p/review"].secondary');

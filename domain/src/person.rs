@@ -262,9 +262,8 @@ impl AlphabeticName {
             }
             for c in word.chars() {
                 let c = match c {
-                    'Ａ'..='Ｚ' | 'ａ'..='ｚ' => {
-                        char::from_u32(c as u32 - 0xFEE0).ok_or(PersonError::AlphabeticNameInvalid)?
-                    }
+                    'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0)
+                        .ok_or(PersonError::AlphabeticNameInvalid)?,
                     _ => c,
                 };
                 if !(c.is_ascii_alphabetic() || matches!(c, '-' | '\'' | '.' | ',')) {
@@ -276,7 +275,9 @@ impl AlphabeticName {
         if out.is_empty() {
             return Ok(None);
         }
-        if !out.starts_with(|c: char| c.is_ascii_alphabetic()) || out.chars().count() > MAX_NAME_CHARS {
+        if !out.starts_with(|c: char| c.is_ascii_alphabetic())
+            || out.chars().count() > MAX_NAME_CHARS
+        {
             return Err(PersonError::AlphabeticNameInvalid);
         }
         Ok(Some(Self(out)))
@@ -448,8 +449,19 @@ mod tests {
                 assert_eq!(NameKana::parse(typed).map(|k| k.0), Ok(stored.into()));
             }
         }
-        for bad in ["=ヤマダ", "＝ヤマダ", "ヤマダ-", "-ヤマダ", "ヤマダ ＝タロウ", "ヤマダ\u{202e}"] {
-            assert_eq!(NameKana::parse(bad), Err(PersonError::KanaInvalid), "{bad:?}");
+        for bad in [
+            "=ヤマダ",
+            "＝ヤマダ",
+            "ヤマダ-",
+            "-ヤマダ",
+            "ヤマダ ＝タロウ",
+            "ヤマダ\u{202e}",
+        ] {
+            assert_eq!(
+                NameKana::parse(bad),
+                Err(PersonError::KanaInvalid),
+                "{bad:?}"
+            );
         }
     }
 

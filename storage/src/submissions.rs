@@ -239,7 +239,11 @@ impl Vault {
         session: &ProviderSession,
         input: &SubjectInput,
     ) -> Result<Uuid, StorageError> {
-        check_number_or_reason(input.relationship, input.number.as_ref(), input.no_number_reason)?;
+        check_number_or_reason(
+            input.relationship,
+            input.number.as_ref(),
+            input.no_number_reason,
+        )?;
         let mut tx = self.begin_write().await?;
         let existing = sqlx::query(
             "SELECT id FROM subjects WHERE submission_id = $1 AND relationship = 'self' AND removed_at IS NULL",
@@ -289,7 +293,11 @@ impl Vault {
         if session.kind == crate::invitations::InvitationKind::Payee {
             return Err(StorageError::Invalid("a payee has no dependants"));
         }
-        check_number_or_reason(input.relationship, input.number.as_ref(), input.no_number_reason)?;
+        check_number_or_reason(
+            input.relationship,
+            input.number.as_ref(),
+            input.no_number_reason,
+        )?;
         let mut tx = self.begin_write().await?;
         require_editable(&mut tx, session.submission_id, Touches::Submission).await?;
         let subject_id = insert_subject(&mut tx, session.submission_id, input).await?;
@@ -922,10 +930,9 @@ async fn update_subject(
     input: &SubjectInput,
 ) -> Result<(), StorageError> {
     // Only the provider's own record is replaced this way, and it always has a number.
-    let number = input
-        .number
-        .as_ref()
-        .ok_or(StorageError::Invalid("the provider's own number is required"))?;
+    let number = input.number.as_ref().ok_or(StorageError::Invalid(
+        "the provider's own number is required",
+    ))?;
     sqlx::query(
         "UPDATE subjects SET name = $1, name_kana = $2, birth_date = $3, number_sealed = $4, \
          number_ref = $5, number_saved_at = $6, number_pending = 1, updated_at = $6 WHERE id = $7",

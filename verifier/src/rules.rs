@@ -722,7 +722,13 @@ mod tests {
                 &all_seen(),
             )
         };
-        assert!(two(&[DocumentKind::QualificationCertificate, DocumentKind::PensionBook]).is_ok());
+        assert!(
+            two(&[
+                DocumentKind::QualificationCertificate,
+                DocumentKind::PensionBook
+            ])
+            .is_ok()
+        );
         assert!(two(&[DocumentKind::OtherDocument, DocumentKind::OtherDocument]).is_ok());
         for bad in [
             &[DocumentKind::PensionBook][..],
@@ -886,7 +892,11 @@ mod tests {
         );
         for channel in [Channel::Online, Channel::Post] {
             assert_eq!(
-                check(EMPLOYEE, &c, &seen(channel, &[DocumentKind::MyNumberCardBack])),
+                check(
+                    EMPLOYEE,
+                    &c,
+                    &seen(channel, &[DocumentKind::MyNumberCardBack])
+                ),
                 Err(RuleViolation::FaceToFaceOnlyInPerson)
             );
         }
@@ -963,7 +973,10 @@ mod tests {
             EMPLOYEE,
             &seen(
                 Channel::InPerson,
-                &[DocumentKind::MyNumberCardFront, DocumentKind::HealthInsuranceCard],
+                &[
+                    DocumentKind::MyNumberCardFront,
+                    DocumentKind::HealthInsuranceCard,
+                ],
             ),
         );
         assert_eq!(
@@ -977,9 +990,11 @@ mod tests {
             in_person.suggested_documents,
             [DocumentKind::MyNumberCardFront]
         );
-        assert!(!in_person
-            .identity_documents
-            .contains(&DocumentKind::HealthInsuranceCard));
+        assert!(
+            !in_person
+                .identity_documents
+                .contains(&DocumentKind::HealthInsuranceCard)
+        );
     }
 
     #[test]

@@ -292,7 +292,10 @@ async fn a_qualification_certificate_and_a_pension_notice(app: TestApp) {
     .await;
     assert_eq!(outcome.0, 200, "{}", outcome.1);
     let record = recorded(&app, &officer, &submission).await;
-    assert_eq!(record["rule_version"], "2026-11-30", "verifier::rules::table::VERSION");
+    assert_eq!(
+        record["rule_version"], "2026-11-30",
+        "verifier::rules::table::VERSION"
+    );
     assert_eq!(
         record["relied_on"],
         json!([
@@ -338,8 +341,7 @@ on_both_backends!(
 async fn an_old_record_keeps_its_rule_version(app: TestApp) {
     // A verification recorded before rule versions were kept (a 健康保険証 relied on in
     // 2025) stays what it was: the migration marks it `legacy` and it is shown so.
-    let (submission, subject) =
-        handed_in_with(&app, &["residence_record", "passport"]).await;
+    let (submission, subject) = handed_in_with(&app, &["residence_record", "passport"]).await;
     let officer = claiming_officer(&app).await;
     let outcome = verify(
         &app,
@@ -353,9 +355,7 @@ async fn an_old_record_keeps_its_rule_version(app: TestApp) {
     {
         use sqlx::Connection;
         sqlx::any::install_default_drivers();
-        let mut db = sqlx::AnyConnection::connect(&app.db.url)
-            .await
-            .expect("db");
+        let mut db = sqlx::AnyConnection::connect(&app.db.url).await.expect("db");
         sqlx::query(
             "UPDATE verifications SET identity_check = 'two_non_photo_documents', \
              documents = '[\"health_insurance_card\",\"pension_book\"]', relied_on = '[]', \
@@ -425,11 +425,19 @@ async fn a_foreign_resident_with_a_dependant_abroad(app: TestApp) {
         .expect("parent abroad");
     assert_eq!(parent.status(), 201);
     let uploaded = app
-        .upload(&own, "residence_card", fixture("orientation/landscape_1.jpg"))
+        .upload(
+            &own,
+            "residence_card",
+            fixture("orientation/landscape_1.jpg"),
+        )
         .await;
     assert_eq!(uploaded.status(), 201);
     let uploaded = app
-        .upload(&own, "residence_record", fixture("orientation/landscape_1.jpg"))
+        .upload(
+            &own,
+            "residence_record",
+            fixture("orientation/landscape_1.jpg"),
+        )
         .await;
     assert_eq!(uploaded.status(), 201);
     let submitted = app
@@ -438,7 +446,11 @@ async fn a_foreign_resident_with_a_dependant_abroad(app: TestApp) {
         .send()
         .await
         .expect("submit");
-    assert_eq!(submitted.status(), 200, "nothing missing: no attestation asked for");
+    assert_eq!(
+        submitted.status(),
+        200,
+        "nothing missing: no attestation asked for"
+    );
     let officer = claiming_officer(&app).await;
     let item: Value = officer
         .get(&app, &format!("/api/v1/officer/submissions/{id}"))
@@ -470,7 +482,10 @@ async fn a_foreign_resident_with_a_dependant_abroad(app: TestApp) {
         .text()
         .await
         .expect("html");
-    assert!(page.contains("国外居住のため番号がない"), "shown to the officer");
+    assert!(
+        page.contains("国外居住のため番号がない"),
+        "shown to the officer"
+    );
     let outcome = verify(
         &app,
         &officer,
@@ -479,7 +494,11 @@ async fn a_foreign_resident_with_a_dependant_abroad(app: TestApp) {
                "identity_documents": [{"kind": "residence_card", "valid_until": "2029-09-30"}]}),
     )
     .await;
-    assert_eq!(outcome.0, 200, "only the person with a number is verified: {}", outcome.1);
+    assert_eq!(
+        outcome.0, 200,
+        "only the person with a number is verified: {}",
+        outcome.1
+    );
 }
 on_both_backends!(
     a_foreign_name_with_an_equals_sign_and_a_dependant_abroad_without_a_number_are_accepted,

@@ -271,7 +271,11 @@ mod tests {
     #[test]
     fn every_document_kind_has_exactly_one_row() {
         for kind in DocumentKind::VARIANTS {
-            assert_eq!(TABLE.iter().filter(|r| r.kind == *kind).count(), 1, "{kind:?}");
+            assert_eq!(
+                TABLE.iter().filter(|r| r.kind == *kind).count(),
+                1,
+                "{kind:?}"
+            );
         }
         assert_eq!(TABLE.len(), DocumentKind::VARIANTS.len());
     }
@@ -281,7 +285,9 @@ mod tests {
         let card = row(DocumentKind::HealthInsuranceCard);
         assert!(card.counts_on(date!(2025 - 12 - 01)));
         assert!(!card.counts_on(date!(2025 - 12 - 02)));
-        assert!(!kinds_offered_on(date!(2026 - 11 - 30)).contains(&DocumentKind::HealthInsuranceCard));
+        assert!(
+            !kinds_offered_on(date!(2026 - 11 - 30)).contains(&DocumentKind::HealthInsuranceCard)
+        );
     }
 
     #[test]

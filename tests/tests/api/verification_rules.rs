@@ -504,3 +504,148 @@ on_both_backends!(
     a_foreign_name_with_an_equals_sign_and_a_dependant_abroad_without_a_number_are_accepted,
     a_foreign_resident_with_a_dependant_abroad
 );
+
+/// Payroll's key pair, made with `age-keygen` once per test process.
+static PAYROLL: std::sync::OnceLock<Option<tests::age::AgeKey>> = std::sync::OnceLock::new();
+
+fn payroll_key() -> Option<&'static tests::age::AgeKey> {
+    PAYROLL
+        .get_or_init(|| {
+            tests::age::keygen()
+                .map_err(|e| crate::helpers::tool_missing("age-keygen", &e))
+                .ok()
+        })
+        .as_ref()
+}
+
+async fn payroll_gets_the_new_columns_and_the_dependant_abroad(db: crate::helpers::Db) {
+    let Some(key) = payroll_key() else { return };
+    let Some(app) = crate::helpers::spawn_with(crate::helpers::Spawn {
+        db,
+        tweak: |s| s.payroll_recipient = payroll_key().map(|k| k.recipient.clone()),
+        ..crate::helpers::Spawn::default()
+    })
+    .await
+    else {
+        return;
+    };
+    let submission = signed_in_employee(&app).await;
+    let saved = app
+        .client
+        .put(app.url("/api/v1/provider/subjects/self"))
+        .json(&json!({
+            "number": NUMBER, "name": "グエン ヴァン アン", "name_kana": "グエン＝ヴァン アン",
+            "birth_date": "1992-09-02", "address": "東京都新宿区西新宿2-8-1"
+        }))
+        .send()
+        .await
+        .expect("save self");
+    assert_eq!(saved.status(), 200);
+    let own = saved.json::<Value>().await.expect("json")["subject_id"]
+        .as_str()
+        .expect("subject")
+        .to_owned();
+    let parent = app
+        .client
+        .post(app.url("/api/v1/provider/subjects"))
+        .json(&json!({
+            "relationship": "parent", "number": "", "no_number_reason": "living_abroad",
+            "name": "グエン ティ マイ", "name_kana": "グエン＝ティ マイ", "birth_date": "1965-01-20"
+        }))
+        .send()
+        .await
+        .expect("parent abroad");
+    assert_eq!(parent.status(), 201);
+    let parent = parent.json::<Value>().await.expect("json")["subject_id"]
+        .as_str()
+        .expect("subject")
+        .to_owned();
+    for kind in ["residence_record", "passport"] {
+        let uploaded = app
+            .upload(&own, kind, fixture("orientation/landscape_1.jpg"))
+            .await;
+        assert_eq!(uploaded.status(), 201);
+    }
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200);
+    let first = claiming_officer(&app).await;
+    let outcome = verify(
+        &app,
+        &first,
+        &submission,
+        json!({"subject_id": own, "number_check": "residence_record", "identity_check": "photo_id",
+               "identity_documents": [{"kind": "passport", "valid_until": "2032-02-02"}]}),
+    )
+    .await;
+    assert_eq!(outcome.0, 200, "{}", outcome.1);
+    let second = enrolled(&app, "officer.tky2", Role::Officer, &["TKY"]).await;
+    let release = first
+        .propose_release(&app, std::slice::from_ref(&submission), "年末調整")
+        .await;
+    let approved = second
+        .approve_release(&app, &release, &second.next_code())
+        .await;
+    assert_eq!(approved["records"], 2, "the dependant abroad goes too");
+    let sealed = second
+        .post(&app, &format!("/api/v1/officer/releases/{release}/export"))
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    let csv = String::from_utf8(tests::age::decrypt(&key.identity, &sealed).expect("age"))
+        .expect("utf-8");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "employee_code,name,furigana,relationship,number,verification_method,checker,date,\
+         person_id,birth_date,address,no_number_reason"
+    );
+    let line_of = |id: &str| {
+        lines
+            .iter()
+            .find(|l| l.contains(id))
+            .unwrap_or_else(|| panic!("a line for {id}: {lines:?}"))
+            .split(',')
+            .collect::<Vec<_>>()
+    };
+    let me = line_of(&own);
+    assert_eq!(me[2], "グエン＝ヴァン アン");
+    assert_eq!(me[4], NUMBER);
+    assert_eq!(me[5], "residence_record+photo_id");
+    assert_eq!(
+        &me[8..],
+        [own.as_str(), "1992-09-02", "東京都新宿区西新宿2-8-1", ""]
+    );
+    let abroad = line_of(&parent);
+    assert_eq!(abroad[3], "parent");
+    assert_eq!(
+        &abroad[4..8],
+        ["", "", "", ""],
+        "no number, nothing verified"
+    );
+    assert_eq!(
+        &abroad[8..],
+        [parent.as_str(), "1965-01-20", "", "living_abroad"]
+    );
+}
+
+mod payroll_csv_carries_the_person_id_birth_date_address_and_the_dependant_abroad {
+    use crate::helpers::Db;
+
+    #[tokio::test]
+    async fn on_sqlite() {
+        super::payroll_gets_the_new_columns_and_the_dependant_abroad(Db::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn on_postgres() {
+        super::payroll_gets_the_new_columns_and_the_dependant_abroad(Db::Postgres).await;
+    }
+}

@@ -649,3 +649,63 @@ mod payroll_csv_carries_the_person_id_birth_date_address_and_the_dependant_abroa
         super::payroll_gets_the_new_columns_and_the_dependant_abroad(Db::Postgres).await;
     }
 }
+
+#[tokio::test]
+async fn each_provider_kind_is_shown_its_own_purposes_and_the_file_ledger_lists_the_same_list() {
+    use crate::portal_pages::{page, phone};
+    let app = crate::helpers::spawn_app().await;
+    let employee = app.invite(None).await;
+    let payee = app
+        .app
+        .vault
+        .create_invitation(
+            &AuditContext::cli(),
+            &NewInvitation {
+                kind: InvitationKind::Payee,
+                name: PersonName::parse("佐藤 次郎").expect("name"),
+                name_kana: None,
+                email: None,
+                employee_code: None,
+                branch: None,
+                birth_date: None,
+                valid_days: 30,
+            },
+        )
+        .await
+        .expect("invite payee");
+    let (_, to_employee) = page(&phone(&app), &app, &format!("/i/{employee}")).await;
+    assert!(to_employee.contains("給与所得・退職所得の源泉徴収票作成事務"));
+    assert!(to_employee.contains("国民年金第3号被保険者の届出事務"));
+    assert!(
+        !to_employee.contains("支払調書"),
+        "no payee purpose for an employee"
+    );
+    let (_, to_payee) = page(&phone(&app), &app, &format!("/i/{}", payee.token.expose())).await;
+    assert!(to_payee.contains("報酬・料金等の支払調書作成事務"));
+    assert!(
+        !to_payee.contains("源泉徴収票"),
+        "no salary purpose for a payee"
+    );
+    assert!(
+        !to_payee.contains("健康保険"),
+        "no insurance purpose for a payee"
+    );
+
+    let auditor = enrolled(&app, "auditor.a", Role::Auditor, &[]).await;
+    let ledger: Value = auditor
+        .get(&app, "/api/v1/admin/ledgers/files")
+        .send()
+        .await
+        .expect("ledger")
+        .json()
+        .await
+        .expect("json");
+    let purposes = ledger[0]["purposes"].as_array().expect("purposes");
+    assert_eq!(purposes.len(), 6, "the six purposes people are shown");
+    assert!(
+        purposes
+            .iter()
+            .any(|p| p == "報酬・料金等の支払調書作成事務（個人支払先）")
+    );
+    assert!(purposes.iter().any(|p| p == "雇用保険届出事務（従業員）"));
+}

@@ -159,7 +159,19 @@ pub fn verify_choices(item: &ReviewItem) -> Result<Vec<(SubjectId, Choices)>, Ap
         .map(|s| {
             let id = SubjectId::from(s.subject_id);
             let person = person_of(item, s.relationship.code())?;
-            Ok((id, rules::choices(person, &evidence_for(item, id))))
+            let mut choices = rules::choices(person, &evidence_for(item, id));
+            if s.category3_spouse {
+                // The employer verifies a 第3号 spouse: the employee's attestation is no choice.
+                choices
+                    .number_checks
+                    .retain(|c| *c != rules::NumberCheck::EmployeeAttestation);
+                choices
+                    .identity_checks
+                    .retain(|c| *c != rules::IdentityCheck::EmployeeAttestation);
+                choices.suggested_number_check = choices.number_checks.first().copied();
+                choices.suggested_identity_check = choices.identity_checks.first().copied();
+            }
+            Ok((id, choices))
         })
         .collect()
 }

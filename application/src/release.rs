@@ -89,26 +89,40 @@ pub async fn approve(
     let (sealed, record_ids) = tokio::task::spawn_blocking(move || {
         let numbers = rows
             .iter()
-            .map(|r| unsealer.unseal(&r.number_sealed, &receipt))
+            .map(|r| {
+                r.number_sealed
+                    .as_ref()
+                    .map(|sealed| unsealer.unseal(sealed, &receipt))
+                    .transpose()
+            })
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| AppError::internal(&e))?;
         let numbers = numbers
             .iter()
-            .map(|n| std::str::from_utf8(n).map_err(|e| AppError::internal(&e)))
+            .map(|n| match n {
+                Some(n) => std::str::from_utf8(n).map_err(|e| AppError::internal(&e)),
+                None => Ok(""),
+            })
             .collect::<Result<Vec<_>, _>>()?;
+        let person_ids: Vec<String> = rows.iter().map(|r| r.subject_id.to_string()).collect();
         let lines: Vec<ExportLine<'_>> = rows
             .iter()
             .zip(&numbers)
-            .map(|(r, number)| ExportLine {
+            .zip(&person_ids)
+            .map(|((r, number), person_id)| ExportLine {
                 employee_code: r.employee_code.as_deref().unwrap_or(""),
                 name: &r.name,
                 name_kana: &r.name_kana,
                 relationship: &r.relationship,
                 number,
-                number_check: &r.number_check,
-                identity_check: &r.identity_check,
-                checker: &r.checker,
+                number_check: r.number_check.as_deref().unwrap_or(""),
+                identity_check: r.identity_check.as_deref().unwrap_or(""),
+                checker: r.checker.as_deref().unwrap_or(""),
                 checked_at_ms: r.checked_at,
+                person_id,
+                birth_date: &r.birth_date,
+                address: r.address.as_deref().unwrap_or(""),
+                no_number_reason: r.no_number_reason.as_deref().unwrap_or(""),
             })
             .collect();
         let csv = export::csv(&lines).map_err(|e| AppError::internal(&e))?;

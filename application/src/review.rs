@@ -9,9 +9,12 @@
 use domain::{DocumentId, SubjectId, SubmissionId, SubmissionState};
 use serde::Deserialize;
 use storage::person::Relationship;
-use storage::review::{CorrectionItem, QueueEntry, QueueQuery, ReviewItem, VerificationRecord};
+use storage::review::{
+    CorrectionItem, QueueEntry, QueueQuery, ReliedOn, ReviewItem, VerificationRecord,
+};
+use storage::submissions::DocumentKind;
 use verifier::decisions::{CorrectionReason, RejectionReason, parse_message};
-use verifier::rules::{self, Person, VerificationClaim};
+use verifier::rules::{self, Channel, Choices, Evidence, Person, VerificationClaim};
 use zeroize::Zeroizing;
 
 use crate::access::Officer;
@@ -103,8 +106,79 @@ pub struct SubjectVerification {
     pub claim: VerificationClaim,
 }
 
-/// Checks each person's claim against the rule table and records 本人確認 for every person of
-/// a claimed submission; it becomes verified.
+/// How a submission reached the employer: the channel of the latest hand-in by staff on
+/// the person's behalf, else online (the person uploaded it).
+pub fn channel_of(item: &ReviewItem) -> Channel {
+    match item.assisted.last().map(|a| a.channel.as_str()) {
+        Some("in_person") => Channel::InPerson,
+        Some("post") => Channel::Post,
+        _ => Channel::Online,
+    }
+}
+
+/// What the officer has before them for one person: the kinds of that person's photos and
+/// of the originals a collector recorded as seen, the channel, and the day (Japan time).
+pub fn evidence_for(item: &ReviewItem, subject: SubjectId) -> Evidence {
+    let mut kinds: Vec<DocumentKind> = item
+        .status
+        .documents
+        .iter()
+        .filter(|d| SubjectId::from(d.subject_id) == subject)
+        .map(|d| d.kind)
+        .collect();
+    // A collector's record of originals seen is per submission: the originals were handed
+    // over together, and the officer states whose they were.
+    kinds.extend(
+        item.assisted
+            .iter()
+            .flat_map(|a| a.documents_seen.iter())
+            .filter_map(|code| DocumentKind::from_code(code)),
+    );
+    Evidence {
+        channel: channel_of(item),
+        kinds,
+        checked_on: crate::time_jp::today(),
+    }
+}
+
+/// Who a person on the submission is, for the rule table.
+fn person_of(item: &ReviewItem, relationship: &str) -> Result<Person, AppError> {
+    Ok(Person {
+        relationship: Relationship::from_code(relationship)
+            .ok_or_else(|| AppError::internal(&"stored relationship"))?,
+        is_employee: item.kind == "employee",
+    })
+}
+
+/// The choices the verify form offers for each person of a submission: only what the
+/// evidence and the channel allow today, pre-selected from the uploads.
+pub fn verify_choices(item: &ReviewItem) -> Result<Vec<(SubjectId, Choices)>, AppError> {
+    item.status
+        .subjects
+        .iter()
+        .map(|s| {
+            let id = SubjectId::from(s.subject_id);
+            let person = person_of(item, s.relationship.code())?;
+            let mut choices = rules::choices(person, &evidence_for(item, id));
+            if s.category3_spouse {
+                // The employer verifies a 第3号 spouse: the employee's attestation is no choice.
+                choices
+                    .number_checks
+                    .retain(|c| *c != rules::NumberCheck::EmployeeAttestation);
+                choices
+                    .identity_checks
+                    .retain(|c| *c != rules::IdentityCheck::EmployeeAttestation);
+                choices.suggested_number_check = choices.number_checks.first().copied();
+                choices.suggested_identity_check = choices.identity_checks.first().copied();
+            }
+            Ok((id, choices))
+        })
+        .collect()
+}
+
+/// Checks each person's claim against the rule table — on the evidence of that person, the
+/// channel and the day — and records 本人確認 for every person of a claimed submission
+/// with the rule version; it becomes verified.
 pub async fn verify(
     app: &App,
     officer: &Officer,
@@ -120,11 +194,7 @@ pub async fn verify(
             .iter()
             .find(|(id, _)| SubjectId::from(*id) == entry.subject_id)
             .ok_or(AppError::Invalid(Invalid::VerificationIncomplete))?;
-        let person = Person {
-            relationship: Relationship::from_code(relationship)
-                .ok_or_else(|| AppError::internal(&"stored relationship"))?,
-            is_employee: item.kind == "employee",
-        };
+        let person = person_of(&item, relationship)?;
         // Whether a spouse files as 第3号 (so the employer must verify, not the employee's
         // attestation) is what the person declared and storage holds, never what the
         // request says: a body that left the field out must not pass the attestation.
@@ -135,12 +205,21 @@ pub async fn verify(
                 }),
                 ..entry.claim.clone()
             };
-        let accepted = rules::check(person, &claim)?;
+        let accepted = rules::check(person, &claim, &evidence_for(&item, entry.subject_id))?;
         records.push(VerificationRecord {
             subject_id: entry.subject_id.uuid(),
             number_check: accepted.number_check,
             identity_check: accepted.identity_check,
             documents: accepted.documents,
+            relied_on: accepted
+                .relied_on
+                .iter()
+                .map(|d| ReliedOn {
+                    kind: d.kind.to_owned(),
+                    valid_until: d.valid_until.map(|v| v.to_string()),
+                })
+                .collect(),
+            rule_version: accepted.rule_version,
         });
     }
     vault

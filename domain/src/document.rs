@@ -36,12 +36,22 @@ pub enum DocumentKind {
     ResidenceCard,
     /// Another photo ID (身体障害者手帳 …).
     OtherPhotoId,
-    /// 健康保険証
+    /// 健康保険証 (none issued since 2024-12-02; counts only for checks up to 2025-12-01).
     HealthInsuranceCard,
     /// 年金手帳
     PensionBook,
     /// Another non-photo document.
     OtherDocument,
+    /// 資格確認書 (health insurance, issued since 2024-12-02 instead of the 健康保険証).
+    QualificationCertificate,
+    /// 基礎年金番号通知書 (issued since 2022-04-01 instead of the 年金手帳).
+    BasicPensionNumberNotice,
+    /// 特別永住者証明書
+    SpecialPermanentResidentCertificate,
+    /// 特定在留カード: a residence card that is also a My Number card (from 2026-06-14).
+    SpecifiedResidenceCard,
+    /// 個人番号通知書: tells a person their number; never proof of it (refused at upload).
+    NumberNotice,
 }
 
 crate::codes!(DocumentKind);

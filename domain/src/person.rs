@@ -35,6 +35,12 @@ pub enum PersonError {
     /// Not one of the known relationships.
     #[error("unknown relationship")]
     Relationship,
+    /// An address too long, or holding what typed text refuses, or starting like a formula.
+    #[error("the address is too long or contains characters that are not allowed")]
+    AddressInvalid,
+    /// An alphabetic name holding something other than Latin letters and the marks names use.
+    #[error("the alphabetic name must be written in Latin letters")]
+    AlphabeticNameInvalid,
 }
 
 const MAX_NAME_CHARS: usize = 100;
@@ -79,21 +85,28 @@ impl fmt::Debug for PersonName {
 }
 
 /// Furigana (フリガナ), normalized to full-width katakana with single ASCII spaces. Only kana,
-/// the long-vowel mark, the middle dot and spaces are accepted, so furigana can start with
-/// no formula character and hold no control or invisible character.
+/// the long-vowel mark, the middle dot, the marks that join the parts of foreign names
+/// (＝ and the hyphen, as in グエン＝ヴァン or グエン－ヴァン) and spaces are accepted, so
+/// furigana can start with no formula character and hold no control or invisible character.
 #[derive(Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct NameKana(String);
 
+/// The marks joining the parts of a name (normalized to their full-width forms): never at
+/// the start or the end of a part, so furigana never starts like a formula.
+const JOINERS: [char; 2] = ['＝', '－'];
+
 impl NameKana {
-    /// Accepts katakana or hiragana (converted to katakana), the long-vowel mark,
-    /// the middle dot, and spaces between names.
+    /// Accepts katakana or hiragana (converted to katakana), the long-vowel mark, the
+    /// middle dot, ＝ and - between the parts of a name (ASCII or full-width, stored
+    /// full-width), and spaces between names.
     pub fn parse(input: &str) -> Result<Self, PersonError> {
         let mut out = String::with_capacity(input.len());
         for word in input.split([' ', '\u{3000}']).filter(|w| !w.is_empty()) {
             if !out.is_empty() {
                 out.push(' ');
             }
+            let start = out.len();
             for c in word.chars() {
                 let katakana = match c {
                     // Hiragana ぁ..ゖ map one-to-one onto katakana ァ..ヶ.
@@ -101,12 +114,23 @@ impl NameKana {
                         char::from_u32(c as u32 + 0x60).ok_or(PersonError::KanaInvalid)?
                     }
                     'ァ'..='ヺ' | 'ー' | '・' | 'ヽ' | 'ヾ' => c,
+                    '･' => '・',
                     'ゝ' | 'ゞ' => {
                         char::from_u32(c as u32 + 0x60).ok_or(PersonError::KanaInvalid)?
                     }
+                    '=' | '＝' => '＝',
+                    '-' | '－' | '‐' | '‑' => '－',
                     _ => return Err(PersonError::KanaInvalid),
                 };
                 out.push(katakana);
+            }
+            let part = &out[start..];
+            let first = part.chars().next();
+            let last = part.chars().next_back();
+            if first.is_some_and(|c| JOINERS.contains(&c))
+                || last.is_some_and(|c| JOINERS.contains(&c))
+            {
+                return Err(PersonError::KanaInvalid);
             }
         }
         if out.is_empty() {
@@ -185,6 +209,131 @@ impl fmt::Debug for BirthDate {
         f.write_str("BirthDate(…)")
     }
 }
+
+const MAX_ADDRESS_CHARS: usize = 200;
+
+/// A postal address (住所) as written on the 住民票: one line of typed text, not starting
+/// like a formula. Needed on every 支払調書 for payees, and by the officer to apply the
+/// 通知カード condition (name and address must match the current 住民票).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Address(String);
+
+impl Address {
+    /// Trims and checks a typed address; `None` when left blank.
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, PersonError> {
+        let text = typed_text::parse(input, Lines::One, MAX_ADDRESS_CHARS)
+            .map_err(|_| PersonError::AddressInvalid)?;
+        if text.is_empty() {
+            return Ok(None);
+        }
+        if typed_text::starts_like_formula(&text) {
+            return Err(PersonError::AddressInvalid);
+        }
+        Ok(Some(Self(text)))
+    }
+
+    /// The address as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Address(…)")
+    }
+}
+
+/// The alphabetic name of a foreign resident (アルファベット氏名, as on the residence card):
+/// Latin letters (ASCII or full-width, stored ASCII), with spaces, hyphens, apostrophes,
+/// periods and commas between them; it starts with a letter, so never like a formula.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct AlphabeticName(String);
+
+impl AlphabeticName {
+    /// Normalizes and checks a typed alphabetic name; `None` when left blank.
+    pub fn parse_optional(input: &str) -> Result<Option<Self>, PersonError> {
+        let mut out = String::new();
+        for word in input.split([' ', '\u{3000}']).filter(|w| !w.is_empty()) {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            for c in word.chars() {
+                let c = match c {
+                    'Ａ'..='Ｚ' | 'ａ'..='ｚ' => char::from_u32(c as u32 - 0xFEE0)
+                        .ok_or(PersonError::AlphabeticNameInvalid)?,
+                    _ => c,
+                };
+                if !(c.is_ascii_alphabetic() || matches!(c, '-' | '\'' | '.' | ',')) {
+                    return Err(PersonError::AlphabeticNameInvalid);
+                }
+                out.push(c);
+            }
+        }
+        if out.is_empty() {
+            return Ok(None);
+        }
+        if !out.starts_with(|c: char| c.is_ascii_alphabetic())
+            || out.chars().count() > MAX_NAME_CHARS
+        {
+            return Err(PersonError::AlphabeticNameInvalid);
+        }
+        Ok(Some(Self(out)))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for AlphabeticName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AlphabeticName(…)")
+    }
+}
+
+/// What filings need besides the name: the address, the alphabetic name of a foreign
+/// resident, the 通称 (a registered alias) and the 旧姓 (a former surname kept on the 住民票).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FilingDetails {
+    /// 住所.
+    pub address: Option<Address>,
+    /// アルファベット氏名.
+    pub name_alphabetic: Option<AlphabeticName>,
+    /// 通称.
+    pub common_name: Option<PersonName>,
+    /// 旧姓.
+    pub former_surname: Option<PersonName>,
+}
+
+/// Why a dependant has no number: a relative living abroad (国外居住親族) has none, and a
+/// newborn has none until the municipality assigns it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum NoNumberReason {
+    /// 国外居住親族: living abroad, never assigned a number.
+    LivingAbroad,
+    /// A newborn whose number is not assigned yet.
+    NewbornNotYetNumbered,
+}
+
+crate::codes!(NoNumberReason);
 
 /// How a subject relates to the employee who provides their number.
 #[derive(
@@ -283,6 +432,65 @@ mod tests {
         assert_eq!(NameKana::parse("山田"), Err(PersonError::KanaInvalid));
         assert_eq!(NameKana::parse("Yamada"), Err(PersonError::KanaInvalid));
         assert_eq!(NameKana::parse(" "), Err(PersonError::KanaEmpty));
+    }
+
+    #[test]
+    fn foreign_furigana_keeps_the_marks_joining_its_parts() {
+        for (typed, stored) in [
+            ("グエン＝ヴァン アン", "グエン＝ヴァン アン"),
+            ("グエン=ヴァン", "グエン＝ヴァン"),
+            ("グエン-ヴァン", "グエン－ヴァン"),
+            ("スミス・ジョーンズ", "スミス・ジョーンズ"),
+            ("ｸﾞｴﾝ", ""),
+        ] {
+            if stored.is_empty() {
+                assert_eq!(NameKana::parse(typed), Err(PersonError::KanaInvalid));
+            } else {
+                assert_eq!(NameKana::parse(typed).map(|k| k.0), Ok(stored.into()));
+            }
+        }
+        for bad in [
+            "=ヤマダ",
+            "＝ヤマダ",
+            "ヤマダ-",
+            "-ヤマダ",
+            "ヤマダ ＝タロウ",
+            "ヤマダ\u{202e}",
+        ] {
+            assert_eq!(
+                NameKana::parse(bad),
+                Err(PersonError::KanaInvalid),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn filing_details_parse_or_stay_blank() {
+        assert_eq!(Address::parse_optional("  "), Ok(None));
+        assert_eq!(
+            Address::parse_optional("東京都千代田区千代田1-1").map(|a| a.map(|a| a.0)),
+            Ok(Some("東京都千代田区千代田1-1".into()))
+        );
+        assert_eq!(
+            Address::parse_optional("=HYPERLINK(1)"),
+            Err(PersonError::AddressInvalid)
+        );
+        assert_eq!(
+            AlphabeticName::parse_optional("NGUYEN  VAN AN").map(|a| a.map(|a| a.0)),
+            Ok(Some("NGUYEN VAN AN".into()))
+        );
+        assert_eq!(
+            AlphabeticName::parse_optional("Ｏ'Ｎｅｉｌ").map(|a| a.map(|a| a.0)),
+            Ok(Some("O'Neil".into()))
+        );
+        for bad in ["-SMITH", "山田", "A\u{202e}B", "@x"] {
+            assert_eq!(
+                AlphabeticName::parse_optional(bad),
+                Err(PersonError::AlphabeticNameInvalid),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

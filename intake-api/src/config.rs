@@ -169,6 +169,9 @@ pub struct PortalSettings {
     pub organisation_name: String,
     /// The purposes of use, each in Japanese and English.
     pub purposes: Vec<portal::pages::Purpose>,
+    /// Whether employees must give their address too (payees always do: every 支払調書
+    /// carries it). Off by default: payroll usually holds employees' addresses already.
+    pub employee_address_required: bool,
 }
 
 impl Default for PortalSettings {
@@ -176,6 +179,7 @@ impl Default for PortalSettings {
         Self {
             organisation_name: "人事・総務部 マイナンバー事務取扱担当".to_owned(),
             purposes: portal::pages::default_purposes(),
+            employee_address_required: false,
         }
     }
 }

@@ -52,8 +52,28 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// The file ledger with the purposes of use from the configured list (the one the landing
+/// page shows), each with the provider kinds it concerns.
+pub async fn file_ledger(
+    vault: &Vault,
+    purposes: &[portal::pages::Purpose],
+) -> Result<Vec<storage::ledgers::FileLedgerEntry>, storage::StorageError> {
+    let mut entries = vault.file_ledger().await?;
+    for e in &mut entries {
+        e.purposes = purposes
+            .iter()
+            .map(portal::pages::Purpose::ledger_line)
+            .collect();
+    }
+    Ok(entries)
+}
+
 /// The ledger as CSV with a header line.
-pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> {
+pub async fn csv(
+    vault: &Vault,
+    ledger: Ledger,
+    purposes: &[portal::pages::Purpose],
+) -> Result<Vec<u8>, LedgerError> {
     let mut out = CsvFile::for_people();
     match ledger {
         Ledger::Files => {
@@ -66,7 +86,7 @@ pub async fn csv(vault: &Vault, ledger: Ledger) -> Result<Vec<u8>, LedgerError> 
                 "disposed_records",
                 "handlers",
             ])?;
-            for e in vault.file_ledger().await? {
+            for e in file_ledger(vault, purposes).await? {
                 let handlers: Vec<String> = e
                     .handlers
                     .iter()

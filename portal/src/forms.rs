@@ -3,7 +3,10 @@
 //! is written once.
 
 use serde::Deserialize;
-use storage::person::{BirthDate, NameKana, PersonError, PersonName, Relationship};
+use storage::person::{
+    Address, AlphabeticName, BirthDate, FilingDetails, NameKana, NoNumberReason, PersonError,
+    PersonName, Relationship,
+};
 use storage::typed_text::{self, Lines};
 use storage::{MyNumber, MyNumberError};
 use time::Date;
@@ -46,6 +49,8 @@ pub fn person_message(e: PersonError) -> Message {
         PersonError::DateFormat => Message::BirthDateFormat,
         PersonError::DateRange => Message::BirthDateRange,
         PersonError::Relationship => Message::RelationshipInvalid,
+        PersonError::AddressInvalid => Message::AddressInvalid,
+        PersonError::AlphabeticNameInvalid => Message::AlphabeticNameInvalid,
     }
 }
 
@@ -79,6 +84,27 @@ pub struct SubjectForm {
     /// Birth date `YYYY-MM-DD`.
     #[validate(length(max = 32))]
     pub birth_date: String,
+    /// 住所 (required for payees; for employees as the employer configures).
+    #[serde(default)]
+    #[validate(length(max = 800))]
+    pub address: String,
+    /// アルファベット氏名 of a foreign resident.
+    #[serde(default)]
+    #[validate(length(max = 400))]
+    pub name_alphabetic: String,
+    /// 通称.
+    #[serde(default)]
+    #[validate(length(max = 400))]
+    pub common_name: String,
+    /// 旧姓.
+    #[serde(default)]
+    #[validate(length(max = 400))]
+    pub former_surname: String,
+    /// For a dependant without a number: `living_abroad` or `newborn_not_yet_numbered`
+    /// (the number is then left blank).
+    #[serde(default)]
+    #[validate(length(max = 64))]
+    pub no_number_reason: String,
 }
 
 impl std::fmt::Debug for SubjectForm {
@@ -99,14 +125,18 @@ impl Drop for SubjectForm {
 pub struct ParsedSubject {
     /// Relationship.
     pub relationship: Relationship,
-    /// The number.
-    pub number: MyNumber,
+    /// The number; `None` only for a dependant with a [`NoNumberReason`].
+    pub number: Option<MyNumber>,
+    /// Why a dependant has no number.
+    pub no_number_reason: Option<NoNumberReason>,
     /// Name.
     pub name: PersonName,
     /// Furigana.
     pub name_kana: NameKana,
     /// Birth date.
     pub birth_date: BirthDate,
+    /// Address, alphabetic name, 通称, 旧姓.
+    pub details: FilingDetails,
 }
 
 /// A subject form parsed for a change: the number is `None` when left blank, which
@@ -123,6 +153,10 @@ pub struct ParsedEdit {
     pub name_kana: NameKana,
     /// Birth date.
     pub birth_date: BirthDate,
+    /// Why a dependant (still) has no number, when the number is blank.
+    pub no_number_reason: Option<NoNumberReason>,
+    /// Address, alphabetic name, 通称, 旧姓.
+    pub details: FilingDetails,
 }
 
 /// A dependant as the JSON API receives it: the person, and what the employee declares.
@@ -164,16 +198,35 @@ impl SubjectForm {
             .map_err(FormError::at("number"))
     }
 
-    /// Parses every field; the first refused field is reported.
+    /// Parses every field; the first refused field is reported. A dependant's number may
+    /// be left blank with a reason (living abroad, a newborn not yet numbered).
     pub fn parse(&self, as_self: bool, today: Date) -> Result<ParsedSubject, FormError> {
         let details = self.parse_details(as_self, today)?;
+        let (number, no_number_reason) = match details.no_number_reason {
+            Some(reason) if self.number.trim().is_empty() => (None, Some(reason)),
+            _ => (Some(self.parse_number()?), None),
+        };
         Ok(ParsedSubject {
             relationship: details.relationship,
             name: details.name,
             name_kana: details.name_kana,
             birth_date: details.birth_date,
-            number: self.parse_number()?,
+            number,
+            no_number_reason,
+            details: details.details,
         })
+    }
+
+    /// Refuses a blank address where filings need one (a payee's 支払調書, or employees
+    /// when the employer asks for it).
+    pub fn require_address(details: &FilingDetails) -> Result<(), FormError> {
+        if details.address.is_none() {
+            return Err(FormError {
+                field: "address",
+                message: Message::AddressRequired,
+            });
+        }
+        Ok(())
     }
 
     fn parse_details(&self, as_self: bool, today: Date) -> Result<ParsedEdit, FormError> {
@@ -209,6 +262,45 @@ impl SubjectForm {
             birth_date: BirthDate::parse(&self.birth_date, today)
                 .map_err(person_message)
                 .map_err(FormError::at("birth_date"))?,
+            no_number_reason: self.parse_no_number_reason(as_self)?,
+            details: self.parse_filing_details()?,
+        })
+    }
+
+    fn parse_no_number_reason(&self, as_self: bool) -> Result<Option<NoNumberReason>, FormError> {
+        let code = self.no_number_reason.trim();
+        if code.is_empty() {
+            return Ok(None);
+        }
+        match NoNumberReason::from_code(code) {
+            // The provider themself always gives a number.
+            Some(reason) if !as_self => Ok(Some(reason)),
+            _ => Err(FormError {
+                field: "no_number_reason",
+                message: Message::NoNumberReasonInvalid,
+            }),
+        }
+    }
+
+    fn parse_filing_details(&self) -> Result<FilingDetails, FormError> {
+        let optional_name = |text: &str, field: &'static str| {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            PersonName::parse(text)
+                .map(Some)
+                .map_err(person_message)
+                .map_err(FormError::at(field))
+        };
+        Ok(FilingDetails {
+            address: Address::parse_optional(&self.address)
+                .map_err(person_message)
+                .map_err(FormError::at("address"))?,
+            name_alphabetic: AlphabeticName::parse_optional(&self.name_alphabetic)
+                .map_err(person_message)
+                .map_err(FormError::at("name_alphabetic"))?,
+            common_name: optional_name(&self.common_name, "common_name")?,
+            former_surname: optional_name(&self.former_surname, "former_surname")?,
         })
     }
 }
@@ -252,6 +344,11 @@ mod tests {
             name: "<b>山田</b> 花子".into(),
             name_kana: kana.into(),
             birth_date: birth.into(),
+            address: String::new(),
+            name_alphabetic: String::new(),
+            common_name: String::new(),
+            former_surname: String::new(),
+            no_number_reason: String::new(),
         }
     }
 

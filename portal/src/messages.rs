@@ -33,6 +33,14 @@ pub enum Message {
     KanaEmpty,
     /// Furigana not kana.
     KanaInvalid,
+    /// An address too long or with characters typed text refuses.
+    AddressInvalid,
+    /// An address is needed (a payee's 支払調書, or as the employer configures).
+    AddressRequired,
+    /// An alphabetic name not in Latin letters.
+    AlphabeticNameInvalid,
+    /// An unknown reason for a dependant without a number (or one given for oneself).
+    NoNumberReasonInvalid,
     /// Birth date format.
     BirthDateFormat,
     /// Birth date out of range.
@@ -132,6 +140,22 @@ pub enum Message {
     Category3OnlyForSpouse,
     /// Attestation on one half only.
     AttestationMustCoverBoth,
+    /// A document named for 本人確認 is not among the person's photos or the originals seen.
+    DocumentNotInEvidence,
+    /// Face-to-face recognition on a submission that did not arrive in person.
+    FaceToFaceOnlyInPerson,
+    /// A document that does not count on the day of the check (健康保険証 after 2025-12-01).
+    DocumentNoLongerCounts,
+    /// An identity document past its expiry date.
+    DocumentExpired,
+    /// An identity document named without its expiry date.
+    DocumentValidityRequired,
+    /// The 個人番号通知書 named for the number check.
+    NumberNoticeNotProof,
+    /// The My Number card named for the identity check without the card.
+    CardMissing,
+    /// A provider uploads a 個人番号通知書, which proves nothing.
+    NumberNoticeUpload,
     /// Free text too long or with a character [`storage::typed_text`] refuses.
     MessageInvalid,
     /// A page form came without the right CSRF token (stale page or forged request).
@@ -196,6 +220,10 @@ impl Message {
         Message::NameFormulaStart,
         Message::KanaEmpty,
         Message::KanaInvalid,
+        Message::AddressInvalid,
+        Message::AddressRequired,
+        Message::AlphabeticNameInvalid,
+        Message::NoNumberReasonInvalid,
         Message::BirthDateFormat,
         Message::BirthDateRange,
         Message::RelationshipInvalid,
@@ -247,6 +275,14 @@ impl Message {
         Message::Category3SpouseNeedsEmployer,
         Message::Category3OnlyForSpouse,
         Message::AttestationMustCoverBoth,
+        Message::DocumentNotInEvidence,
+        Message::FaceToFaceOnlyInPerson,
+        Message::DocumentNoLongerCounts,
+        Message::DocumentExpired,
+        Message::DocumentValidityRequired,
+        Message::NumberNoticeNotProof,
+        Message::CardMissing,
+        Message::NumberNoticeUpload,
         Message::MessageInvalid,
         Message::NothingToCorrect,
         Message::EmailInvalid,
@@ -355,8 +391,28 @@ impl Message {
             ),
             KanaInvalid => (
                 "kana_invalid",
-                "フリガナはカタカナまたはひらがなで入力してください。",
-                "Please write the furigana in katakana or hiragana.",
+                "フリガナはカタカナまたはひらがなで入力してください（名前の区切りの「＝」「・」「-」と空白は使えます）。",
+                "Please write the furigana in katakana or hiragana (＝, ・, - and spaces between the parts of a name are fine).",
+            ),
+            AddressInvalid => (
+                "address_invalid",
+                "住所は200文字以内で、使えない文字を含めずに入力してください。",
+                "Please enter the address in at most 200 characters, without characters that are not allowed.",
+            ),
+            AddressRequired => (
+                "address_required",
+                "住所を入力してください（住民票のとおり）。",
+                "Please enter your address (as on your residence record).",
+            ),
+            AlphabeticNameInvalid => (
+                "alphabetic_name_invalid",
+                "アルファベット氏名はローマ字（A〜Z）で、在留カードのとおり入力してください。",
+                "Please enter the alphabetic name in Latin letters, as on the residence card.",
+            ),
+            NoNumberReasonInvalid => (
+                "no_number_reason_invalid",
+                "番号がない理由は、扶養親族について「国外居住」または「出生直後で未付番」から選んでください。",
+                "For a dependant without a number, choose why: living abroad, or a newborn not yet numbered.",
             ),
             BirthDateFormat => (
                 "birth_date_format",
@@ -594,6 +650,46 @@ impl Message {
                 "attestation_must_cover_both",
                 "従業員による確認は、番号確認と身元確認の両方に適用してください。",
                 "The employee's attestation must cover both the number check and the identity check.",
+            ),
+            DocumentNotInEvidence => (
+                "document_not_in_evidence",
+                "指定した書類は、この人の写真にも、受付担当者が確認した原本の記録にもありません。",
+                "A document named is neither among this person's photos nor among the originals recorded as seen.",
+            ),
+            FaceToFaceOnlyInPerson => (
+                "face_to_face_only_in_person",
+                "対面での本人確認（知覚）は、対面で受け付けた提出にのみ使えます。",
+                "Face-to-face recognition counts only for a submission taken in person.",
+            ),
+            DocumentNoLongerCounts => (
+                "document_no_longer_counts",
+                "指定した書類は、確認日には本人確認書類として認められていません（健康保険証は2025年12月1日まで）。",
+                "A document named does not count on the day of the check (health insurance cards counted until 2025-12-01).",
+            ),
+            DocumentExpired => (
+                "document_expired",
+                "有効期限が切れた本人確認書類は使えません。",
+                "An identity document past its expiry date does not count.",
+            ),
+            DocumentValidityRequired => (
+                "document_validity_required",
+                "本人確認書類ごとに有効期限（年-月-日）を記録してください。",
+                "Record the expiry date (year-month-day) of each identity document.",
+            ),
+            NumberNoticeNotProof => (
+                "number_notice_not_proof",
+                "個人番号通知書は番号確認に使えません。マイナンバーカード、個人番号付きの住民票の写し、または記載事項が住民票と一致する通知カードで確認してください。",
+                "The individual number notice never proves the number: check it with the My Number card, a residence record with the number, or a notification card matching the residence record.",
+            ),
+            CardMissing => (
+                "card_missing",
+                "身元確認に使ったマイナンバーカードを、有効期限とともに指定してください。",
+                "Name the My Number card used for the identity check, with its expiry date.",
+            ),
+            NumberNoticeUpload => (
+                "number_notice_not_accepted",
+                "個人番号通知書は番号の証明書類として使えません。マイナンバーカード、または個人番号が記載された住民票の写しを撮影してください。",
+                "The individual number notice cannot prove your number. Please photograph your My Number card or a residence record (住民票の写し) showing the number.",
             ),
             MessageInvalid => (
                 "message_invalid",

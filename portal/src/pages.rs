@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use askama::Template;
 use sha2::{Digest, Sha256};
 use storage::SubmissionState;
+use storage::invitations::InvitationKind;
 use storage::person::Relationship;
 use storage::submissions::{DocumentKind, DocumentSummary, SubjectSummary};
 use uuid::Uuid;
@@ -81,13 +82,18 @@ impl Frame {
     }
 }
 
-/// A purpose of use (利用目的), in both languages.
+/// A purpose of use (利用目的), in both languages, and the provider kinds it concerns. The
+/// configured list (`[portal] purposes`) is the one list: the landing page shows a provider
+/// the purposes of their kind, and the file ledger lists them with the kinds.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Purpose {
     /// Japanese.
     pub ja: String,
     /// English.
     pub en: String,
+    /// The provider kinds it concerns (`employee`, `payee`); empty: both.
+    #[serde(default)]
+    pub kinds: Vec<InvitationKind>,
 }
 
 impl Purpose {
@@ -95,37 +101,75 @@ impl Purpose {
     pub fn text(&self, l: &Lang) -> &str {
         l.pick(&self.ja, &self.en)
     }
+
+    /// Whether it concerns providers of this kind.
+    pub fn concerns(&self, kind: InvitationKind) -> bool {
+        self.kinds.is_empty() || self.kinds.contains(&kind)
+    }
+
+    /// The purposes of `list` that concern providers of `kind`, in order.
+    pub fn for_kind(list: &[Purpose], kind: InvitationKind) -> Vec<Purpose> {
+        list.iter().filter(|p| p.concerns(kind)).cloned().collect()
+    }
+
+    /// The purpose as the file ledger lists it: Japanese, with the kinds it concerns.
+    pub fn ledger_line(&self) -> String {
+        if self.kinds.is_empty() {
+            return self.ja.clone();
+        }
+        let kinds: Vec<&str> = self
+            .kinds
+            .iter()
+            .map(|k| match k {
+                InvitationKind::Employee => "従業員",
+                InvitationKind::Payee => "個人支払先",
+            })
+            .collect();
+        format!("{}（{}）", self.ja, kinds.join("・"))
+    }
 }
 
-/// The employer's default purposes of use.
+/// The employer's default purposes of use: the salary and insurance filings concern
+/// employees (and through them their dependants), the 支払調書 concerns payees.
 pub fn default_purposes() -> Vec<Purpose> {
+    use InvitationKind::{Employee, Payee};
     [
         (
             "給与所得・退職所得の源泉徴収票作成事務",
             "Preparing withholding slips for salary and retirement income",
+            Employee,
         ),
         (
             "給与所得者の扶養控除等（異動）申告書に関する事務",
             "Handling the employee's dependants declaration (扶養控除等申告書)",
+            Employee,
         ),
         (
             "健康保険・厚生年金保険届出事務",
             "Filings for health insurance and employees' pension insurance",
+            Employee,
         ),
-        ("雇用保険届出事務", "Filings for employment insurance"),
+        (
+            "雇用保険届出事務",
+            "Filings for employment insurance",
+            Employee,
+        ),
         (
             "国民年金第3号被保険者の届出事務",
             "Filings for a spouse as a category 3 insured person of the national pension",
+            Employee,
         ),
         (
-            "報酬・料金等の支払調書作成事務（個人支払先）",
+            "報酬・料金等の支払調書作成事務",
             "Preparing payment records for fees paid to individuals (payees)",
+            Payee,
         ),
     ]
     .into_iter()
-    .map(|(ja, en)| Purpose {
+    .map(|(ja, en, kind)| Purpose {
         ja: ja.to_owned(),
         en: en.to_owned(),
+        kinds: vec![kind],
     })
     .collect()
 }
@@ -207,10 +251,21 @@ pub struct SubjectValues {
     pub identity_attested: bool,
     /// Category-3 spouse ticked.
     pub category3_spouse: bool,
+    /// 住所.
+    pub address: String,
+    /// アルファベット氏名.
+    pub name_alphabetic: String,
+    /// 通称.
+    pub common_name: String,
+    /// 旧姓.
+    pub former_surname: String,
+    /// Why a dependant has no number (code, empty: has one).
+    pub no_number_reason: String,
 }
 
 impl From<&SubjectSummary> for SubjectValues {
     fn from(s: &SubjectSummary) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
         Self {
             relationship: s.relationship.code().to_owned(),
             name: s.name.clone(),
@@ -218,6 +273,11 @@ impl From<&SubjectSummary> for SubjectValues {
             birth_date: s.birth_date.clone(),
             identity_attested: s.identity_attested,
             category3_spouse: s.category3_spouse,
+            address: text(&s.address),
+            name_alphabetic: text(&s.name_alphabetic),
+            common_name: text(&s.common_name),
+            former_surname: text(&s.former_surname),
+            no_number_reason: text(&s.no_number_reason),
         }
     }
 }
@@ -305,8 +365,8 @@ pub struct DocumentsPage {
     pub api_action: String,
     /// A fresh key for the plain form, so a resent form stores the photo once.
     pub idempotency_key: String,
-    /// The kinds to choose from.
-    pub kinds: &'static [DocumentKind],
+    /// The kinds to choose from (those the rule table counts today).
+    pub kinds: Vec<DocumentKind>,
     /// The kind preselected.
     pub selected_kind: Option<DocumentKind>,
     /// Stored documents.

@@ -174,6 +174,32 @@ pub struct StaffPerson {
     pub revealed: Option<Zeroizing<String>>,
     /// This person's documents.
     pub documents: Vec<DocumentSummary>,
+    /// What the verify form offers for this person: only what the evidence and the
+    /// channel allow on the day (from the rule table).
+    pub choices: VerifyChoices,
+}
+
+/// The verify form's choices for one person (codes of the verifier's rule table).
+#[derive(Debug, Clone, Default)]
+pub struct VerifyChoices {
+    /// Number checks the evidence allows.
+    pub number_checks: Vec<&'static str>,
+    /// Identity checks the evidence and the channel allow.
+    pub identity_checks: Vec<&'static str>,
+    /// Identity documents among the evidence that count today, each with whether it has
+    /// an expiry date to record and whether it is pre-selected.
+    pub identity_documents: Vec<(DocumentKind, bool, bool)>,
+    /// The number check pre-selected from the uploads.
+    pub number_check: Option<&'static str>,
+    /// The identity check pre-selected from the uploads.
+    pub identity_check: Option<&'static str>,
+}
+
+impl VerifyChoices {
+    /// Whether a 通知カード is among the number checks offered (its 住民票 match box shows).
+    pub fn offers_notification_card(&self) -> bool {
+        self.number_checks.contains(&"notification_card")
+    }
 }
 
 /// `GET /s/submissions/{id}`: the typed data beside the documents, and the decisions.
@@ -188,12 +214,6 @@ pub struct ItemPage {
     pub people: Vec<StaffPerson>,
     /// Whether the signed-in officer holds the claim (the decision forms show).
     pub mine: bool,
-    /// Choices of the verify form (the verifier's codes).
-    pub number_checks: &'static [&'static str],
-    /// Choices of the verify form.
-    pub identity_checks: &'static [&'static str],
-    /// Document kinds (identity documents relied on).
-    pub kinds: &'static [DocumentKind],
     /// Reasons of a correction request.
     pub correction_reasons: &'static [&'static str],
     /// Reasons of a rejection.
@@ -234,6 +254,14 @@ impl Lang {
             SubmissionState::Rejected => Text::SStateRejected,
             SubmissionState::Declined => Text::SStateDeclined,
             SubmissionState::Disposed => Text::StateDisposed,
+        })
+    }
+
+    /// Why a dependant has no number, from its stored code.
+    pub fn no_number_reason(self, code: &str) -> &'static str {
+        self.t(match code {
+            "living_abroad" => Text::NoNumberLivingAbroad,
+            _ => Text::NoNumberNewborn,
         })
     }
 

@@ -128,6 +128,11 @@ impl Lang {
             DocumentKind::HealthInsuranceCard => Text::DocHealthInsurance,
             DocumentKind::PensionBook => Text::DocPensionBook,
             DocumentKind::OtherDocument => Text::DocOther,
+            DocumentKind::QualificationCertificate => Text::DocQualificationCertificate,
+            DocumentKind::BasicPensionNumberNotice => Text::DocBasicPensionNumberNotice,
+            DocumentKind::SpecialPermanentResidentCertificate => Text::DocSpecialPermanentResident,
+            DocumentKind::SpecifiedResidenceCard => Text::DocSpecifiedResidenceCard,
+            DocumentKind::NumberNotice => Text::DocNumberNotice,
         })
     }
 
@@ -269,6 +274,16 @@ catalogue! {
     NameKanaHint => "カタカナまたはひらがな（例：ヤマダ タロウ）", "Katakana or hiragana (e.g. ヤマダ タロウ)";
     BirthDate => "生年月日", "Date of birth";
     BirthDateHint => "例：1990-04-01", "e.g. 1990-04-01";
+    Address => "住所", "Address";
+    AddressHint => "住民票のとおりに入力してください（個人支払先の方は必須）。", "As on your residence record (required for payees).";
+    NameAlphabetic => "アルファベット氏名", "Name in Latin letters";
+    NameAlphabeticHint => "外国籍の方は在留カードのとおりに（例：NGUYEN VAN AN）。", "For foreign residents, as on the residence card (e.g. NGUYEN VAN AN).";
+    CommonName => "通称", "Registered alias (通称)";
+    FormerSurname => "旧姓", "Former surname (旧姓)";
+    NoNumberReason => "番号がない場合の理由", "If there is no number, why";
+    NoNumberHas => "番号がある", "Has a number";
+    NoNumberLivingAbroad => "国外居住のため番号がない", "Lives abroad: no number";
+    NoNumberNewborn => "出生直後で番号がまだない", "Newborn: no number yet";
     Number => "個人番号（12桁）", "My Number (12 digits)";
     NumberHint => "カード裏面の12桁の数字。スペースやハイフンは入れても構いません。", "The 12 digits on the back of the card. Spaces and hyphens are fine.";
     NumberSaved => "保存済みの番号：下4桁", "Saved number ending in";
@@ -294,15 +309,20 @@ catalogue! {
     DocPassport => "パスポート", "Passport";
     DocResidenceCard => "在留カード", "Residence card";
     DocOtherPhotoId => "その他の写真付き身分証明書", "Other photo ID";
-    DocHealthInsurance => "健康保険証", "Health insurance card";
+    DocHealthInsurance => "健康保険証（2025年12月1日まで）", "Health insurance card (until 2025-12-01)";
     DocPensionBook => "年金手帳", "Pension book";
     DocOther => "その他の書類（写真なし）", "Other document (no photo)";
+    DocQualificationCertificate => "資格確認書（健康保険）", "Health insurance qualification certificate (資格確認書)";
+    DocBasicPensionNumberNotice => "基礎年金番号通知書", "Basic pension number notice (基礎年金番号通知書)";
+    DocSpecialPermanentResident => "特別永住者証明書", "Special permanent resident certificate";
+    DocSpecifiedResidenceCard => "特定在留カード（マイナンバーカード一体型）", "Specified residence card (with My Number card)";
+    DocNumberNotice => "個人番号通知書（番号の証明には使えません）", "Individual number notice (cannot prove the number)";
     DocumentsTitle => "本人確認書類の写真", "Photos of identity documents";
     DocumentsFor => "対象者", "For";
     DocumentsIntro => "次のいずれかの組み合わせで撮影してください。", "Please photograph one of these combinations.";
     ComboCard => "マイナンバーカードの表面と裏面", "My Number card, front and back";
     ComboNotice => "通知カード または 住民票の写し（個人番号記載）＋ 写真付き身分証明書1点（運転免許証、パスポートなど）", "Notification card or residence record (with number) + one photo ID (driver's licence, passport, …)";
-    ComboTwo => "通知カード または 住民票の写し ＋ 写真のない書類2点（健康保険証、年金手帳など）", "Notification card or residence record + two documents without a photo (health insurance card, pension book, …)";
+    ComboTwo => "通知カード または 住民票の写し ＋ 写真のない書類2点（資格確認書、基礎年金番号通知書、年金手帳など。健康保険証は2025年12月2日以降使えません）", "Notification card or residence record + two documents without a photo (資格確認書, basic pension number notice, pension book, …; health insurance cards no longer count after 2025-12-01)";
     DocumentKind => "書類の種類", "Kind of document";
     Photo => "写真", "Photo";
     PhotoHint => "明るい場所で、書類全体が写るように撮影してください。", "Take the photo in good light with the whole document in view.";
@@ -458,6 +478,9 @@ catalogue! {
     SNumberCheck => "番号確認の書類", "Number checked with";
     SNotificationMatches => "通知カードの氏名・住所が現在の住民票と一致することを確認した", "The notification card's name and address match the current residence record";
     SIdentityCheck => "身元確認の方法", "Identity checked with";
+    SNothingToVerify => "番号がないため本人確認の対象外です", "no number, so nothing to verify";
+    SVerificationsTitle => "記録された本人確認", "Recorded verifications";
+    SRuleVersion => "確認ルール版", "Rule table version";
     SIdentityDocuments => "身元確認に使った書類", "Identity documents relied on";
     SVerify => "確認完了として記録", "Record as verified";
     SVerified => "本人確認を記録しました。", "The identity check was recorded.";

@@ -35,7 +35,7 @@ pub const PUBLIC_GRANTS: &[(&str, &str)] = &[
         "subjects",
         "SELECT, INSERT, UPDATE (relationship, name, name_kana, birth_date, number_sealed, \
          number_ref, number_saved_at, number_pending, identity_attested, category3_spouse, updated_at, \
-         removed_at)",
+         removed_at, address, name_alphabetic, common_name, former_surname, no_number_reason)",
     ),
     ("documents", "SELECT, INSERT, UPDATE (replaced_at)"),
     ("correction_requests", "SELECT, UPDATE (resolved_at)"),

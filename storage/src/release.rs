@@ -31,16 +31,22 @@ pub struct ExportRow {
     pub name_kana: String,
     /// `self`, `spouse`, …
     pub relationship: String,
-    /// The sealed number.
-    pub number_sealed: Vec<u8>,
-    /// Number check code.
-    pub number_check: String,
+    /// Birth date (ISO).
+    pub birth_date: String,
+    /// 住所, if given.
+    pub address: Option<String>,
+    /// The sealed number; `None` for a dependant without one (see `no_number_reason`).
+    pub number_sealed: Option<Vec<u8>>,
+    /// Why a dependant has no number (`living_abroad`, `newborn_not_yet_numbered`).
+    pub no_number_reason: Option<String>,
+    /// Number check code (none without a number: nothing was verified).
+    pub number_check: Option<String>,
     /// Identity check code.
-    pub identity_check: String,
+    pub identity_check: Option<String>,
     /// The checker's username.
-    pub checker: String,
+    pub checker: Option<String>,
     /// When checked (Unix ms).
-    pub checked_at: i64,
+    pub checked_at: Option<i64>,
 }
 
 /// A proposed or approved release, as officers see it.
@@ -198,14 +204,18 @@ impl StaffVault<'_> {
         self.release_summary(release_id).await?;
         let mut tx = self.vault.begin_write().await?;
         let rows = sqlx::query(
+            // A dependant without a number (living abroad, a newborn) goes to payroll too,
+            // with the reason and no verification (there was nothing to verify).
             "SELECT s.id AS submission_id, t.id AS subject_id, i.employee_code, t.name, t.name_kana, t.relationship, \
-             t.number_sealed, v.number_check, v.identity_check, a.username AS checker, v.checked_at \
+             t.birth_date, t.address, t.number_sealed, t.no_number_reason, v.number_check, v.identity_check, \
+             a.username AS checker, v.checked_at \
              FROM release_items ri JOIN releases r ON r.id = ri.release_id \
              JOIN submissions s ON s.id = ri.submission_id JOIN invitations i ON i.id = s.invitation_id \
              JOIN subjects t ON t.submission_id = s.id AND t.removed_at IS NULL \
-             JOIN verifications v ON v.subject_id = t.id JOIN staff_accounts a ON a.id = v.checked_by \
+             LEFT JOIN verifications v ON v.subject_id = t.id LEFT JOIN staff_accounts a ON a.id = v.checked_by \
              WHERE ri.release_id = $1 AND r.state = 'proposed' AND s.state = 'verified' \
-             AND t.number_sealed IS NOT NULL ORDER BY s.id, t.id",
+             AND ((t.number_sealed IS NOT NULL AND v.id IS NOT NULL) OR t.no_number_reason IS NOT NULL) \
+             ORDER BY s.id, t.id",
         )
         .bind(release_id.to_string())
         .fetch_all(&mut *tx)
@@ -219,7 +229,10 @@ impl StaffVault<'_> {
                 name: r.try_get("name")?,
                 name_kana: r.try_get("name_kana")?,
                 relationship: r.try_get("relationship")?,
+                birth_date: r.try_get("birth_date")?,
+                address: r.try_get("address")?,
                 number_sealed: r.try_get("number_sealed")?,
+                no_number_reason: r.try_get("no_number_reason")?,
                 number_check: r.try_get("number_check")?,
                 identity_check: r.try_get("identity_check")?,
                 checker: r.try_get("checker")?,

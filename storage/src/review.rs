@@ -103,6 +103,8 @@ pub struct ReviewItem {
     pub correction_history: Vec<crate::submissions::CorrectionNotice>,
     /// Hand-ins by staff on the person's behalf (post, in person), with who and when.
     pub assisted: Vec<crate::assisted::AssistedRecord>,
+    /// The verifications recorded for it (once verified), with their rule version.
+    pub verifications: Vec<RecordedVerification>,
     /// The typed data and the list of documents.
     #[serde(flatten)]
     pub status: SubmissionStatus,
@@ -118,8 +120,43 @@ pub struct VerificationRecord {
     /// `my_number_card`, `photo_id`, `two_non_photo_documents`, `face_to_face_known_employee`,
     /// `employee_attestation`.
     pub identity_check: &'static str,
-    /// The document kinds relied on.
+    /// The identity document kinds relied on.
     pub documents: Vec<&'static str>,
+    /// The documents relied on for both checks, with the expiry dates recorded.
+    pub relied_on: Vec<ReliedOn>,
+    /// The version of the rule table it was checked against.
+    pub rule_version: &'static str,
+}
+
+/// One document a verification relied on, with the expiry date the officer recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct ReliedOn {
+    /// Document kind code.
+    pub kind: String,
+    /// Expiry date (`YYYY-MM-DD`), where the document has one.
+    pub valid_until: Option<String>,
+}
+
+/// A recorded verification as officers see it later: what was relied on, by whom, when,
+/// under which version of the rule table.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordedVerification {
+    /// The person.
+    pub subject_id: Uuid,
+    /// Number check code.
+    pub number_check: String,
+    /// Identity check code.
+    pub identity_check: String,
+    /// Identity document kind codes.
+    pub documents: Vec<String>,
+    /// The documents relied on with their expiry dates (empty for legacy records).
+    pub relied_on: Vec<ReliedOn>,
+    /// The rule table version (`legacy` for records before versions were kept).
+    pub rule_version: String,
+    /// Who checked (username).
+    pub checked_by: String,
+    /// When (Unix ms).
+    pub checked_at: i64,
 }
 
 /// One item to redo.
@@ -370,6 +407,7 @@ impl StaffVault<'_> {
             declined_reason: row.try_get("declined_reason")?,
             correction_history: self.vault.corrections(submission_id, false).await?,
             assisted: self.vault.assisted_records(submission_id).await?,
+            verifications: self.vault.recorded_verifications(submission_id).await?,
             status: self.vault.submission_status(submission_id).await?,
         })
     }
@@ -482,7 +520,11 @@ impl StaffVault<'_> {
         let mut tx = self.vault.begin_write().await?;
         require_claim(&mut tx, self.account(), submission_id).await?;
         let live: Vec<String> =
-            sqlx::query("SELECT id FROM subjects WHERE submission_id = $1 AND removed_at IS NULL")
+            // A dependant without a number (living abroad, a newborn) has nothing to verify.
+            sqlx::query(
+                "SELECT id FROM subjects WHERE submission_id = $1 AND removed_at IS NULL \
+                 AND no_number_reason IS NULL",
+            )
                 .bind(submission_id.to_string())
                 .fetch_all(&mut *tx)
                 .await?
@@ -502,7 +544,7 @@ impl StaffVault<'_> {
         for record in records {
             sqlx::query(
                 "INSERT INTO verifications (id, submission_id, subject_id, number_check, identity_check, documents, \
-                 checked_by, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 checked_by, checked_at, rule_version, relied_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(Uuid::now_v7().to_string())
             .bind(submission_id.to_string())
@@ -512,6 +554,8 @@ impl StaffVault<'_> {
             .bind(serde_json::json!(record.documents).to_string())
             .bind(self.account().to_string())
             .bind(now)
+            .bind(record.rule_version)
+            .bind(serde_json::json!(record.relied_on).to_string())
             .execute(&mut *tx)
             .await?;
             let event = AuditEvent::success(
@@ -523,6 +567,8 @@ impl StaffVault<'_> {
                 "number_check": record.number_check,
                 "identity_check": record.identity_check,
                 "documents": record.documents,
+                "relied_on": record.relied_on.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(),
+                "rule_version": record.rule_version,
             }));
             audit::append(&mut tx, ctx, &event).await?;
         }
@@ -652,6 +698,40 @@ impl StaffVault<'_> {
         release_claim(&mut tx, submission_id).await?;
         tx.commit().await?;
         Ok(state)
+    }
+}
+
+impl crate::Vault {
+    /// The verifications recorded for a submission, oldest first.
+    pub async fn recorded_verifications(
+        &self,
+        submission_id: Uuid,
+    ) -> Result<Vec<RecordedVerification>, StorageError> {
+        sqlx::query(
+            "SELECT v.subject_id, v.number_check, v.identity_check, v.documents, v.relied_on, \
+             v.rule_version, a.username, v.checked_at FROM verifications v \
+             JOIN staff_accounts a ON a.id = v.checked_by WHERE v.submission_id = $1 \
+             ORDER BY v.checked_at, v.id",
+        )
+        .bind(submission_id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(RecordedVerification {
+                subject_id: parse_uuid(&r.try_get::<String, _>("subject_id")?)?,
+                number_check: r.try_get("number_check")?,
+                identity_check: r.try_get("identity_check")?,
+                documents: serde_json::from_str(&r.try_get::<String, _>("documents")?)
+                    .map_err(|_| StorageError::Corrupt("verification documents"))?,
+                relied_on: serde_json::from_str(&r.try_get::<String, _>("relied_on")?)
+                    .map_err(|_| StorageError::Corrupt("verification documents"))?,
+                rule_version: r.try_get("rule_version")?,
+                checked_by: r.try_get("username")?,
+                checked_at: r.try_get("checked_at")?,
+            })
+        })
+        .collect()
     }
 }
 

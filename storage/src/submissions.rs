@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::audit::{self, AuditContext, AuditEvent, actions};
 use crate::invitations::{ProviderSession, parse_uuid};
 use crate::keys::SealedNumber;
-use crate::person::{BirthDate, NameKana, PersonName, Relationship};
+use crate::person::{BirthDate, FilingDetails, NameKana, NoNumberReason, PersonName, Relationship};
 use crate::state::{IllegalTransition, SubmissionState};
 use crate::vault::now_millis;
 use crate::{StorageError, Vault};
@@ -27,8 +27,12 @@ pub struct SubjectInput {
     pub name_kana: NameKana,
     /// Birth date.
     pub birth_date: BirthDate,
-    /// The number, sealed.
-    pub number: SealedNumber,
+    /// The number, sealed; `None` only for a dependant with a [`NoNumberReason`].
+    pub number: Option<SealedNumber>,
+    /// Why a dependant has no number.
+    pub no_number_reason: Option<NoNumberReason>,
+    /// Address, alphabetic name, 通称, 旧姓.
+    pub details: FilingDetails,
 }
 
 /// A document photo after scrubbing and sealing.
@@ -102,6 +106,16 @@ pub struct SubjectSummary {
     pub identity_attested: bool,
     /// A spouse filing as 国民年金第3号被保険者 (the employer verifies them).
     pub category3_spouse: bool,
+    /// 住所.
+    pub address: Option<String>,
+    /// アルファベット氏名.
+    pub name_alphabetic: Option<String>,
+    /// 通称.
+    pub common_name: Option<String>,
+    /// 旧姓.
+    pub former_surname: Option<String>,
+    /// Why this dependant has no number (`living_abroad`, `newborn_not_yet_numbered`).
+    pub no_number_reason: Option<String>,
 }
 
 /// What the employee declares about a dependant on the 扶養控除等申告書.
@@ -128,6 +142,10 @@ pub struct SubjectEdit {
     pub birth_date: BirthDate,
     /// The new number, sealed, or `None` to keep the saved one.
     pub number: Option<SealedNumber>,
+    /// For a dependant still without a number: why (kept when a number is given: cleared).
+    pub no_number_reason: Option<NoNumberReason>,
+    /// Address, alphabetic name, 通称, 旧姓 (replaced).
+    pub details: FilingDetails,
 }
 
 impl From<&SubjectInput> for SubjectEdit {
@@ -137,9 +155,30 @@ impl From<&SubjectInput> for SubjectEdit {
             name: input.name.clone(),
             name_kana: input.name_kana.clone(),
             birth_date: input.birth_date,
-            number: Some(input.number.clone()),
+            number: input.number.clone(),
+            no_number_reason: input.no_number_reason,
+            details: input.details.clone(),
         }
     }
+}
+
+/// The number or the reason for its absence: exactly one (self always has a number).
+fn check_number_or_reason(
+    relationship: Relationship,
+    number: Option<&SealedNumber>,
+    reason: Option<NoNumberReason>,
+) -> Result<(), StorageError> {
+    match (number, reason) {
+        (Some(_), None) => Ok(()),
+        (None, Some(_)) if relationship != Relationship::Myself => Ok(()),
+        _ => Err(StorageError::Invalid(
+            "a number, or for a dependant the reason there is none",
+        )),
+    }
+}
+
+fn opt_text<T>(value: &Option<T>, text: impl Fn(&T) -> &str) -> Option<String> {
+    value.as_ref().map(|v| text(v).to_owned())
 }
 
 /// A submission's status as its provider sees it.
@@ -200,6 +239,11 @@ impl Vault {
         session: &ProviderSession,
         input: &SubjectInput,
     ) -> Result<Uuid, StorageError> {
+        check_number_or_reason(
+            input.relationship,
+            input.number.as_ref(),
+            input.no_number_reason,
+        )?;
         let mut tx = self.begin_write().await?;
         let existing = sqlx::query(
             "SELECT id FROM subjects WHERE submission_id = $1 AND relationship = 'self' AND removed_at IS NULL",
@@ -249,6 +293,11 @@ impl Vault {
         if session.kind == crate::invitations::InvitationKind::Payee {
             return Err(StorageError::Invalid("a payee has no dependants"));
         }
+        check_number_or_reason(
+            input.relationship,
+            input.number.as_ref(),
+            input.no_number_reason,
+        )?;
         let mut tx = self.begin_write().await?;
         require_editable(&mut tx, session.submission_id, Touches::Submission).await?;
         let subject_id = insert_subject(&mut tx, session.submission_id, input).await?;
@@ -287,12 +336,24 @@ impl Vault {
         .bind(subject_id.to_string())
         .execute(&mut *tx)
         .await?;
+        write_details(&mut tx, subject_id, &edit.details).await?;
         if let Some(number) = &edit.number {
             sqlx::query(
-                "UPDATE subjects SET number_sealed = $1, number_saved_at = $2 WHERE id = $3",
+                "UPDATE subjects SET number_sealed = $1, number_saved_at = $2, no_number_reason = NULL \
+                 WHERE id = $3",
             )
             .bind(number.sealed.clone())
             .bind(now_millis())
+            .bind(subject_id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        } else if let Some(reason) = edit.no_number_reason {
+            // Only a dependant still without a number can change why.
+            sqlx::query(
+                "UPDATE subjects SET no_number_reason = $1 WHERE id = $2 AND number_sealed IS NULL \
+                 AND relationship <> 'self'",
+            )
+            .bind(reason.code())
             .bind(subject_id.to_string())
             .execute(&mut *tx)
             .await?;
@@ -510,7 +571,8 @@ impl Vault {
         let state = parse_state(&row.try_get::<String, _>("state")?)?;
         let subjects = sqlx::query(
             "SELECT id, relationship, name, name_kana, birth_date, CAST(CASE WHEN number_sealed IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) AS number_saved, \
-             identity_attested, category3_spouse FROM subjects \
+             identity_attested, category3_spouse, address, name_alphabetic, common_name, former_surname, \
+             no_number_reason FROM subjects \
              WHERE submission_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
         )
         .bind(submission_id.to_string())
@@ -529,6 +591,11 @@ impl Vault {
                 number_last4: None,
                 identity_attested: r.try_get::<i64, _>("identity_attested")? != 0,
                 category3_spouse: r.try_get::<i64, _>("category3_spouse")? != 0,
+                address: r.try_get("address")?,
+                name_alphabetic: r.try_get("name_alphabetic")?,
+                common_name: r.try_get("common_name")?,
+                former_surname: r.try_get("former_surname")?,
+                no_number_reason: r.try_get("no_number_reason")?,
             })
         })
         .collect::<Result<Vec<_>, StorageError>>()?;
@@ -833,9 +900,12 @@ async fn insert_subject(
 ) -> Result<Uuid, StorageError> {
     let id = Uuid::now_v7();
     let now = now_millis();
+    // Without a number there is nothing to derive an index from: not pending, no ref.
+    let numbered = input.number.is_some();
     sqlx::query(
         "INSERT INTO subjects (id, submission_id, relationship, name, name_kana, birth_date, number_sealed, \
-         number_ref, number_saved_at, number_pending, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, $9, $9)",
+         number_ref, number_saved_at, number_pending, created_at, updated_at, no_number_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $9, $9, $11)",
     )
     .bind(id.to_string())
     .bind(submission_id.to_string())
@@ -843,11 +913,14 @@ async fn insert_subject(
     .bind(input.name.as_str().to_owned())
     .bind(input.name_kana.as_str().to_owned())
     .bind(input.birth_date.to_iso())
-    .bind(input.number.sealed.clone())
-    .bind(Uuid::now_v7().to_string())
+    .bind(input.number.as_ref().map(|n| n.sealed.clone()))
+    .bind(numbered.then(|| Uuid::now_v7().to_string()))
     .bind(now)
+    .bind(i64::from(numbered))
+    .bind(input.no_number_reason.map(NoNumberReason::code))
     .execute(&mut **tx)
     .await?;
+    write_details(tx, id, &input.details).await?;
     Ok(id)
 }
 
@@ -856,6 +929,10 @@ async fn update_subject(
     subject_id: Uuid,
     input: &SubjectInput,
 ) -> Result<(), StorageError> {
+    // Only the provider's own record is replaced this way, and it always has a number.
+    let number = input.number.as_ref().ok_or(StorageError::Invalid(
+        "the provider's own number is required",
+    ))?;
     sqlx::query(
         "UPDATE subjects SET name = $1, name_kana = $2, birth_date = $3, number_sealed = $4, \
          number_ref = $5, number_saved_at = $6, number_pending = 1, updated_at = $6 WHERE id = $7",
@@ -863,9 +940,29 @@ async fn update_subject(
     .bind(input.name.as_str().to_owned())
     .bind(input.name_kana.as_str().to_owned())
     .bind(input.birth_date.to_iso())
-    .bind(input.number.sealed.clone())
+    .bind(number.sealed.clone())
     .bind(Uuid::now_v7().to_string())
     .bind(now_millis())
+    .bind(subject_id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    write_details(tx, subject_id, &input.details).await?;
+    Ok(())
+}
+
+async fn write_details(
+    tx: &mut Tx,
+    subject_id: Uuid,
+    details: &FilingDetails,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "UPDATE subjects SET address = $1, name_alphabetic = $2, common_name = $3, former_surname = $4 \
+         WHERE id = $5",
+    )
+    .bind(opt_text(&details.address, |a| a.as_str()))
+    .bind(opt_text(&details.name_alphabetic, |a| a.as_str()))
+    .bind(opt_text(&details.common_name, |a| a.as_str()))
+    .bind(opt_text(&details.former_surname, |a| a.as_str()))
     .bind(subject_id.to_string())
     .execute(&mut **tx)
     .await?;
@@ -880,7 +977,9 @@ async fn audit_subject_save(
     input: &SubjectInput,
 ) -> Result<(), StorageError> {
     let event = AuditEvent::success(actions::SUBJECT_SAVE, format!("subject:{subject_id}")).with_detail(
-        serde_json::json!({"submission": submission_id, "relationship": input.relationship.code(), "number_sealed": true}),
+        serde_json::json!({"submission": submission_id, "relationship": input.relationship.code(),
+            "number_sealed": input.number.is_some(),
+            "no_number_reason": input.no_number_reason.map(NoNumberReason::code)}),
     );
     audit::append(tx, ctx, &event).await?;
     Ok(())
@@ -910,7 +1009,7 @@ async fn missing_items(tx: &mut Tx, submission_id: Uuid) -> Result<Vec<MissingIt
     }
     let unattested = sqlx::query(
         "SELECT 1 FROM subjects WHERE submission_id = $1 AND relationship <> 'self' AND removed_at IS NULL \
-         AND identity_attested = 0 AND category3_spouse = 0 LIMIT 1",
+         AND identity_attested = 0 AND category3_spouse = 0 AND no_number_reason IS NULL LIMIT 1",
     )
     .bind(submission_id.to_string())
     .fetch_optional(&mut **tx)

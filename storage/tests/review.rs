@@ -145,10 +145,13 @@ impl Fixture {
                     name_kana: NameKana::parse("やまだ たろう").expect("kana"),
                     birth_date: BirthDate::parse("1990-04-01", time::macros::date!(2026 - 11 - 22))
                         .expect("date"),
-                    number: self
-                        .keys
-                        .seal_number(&MyNumber::parse("123456789018").expect("n"))
-                        .expect("seal"),
+                    number: Some(
+                        self.keys
+                            .seal_number(&MyNumber::parse("123456789018").expect("n"))
+                            .expect("seal"),
+                    ),
+                    no_number_reason: None,
+                    details: Default::default(),
                 },
             )
             .await

@@ -92,10 +92,13 @@ impl Fixture {
             name: PersonName::parse("山田 太郎").expect("name"),
             name_kana: NameKana::parse("やまだ たろう").expect("kana"),
             birth_date: date("1990-04-01"),
-            number: self
-                .keys
-                .seal_number(&MyNumber::parse(NUMBER).expect("n"))
-                .expect("seal"),
+            number: Some(
+                self.keys
+                    .seal_number(&MyNumber::parse(NUMBER).expect("n"))
+                    .expect("seal"),
+            ),
+            no_number_reason: None,
+            details: Default::default(),
         }
     }
 

@@ -366,10 +366,10 @@ async fn work_queue(ctx: &Ctx, officer: &Staff) -> (Vec<Worked>, usize) {
                 let subject = s["subject_id"].clone();
                 if s["relationship"] == "self" {
                     json!({"subject_id": subject,
-                           "number_check": "my_number_card", "identity_check": "my_number_card"})
+                           "number_check": "my_number_card", "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]})
                 } else if s["category3_spouse"] == true {
                     json!({"subject_id": subject, "category3_spouse": true,
-                           "number_check": "my_number_card", "identity_check": "my_number_card"})
+                           "number_check": "my_number_card", "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]})
                 } else {
                     json!({"subject_id": subject, "number_check": "employee_attestation",
                            "identity_check": "employee_attestation"})
@@ -767,7 +767,7 @@ async fn main() {
         assert_eq!(
             csv_lines.next(),
             Some(
-                "employee_code,name,furigana,relationship,number,verification_method,checker,date"
+                "employee_code,name,furigana,relationship,number,verification_method,checker,date,person_id,birth_date,address,no_number_reason"
             )
         );
         let batch_lines: Vec<String> = csv_lines.map(str::to_owned).collect();

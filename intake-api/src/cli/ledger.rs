@@ -25,7 +25,7 @@ pub(super) async fn print_ledger(command: LedgerCommand) -> anyhow::Result<u8> {
     };
     let settings = settings_for(data)?;
     let vault = Vault::connect(&settings.database_url()).await?;
-    let bytes = crate::ledgers::csv(&vault, ledger).await?;
+    let bytes = crate::ledgers::csv(&vault, ledger, &settings.portal.purposes).await?;
     vault
         .record(
             &AuditContext::cli(),

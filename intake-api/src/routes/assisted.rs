@@ -170,7 +170,9 @@ async fn save_self(
     form: SecretJson<SubjectForm>,
 ) -> Result<HttpResponse, ApiError> {
     let s = session(&state, &staff.0, path.into_inner(), true).await?;
-    let input = seal(&state, form.parse(true, today_in_japan())?)?;
+    let parsed = form.parse(true, today_in_japan())?;
+    crate::routes::provider::subjects::own_address_required(&state, s.kind, &parsed.details)?;
+    let input = seal(&state, parsed)?;
     let id = state
         .vault
         .save_self_subject(&staff.0.audit, &s, &input)

@@ -197,6 +197,8 @@ describe('provider portal on a phone', () => {
     assert.equal(await page.locator('a[href="/p/dependants"]').count(), 0);
     await page.click('a[href="/p/self"]');
     await fillPerson(page, { name: '佐藤 次郎', kana: 'サトウ ジロウ', birth: '1980-03-03', number: '202020202027' });
+    // A payee's 支払調書 carries the address: it is asked of payees.
+    await page.fill('#address', '東京都港区芝公園4-2-8');
     await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
     await uploadPhoto(page, 'my_number_card_front');
     await page.click('a[href="/p/review"].secondary');
@@ -305,6 +307,51 @@ describe('provider portal on a phone', () => {
     assert.deepEqual(phonePage.cspViolations, []);
     assert.deepEqual(desk.cspViolations, []);
     await phonePage.context().close();
+    await desk.context().close();
+  });
+
+  test('an officer verifying a submission sees only the choices its evidence allows', async () => {
+    // Online, with a residence record and a passport only: no My Number card to name, no
+    // face to face (not in person), and the passport pre-selected with its expiry to fill.
+    const phonePage = await phone();
+    await phonePage.goto(kakunin.invite('employee', '渡辺 八郎', undefined, 'NGY'));
+    await Promise.all([phonePage.waitForURL(/\/p$/), phonePage.click('button[value=start]')]);
+    await phonePage.click('a[href="/p/self"]');
+    await fillPerson(phonePage, { name: '渡辺 八郎', kana: 'ワタナベ ハチロウ', birth: '1980-08-08', number: NUMBERS[2] });
+    await Promise.all([phonePage.waitForURL(/documents/), phonePage.click('form.stack button[type=submit]')]);
+    const offered = await phonePage.locator('#kind option').evaluateAll((os) => os.map((o) => o.value));
+    assert.ok(!offered.includes('health_insurance_card'), 'no 健康保険証 is asked for after 2025-12-01');
+    assert.ok(offered.includes('qualification_certificate'));
+    await uploadPhoto(phonePage, 'residence_record');
+    await uploadPhoto(phonePage, 'passport');
+    await phonePage.click('a[href="/p/dependants"].secondary');
+    await phonePage.click('a[href="/p/review"].btn');
+    await Promise.all([phonePage.waitForURL(/\/p\/status$/), phonePage.click('form[action="/p/submit"] button')]);
+    await phonePage.context().close();
+
+    const password = 'evidence choices passphrase';
+    kakunin.addUser('officer', 'officer.ngy', password, ['NGY']);
+    const desk = await desktop();
+    await desk.goto(`${kakunin.base}/s/queue`);
+    await desk.waitForURL(/\/s\/sign-in$/);
+    await enrolStaff(desk, 'officer.ngy', password);
+    await desk.goto(`${kakunin.base}/s/queue`);
+    await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
+    const person = desk.locator('#verify fieldset[data-person]');
+    assert.equal(await person.count(), 1);
+    const values = (selector) => person.locator(selector).evaluateAll((os) => os.map((o) => o.value));
+    assert.deepEqual(await values('select[name^="number_check."] option'), ['residence_record']);
+    assert.deepEqual(await values('select[name^="identity_check."] option'), ['photo_id']);
+    assert.equal(await person.locator('select[name^="number_check."]').inputValue(), 'residence_record');
+    assert.equal(await person.locator('select[name^="identity_check."]').inputValue(), 'photo_id');
+    assert.deepEqual(await values('input[name^="identity_documents."]'), ['passport']);
+    assert.ok(await person.locator('input[name^="identity_documents."]').isChecked(), 'pre-selected from the uploads');
+    assert.equal(await person.locator('input[name^="notification_matches."]').count(), 0);
+    await check(desk, '47-staff-verify-choices');
+    await person.locator('input[name^="valid_until.passport."]').fill('2031-05-31');
+    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[type=submit]')]);
+    assert.match(await desk.textContent('.notice.ok'), /本人確認を記録しました/);
+    assert.deepEqual(desk.cspViolations, []);
     await desk.context().close();
   });
 

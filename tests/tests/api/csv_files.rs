@@ -130,7 +130,11 @@ async fn payroll_export_and_ledgers(app: TestApp, key: &tests::age::AgeKey) {
             "number",
             "verification_method",
             "checker",
-            "date"
+            "date",
+            "person_id",
+            "birth_date",
+            "address",
+            "no_number_reason"
         ]
     );
     assert_eq!(rows.len(), 2);

@@ -31,3 +31,4 @@ mod staff_helpers;
 mod staff_pages;
 mod staff_sign_in;
 mod typed_text;
+mod verification_rules;

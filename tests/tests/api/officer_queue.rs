@@ -125,7 +125,7 @@ async fn an_officer_reviews_unseals_with_an_audit_entry_first_and_verifies() {
         .json(&serde_json::json!({"subjects": [{
             "subject_id": handed.subject_id,
             "number_check": "my_number_card",
-            "identity_check": "my_number_card",
+            "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}],
         }]}))
         .send()
         .await
@@ -155,7 +155,7 @@ async fn an_out_of_scope_officer_gets_404_everywhere_and_overseers_never_unseal(
         ),
         (
             format!("/api/v1/officer/submissions/{sid}/verify"),
-            serde_json::json!({"subjects": [{"subject_id": handed.subject_id, "number_check": "my_number_card", "identity_check": "my_number_card"}]}),
+            serde_json::json!({"subjects": [{"subject_id": handed.subject_id, "number_check": "my_number_card", "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]}]}),
         ),
         (
             format!("/api/v1/officer/submissions/{sid}/corrections"),
@@ -639,7 +639,7 @@ async fn a_category3_spouse_cannot_be_verified_by_attestation_whatever_the_body_
     let attested = officer
         .post(&app, &format!("/api/v1/officer/submissions/{sid}/verify"))
         .json(&serde_json::json!({"subjects": [
-            {"subject_id": own, "number_check": "my_number_card", "identity_check": "my_number_card"},
+            {"subject_id": own, "number_check": "my_number_card", "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]},
             {"subject_id": spouse_id, "number_check": "employee_attestation", "identity_check": "employee_attestation"}
         ]}))
         .send()
@@ -653,8 +653,8 @@ async fn a_category3_spouse_cannot_be_verified_by_attestation_whatever_the_body_
     let by_card = officer
         .post(&app, &format!("/api/v1/officer/submissions/{sid}/verify"))
         .json(&serde_json::json!({"subjects": [
-            {"subject_id": own, "number_check": "my_number_card", "identity_check": "my_number_card"},
-            {"subject_id": spouse_id, "number_check": "my_number_card", "identity_check": "my_number_card"}
+            {"subject_id": own, "number_check": "my_number_card", "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]},
+            {"subject_id": spouse_id, "number_check": "my_number_card", "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]}
         ]}))
         .send()
         .await

@@ -704,13 +704,10 @@ async fn a_payee_has_no_dependants_and_sees_only_the_status_after_submitting() {
     let (status, _) = page(&c, &app, "/p/dependants").await;
     assert_eq!(status, 404);
     let csrf = csrf_in(&overview);
-    let r = post_form(
-        &c,
-        &app,
-        "/p/self",
-        &person(&csrf, NUMBER, "サトウ", "1980-03-03"),
-    )
-    .await;
+    // A payee's 支払調書 carries the address: it is asked of payees.
+    let mut own = person(&csrf, NUMBER, "サトウ", "1980-03-03");
+    own.push(("address", "東京都港区芝公園4-2-8"));
+    let r = post_form(&c, &app, "/p/self", &own).await;
     let documents = location(&r);
     let form = reqwest::multipart::Form::new()
         .text("csrf", csrf.clone())

@@ -152,7 +152,7 @@ pub async fn claim_and_verify(app: &TestApp, officer: &Staff, handed: &[Handed])
     let verified = officer
         .post(app, &format!("/api/v1/officer/submissions/{id}/verify"))
         .json(&serde_json::json!({"subjects": [{
-            "subject_id": subject, "number_check": "my_number_card", "identity_check": "my_number_card"
+            "subject_id": subject, "number_check": "my_number_card", "identity_check": "my_number_card", "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]
         }]}))
         .send()
         .await

@@ -215,6 +215,8 @@ async fn an_officer_signs_in_enrols_and_verifies_from_the_pages() {
     let verify_path = format!("/s/submissions/{}/verify", handed.submission_id);
     let nc = format!("number_check.{}", handed.subject_id);
     let ic = format!("identity_check.{}", handed.subject_id);
+    let idd = format!("identity_documents.{}", handed.subject_id);
+    let vu = format!("valid_until.my_number_card_front.{}", handed.subject_id);
     let refused = post(
         &app,
         &b,
@@ -249,6 +251,8 @@ async fn an_officer_signs_in_enrols_and_verifies_from_the_pages() {
             ("csrf", &session_csrf),
             (&nc, "my_number_card"),
             (&ic, "my_number_card"),
+            (&idd, "my_number_card_front"),
+            (&vu, "2030-12-31"),
         ],
     )
     .await;

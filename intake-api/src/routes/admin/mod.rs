@@ -214,7 +214,9 @@ async fn ledger(
     record_ledger_read(&state, &caller.0, ledger, false).await?;
     let vault = &state.vault;
     Ok(match ledger {
-        Ledger::Files => response.json(vault.file_ledger().await?),
+        Ledger::Files => {
+            response.json(ledgers::file_ledger(vault, &state.settings.portal.purposes).await?)
+        }
         Ledger::Exports => response.json(vault.export_ledger().await?),
         Ledger::Disposals => response.json(vault.disposal_ledger().await?),
     })
@@ -246,7 +248,7 @@ pub(crate) async fn ledger_csv(
     csv: bool,
 ) -> Result<Vec<u8>, ApiError> {
     record_ledger_read(state, caller, ledger, csv).await?;
-    ledgers::csv(&state.vault, ledger)
+    ledgers::csv(&state.vault, ledger, &state.settings.portal.purposes)
         .await
         .map_err(|e| ApiError::internal(&e))
 }

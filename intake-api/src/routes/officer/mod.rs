@@ -128,6 +128,13 @@ pub(crate) fn rule_message(v: RuleViolation) -> Message {
         RuleViolation::Category3SpouseNeedsEmployer => Message::Category3SpouseNeedsEmployer,
         RuleViolation::Category3OnlyForSpouse => Message::Category3OnlyForSpouse,
         RuleViolation::AttestationMustCoverBoth => Message::AttestationMustCoverBoth,
+        RuleViolation::DocumentNotInEvidence => Message::DocumentNotInEvidence,
+        RuleViolation::FaceToFaceOnlyInPerson => Message::FaceToFaceOnlyInPerson,
+        RuleViolation::DocumentNoLongerCounts => Message::DocumentNoLongerCounts,
+        RuleViolation::DocumentExpired => Message::DocumentExpired,
+        RuleViolation::ValidityRequired => Message::DocumentValidityRequired,
+        RuleViolation::NumberNoticeNeverCounts => Message::NumberNoticeNotProof,
+        RuleViolation::CardMissing => Message::CardMissing,
     }
 }
 

@@ -81,7 +81,10 @@ pub(crate) fn form_refusal(e: &ApiError) -> Option<portal::forms::FormError> {
             StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::CONFLICT
         );
     on_form.then(|| portal::forms::FormError {
-        field: if e.message() == Message::DocumentKindInvalid {
+        field: if matches!(
+            e.message(),
+            Message::DocumentKindInvalid | Message::NumberNoticeUpload
+        ) {
             "kind"
         } else {
             "file"
@@ -158,6 +161,11 @@ pub(crate) async fn accept_upload(
     let kind = upload
         .kind
         .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?;
+    // A document that proves nothing (the 個人番号通知書) is refused with its reason before
+    // anything is decoded, so the person photographs what counts instead.
+    if verifier::rules::table::proves_nothing(kind) {
+        return Err(ApiError::invalid(Message::NumberNoticeUpload));
+    }
     let file = upload
         .file
         .ok_or_else(|| ApiError::invalid(Message::FileMissing))?;

@@ -1,7 +1,9 @@
 //! The provider's own details and dependants: parsed, the number sealed, stored.
 
 use actix_web::HttpResponse;
-use portal::forms::{DependantForm, ParsedEdit, ParsedSubject, SubjectForm};
+use portal::forms::{DependantForm, FormError, ParsedEdit, ParsedSubject, SubjectForm};
+use storage::invitations::InvitationKind;
+use storage::person::FilingDetails;
 use storage::submissions::{DependantDeclaration, SubjectEdit, SubjectInput};
 
 use crate::auth::Provider;
@@ -12,15 +14,32 @@ use crate::startup::State;
 /// Seals the number of a parsed subject (shared by the JSON API and the pages).
 pub(crate) fn seal(state: &State, parsed: ParsedSubject) -> Result<SubjectInput, ApiError> {
     Ok(SubjectInput {
-        number: state
-            .keys
-            .seal_number(&parsed.number)
+        number: parsed
+            .number
+            .as_ref()
+            .map(|n| state.keys.seal_number(n))
+            .transpose()
             .map_err(|e| ApiError::internal(&e))?,
+        no_number_reason: parsed.no_number_reason,
         relationship: parsed.relationship,
         name: parsed.name,
         name_kana: parsed.name_kana,
         birth_date: parsed.birth_date,
+        details: parsed.details,
     })
+}
+
+/// The provider's own address is required of payees (every 支払調書 carries it) and of
+/// employees when the employer configured so.
+pub(crate) fn own_address_required(
+    state: &State,
+    kind: InvitationKind,
+    details: &FilingDetails,
+) -> Result<(), FormError> {
+    if kind == InvitationKind::Payee || state.settings.portal.employee_address_required {
+        SubjectForm::require_address(details)?;
+    }
+    Ok(())
 }
 
 /// Seals the new number of a change, if one was typed.
@@ -31,6 +50,8 @@ pub(crate) fn seal_edit(state: &State, parsed: ParsedEdit) -> Result<SubjectEdit
             .map(|n| state.keys.seal_number(&n))
             .transpose()
             .map_err(|e| ApiError::internal(&e))?,
+        no_number_reason: parsed.no_number_reason,
+        details: parsed.details,
         relationship: parsed.relationship,
         name: parsed.name,
         name_kana: parsed.name_kana,
@@ -48,7 +69,9 @@ pub async fn save_self(
     provider: Provider,
     form: SecretJson<SubjectForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = seal(&state, form.parse(true, super::today_in_japan())?)?;
+    let parsed = form.parse(true, super::today_in_japan())?;
+    own_address_required(&state, provider.session.kind, &parsed.details)?;
+    let input = seal(&state, parsed)?;
     let id = state
         .vault
         .save_self_subject(&provider.audit, &provider.session, &input)

@@ -158,6 +158,13 @@ async fn save_self(
         Ok(parsed) => parsed,
         Err(e) => return Ok(refused(&state, id, e)),
     };
+    if let Err(e) = crate::routes::provider::subjects::own_address_required(
+        &state,
+        session.kind,
+        &parsed.details,
+    ) {
+        return Ok(refused(&state, id, e));
+    }
     let input = seal(&state, parsed)?;
     state
         .vault

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use portal::staff::{ItemPage, QueueFilterView, QueuePage, StaffPerson};
+use portal::staff::{ItemPage, QueueFilterView, QueuePage, StaffPerson, VerifyChoices};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::SubmissionState;
@@ -18,7 +18,9 @@ use storage::submissions::DocumentKind;
 use uuid::Uuid;
 use verifier::decisions::{CorrectionReason, RejectionReason};
 use verifier::queue::QueueFilter;
-use verifier::rules::{IdentityCheck, NumberCheck, VerificationClaim};
+use verifier::rules::{
+    Choices, IdentityCheck, NumberCheck, ReliedDocument, VerificationClaim, table,
+};
 use zeroize::Zeroizing;
 
 use super::{CsrfOnly, StaffPage, StaffPageError};
@@ -133,11 +135,17 @@ async fn item_page(
     let account = page.caller.session.account_id;
     let item = application::review::item(&state.app, &page.officer()?, submission.into()).await?;
     let mut revealed = revealed;
+    let choices = application::review::verify_choices(&item)?;
     let mut people: Vec<StaffPerson> = item
         .status
         .subjects
         .iter()
         .map(|s| StaffPerson {
+            choices: choices
+                .iter()
+                .find(|(id, _)| id.uuid() == s.subject_id)
+                .map(|(_, c)| verify_choices(c))
+                .unwrap_or_default(),
             subject: s.clone(),
             revealed: revealed
                 .take_if(|(id, _)| *id == s.subject_id)
@@ -158,13 +166,31 @@ async fn item_page(
         item,
         people,
         mine,
-        number_checks: NumberCheck::CODES,
-        identity_checks: IdentityCheck::CODES,
-        kinds: DocumentKind::ALL,
         correction_reasons: CorrectionReason::CODES,
         rejection_reasons: RejectionReason::CODES,
     };
     Ok(render(req, state, StatusCode::OK, body))
+}
+
+/// The verify form's choices for one person, as the page shows them.
+fn verify_choices(c: &Choices) -> VerifyChoices {
+    VerifyChoices {
+        number_checks: c.number_checks.iter().map(|n| n.code()).collect(),
+        identity_checks: c.identity_checks.iter().map(|i| i.code()).collect(),
+        identity_documents: c
+            .identity_documents
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    table::row(*k).has_validity,
+                    c.suggested_documents.contains(k),
+                )
+            })
+            .collect(),
+        number_check: c.suggested_number_check.map(NumberCheck::code),
+        identity_check: c.suggested_identity_check.map(IdentityCheck::code),
+    }
 }
 
 /// `GET /s/submissions/{id}`.
@@ -251,7 +277,8 @@ fn decided(
 }
 
 /// `POST /s/submissions/{id}/verify`: `number_check.<subject>`, `identity_check.<subject>`,
-/// `identity_documents.<subject>` (repeated), `notification_matches.<subject>`.
+/// `identity_documents.<subject>` (repeated), `valid_until.<kind>.<subject>` (the expiry
+/// date of that document), `notification_matches.<subject>`.
 async fn verify(
     state: State,
     page: StaffPage,
@@ -279,9 +306,18 @@ async fn verify(
         };
         let identity_documents = field("identity_documents")
             .map(|v| {
-                DocumentKind::from_code(v).ok_or_else(|| ApiError::bad_request(Message::BadRequest))
+                let kind = DocumentKind::from_code(v)
+                    .ok_or_else(|| ApiError::bad_request(Message::BadRequest))?;
+                Ok(ReliedDocument {
+                    kind,
+                    valid_until: field(&format!("valid_until.{v}"))
+                        .next()
+                        .map(str::trim)
+                        .filter(|d| !d.is_empty())
+                        .map(str::to_owned),
+                })
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect::<Result<Vec<_>, ApiError>>()?;
         subjects.push(SubjectVerification {
             subject_id: id.into(),
             claim: VerificationClaim {

@@ -93,7 +93,7 @@ pub(super) async fn show(
         api_action: format!("/api/v1/provider/subjects/{id}/documents"),
         action: path,
         idempotency_key: fresh_key(),
-        kinds: DocumentKind::ALL,
+        kinds: verifier::rules::table::kinds_offered_on(crate::routes::provider::today_in_japan()),
         selected_kind,
         documents: views,
         replacing,

@@ -62,7 +62,7 @@ pub(super) async fn show(
             page,
             organisation: settings.organisation_name.clone(),
             name: preview.name,
-            purposes: settings.purposes.clone(),
+            purposes: portal::pages::Purpose::for_kind(&settings.purposes, preview.kind),
             asks_birth_date: preview.asks_birth_date,
             payee: preview.kind == InvitationKind::Payee,
             form_csrf: csrf::token(csrf::Purpose::SignIn, &pre),

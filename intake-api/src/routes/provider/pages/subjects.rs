@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
 use crate::error::ApiError;
-use crate::routes::provider::subjects::{seal, seal_edit};
+use crate::routes::provider::subjects::{own_address_required, seal, seal_edit};
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
 use crate::startup::State;
@@ -40,6 +40,16 @@ pub(super) struct SubjectPageForm {
     identity_attested: Option<String>,
     #[serde(default)]
     category3_spouse: Option<String>,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    name_alphabetic: String,
+    #[serde(default)]
+    common_name: String,
+    #[serde(default)]
+    former_surname: String,
+    #[serde(default)]
+    no_number_reason: String,
 }
 
 impl Drop for SubjectPageForm {
@@ -57,6 +67,11 @@ impl SubjectPageForm {
             name: self.name.clone(),
             name_kana: self.name_kana.clone(),
             birth_date: self.birth_date.clone(),
+            address: self.address.clone(),
+            name_alphabetic: self.name_alphabetic.clone(),
+            common_name: self.common_name.clone(),
+            former_surname: self.former_surname.clone(),
+            no_number_reason: self.no_number_reason.clone(),
         }
     }
 
@@ -92,6 +107,7 @@ fn values(signed: &SignedIn, saved: Option<&SubjectSummary>) -> SubjectValues {
             birth_date: flash.birth_date.clone().unwrap_or_default(),
             identity_attested: flash.identity_attested.is_some(),
             category3_spouse: flash.category3_spouse.is_some(),
+            ..saved.map(SubjectValues::from).unwrap_or_default()
         },
         _ => saved.map(SubjectValues::from).unwrap_or_default(),
     }
@@ -164,8 +180,11 @@ pub(super) async fn save_self(
         Ok(parsed) => parsed,
         Err(e) => return Ok(refused(&state, "/p/self", e, form.kept())),
     };
-    let status = signed.status(&state).await?;
     let p = &signed.provider;
+    if let Err(e) = own_address_required(&state, p.session.kind, &parsed.details) {
+        return Ok(refused(&state, "/p/self", e, form.kept()));
+    }
+    let status = signed.status(&state).await?;
     let subject_id = match (parsed.number.is_some(), own(&status.subjects)) {
         (false, Some(saved)) => {
             let edit = seal_edit(&state, parsed)?;

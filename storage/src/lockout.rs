@@ -121,11 +121,15 @@ impl Vault {
     ) -> Result<(), StorageError> {
         let mut tx = self.begin_write().await?;
         for k in &reservation.keys {
+            // A success clears the failures only when it is the one attempt in flight (SET
+            // reads the row as it was): during a burst of guesses the holder's own sign-in
+            // does not hand the guesser a fresh allowance, so the checks stay within the
+            // limit however the burst and the success interleave.
             let clear = succeeded && k.throttle.cleared_by_success;
             sqlx::query(
                 "UPDATE attempt_counters SET \
                  in_flight = CASE WHEN in_flight > 0 THEN in_flight - 1 ELSE 0 END, \
-                 failures = CASE WHEN $2 = 1 THEN 0 WHEN $3 = 1 THEN failures ELSE failures + 1 END \
+                 failures = CASE WHEN $2 = 1 AND in_flight <= 1 THEN 0 WHEN $3 = 1 THEN failures ELSE failures + 1 END \
                  WHERE key = $1",
             )
             .bind(k.key.clone())

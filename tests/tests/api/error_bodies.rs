@@ -263,3 +263,25 @@ async fn the_router_answers_404_and_405_with_the_error_page_on_the_pages() {
     )
     .await;
 }
+
+/// Issue 18, bug 5: a mistyped id in a staff URL answers the bilingual error page, never
+/// actix's `text/plain` "UUID parsing failed"; the staff API answers the JSON error body.
+#[tokio::test]
+async fn a_mistyped_id_in_a_staff_url_answers_the_error_page_or_the_json_body() {
+    let app = spawn_app().await;
+    let officer = enrolled(&app, "officer.typo", Role::Officer, &["TKY"]).await;
+    let r = officer
+        .get(&app, "/s/submissions/not-a-uuid")
+        .send()
+        .await
+        .expect("page");
+    assert_error_page(r, 404, "見つかりません", "Not found", "staff page path").await;
+    let r = officer
+        .get(&app, "/api/v1/officer/submissions/not-a-uuid")
+        .send()
+        .await
+        .expect("api");
+    assert_eq!(r.status(), 404);
+    let body = json(r).await;
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+}

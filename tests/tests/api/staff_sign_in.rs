@@ -158,10 +158,19 @@ async fn thirty_concurrent_sign_ins_get_no_more_password_checks_than_the_limit()
             .into_iter()
             .map(|s| s.expect("task"))
             .collect();
+        // At most five wrong passwords are ever checked (the guesses the limit allows);
+        // the holder's right one may be checked too when it was reserved before the lock,
+        // which gives the guesser nothing, and a success amid the burst does not reset the
+        // count (storage::lockout).
+        let wrong_checked = statuses.iter().filter(|s| **s == 401).count();
+        assert!(
+            wrong_checked <= 5,
+            "{wrong_checked} wrong passwords were checked against a limit of 5: {statuses:?}"
+        );
         let checked = statuses.iter().filter(|s| **s != 429).count();
         assert!(
-            checked <= 5,
-            "{checked} attempts were checked against a limit of 5: {statuses:?}"
+            checked <= 6,
+            "{checked} attempts were checked: {statuses:?}"
         );
         assert!(
             statuses.iter().all(|s| [200, 401, 429].contains(s)),

@@ -103,26 +103,17 @@ pub async fn approve_grant(
         .into_iter()
         .find(|g| g.grant_id == grant)
         .ok_or(AppError::NotFound)?;
-    let refused =
-        domain::duties::second_person(pending.proposed_by.into(), admin.id()).and_then(|()| {
-            domain::duties::not_about_oneself(
-                &admin.staff().username,
-                &pending.username,
-                domain::duties::Duty::ApproveGrantToSelf,
-            )
-        });
-    if let Err(refused) = refused {
-        return Err(app
-            .vault
-            .refuse_duty(
-                admin.audit(),
-                storage::audit::actions::GRANT_APPROVE,
-                Some(format!("grant:{grant}")),
-                refused,
-            )
-            .await
-            .into());
-    }
+    second_admin(
+        app,
+        admin,
+        (pending.proposed_by, &pending.username),
+        domain::duties::Duty::ApproveGrantToSelf,
+        (
+            storage::audit::actions::GRANT_APPROVE,
+            format!("grant:{grant}"),
+        ),
+    )
+    .await?;
     auth::step_up(app, admin.staff(), step_up).await?;
     Ok(
         match app
@@ -193,26 +184,17 @@ pub async fn approve_change(
         .into_iter()
         .find(|c| c.change_id == change)
         .ok_or(AppError::NotFound)?;
-    let refused =
-        domain::duties::second_person(pending.proposed_by.into(), admin.id()).and_then(|()| {
-            domain::duties::not_about_oneself(
-                &admin.staff().username,
-                &pending.username,
-                domain::duties::Duty::ChangeOwnAccount,
-            )
-        });
-    if let Err(refused) = refused {
-        return Err(app
-            .vault
-            .refuse_duty(
-                admin.audit(),
-                storage::audit::actions::ACCOUNT_CHANGE_APPROVE,
-                Some(format!("staff:{}", pending.account_id)),
-                refused,
-            )
-            .await
-            .into());
-    }
+    second_admin(
+        app,
+        admin,
+        (pending.proposed_by, &pending.username),
+        domain::duties::Duty::ChangeOwnAccount,
+        (
+            storage::audit::actions::ACCOUNT_CHANGE_APPROVE,
+            format!("staff:{}", pending.account_id),
+        ),
+    )
+    .await?;
     auth::step_up(app, admin.staff(), step_up).await?;
     app.vault
         .approve_account_change(admin.audit(), admin.id().uuid(), change, issuer(app)?)
@@ -317,6 +299,29 @@ pub async fn rotate_payroll_client_token(app: &App, name: &str) -> Result<Secret
         .vault
         .rotate_payroll_client_token(&AuditContext::cli(), name)
         .await?)
+}
+
+/// Refuses, before any step-up is asked for and with an audited refusal, an approval by the
+/// proposal's own proposer or by the account holder it is about (storage checks again
+/// inside the approval's transaction).
+async fn second_admin(
+    app: &App,
+    admin: &Admin,
+    (proposer, subject): (Uuid, &str),
+    about_oneself: domain::duties::Duty,
+    (action, target): (&'static str, String),
+) -> Result<(), AppError> {
+    let refused = domain::duties::second_person(proposer.into(), admin.id()).and_then(|()| {
+        domain::duties::not_about_oneself(&admin.staff().username, subject, about_oneself)
+    });
+    match refused {
+        Ok(()) => Ok(()),
+        Err(refused) => Err(app
+            .vault
+            .refuse_duty(admin.audit(), action, Some(target), refused)
+            .await
+            .into()),
+    }
 }
 
 fn check_new_password(new_password: &str, username: &str) -> Result<(), AppError> {

@@ -669,31 +669,18 @@ impl Vault {
         admin: Uuid,
         change_id: Uuid,
     ) -> Result<(), StorageError> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
+        self.withdraw(
+            ctx,
+            admin,
             "UPDATE account_changes SET decided_by = $1, decided_at = $2, outcome = 'withdrawn' \
              WHERE id = $3 AND decided_at IS NULL",
-        )
-        .bind(admin.to_string())
-        .bind(now_millis())
-        .bind(change_id.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if done != 1 {
-            return Err(StorageError::NotFound);
-        }
-        audit::append(
-            &mut tx,
-            ctx,
-            &AuditEvent::success(
+            (
                 actions::ACCOUNT_CHANGE_WITHDRAW,
                 format!("change:{change_id}"),
             ),
+            change_id,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Withdraws a pending role grant (any admin).
@@ -703,26 +690,39 @@ impl Vault {
         admin: Uuid,
         grant_id: Uuid,
     ) -> Result<(), StorageError> {
-        let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
+        self.withdraw(
+            ctx,
+            admin,
             "UPDATE role_grants SET decided_by = $1, decided_at = $2, outcome = 'rejected' \
              WHERE id = $3 AND decided_at IS NULL",
+            (actions::GRANT_WITHDRAW, format!("grant:{grant_id}")),
+            grant_id,
         )
-        .bind(admin.to_string())
-        .bind(now_millis())
-        .bind(grant_id.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await
+    }
+
+    /// Decides a pending proposal as withdrawn by `admin` with `decide` (`$1` admin, `$2`
+    /// now, `$3` id), audited; `NotFound` when it is no longer pending.
+    async fn withdraw(
+        &self,
+        ctx: &AuditContext,
+        admin: Uuid,
+        decide: &'static str,
+        (action, target): (&'static str, String),
+        id: Uuid,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(decide)
+            .bind(admin.to_string())
+            .bind(now_millis())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if done != 1 {
             return Err(StorageError::NotFound);
         }
-        audit::append(
-            &mut tx,
-            ctx,
-            &AuditEvent::success(actions::GRANT_WITHDRAW, format!("grant:{grant_id}")),
-        )
-        .await?;
+        audit::append(&mut tx, ctx, &AuditEvent::success(action, target)).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! design, so the internal side does: every few seconds for the whole store (the queue's
 //! duplicate flags), and at once for a submission an officer or a collector opens.
 
+use domain::QrCheck;
 use storage::submissions::SubmissionStatus;
 use uuid::Uuid;
 
@@ -14,6 +15,7 @@ const BATCH: i64 = 200;
 /// Derives what is pending (of one submission, or everywhere); a no-op on an instance
 /// without the internal keys. Returns how many numbers were derived.
 pub async fn index_pending(app: &App, submission: Option<Uuid>) -> Result<usize, AppError> {
+    check_card_qrs(app, submission).await?;
     let (Some(keys), Some(unsealer)) = (app.internal.as_ref(), app.keys.unsealer()) else {
         return Ok(0);
     };
@@ -28,6 +30,37 @@ pub async fn index_pending(app: &App, submission: Option<Uuid>) -> Result<usize,
             return Ok(total);
         }
     }
+}
+
+/// Compares the card-back QR numbers waiting for it (of one submission, or everywhere)
+/// with the typed numbers (`storage::card_qr`); a no-op on an instance without the
+/// identity. Returns how many were compared.
+pub async fn check_card_qrs(app: &App, submission: Option<Uuid>) -> Result<usize, AppError> {
+    let Some(unsealer) = app.keys.unsealer() else {
+        return Ok(0);
+    };
+    let mut total = 0;
+    loop {
+        let checked = app
+            .vault
+            .check_pending_qrs(unsealer, submission, BATCH)
+            .await?;
+        total += checked;
+        if checked < BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+
+/// The card-back QR outcome of one just-stored document of `submission`, compared at
+/// once where this instance can (see [`check_card_qrs`]).
+pub async fn check_card_qr(
+    app: &App,
+    submission: Uuid,
+    document: Uuid,
+) -> Result<Option<QrCheck>, AppError> {
+    check_card_qrs(app, Some(submission)).await?;
+    Ok(app.vault.document_qr_check(document).await?)
 }
 
 /// A submission's status as staff see it: the people's last four digits filled in from

@@ -124,6 +124,11 @@ pub async fn verify(
             relationship: Relationship::from_code(relationship)
                 .ok_or_else(|| AppError::internal(&"stored relationship"))?,
             is_employee: item.kind == "employee",
+            // Evidence from the upload pipeline (issue 19), never from the request.
+            card_qr_differs: item.status.documents.iter().any(|d| {
+                SubjectId::from(d.subject_id) == entry.subject_id
+                    && d.qr_check == Some(domain::QrCheck::Differs)
+            }),
         };
         // Whether a spouse files as 第3号 (so the employer must verify, not the employee's
         // attestation) is what the person declared and storage holds, never what the
@@ -141,6 +146,7 @@ pub async fn verify(
             number_check: accepted.number_check,
             identity_check: accepted.identity_check,
             documents: accepted.documents,
+            qr_override_reason: accepted.qr_override_reason,
         });
     }
     vault

@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 
 use askama::Template;
 use sha2::{Digest, Sha256};
+use domain::QrCheck;
 use storage::SubmissionState;
 use storage::person::Relationship;
 use storage::submissions::{DocumentKind, DocumentSummary, SubjectSummary};
@@ -269,6 +270,28 @@ pub struct DocumentView {
     pub warnings: Vec<String>,
     /// What the officer asked about this photo (reason code, message).
     pub corrections: Vec<(String, String)>,
+    /// What the card-back QR said against the typed number (`None`: not looked for).
+    pub qr_check: Option<domain::QrCheck>,
+}
+
+impl DocumentView {
+    /// The notice class of the QR outcome: a difference or a failed read asks for action.
+    pub fn qr_class(&self) -> &'static str {
+        match self.qr_check {
+            Some(domain::QrCheck::Matches) => "ok",
+            Some(domain::QrCheck::Differs) => "error",
+            Some(domain::QrCheck::NoQr | domain::QrCheck::Unreadable) => "warn",
+            _ => "info",
+        }
+    }
+
+    /// Whether the QR outcome asks the person to correct the number or the photo.
+    pub fn qr_needs_action(&self) -> bool {
+        matches!(
+            self.qr_check,
+            Some(domain::QrCheck::Differs | domain::QrCheck::NoQr | domain::QrCheck::Unreadable)
+        )
+    }
 }
 
 impl From<&DocumentSummary> for DocumentView {
@@ -287,6 +310,7 @@ impl From<&DocumentSummary> for DocumentView {
             removed,
             warnings: d.warnings.clone(),
             corrections: Vec::new(),
+            qr_check: d.qr_check,
         }
     }
 }
@@ -317,6 +341,8 @@ pub struct DocumentsPage {
     pub corrections: Vec<CorrectionView>,
     /// Where "continue" leads.
     pub next: String,
+    /// Where the person corrects the typed number (the QR check's link).
+    pub number_href: String,
 }
 
 impl DocumentsPage {

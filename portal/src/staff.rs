@@ -4,6 +4,7 @@
 //! a number appears only on the response to an audited reveal, never in a link or cookie.
 
 use askama::Template;
+use domain::QrCheck;
 use storage::SubmissionState;
 use storage::person::Relationship;
 use storage::review::{QueueEntry, ReviewItem};
@@ -156,6 +157,16 @@ pub struct StaffPerson {
     pub revealed: Option<Zeroizing<String>>,
     /// This person's documents.
     pub documents: Vec<DocumentSummary>,
+}
+
+impl StaffPerson {
+    /// Whether a card-back photo's QR holds another number than the typed one (the
+    /// verify form then asks for the officer's reason).
+    pub fn card_qr_differs(&self) -> bool {
+        self.documents
+            .iter()
+            .any(|d| d.qr_check == Some(QrCheck::Differs))
+    }
 }
 
 /// `GET /s/submissions/{id}`: the typed data beside the documents, and the decisions.

@@ -120,6 +120,9 @@ pub struct VerificationRecord {
     pub identity_check: &'static str,
     /// The document kinds relied on.
     pub documents: Vec<&'static str>,
+    /// Why the card served as the number check although its QR code differs from the
+    /// typed number (the officer's words; the rule table refuses digits in them).
+    pub qr_override_reason: Option<String>,
 }
 
 /// One item to redo.
@@ -502,7 +505,7 @@ impl StaffVault<'_> {
         for record in records {
             sqlx::query(
                 "INSERT INTO verifications (id, submission_id, subject_id, number_check, identity_check, documents, \
-                 checked_by, checked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 checked_by, checked_at, qr_override_reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(Uuid::now_v7().to_string())
             .bind(submission_id.to_string())
@@ -512,6 +515,7 @@ impl StaffVault<'_> {
             .bind(serde_json::json!(record.documents).to_string())
             .bind(self.account().to_string())
             .bind(now)
+            .bind(record.qr_override_reason.clone())
             .execute(&mut *tx)
             .await?;
             let event = AuditEvent::success(
@@ -522,6 +526,7 @@ impl StaffVault<'_> {
                 "submission": submission_id,
                 "number_check": record.number_check,
                 "identity_check": record.identity_check,
+                "qr_differs_overridden": record.qr_override_reason.is_some(),
                 "documents": record.documents,
             }));
             audit::append(&mut tx, ctx, &event).await?;

@@ -86,6 +86,10 @@ pub struct VerificationClaim {
     /// The spouse files as 国民年金第3号被保険者 (the employer must verify).
     #[serde(default)]
     pub category3_spouse: bool,
+    /// Why the card serves as the number check although the QR code of one of the
+    /// person's card photos holds another number than the typed one (required then).
+    #[serde(default)]
+    pub qr_override_reason: Option<String>,
 }
 
 /// Who the person is on the submission, from storage (never from the request).
@@ -95,6 +99,9 @@ pub struct Person {
     pub relationship: Relationship,
     /// Whether the submission is an employee's (face to face applies to known employees).
     pub is_employee: bool,
+    /// Whether the QR code on one of the person's card-back photos holds another number
+    /// than the typed one (issue 19; from storage, never from the request).
+    pub card_qr_differs: bool,
 }
 
 /// Why a combination is refused. Each maps to a bilingual message in the API.
@@ -126,6 +133,13 @@ pub enum RuleViolation {
     /// Attestation on one half only: either the employee attests both or neither.
     #[error("the employee attests both halves or neither")]
     AttestationMustCoverBoth,
+    /// The card is relied on for the number check while its QR code holds another number
+    /// than the typed one, and the officer recorded no reason.
+    #[error("the card's QR code differs from the typed number: record why the card still serves")]
+    CardQrDiffers,
+    /// The reason holds a run of digits (it must never carry a number).
+    #[error("the reason must not contain a number")]
+    ReasonHoldsDigits,
 }
 
 /// The codes stored for an accepted verification.
@@ -137,6 +151,8 @@ pub struct AcceptedVerification {
     pub identity_check: &'static str,
     /// Document kinds relied on.
     pub documents: Vec<&'static str>,
+    /// The officer's reason for relying on the card although its QR differs.
+    pub qr_override_reason: Option<String>,
 }
 
 fn is_photo_id(kind: DocumentKind) -> bool {
@@ -181,8 +197,22 @@ pub fn check(
             number_check: NumberCheck::EmployeeAttestation.code(),
             identity_check: IdentityCheck::EmployeeAttestation.code(),
             documents: Vec::new(),
+            qr_override_reason: None,
         });
     }
+    // The QR code on the card's back holds the number (DESIGN.md, domain rules; issue
+    // 19): a card whose QR says another number than the typed one does not show the
+    // typed number, unless the officer, who sees both, records why it still serves.
+    let qr_override_reason = match claim.qr_override_reason.as_deref().map(str::trim) {
+        _ if claim.number_check != NumberCheck::MyNumberCard || !person.card_qr_differs => None,
+        Some(reason) if !reason.is_empty() => {
+            if holds_digit_run(reason) {
+                return Err(RuleViolation::ReasonHoldsDigits);
+            }
+            Some(reason.to_owned())
+        }
+        _ => return Err(RuleViolation::CardQrDiffers),
+    };
     if claim.number_check == NumberCheck::NotificationCard
         && !claim.notification_card_matches_residence_record
     {
@@ -217,7 +247,26 @@ pub fn check(
         number_check: claim.number_check.code(),
         identity_check: claim.identity_check.code(),
         documents: documents.into_iter().map(DocumentKind::code).collect(),
+        qr_override_reason,
     })
+}
+
+/// Whether `text` holds four or more digits in a row (ASCII or full-width, spaces and
+/// hyphens between them counted as part of the run): a free-text reason must never
+/// carry a number or its last four digits.
+fn holds_digit_run(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+            run += 1;
+            if run >= 4 {
+                return true;
+            }
+        } else if !matches!(c, ' ' | '\u{3000}' | '-' | '－' | 'ー') {
+            run = 0;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -227,18 +276,22 @@ mod tests {
     const EMPLOYEE: Person = Person {
         relationship: Relationship::Myself,
         is_employee: true,
+        card_qr_differs: false,
     };
     const PAYEE: Person = Person {
         relationship: Relationship::Myself,
         is_employee: false,
+        card_qr_differs: false,
     };
     const SPOUSE: Person = Person {
         relationship: Relationship::Spouse,
         is_employee: true,
+        card_qr_differs: false,
     };
     const CHILD: Person = Person {
         relationship: Relationship::Child,
         is_employee: true,
+        card_qr_differs: false,
     };
 
     fn claim(
@@ -252,6 +305,7 @@ mod tests {
             identity_check: identity,
             identity_documents: docs.to_vec(),
             category3_spouse: false,
+            qr_override_reason: None,
         }
     }
 
@@ -404,5 +458,27 @@ mod tests {
             check(SPOUSE, &face),
             Err(RuleViolation::FaceToFaceOnlyForEmployees)
         );
+    }
+
+    #[test]
+    fn a_card_whose_qr_differs_serves_only_with_a_reason_without_digits() {
+        let differs = Person {
+            card_qr_differs: true,
+            ..EMPLOYEE
+        };
+        let mut c = claim(NumberCheck::MyNumberCard, IdentityCheck::MyNumberCard, &[]);
+        assert_eq!(check(differs, &c), Err(RuleViolation::CardQrDiffers));
+        c.qr_override_reason = Some("  ".into());
+        assert_eq!(check(differs, &c), Err(RuleViolation::CardQrDiffers));
+        c.qr_override_reason = Some("番号は 1234 です".into());
+        assert_eq!(check(differs, &c), Err(RuleViolation::ReasonHoldsDigits));
+        c.qr_override_reason = Some("原本を対面で確認し、入力された番号が正しいことを確かめた".into());
+        let ok = check(differs, &c).expect("a reason lets the card serve");
+        assert!(ok.qr_override_reason.is_some());
+        // Another number document, or a QR that does not differ, needs no reason.
+        let rr = claim(NumberCheck::ResidenceRecord, IdentityCheck::MyNumberCard, &[]);
+        assert!(check(differs, &rr).is_ok());
+        let plain = claim(NumberCheck::MyNumberCard, IdentityCheck::MyNumberCard, &[]);
+        assert_eq!(check(EMPLOYEE, &plain).expect("ok").qr_override_reason, None);
     }
 }

@@ -128,6 +128,8 @@ pub(crate) fn rule_message(v: RuleViolation) -> Message {
         RuleViolation::Category3SpouseNeedsEmployer => Message::Category3SpouseNeedsEmployer,
         RuleViolation::Category3OnlyForSpouse => Message::Category3OnlyForSpouse,
         RuleViolation::AttestationMustCoverBoth => Message::AttestationMustCoverBoth,
+        RuleViolation::CardQrDiffers => Message::CardQrDiffers,
+        RuleViolation::ReasonHoldsDigits => Message::ReasonHoldsDigits,
     }
 }
 

@@ -1,7 +1,14 @@
 //! Reading the QR code on the back of a My Number card (issue 19).
 //!
 //! The back of every 個人番号カード carries a QR code holding the 12-digit number, printed
-//! so that those who handle numbers can read it without typing mistakes. The scrub reads
+//! so that those who handle numbers (個人番号利用事務等実施者) can take it quickly and
+//! without typing mistakes (総務省's explanation when the PPC and the ministries warned
+//! against posting the back online, June 2016, reported e.g. by マイナビニュース
+//! 2016-06-27; the card's layout is that of the 総務省令 on the card's format). What
+//! exactly the code encodes (mode, error correction, version) is not published as far as
+//! we could find; this reader assumes the twelve digits alone and treats anything else as
+//! unreadable, so a different real layout fails safe (no number) rather than wrong. The
+//! scrub reads
 //! it from the pixels it already holds (the downscaled copy, before it is turned upright:
 //! a QR reads in any orientation), so a card-back photo is decoded once.
 //!
@@ -24,7 +31,7 @@ use std::fmt;
 use std::io::Write;
 
 use my_number::MyNumber;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The long edge of the greyscale copy the QR is looked for in. A card photographed so
 /// that it fills about half the frame puts its 13 mm code at ~100 px on this copy (about
@@ -168,21 +175,27 @@ impl WorkingImage {
     }
 }
 
-impl rqrr::ImageBuffer for WorkingImage {
-    fn width(&self) -> usize {
-        self.width
-    }
+/// The pixel container handed to the detector, which thresholds and labels the image in
+/// place: wiped when dropped (and each clone the detector makes, too).
+#[derive(Clone, Default)]
+struct WipedPixels(Vec<u8>);
 
-    fn height(&self) -> usize {
-        self.height
+impl std::ops::Deref for WipedPixels {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
     }
+}
 
-    fn get_pixel(&self, x: usize, y: usize) -> u8 {
-        self.pixels[y * self.width + x]
+impl std::ops::DerefMut for WipedPixels {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        &mut self.0
     }
+}
 
-    fn set_pixel(&mut self, x: usize, y: usize, val: u8) {
-        self.pixels[y * self.width + x] = val;
+impl Drop for WipedPixels {
+    fn drop(&mut self) {
+        self.0.zeroize();
     }
 }
 
@@ -197,7 +210,21 @@ pub fn read_working_image(image: WorkingImage) -> CardQr {
     if image.width < 21 || image.height < 21 {
         return CardQr::NoQr;
     }
-    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let WorkingImage {
+        width,
+        height,
+        mut pixels,
+    } = image;
+    // Moved, not copied: the allocation goes on into the wiped container.
+    let pixels = WipedPixels(std::mem::take(&mut *pixels));
+    let (Ok(w), Ok(h)) = (u32::try_from(width), u32::try_from(height)) else {
+        return CardQr::NoQr;
+    };
+    let Some(buffer) = image::ImageBuffer::<image::Luma<u8>, WipedPixels>::from_raw(w, h, pixels)
+    else {
+        return CardQr::NoQr;
+    };
+    let mut prepared = rqrr::PreparedImage::prepare(buffer);
     let grids = prepared.detect_grids();
     if grids.is_empty() {
         return CardQr::NoQr;

@@ -12,10 +12,14 @@
 //! number's `number_ref` it was compared with, and deletes the sealed copy. The digits
 //! are never stored in the clear, and the sealed copy lives only until that pass.
 //!
-//! A photo whose person has no typed number yet stays `pending` until one is typed.
+//! A photo whose person has no typed number yet stays `pending` until one is typed. When
+//! the person corrects the typed number after the comparison, the outcome names an
+//! earlier `number_ref`; the internal side then reads the QR again from the stored photo
+//! ([`Vault::open_stale_qr_checks`], run when staff open the submission).
 
 use sqlx::Row;
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use crate::audit::{self, AuditContext, AuditEvent, actions};
 use crate::invitations::parse_uuid;
@@ -131,5 +135,109 @@ impl Vault {
         code.flatten()
             .map(|c| QrCheck::from_code(&c).ok_or(StorageError::Corrupt("qr check")))
             .transpose()
+    }
+
+    /// Opens, for a fresh read of their QR code, the card-back photos of `submission`
+    /// whose outcome was compared with an earlier typed number (the person corrected the
+    /// number since): the stored image and the current typed number, in memory, after
+    /// their `document.qr_check` audit entry committed (internal side only). The caller
+    /// reads the QR again and records the outcome with [`Vault::record_qr_recheck`].
+    pub async fn open_stale_qr_checks(
+        &self,
+        unsealer: &Unsealer,
+        submission: Uuid,
+        limit: i64,
+    ) -> Result<Vec<QrRecheck>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT d.id, d.sealed, s.number_ref, s.number_sealed \
+             FROM documents d JOIN subjects s ON s.id = d.subject_id \
+             WHERE d.submission_id = $1 AND d.qr_check IN ('matches', 'differs') \
+             AND d.qr_number_ref IS NOT NULL AND d.qr_number_ref <> s.number_ref \
+             AND d.sealed IS NOT NULL AND s.number_sealed IS NOT NULL \
+             ORDER BY d.id LIMIT $2",
+        )
+        .bind(submission.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let stale = rows
+            .iter()
+            .map(|r| {
+                Ok((
+                    parse_uuid(&r.try_get::<String, _>("id")?)?,
+                    r.try_get::<Vec<u8>, _>("sealed")?,
+                    r.try_get::<String, _>("number_ref")?,
+                    r.try_get::<Vec<u8>, _>("number_sealed")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        let mut tx = self.begin_write().await?;
+        let ids: Vec<Uuid> = stale.iter().map(|(id, ..)| *id).collect();
+        let event = AuditEvent::success(actions::DOCUMENT_QR_CHECK, None).with_detail(
+            serde_json::json!({"documents": ids, "count": ids.len(), "recheck": true}),
+        );
+        let receipt = audit::append(&mut tx, &AuditContext::system(), &event).await?;
+        tx.commit().await?;
+        Ok(stale
+            .into_iter()
+            .filter_map(|(document_id, image, number_ref, number_sealed)| {
+                let image = unsealer.unseal(&image, &receipt).ok()?;
+                let typed = unsealer
+                    .unseal(&number_sealed, &receipt)
+                    .ok()
+                    .and_then(|plain| std::str::from_utf8(&plain).ok().map(MyNumber::parse))
+                    .and_then(Result::ok)?;
+                Some(QrRecheck {
+                    document_id,
+                    number_ref,
+                    image,
+                    typed,
+                })
+            })
+            .collect())
+    }
+
+    /// Records the outcome of a fresh read (see [`Vault::open_stale_qr_checks`]) against
+    /// the typed number named by `number_ref`.
+    pub async fn record_qr_recheck(
+        &self,
+        document: Uuid,
+        number_ref: &str,
+        outcome: QrCheck,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE documents SET qr_check = $1, qr_number_ref = $2 \
+             WHERE id = $3 AND qr_check IN ('matches', 'differs')",
+        )
+        .bind(outcome.code())
+        .bind(number_ref.to_owned())
+        .bind(document.to_string())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
+
+/// A card-back photo opened for a fresh read of its QR code (internal side, in memory).
+pub struct QrRecheck {
+    /// The photo.
+    pub document_id: Uuid,
+    /// The typed number's ref the new outcome is compared against.
+    pub number_ref: String,
+    /// The stored (scrubbed) JPEG, wiped when dropped.
+    pub image: Zeroizing<Vec<u8>>,
+    /// The person's current typed number, wiped when dropped.
+    pub typed: MyNumber,
+}
+
+/// Prints no image byte and no digit.
+impl std::fmt::Debug for QrRecheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QrRecheck")
+            .field("document_id", &self.document_id)
+            .finish_non_exhaustive()
     }
 }

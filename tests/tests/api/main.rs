@@ -5,6 +5,7 @@ mod helpers;
 mod process;
 
 mod assisted;
+mod card_qr;
 mod backup;
 mod cli;
 mod crash_safety;

@@ -125,7 +125,10 @@ impl WorkingImage {
                 for (ox, sum) in row.iter_mut().enumerate() {
                     for px in line[3 * ox * factor..3 * (ox + 1) * factor].chunks_exact(3) {
                         // ITU-R BT.601 luma in integers (weights sum to 256).
-                        *sum += (77 * u32::from(px[0]) + 150 * u32::from(px[1]) + 29 * u32::from(px[2])) >> 8;
+                        *sum += (77 * u32::from(px[0])
+                            + 150 * u32::from(px[1])
+                            + 29 * u32::from(px[2]))
+                            >> 8;
                     }
                 }
             }
@@ -185,8 +188,7 @@ pub fn read_working_image(image: WorkingImage) -> CardQr {
     if image.width < 21 || image.height < 21 {
         return CardQr::NoQr;
     }
-    let (Ok(width), Ok(height)) = (u32::try_from(image.width), u32::try_from(image.height))
-    else {
+    let (Ok(width), Ok(height)) = (u32::try_from(image.width), u32::try_from(image.height)) else {
         return CardQr::NoQr;
     };
     let WorkingImage { mut pixels, .. } = image;

@@ -137,8 +137,12 @@ fn stages(c: &mut Criterion) {
     // The card-back QR step alone: the greyscale working copy and the detector.
     group.bench_function("card_qr_2400", |b| {
         b.iter(|| {
-            let work =
-                WorkingImage::from_rgb8(black_box(small.buffer()), new_width, new_height, WORK_LONG_EDGE);
+            let work = WorkingImage::from_rgb8(
+                black_box(small.buffer()),
+                new_width,
+                new_height,
+                WORK_LONG_EDGE,
+            );
             read_working_image(work)
         })
     });

@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 
 use askama::Template;
 use sha2::{Digest, Sha256};
-use domain::QrCheck;
 use storage::SubmissionState;
 use storage::person::Relationship;
 use storage::submissions::{DocumentKind, DocumentSummary, SubjectSummary};

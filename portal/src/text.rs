@@ -2,10 +2,10 @@
 //! English, in one catalogue next to [`crate::Message`] (which holds the error
 //! sentences). Templates ask a [`Lang`] for a [`Text`]; no page writes text inline.
 
+use domain::QrCheck;
 use storage::SubmissionState;
 use storage::person::Relationship;
 use storage::retention::DisposalReason;
-use domain::QrCheck;
 use storage::submissions::DocumentKind;
 
 use crate::Message;

@@ -413,7 +413,9 @@ impl Vault {
             None => (None, None),
             Some(SealedQr::NoQr) => (Some(domain::QrCheck::NoQr), None),
             Some(SealedQr::Unreadable) => (Some(domain::QrCheck::Unreadable), None),
-            Some(SealedQr::Number(sealed)) => (Some(domain::QrCheck::Pending), Some(sealed.clone())),
+            Some(SealedQr::Number(sealed)) => {
+                (Some(domain::QrCheck::Pending), Some(sealed.clone()))
+            }
         };
         sqlx::query(
             "INSERT INTO documents (id, submission_id, subject_id, kind, sealed, sealed_sha256, sealed_len, \

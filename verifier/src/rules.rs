@@ -472,13 +472,21 @@ mod tests {
         assert_eq!(check(differs, &c), Err(RuleViolation::CardQrDiffers));
         c.qr_override_reason = Some("番号は 1234 です".into());
         assert_eq!(check(differs, &c), Err(RuleViolation::ReasonHoldsDigits));
-        c.qr_override_reason = Some("原本を対面で確認し、入力された番号が正しいことを確かめた".into());
+        c.qr_override_reason =
+            Some("原本を対面で確認し、入力された番号が正しいことを確かめた".into());
         let ok = check(differs, &c).expect("a reason lets the card serve");
         assert!(ok.qr_override_reason.is_some());
         // Another number document, or a QR that does not differ, needs no reason.
-        let rr = claim(NumberCheck::ResidenceRecord, IdentityCheck::MyNumberCard, &[]);
+        let rr = claim(
+            NumberCheck::ResidenceRecord,
+            IdentityCheck::MyNumberCard,
+            &[],
+        );
         assert!(check(differs, &rr).is_ok());
         let plain = claim(NumberCheck::MyNumberCard, IdentityCheck::MyNumberCard, &[]);
-        assert_eq!(check(EMPLOYEE, &plain).expect("ok").qr_override_reason, None);
+        assert_eq!(
+            check(EMPLOYEE, &plain).expect("ok").qr_override_reason,
+            None
+        );
     }
 }

@@ -72,7 +72,51 @@ fn rxing_number(img: WorkingImage) -> Option<my_number::MyNumber> {
     }
 }
 
+/// `--cost PHOTO [RUNS]`: the added cost of the QR step on one photo, as medians of
+/// alternating runs of `scrub_image` and `scrub_card_image`, and of the QR step alone
+/// (working copy + decoder) on the scrub's 2,400 px image.
+fn cost(path: &str, runs: usize) {
+    let bytes = std::fs::read(path).expect("photo");
+    let limits = imaging::scrub::ScrubLimits::default();
+    let median = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (mut plain, mut card) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let t = Instant::now();
+        let _ = imaging::scrub::scrub_image(&bytes, &limits).expect("scrub");
+        plain.push(t.elapsed().as_secs_f64() * 1e3);
+        let t = Instant::now();
+        let _ = imaging::scrub::scrub_card_image(&bytes, &limits).expect("scrub");
+        card.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let rgb = image::load_from_memory(&bytes).expect("decode").to_rgb8();
+    let (w, h) = rgb.dimensions();
+    let scale = 2400.0 / w.max(h) as f64;
+    let rgb = image::imageops::resize(
+        &rgb,
+        (w as f64 * scale) as u32,
+        (h as f64 * scale) as u32,
+        image::imageops::FilterType::CatmullRom,
+    );
+    let (w, h) = rgb.dimensions();
+    let mut step = Vec::new();
+    for _ in 0..runs {
+        let t = Instant::now();
+        let _ = card_qr::read_card_qr(rgb.as_raw(), w, h);
+        step.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    let (p, c, s) = (median(plain), median(card), median(step));
+    println!("runs {runs}: scrub_image median {p:.1} ms, scrub_card_image median {c:.1} ms (+{:.1} ms), QR step alone on {w}x{h} median {s:.1} ms", c - p);
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--cost") {
+        let path = std::env::args().nth(2).expect("photo");
+        let runs = std::env::args().nth(3).and_then(|r| r.parse().ok()).unwrap_or(30);
+        return cost(&path, runs);
+    }
     let dir = std::env::args().nth(1).unwrap_or_else(|| "target/qr-testset".into());
     let manifest: Vec<Entry> = serde_json::from_slice(
         &std::fs::read(format!("{dir}/manifest.json")).expect("manifest.json"),

@@ -5,8 +5,8 @@ mod helpers;
 mod process;
 
 mod assisted;
-mod card_qr;
 mod backup;
+mod card_qr;
 mod cli;
 mod crash_safety;
 mod csrf;

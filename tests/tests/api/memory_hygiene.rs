@@ -97,7 +97,9 @@ async fn numbers_left_in_server_memory_are_counted() {
         .map(|n| count(&core, n.as_bytes()))
         .collect();
     let qr_total: usize = per_qr.iter().sum();
-    eprintln!("{qr_total} copies of {PROVIDERS} numbers read from card QR codes (per number {per_qr:?})");
+    eprintln!(
+        "{qr_total} copies of {PROVIDERS} numbers read from card QR codes (per number {per_qr:?})"
+    );
     // The photo: 16 windows of 64 bytes from its entropy-coded middle (10 %…90 % of the
     // file), each a fragment no other data would contain. Reported, not bounded: the
     // connection's buffers and the decoder's copy of the input are outside the code's reach.
@@ -128,5 +130,8 @@ async fn numbers_left_in_server_memory_are_counted() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(PROVIDERS as usize * 4);
     assert!(total <= bound, "{total} copies > bound {bound}");
-    assert!(qr_total <= bound, "{qr_total} QR number copies > bound {bound}");
+    assert!(
+        qr_total <= bound,
+        "{qr_total} QR number copies > bound {bound}"
+    );
 }

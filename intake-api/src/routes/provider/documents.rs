@@ -197,9 +197,12 @@ pub(crate) async fn accept_upload(
         // On an instance holding the identity (the combined default) the comparison
         // runs at once, so the person sees its outcome with the upload's answer; on a
         // public one it stays pending until the internal side's pass.
-        stored.summary.qr_check =
-            application::numbers::check_card_qr(&state.app, submission_id, stored.summary.document_id)
-                .await?;
+        stored.summary.qr_check = application::numbers::check_card_qr(
+            &state.app,
+            submission_id,
+            stored.summary.document_id,
+        )
+        .await?;
     }
     Ok(stored)
 }

@@ -263,6 +263,41 @@ mod tests {
         assert!(!shown.chars().any(|c| c.is_ascii_digit()), "{shown}");
     }
 
+    /// Packed RGB8 of a white `side`² image with the QR code of `payload` drawn at
+    /// `module` pixels per module.
+    fn qr_image(payload: &str, module: usize, side: usize) -> Vec<u8> {
+        let code = qrcode::QrCode::new(payload.as_bytes()).expect("qr");
+        let (n, colors) = (code.width(), code.to_colors());
+        let mut rgb = vec![255u8; 3 * side * side];
+        for y in 0..n * module {
+            for x in 0..n * module {
+                if colors[(y / module) * n + x / module] == qrcode::Color::Dark {
+                    let at = 3 * ((y + 8 * module) * side + x + 8 * module);
+                    rgb[at..at + 3].fill(0);
+                }
+            }
+        }
+        rgb
+    }
+
+    #[test]
+    fn a_code_of_a_valid_number_reads_as_that_number_and_anything_else_never() {
+        let side = 400;
+        let read = |payload: &str| read_card_qr(&qr_image(payload, 6, side), 400, 400);
+        let expected = MyNumber::parse("123456789018").expect("valid");
+        match read("123456789018") {
+            CardQr::Number(n) => assert!(same_number(&n, &expected)),
+            other => panic!("{other:?}"),
+        }
+        for other in [
+            "123456789019",
+            "12345678901",
+            "https://example.jp/123456789018",
+        ] {
+            assert!(matches!(read(other), CardQr::Unreadable), "{other}");
+        }
+    }
+
     #[test]
     fn a_blank_or_tiny_image_has_no_qr() {
         let white = vec![255u8; 3 * 64 * 48];

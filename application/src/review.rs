@@ -142,11 +142,19 @@ pub fn evidence_for(item: &ReviewItem, subject: SubjectId) -> Evidence {
 }
 
 /// Who a person on the submission is, for the rule table.
-fn person_of(item: &ReviewItem, relationship: &str) -> Result<Person, AppError> {
+fn person_of(
+    item: &ReviewItem,
+    relationship: &str,
+    subject: SubjectId,
+) -> Result<Person, AppError> {
     Ok(Person {
         relationship: Relationship::from_code(relationship)
             .ok_or_else(|| AppError::internal(&"stored relationship"))?,
         is_employee: item.kind == "employee",
+        // Evidence from the upload pipeline (issue 19), never from the request.
+        card_qr_differs: item.status.documents.iter().any(|d| {
+            SubjectId::from(d.subject_id) == subject && d.qr_check == Some(domain::QrCheck::Differs)
+        }),
     })
 }
 
@@ -158,7 +166,7 @@ pub fn verify_choices(item: &ReviewItem) -> Result<Vec<(SubjectId, Choices)>, Ap
         .iter()
         .map(|s| {
             let id = SubjectId::from(s.subject_id);
-            let person = person_of(item, s.relationship.code())?;
+            let person = person_of(item, s.relationship.code(), id)?;
             let mut choices = rules::choices(person, &evidence_for(item, id));
             if s.category3_spouse {
                 // The employer verifies a 第3号 spouse: the employee's attestation is no choice.
@@ -194,7 +202,7 @@ pub async fn verify(
             .iter()
             .find(|(id, _)| SubjectId::from(*id) == entry.subject_id)
             .ok_or(AppError::Invalid(Invalid::VerificationIncomplete))?;
-        let person = person_of(&item, relationship)?;
+        let person = person_of(&item, relationship, entry.subject_id)?;
         // Whether a spouse files as 第3号 (so the employer must verify, not the employee's
         // attestation) is what the person declared and storage holds, never what the
         // request says: a body that left the field out must not pass the attestation.
@@ -220,6 +228,7 @@ pub async fn verify(
                 })
                 .collect(),
             rule_version: accepted.rule_version,
+            qr_override_reason: accepted.qr_override_reason,
         });
     }
     vault

@@ -56,6 +56,48 @@ pub enum DocumentKind {
 
 crate::codes!(DocumentKind);
 
+impl DocumentKind {
+    /// Whether the upload pipeline looks for the QR code that holds the number (the back
+    /// of a 個人番号カード carries one: DESIGN.md, "Domain rules").
+    pub fn carries_number_qr(self) -> bool {
+        matches!(self, Self::MyNumberCardBack)
+    }
+}
+
+/// What the QR code on a card-back photo said, compared with the number the person typed
+/// (issue 19). Only the outcome is kept, never the digits.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::IntoStaticStr,
+    strum::EnumString,
+    strum::VariantArray,
+    strum::VariantNames,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum QrCheck {
+    /// The QR holds the typed number.
+    Matches,
+    /// The QR holds a valid number that is not the typed one.
+    Differs,
+    /// No QR code was found in the photo.
+    NoQr,
+    /// A QR code was found but did not hold a valid 12-digit number.
+    Unreadable,
+    /// A number was read; the comparison waits for the internal side (a public instance
+    /// cannot open the typed number), or for the person to type a number.
+    Pending,
+}
+
+crate::codes!(QrCheck);
+
 #[cfg(test)]
 mod tests {
     use super::*;

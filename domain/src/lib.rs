@@ -15,7 +15,7 @@ pub mod role;
 pub mod state;
 pub mod typed_text;
 
-pub use document::DocumentKind;
+pub use document::{DocumentKind, QrCheck};
 pub use duties::SeparationOfDuties;
 pub use ids::{
     DisposalId, DocumentId, GrantId, IncidentId, InvitationId, PayrollClientId, ReleaseId, StaffId,

@@ -21,7 +21,7 @@
 //! |---|---|---|
 //! | decode | the decoder's copy of the input and its working memory, `O` | `O` + working |
 //! | resize | `O`, `T`, `C` | `O + T + C` |
-//! | quality | `O`, `T`, a 512-pixel greyscale copy | under 1 MiB more |
+//! | quality | `O`, `T`, a 512-pixel greyscale copy, the QR working copy | under 6 MiB more |
 //! | orient | `O`, `T`, and `R` when `T` is too small to reuse | `O + T + R` |
 //! | encode | one of `O`, `T`, `R`, and `J` | `O + J` |
 //!
@@ -50,8 +50,10 @@ use crate::scrub::{ImageFormatKind, ScrubLimits};
 pub const POOL_BYTES: u64 = 2 * (64 << 20);
 
 /// Small allocations not counted one by one: the metadata scan's categories,
-/// the quality check's 512-pixel copy, the encoder's rows.
-const SUNDRIES: u64 = 2 << 20;
+/// the quality check's 512-pixel copy, the encoder's rows, and the card QR
+/// reader's working copy ([`crate::card_qr::WORKING_BYTES`], alive in the
+/// quality phase only).
+const SUNDRIES: u64 = (2 << 20) + crate::card_qr::WORKING_BYTES;
 
 /// Bytes of one resize pass's coefficient tables for a source side of `src`
 /// pixels and an output side of `dst` (see the module documentation).

@@ -6,6 +6,7 @@
 //! targets (`fuzz/`) build it without the web stack.
 
 pub mod budget;
+pub mod card_qr;
 pub mod metadata;
 pub mod quality;
 pub mod scrub;

@@ -42,6 +42,7 @@ use image::{ColorType, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::budget;
+use crate::card_qr::{self, CardQr};
 use crate::metadata::{self, MetadataCategory, Orientation};
 use crate::quality::{self, QualityWarning};
 
@@ -126,6 +127,8 @@ pub struct ScrubbedImage {
     pub removed: Vec<MetadataCategory>,
     /// Advisory quality problems, sorted; the upload is still accepted.
     pub warnings: Vec<QualityWarning>,
+    /// What the card-back QR said, when it was looked for ([`scrub_card_image`]).
+    pub card_qr: Option<CardQr>,
 }
 
 /// Never prints the image bytes: a `{:?}` in a log line must not leak a document.
@@ -138,6 +141,7 @@ impl fmt::Debug for ScrubbedImage {
             .field("source_format", &self.source_format)
             .field("removed", &self.removed)
             .field("warnings", &self.warnings)
+            .field("card_qr", &self.card_qr)
             .finish()
     }
 }
@@ -238,6 +242,20 @@ fn is_heif(input: &[u8]) -> bool {
 /// # Errors
 /// [`ScrubError`] says why the upload was refused; nothing in it comes from the file.
 pub fn scrub_image(input: &[u8], limits: &ScrubLimits) -> Result<ScrubbedImage, ScrubError> {
+    scrub(input, limits, false)
+}
+
+/// [`scrub_image`] for a photo of a My Number card's back: the QR is also looked for in
+/// the pixels the scrub holds (no second decode; see [`crate::card_qr`]), and
+/// [`ScrubbedImage::card_qr`] says what it held.
+///
+/// # Errors
+/// As [`scrub_image`]; a missing or unreadable QR is an outcome, not an error.
+pub fn scrub_card_image(input: &[u8], limits: &ScrubLimits) -> Result<ScrubbedImage, ScrubError> {
+    scrub(input, limits, true)
+}
+
+fn scrub(input: &[u8], limits: &ScrubLimits, read_qr: bool) -> Result<ScrubbedImage, ScrubError> {
     let source_format = sniff(input)?;
     let report = metadata::inspect(input, source_format);
     // A cut-off or structurally broken upload would decode (leniently) to a
@@ -258,6 +276,8 @@ pub fn scrub_image(input: &[u8], limits: &ScrubLimits) -> Result<ScrubbedImage, 
         source_width,
         source_height,
     );
+    // A QR reads in any orientation, so the copy before `orient` does.
+    let card_qr = read_qr.then(|| card_qr::read_card_qr(small.pixels(), small.width, small.height));
     let upright = orient(small, report.orientation, spare);
     let jpeg = encode(&upright, limits.jpeg_quality)?;
     Ok(ScrubbedImage {
@@ -267,6 +287,7 @@ pub fn scrub_image(input: &[u8], limits: &ScrubLimits) -> Result<ScrubbedImage, 
         source_format,
         removed: report.categories,
         warnings,
+        card_qr,
     })
 }
 

@@ -21,7 +21,8 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use fast_image_resize as fr;
 use image::{ImageDecoder, ImageFormat, ImageReader};
-use intake_api::pipeline::scrub::{ScrubLimits, scrub_image};
+use intake_api::pipeline::card_qr::{WORK_LONG_EDGE, WorkingImage, read_working_image};
+use intake_api::pipeline::scrub::{ScrubLimits, scrub_card_image, scrub_image};
 
 /// The benchmark photo: `$KAKUNIN_BENCH_PHOTO`, or the committed fixture.
 fn photo() -> Vec<u8> {
@@ -68,6 +69,11 @@ fn scrub_and_seal(c: &mut Criterion) {
     });
     group.bench_function("phone_12mp_scrub_only", |b| {
         b.iter(|| scrub_image(black_box(&input), &limits).expect("scrub"))
+    });
+    // The same photo taken as a card's back (issue 19): the QR is looked for in the
+    // scrub's pixels. The difference with `phone_12mp_scrub_only` is the QR step's cost.
+    group.bench_function("phone_12mp_scrub_card_back", |b| {
+        b.iter(|| scrub_card_image(black_box(&input), &limits).expect("scrub"))
     });
     group.finish();
 }
@@ -127,6 +133,19 @@ fn stages(c: &mut Criterion) {
         jpeg
     };
     group.bench_function("encode_2400", |b| b.iter(|| encode(black_box(&small))));
+
+    // The card-back QR step alone: the greyscale working copy and the detector.
+    group.bench_function("card_qr_2400", |b| {
+        b.iter(|| {
+            let work = WorkingImage::from_rgb8(
+                black_box(small.buffer()),
+                new_width,
+                new_height,
+                WORK_LONG_EDGE,
+            );
+            read_working_image(work)
+        })
+    });
 
     let jpeg = encode(&small);
     group.bench_function("seal_output", |b| {

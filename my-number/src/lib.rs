@@ -63,6 +63,13 @@ impl MyNumber {
         &self.0
     }
 
+    /// Whether `other` is the same number, in time that does not depend on where two
+    /// numbers differ (the card-back QR check compares a read number with a typed one).
+    pub fn same_as(&self, other: &Self) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0[..].ct_eq(&other.0[..]).into()
+    }
+
     /// The last four digits, the most any screen, ledger or log may show.
     pub fn last4(&self) -> String {
         String::from_utf8_lossy(&self.0[8..]).into_owned()

@@ -156,6 +156,10 @@ pub enum Message {
     CardMissing,
     /// A provider uploads a 個人番号通知書, which proves nothing.
     NumberNoticeUpload,
+    /// The card's QR differs from the typed number and no reason was recorded.
+    CardQrDiffers,
+    /// A free-text reason holds a run of digits.
+    ReasonHoldsDigits,
     /// Free text too long or with a character [`storage::typed_text`] refuses.
     MessageInvalid,
     /// A page form came without the right CSRF token (stale page or forged request).
@@ -283,6 +287,8 @@ impl Message {
         Message::NumberNoticeNotProof,
         Message::CardMissing,
         Message::NumberNoticeUpload,
+        Message::CardQrDiffers,
+        Message::ReasonHoldsDigits,
         Message::MessageInvalid,
         Message::NothingToCorrect,
         Message::EmailInvalid,
@@ -645,6 +651,16 @@ impl Message {
                 "category3_only_for_spouse",
                 "国民年金第3号被保険者として扱えるのは配偶者のみです。",
                 "Only a spouse can be insured under National Pension category 3.",
+            ),
+            CardQrDiffers => (
+                "card_qr_differs",
+                "マイナンバーカードのQRコードの番号が入力された番号と異なります。カードで番号確認とするには、その理由を記録してください。",
+                "The number in the My Number card's QR code differs from the typed number. Record why the card still serves as the number check.",
+            ),
+            ReasonHoldsDigits => (
+                "reason_holds_digits",
+                "理由に番号（4桁以上の数字）を書かないでください。",
+                "Do not write a number (four or more digits) in the reason.",
             ),
             AttestationMustCoverBoth => (
                 "attestation_must_cover_both",

@@ -329,6 +329,28 @@ pub struct DocumentView {
     pub warnings: Vec<String>,
     /// What the officer asked about this photo (reason code, message).
     pub corrections: Vec<(String, String)>,
+    /// What the card-back QR said against the typed number (`None`: not looked for).
+    pub qr_check: Option<domain::QrCheck>,
+}
+
+impl DocumentView {
+    /// The notice class of the QR outcome: a difference or a failed read asks for action.
+    pub fn qr_class(&self) -> &'static str {
+        match self.qr_check {
+            Some(domain::QrCheck::Matches) => "ok",
+            Some(domain::QrCheck::Differs) => "error",
+            Some(domain::QrCheck::NoQr | domain::QrCheck::Unreadable) => "warn",
+            _ => "info",
+        }
+    }
+
+    /// Whether the QR outcome asks the person to correct the number or the photo.
+    pub fn qr_needs_action(&self) -> bool {
+        matches!(
+            self.qr_check,
+            Some(domain::QrCheck::Differs | domain::QrCheck::NoQr | domain::QrCheck::Unreadable)
+        )
+    }
 }
 
 impl From<&DocumentSummary> for DocumentView {
@@ -347,6 +369,7 @@ impl From<&DocumentSummary> for DocumentView {
             removed,
             warnings: d.warnings.clone(),
             corrections: Vec::new(),
+            qr_check: d.qr_check,
         }
     }
 }
@@ -377,6 +400,8 @@ pub struct DocumentsPage {
     pub corrections: Vec<CorrectionView>,
     /// Where "continue" leads.
     pub next: String,
+    /// Where the person corrects the typed number (the QR check's link).
+    pub number_href: String,
 }
 
 impl DocumentsPage {

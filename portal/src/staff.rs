@@ -4,6 +4,7 @@
 //! a number appears only on the response to an audited reveal, never in a link or cookie.
 
 use askama::Template;
+use domain::QrCheck;
 use storage::SubmissionState;
 use storage::person::Relationship;
 use storage::review::{QueueEntry, ReviewItem};
@@ -199,6 +200,16 @@ impl VerifyChoices {
     /// Whether a 通知カード is among the number checks offered (its 住民票 match box shows).
     pub fn offers_notification_card(&self) -> bool {
         self.number_checks.contains(&"notification_card")
+    }
+}
+
+impl StaffPerson {
+    /// Whether a card-back photo's QR holds another number than the typed one (the
+    /// verify form then asks for the officer's reason).
+    pub fn card_qr_differs(&self) -> bool {
+        self.documents
+            .iter()
+            .any(|d| d.qr_check == Some(QrCheck::Differs))
     }
 }
 

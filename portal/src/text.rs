@@ -2,6 +2,7 @@
 //! English, in one catalogue next to [`crate::Message`] (which holds the error
 //! sentences). Templates ask a [`Lang`] for a [`Text`]; no page writes text inline.
 
+use domain::QrCheck;
 use storage::SubmissionState;
 use storage::person::Relationship;
 use storage::retention::DisposalReason;
@@ -186,6 +187,28 @@ impl Lang {
         })
     }
 
+    /// What a card-back photo's QR said against the typed number, as the person reads it.
+    pub fn qr_check(self, check: impl Value<QrCheck>) -> &'static str {
+        self.t(match check.value() {
+            QrCheck::Matches => Text::QrMatches,
+            QrCheck::Differs => Text::QrDiffers,
+            QrCheck::NoQr => Text::QrNoQr,
+            QrCheck::Unreadable => Text::QrUnreadable,
+            QrCheck::Pending => Text::QrPending,
+        })
+    }
+
+    /// The same, as evidence on the officer's desk.
+    pub fn staff_qr_check(self, check: impl Value<QrCheck>) -> &'static str {
+        self.t(match check.value() {
+            QrCheck::Matches => Text::SQrMatches,
+            QrCheck::Differs => Text::SQrDiffers,
+            QrCheck::NoQr => Text::SQrNoQr,
+            QrCheck::Unreadable => Text::SQrUnreadable,
+            QrCheck::Pending => Text::SQrPending,
+        })
+    }
+
     /// A quality warning (`blurry`, `too_dark`, …) asking for a retake.
     pub fn quality_warning(self, code: &str) -> &'static str {
         self.t(match code {
@@ -343,6 +366,15 @@ catalogue! {
     WarnBright => "明るすぎて文字が読めない可能性があります。撮り直してください。", "This may be too bright to read. Please take it again.";
     WarnSmall => "画像が小さすぎます。書類に近づいて撮り直してください。", "The image is too small. Move closer and take it again.";
     WarnOther => "写真の品質を確認してください。", "Please check the photo quality.";
+    QrTitle => "番号の照合（QRコード）", "Number check (QR code)";
+    QrMatches => "カード裏面のQRコードの番号は、入力された個人番号と一致しました。", "The number in the QR code on your card's back matches the one you typed.";
+    QrDiffers => "カードの写真の番号が、入力された個人番号と異なります。番号か写真のどちらかを直してください。", "The number on your card's photo differs from the one you typed. Please correct one of them.";
+    QrNoQr => "写真にQRコードが見つかりませんでした。カードの裏面全体が写るように撮り直すと、番号を自動で照合できます。", "No QR code was found in the photo. Retake it with the whole back of the card in view and the number can be checked automatically.";
+    QrUnreadable => "QRコードを読み取れませんでした。明るい場所でピントを合わせて撮り直してください。", "The QR code could not be read. Please retake the photo in good light and in focus.";
+    QrPending => "照合中：カードのQRコードの番号を、入力された個人番号と照合しています。", "Checking: the number in your card's QR code is being compared with the one you typed.";
+    QrFixNumber => "入力した番号を直す", "Correct the number you typed";
+    QrRetake => "カードを撮り直す", "Retake the card photo";
+    ReadQrLabel => "この写真はマイナンバーカード（QRコードのある面）です", "This photo shows my My Number card (the side with the QR code)";
     RetakeAdvice => "警告のある写真は、同じ種類でもう一度アップロードしてください。", "For a photo with a warning, upload the same kind again.";
     UploadedOk => "写真を受け付けました。", "Photo received.";
     DependantsTitle => "扶養家族", "Dependants";
@@ -660,6 +692,13 @@ catalogue! {
     SRecordedDone => "記録しました。", "Recorded.";
     SBackToAlerts => "アラートと事案に戻る", "Back to alerts and incidents";
     SDisposedDone => "廃棄しました。番号と画像の暗号文は消去され、廃棄記録に残りました。", "Disposed: the ciphertexts of the numbers and images are gone, and the disposal ledger holds the record.";
+    SQrTitle => "QRコード照合", "QR check";
+    SQrMatches => "QRコードの番号は入力された番号と一致", "QR matches the typed number";
+    SQrDiffers => "QRコードの番号は入力された番号と異なる", "QR differs from the typed number";
+    SQrNoQr => "QRコードなし", "No QR code found";
+    SQrUnreadable => "QRコード読取不可", "QR code unreadable";
+    SQrPending => "照合中", "Being checked";
+    SQrOverride => "QRコードが入力された番号と異なる写真がありますが、カードで番号確認とする理由（必須）", "A card photo's QR differs from the typed number; why the card still serves as the number check (required)";
 }
 
 #[cfg(test)]

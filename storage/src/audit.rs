@@ -148,6 +148,8 @@ pub mod actions {
     pub const NUMBER_UNSEAL: &str = "number.unseal";
     /// The internal side opened numbers to derive their blind index and last four digits.
     pub const NUMBER_INDEX: &str = "number.index";
+    /// The internal side opened card-back QR numbers and typed numbers to compare them.
+    pub const DOCUMENT_QR_CHECK: &str = "document.qr_check";
     pub const SUBMISSION_TRANSITION: &str = "submission.transition";
     pub const STAFF_CREATE: &str = "staff.create";
     /// An admin proposed a role grant.

@@ -12,6 +12,7 @@ pub mod assisted;
 pub mod audit;
 pub mod audit_anchor;
 pub mod backup;
+pub mod card_qr;
 pub mod db_roles;
 pub mod grants;
 pub mod incidents;
@@ -46,7 +47,7 @@ pub use internal_keys::{InternalKeys, SessionKey, SessionTag};
 pub use keys::{KeyFiles, Keyring, SealedNumber};
 pub use number_index::NumberIndexKey;
 pub use secret_token::{SecretToken, TokenError, TokenHash};
-pub use submissions::{DocumentKind, SealedDocument};
+pub use submissions::{DocumentKind, SealedDocument, SealedQr};
 pub use totp_key::{TotpKey, TotpKeyMismatch};
 pub use vault::{Backend, Vault};
 

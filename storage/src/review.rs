@@ -122,6 +122,9 @@ pub struct VerificationRecord {
     pub identity_check: &'static str,
     /// The identity document kinds relied on.
     pub documents: Vec<&'static str>,
+    /// Why the card served as the number check although its QR code differs from the
+    /// typed number (the officer's words; the rule table refuses digits in them).
+    pub qr_override_reason: Option<String>,
     /// The documents relied on for both checks, with the expiry dates recorded.
     pub relied_on: Vec<ReliedOn>,
     /// The version of the rule table it was checked against.
@@ -544,7 +547,8 @@ impl StaffVault<'_> {
         for record in records {
             sqlx::query(
                 "INSERT INTO verifications (id, submission_id, subject_id, number_check, identity_check, documents, \
-                 checked_by, checked_at, rule_version, relied_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                 checked_by, checked_at, rule_version, relied_on, qr_override_reason) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(Uuid::now_v7().to_string())
             .bind(submission_id.to_string())
@@ -556,6 +560,7 @@ impl StaffVault<'_> {
             .bind(now)
             .bind(record.rule_version)
             .bind(serde_json::json!(record.relied_on).to_string())
+            .bind(record.qr_override_reason.clone())
             .execute(&mut *tx)
             .await?;
             let event = AuditEvent::success(
@@ -566,6 +571,7 @@ impl StaffVault<'_> {
                 "submission": submission_id,
                 "number_check": record.number_check,
                 "identity_check": record.identity_check,
+                "qr_differs_overridden": record.qr_override_reason.is_some(),
                 "documents": record.documents,
                 "relied_on": record.relied_on.iter().map(|d| d.kind.as_str()).collect::<Vec<_>>(),
                 "rule_version": record.rule_version,

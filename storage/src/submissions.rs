@@ -50,6 +50,32 @@ pub struct SealedDocument {
     pub removed_metadata: Vec<String>,
     /// Quality warnings (codes).
     pub warnings: Vec<String>,
+    /// What the card-back QR said, when it was looked for (see [`SealedQr`]).
+    pub qr: Option<SealedQr>,
+}
+
+/// What the upload pipeline found in a card-back photo's QR code, ready to store: the
+/// outcomes it knows at once, or the number it read, sealed to the internal identity
+/// (a public instance cannot compare it with the typed number; `crate::card_qr`).
+#[derive(Clone)]
+pub enum SealedQr {
+    /// No QR code in the photo.
+    NoQr,
+    /// A QR code that did not hold a valid number.
+    Unreadable,
+    /// The age ciphertext of the twelve digits the QR held.
+    Number(Vec<u8>),
+}
+
+/// Prints only which case it is.
+impl std::fmt::Debug for SealedQr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NoQr => "NoQr",
+            Self::Unreadable => "Unreadable",
+            Self::Number(_) => "Number(sealed)",
+        })
+    }
 }
 
 /// A stored document as the provider or an officer sees it (no image, no number).
@@ -69,6 +95,8 @@ pub struct DocumentSummary {
     pub removed_metadata: Vec<String>,
     /// Quality warnings.
     pub warnings: Vec<String>,
+    /// What the card-back QR said against the typed number (`None`: not looked for).
+    pub qr_check: Option<domain::QrCheck>,
     /// When (Unix ms).
     pub created_at: i64,
 }
@@ -442,10 +470,19 @@ impl Vault {
             serde_json::to_string(&document.removed_metadata).unwrap_or_else(|_| "[]".into());
         let warnings = serde_json::to_string(&document.warnings).unwrap_or_else(|_| "[]".into());
         let sha = <sha2::Sha256 as sha2::Digest>::digest(&document.sealed).to_vec();
+        let (qr_check, qr_sealed) = match &document.qr {
+            None => (None, None),
+            Some(SealedQr::NoQr) => (Some(domain::QrCheck::NoQr), None),
+            Some(SealedQr::Unreadable) => (Some(domain::QrCheck::Unreadable), None),
+            Some(SealedQr::Number(sealed)) => {
+                (Some(domain::QrCheck::Pending), Some(sealed.clone()))
+            }
+        };
         sqlx::query(
             "INSERT INTO documents (id, submission_id, subject_id, kind, sealed, sealed_sha256, sealed_len, \
-             width, height, removed_metadata, warnings, uploaded_by, idempotency_key, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+             width, height, removed_metadata, warnings, uploaded_by, idempotency_key, created_at, \
+             qr_check, qr_sealed) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(id.to_string())
         .bind(submission_id.to_string())
@@ -461,6 +498,8 @@ impl Vault {
         .bind(ctx.actor.label())
         .bind(idempotency_key.map(str::to_owned))
         .bind(now)
+        .bind(qr_check.map(|c| c.code()))
+        .bind(qr_sealed)
         .execute(&mut *tx)
         .await?;
         if let Some(old) = replaces {
@@ -489,6 +528,7 @@ impl Vault {
                 "sealed_bytes": document.sealed.len(),
                 "removed_metadata": document.removed_metadata,
                 "replaces": replaces,
+                "qr_check": qr_check.map(|c| c.code()),
             }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
@@ -501,6 +541,7 @@ impl Vault {
                 height: document.height,
                 removed_metadata: document.removed_metadata.clone(),
                 warnings: document.warnings.clone(),
+                qr_check,
                 created_at: now,
             },
             created: true,
@@ -600,7 +641,7 @@ impl Vault {
         })
         .collect::<Result<Vec<_>, StorageError>>()?;
         let documents = sqlx::query(
-            "SELECT id, subject_id, kind, width, height, removed_metadata, warnings, created_at FROM documents \
+            "SELECT id, subject_id, kind, width, height, removed_metadata, warnings, qr_check, created_at FROM documents \
              WHERE submission_id = $1 AND replaced_at IS NULL ORDER BY created_at, id",
         )
         .bind(submission_id.to_string())
@@ -658,7 +699,7 @@ impl Vault {
     }
 }
 
-const DOCUMENT_SELECT_BY_KEY: &str = "SELECT id, subject_id, kind, width, height, removed_metadata, warnings, created_at \
+const DOCUMENT_SELECT_BY_KEY: &str = "SELECT id, subject_id, kind, width, height, removed_metadata, warnings, qr_check, created_at \
      FROM documents WHERE subject_id = $1 AND idempotency_key = $2";
 
 fn document_summary(r: &sqlx::any::AnyRow) -> Result<DocumentSummary, StorageError> {
@@ -675,6 +716,10 @@ fn document_summary(r: &sqlx::any::AnyRow) -> Result<DocumentSummary, StorageErr
         height: u32::try_from(r.try_get::<i64, _>("height")?).unwrap_or(0),
         removed_metadata: json_list("removed_metadata")?,
         warnings: json_list("warnings")?,
+        qr_check: r
+            .try_get::<Option<String>, _>("qr_check")?
+            .map(|c| domain::QrCheck::from_code(&c).ok_or(StorageError::Corrupt("qr check")))
+            .transpose()?,
         created_at: r.try_get("created_at")?,
     })
 }

@@ -163,6 +163,7 @@ impl Fixture {
             height: 10,
             removed_metadata: vec![],
             warnings: vec![],
+            qr: None,
         };
         self.vault
             .store_document(

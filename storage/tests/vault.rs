@@ -130,6 +130,7 @@ impl Fixture {
             height: 1800,
             removed_metadata: vec!["gps_position".into()],
             warnings: vec![],
+            qr: None,
         }
     }
 }

@@ -176,6 +176,10 @@ pub struct VerificationClaim {
     /// The spouse files as 国民年金第3号被保険者 (the employer must verify).
     #[serde(default)]
     pub category3_spouse: bool,
+    /// Why the card serves as the number check although the QR code of one of the
+    /// person's card photos holds another number than the typed one (required then).
+    #[serde(default)]
+    pub qr_override_reason: Option<String>,
 }
 
 /// Who the person is on the submission, from storage (never from the request).
@@ -185,6 +189,9 @@ pub struct Person {
     pub relationship: Relationship,
     /// Whether the submission is an employee's (face to face applies to known employees).
     pub is_employee: bool,
+    /// Whether the QR code on one of the person's card-back photos holds another number
+    /// than the typed one (issue 19; from storage, never from the request).
+    pub card_qr_differs: bool,
 }
 
 /// What the officer had before them, from storage (never from the request).
@@ -254,6 +261,13 @@ pub enum RuleViolation {
     /// The My Number card named for the identity check without the card itself.
     #[error("name the My Number card relied on, with its expiry date")]
     CardMissing,
+    /// The card is relied on for the number check while its QR code holds another number
+    /// than the typed one, and the officer recorded no reason.
+    #[error("the card's QR code differs from the typed number: record why the card still serves")]
+    CardQrDiffers,
+    /// The reason holds a run of digits (it must never carry a number).
+    #[error("the reason must not contain a number")]
+    ReasonHoldsDigits,
 }
 
 /// One document relied on, as stored.
@@ -278,6 +292,8 @@ pub struct AcceptedVerification {
     pub relied_on: Vec<AcceptedDocument>,
     /// The rule table version checked against ([`table::VERSION`]).
     pub rule_version: &'static str,
+    /// The officer's reason for relying on the card although its QR differs.
+    pub qr_override_reason: Option<String>,
 }
 
 const DATE: &[time::format_description::BorrowedFormatItem<'static>] =
@@ -384,8 +400,22 @@ pub fn check(
             documents: Vec::new(),
             relied_on: Vec::new(),
             rule_version: table::VERSION,
+            qr_override_reason: None,
         });
     }
+    // The QR code on the card's back holds the number (DESIGN.md, domain rules; issue
+    // 19): a card whose QR says another number than the typed one does not show the
+    // typed number, unless the officer, who sees both, records why it still serves.
+    let qr_override_reason = match claim.qr_override_reason.as_deref().map(str::trim) {
+        _ if claim.number_check != NumberCheck::MyNumberCard || !person.card_qr_differs => None,
+        Some(reason) if !reason.is_empty() => {
+            if holds_digit_run(reason) {
+                return Err(RuleViolation::ReasonHoldsDigits);
+            }
+            Some(reason.to_owned())
+        }
+        _ => return Err(RuleViolation::CardQrDiffers),
+    };
     if claim.number_check == NumberCheck::NotificationCard
         && !claim.notification_card_matches_residence_record
     {
@@ -443,6 +473,7 @@ pub fn check(
         documents,
         relied_on,
         rule_version: table::VERSION,
+        qr_override_reason,
     })
 }
 
@@ -565,6 +596,24 @@ pub fn choices(person: Person, evidence: &Evidence) -> Choices {
     }
 }
 
+/// Whether `text` holds four or more digits in a row (ASCII or full-width, spaces and
+/// hyphens between them counted as part of the run): a free-text reason must never
+/// carry a number or its last four digits.
+fn holds_digit_run(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_ascii_digit() || ('０'..='９').contains(&c) {
+            run += 1;
+            if run >= 4 {
+                return true;
+            }
+        } else if !matches!(c, ' ' | '\u{3000}' | '-' | '－' | 'ー') {
+            run = 0;
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,18 +622,22 @@ mod tests {
     const EMPLOYEE: Person = Person {
         relationship: Relationship::Myself,
         is_employee: true,
+        card_qr_differs: false,
     };
     const PAYEE: Person = Person {
         relationship: Relationship::Myself,
         is_employee: false,
+        card_qr_differs: false,
     };
     const SPOUSE: Person = Person {
         relationship: Relationship::Spouse,
         is_employee: true,
+        card_qr_differs: false,
     };
     const CHILD: Person = Person {
         relationship: Relationship::Child,
         is_employee: true,
+        card_qr_differs: false,
     };
     const VALID: &str = "2030-01-31";
 
@@ -621,6 +674,7 @@ mod tests {
             identity_check: identity,
             identity_documents: docs.iter().copied().map(doc).collect(),
             category3_spouse: false,
+            qr_override_reason: None,
         }
     }
 
@@ -1019,5 +1073,40 @@ mod tests {
 
     fn doc_on(kind: DocumentKind, date: &str) -> ReliedDocument {
         ReliedDocument::valid_until(kind, date)
+    }
+
+    #[test]
+    fn a_card_whose_qr_differs_serves_only_with_a_reason_without_digits() {
+        let differs = Person {
+            card_qr_differs: true,
+            ..EMPLOYEE
+        };
+        let ev = all_seen();
+        let mut c = card();
+        assert_eq!(check(differs, &c, &ev), Err(RuleViolation::CardQrDiffers));
+        c.qr_override_reason = Some("  ".into());
+        assert_eq!(check(differs, &c, &ev), Err(RuleViolation::CardQrDiffers));
+        c.qr_override_reason = Some("番号は 1234 です".into());
+        assert_eq!(
+            check(differs, &c, &ev),
+            Err(RuleViolation::ReasonHoldsDigits)
+        );
+        c.qr_override_reason =
+            Some("原本を対面で確認し、入力された番号が正しいことを確かめた".into());
+        let ok = check(differs, &c, &ev).expect("a reason lets the card serve");
+        assert!(ok.qr_override_reason.is_some());
+        // Another number document, or a QR that does not differ, needs no reason.
+        let rr = claim(
+            NumberCheck::ResidenceRecord,
+            IdentityCheck::MyNumberCard,
+            &[DocumentKind::MyNumberCardFront],
+        );
+        assert!(check(differs, &rr, &ev).is_ok());
+        assert_eq!(
+            check(EMPLOYEE, &card(), &ev)
+                .expect("ok")
+                .qr_override_reason,
+            None
+        );
     }
 }

@@ -12,17 +12,19 @@
 //! plaintext — the upload and the scrubbed JPEG — lives only in buffers that are wiped when
 //! dropped; what leaves the pipeline is ciphertext.
 
-pub use imaging::{metadata, quality, scrub};
+pub use imaging::{card_qr, metadata, quality, scrub};
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use storage::SealedQr;
 use storage::sealing::Sealer;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 use crate::config::UploadSettings;
+use card_qr::CardQr;
 use scrub::{ScrubError, ScrubLimits};
 
 /// A document image after the pipeline: sealed, with what the scrub found.
@@ -38,6 +40,9 @@ pub struct ProcessedImage {
     pub removed: Vec<metadata::MetadataCategory>,
     /// Quality warnings.
     pub warnings: Vec<quality::QualityWarning>,
+    /// What the card-back QR held, when it was looked for: the outcome, or the number
+    /// sealed to the internal identity (never in the clear beyond the blocking task).
+    pub qr: Option<SealedQr>,
 }
 
 /// Why an upload was refused or failed.
@@ -79,11 +84,15 @@ impl UploadPipeline {
         }
     }
 
-    /// Scrubs and seals one upload. The input buffer is wiped when done.
+    /// Scrubs and seals one upload. The input buffer is wiped when done. With
+    /// `read_qr` (a photo of a My Number card's back) the QR code is read from the
+    /// scrub's pixels (`imaging::card_qr`) and a number it holds is sealed at once; the
+    /// digits never leave the blocking task in the clear and are wiped there.
     pub async fn process(
         &self,
         upload: Zeroizing<Vec<u8>>,
         sealer: Sealer,
+        read_qr: bool,
     ) -> Result<ProcessedImage, PipelineError> {
         // Cheap refusals (wrong type, HEIC, empty) before queueing for a decode slot.
         scrub::sniff(&upload)?;
@@ -99,7 +108,20 @@ impl UploadPipeline {
             // bound keeps its slot until it really ends, so memory stays bounded.
             let _permit = permit;
             std::panic::catch_unwind(AssertUnwindSafe(|| {
-                let scrubbed = scrub::scrub_image(&upload, &limits)?;
+                let mut scrubbed = if read_qr {
+                    scrub::scrub_card_image(&upload, &limits)?
+                } else {
+                    scrub::scrub_image(&upload, &limits)?
+                };
+                let qr = match scrubbed.card_qr.take() {
+                    None => None,
+                    Some(CardQr::NoQr) => Some(SealedQr::NoQr),
+                    Some(CardQr::Unreadable) => Some(SealedQr::Unreadable),
+                    // The number is dropped (wiped) at the end of this arm.
+                    Some(CardQr::Number(number)) => {
+                        Some(SealedQr::Number(sealer.seal(number.expose_digits())?))
+                    }
+                };
                 let sealed = sealer.seal(&scrubbed.jpeg)?;
                 Ok(ProcessedImage {
                     sealed,
@@ -107,6 +129,7 @@ impl UploadPipeline {
                     height: scrubbed.height,
                     removed: scrubbed.removed,
                     warnings: scrubbed.warnings,
+                    qr,
                 })
             }))
             .unwrap_or(Err(PipelineError::DecoderPanic))

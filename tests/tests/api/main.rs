@@ -6,6 +6,7 @@ mod process;
 
 mod assisted;
 mod backup;
+mod card_qr;
 mod cli;
 mod crash_safety;
 mod csrf;

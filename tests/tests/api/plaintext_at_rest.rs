@@ -30,6 +30,17 @@ async fn no_number_or_original_image_is_at_rest_or_in_the_logs() {
             201
         );
     }
+    // A card back whose QR holds another number (issue 19): read, sealed, compared on
+    // this combined instance and its sealed copy deleted; no digit of it may stay.
+    let card = app
+        .upload(
+            &subject,
+            "my_number_card_back",
+            crate::card_qr::card_back_photo(Some(OTHER_NUMBER)),
+        )
+        .await;
+    assert_eq!(card.status(), 201);
+    assert_eq!(json(card).await["qr_check"], "differs");
     assert_eq!(
         app.client
             .post(app.url("/api/v1/provider/submit"))

@@ -135,6 +135,8 @@ pub(crate) fn rule_message(v: RuleViolation) -> Message {
         RuleViolation::ValidityRequired => Message::DocumentValidityRequired,
         RuleViolation::NumberNoticeNeverCounts => Message::NumberNoticeNotProof,
         RuleViolation::CardMissing => Message::CardMissing,
+        RuleViolation::CardQrDiffers => Message::CardQrDiffers,
+        RuleViolation::ReasonHoldsDigits => Message::ReasonHoldsDigits,
     }
 }
 

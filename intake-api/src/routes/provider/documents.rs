@@ -35,6 +35,9 @@ pub(crate) struct UploadForm {
     file: Vec<u8>,
     /// For a retake: the document of the same person it replaces.
     replaces: Option<uuid::Uuid>,
+    /// `1`: this photo shows the person's My Number card, look for the QR code on it
+    /// (always done for `my_number_card_back`).
+    read_qr: Option<String>,
 }
 
 /// `POST /api/v1/provider/subjects/{subject_id}/documents`: multipart fields `kind` and
@@ -46,7 +49,7 @@ pub(crate) struct UploadForm {
            ("X-CSRF-Token" = Option<String>, Header, description = "The session's token (from the sign-in)")),
     request_body(content_type = "multipart/form-data", content = UploadForm,
                  description = "The photo and what it shows; the file's name and type are ignored (the type comes from its bytes)"),
-    responses((status = 201, description = "`{\"document_id\", \"removed_metadata\", \"width\", \"height\", \"warnings\"}`"),
+    responses((status = 201, description = "`{\"document_id\", \"removed_metadata\", \"width\", \"height\", \"warnings\", \"qr_check\"}`: `qr_check` is null unless the photo was looked at for the card's QR code, else `matches`, `differs`, `no_qr`, `unreadable` or `pending` (compared by the internal side later)"),
               (status = 413, description = "Body too large"),
               (status = 415, description = "Not JPEG, PNG or WebP (HEIC explained)"),
               (status = 422, description = "Corrupt image or too many pixels"),
@@ -108,6 +111,7 @@ pub(crate) fn upload_response(stored: StoredDocument) -> HttpResponse {
         "width": s.width,
         "height": s.height,
         "warnings": s.warnings,
+        "qr_check": s.qr_check,
     }))
 }
 
@@ -169,9 +173,12 @@ pub(crate) async fn accept_upload(
     let file = upload
         .file
         .ok_or_else(|| ApiError::invalid(Message::FileMissing))?;
+    // The card's back carries the number as a QR code; a photo the person marks as
+    // the card (`read_qr`) is looked at too.
+    let read_qr = kind.carries_number_qr() || upload.read_qr;
     let processed = state
         .pipeline
-        .process(file, state.keys.sealer().clone())
+        .process(file, state.keys.sealer().clone(), read_qr)
         .await
         .map_err(pipeline_error)?;
     let document = SealedDocument {
@@ -181,8 +188,9 @@ pub(crate) async fn accept_upload(
         height: processed.height,
         removed_metadata: processed.removed.iter().map(code_of).collect(),
         warnings: processed.warnings.iter().map(code_of).collect(),
+        qr: processed.qr,
     };
-    Ok(state
+    let mut stored = state
         .vault
         .store_document(
             audit,
@@ -192,7 +200,19 @@ pub(crate) async fn accept_upload(
             idempotency_key.as_deref(),
             upload.replaces,
         )
-        .await?)
+        .await?;
+    if stored.summary.qr_check == Some(domain::QrCheck::Pending) {
+        // On an instance holding the identity (the combined default) the comparison
+        // runs at once, so the person sees its outcome with the upload's answer; on a
+        // public one it stays pending until the internal side's pass.
+        stored.summary.qr_check = application::numbers::check_card_qr(
+            &state.app,
+            submission_id,
+            stored.summary.document_id,
+        )
+        .await?;
+    }
+    Ok(stored)
 }
 
 /// The serde code of a unit enum variant (`gps_position`, `blurry`, …).
@@ -229,6 +249,7 @@ struct Upload {
     csrf: Option<String>,
     idempotency_key: Option<String>,
     replaces: Option<uuid::Uuid>,
+    read_qr: bool,
 }
 
 fn too_large() -> ApiError {
@@ -250,6 +271,7 @@ async fn read_upload(
         csrf: None,
         idempotency_key: None,
         replaces: None,
+        read_qr: false,
     };
     let mut total = 0usize;
     while let Some(field) = payload.next().await {
@@ -285,6 +307,8 @@ async fn read_upload(
             "file" => upload.file = Some(buffer),
             "csrf" => upload.csrf = Some(text()),
             "idempotency_key" => upload.idempotency_key = Some(text()),
+            // "This photo shows my card": look for the number's QR whatever the kind.
+            "read_qr" => upload.read_qr = matches!(text().as_str(), "1" | "true" | "on"),
             // A retake of this document (e.g. after a correction request); empty = none.
             "replaces" if !text().is_empty() => {
                 upload.replaces = Some(

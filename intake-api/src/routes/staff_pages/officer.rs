@@ -278,7 +278,8 @@ fn decided(
 
 /// `POST /s/submissions/{id}/verify`: `number_check.<subject>`, `identity_check.<subject>`,
 /// `identity_documents.<subject>` (repeated), `valid_until.<kind>.<subject>` (the expiry
-/// date of that document), `notification_matches.<subject>`.
+/// date of that document), `notification_matches.<subject>`, `qr_override_reason.<subject>`
+/// (when a card photo's QR differs from the typed number).
 async fn verify(
     state: State,
     page: StaffPage,
@@ -327,6 +328,10 @@ async fn verify(
                 identity_check: code(identity_check)?,
                 identity_documents,
                 category3_spouse: s.category3_spouse,
+                qr_override_reason: field("qr_override_reason")
+                    .next()
+                    .map(str::to_owned)
+                    .filter(|r| !r.trim().is_empty()),
             },
         });
     }

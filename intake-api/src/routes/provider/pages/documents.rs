@@ -99,6 +99,11 @@ pub(super) async fn show(
         replacing,
         corrections: person_corrections,
         next: next.to_owned(),
+        number_href: if subject.relationship == storage::person::Relationship::Myself {
+            "/p/self".to_owned()
+        } else {
+            format!("/p/dependants/{id}")
+        },
     };
     Ok(render(&req, &state, StatusCode::OK, page))
 }

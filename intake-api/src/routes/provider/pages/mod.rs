@@ -360,6 +360,10 @@ impl SignedIn {
     }
 
     async fn status(&self, state: &State) -> Result<SubmissionStatus, PageError> {
+        // The card-back QR outcomes this instance can bring up to date (issue 19).
+        application::numbers::refresh_card_qrs(&state.app, self.provider.session.submission_id)
+            .await
+            .map_err(ApiError::from)?;
         Ok(state
             .vault
             .submission_status(self.provider.session.submission_id)

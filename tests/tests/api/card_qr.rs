@@ -1,0 +1,257 @@
+//! Issue 19: the QR code on the back of a My Number card, read by the upload pipeline and
+//! compared with the typed number. The photos are made here: a card-back-like image with
+//! a QR code of the payload, at the size a phone photo gives it.
+
+use crate::helpers::*;
+use crate::staff_helpers::*;
+use storage::staff::Role;
+
+/// A 2,000 × 1,500 photo of a card back (pale card on a darker desk) whose QR code holds
+/// `payload` (nothing when `None`), as a JPEG.
+pub fn card_back_photo(payload: Option<&str>) -> Vec<u8> {
+    let (w, h) = (2000u32, 1500u32);
+    let mut img = image::RgbImage::from_pixel(w, h, image::Rgb([96, 110, 128]));
+    // The card, 1,400 px wide (about 16 px/mm).
+    let (cx, cy, cw, ch) = (300u32, 300u32, 1400u32, 883u32);
+    for y in cy..cy + ch {
+        for x in cx..cx + cw {
+            img.put_pixel(x, y, image::Rgb([248, 242, 244]));
+        }
+    }
+    // Text-like bars.
+    for i in 0..4 {
+        for y in cy + 150 + i * 90..cy + 180 + i * 90 {
+            for x in cx + 60..cx + 700 {
+                img.put_pixel(x, y, image::Rgb([80, 80, 80]));
+            }
+        }
+    }
+    if let Some(payload) = payload {
+        let code = qrcode::QrCode::new(payload.as_bytes()).expect("qr");
+        let modules = code.width() as u32;
+        let colors = code.to_colors();
+        let module = 9u32; // ~13 mm for a version-1 code
+        let (qx, qy) = (
+            cx + cw - 60 - (modules + 8) * module,
+            cy + ch - 60 - (modules + 8) * module,
+        );
+        for y in 0..(modules + 8) * module {
+            for x in 0..(modules + 8) * module {
+                let (mx, my) = (x / module, y / module);
+                let dark = (4..modules + 4).contains(&mx)
+                    && (4..modules + 4).contains(&my)
+                    && colors[((my - 4) * modules + (mx - 4)) as usize] == qrcode::Color::Dark;
+                let v = if dark { 20 } else { 255 };
+                img.put_pixel(qx + x, qy + y, image::Rgb([v, v, v]));
+            }
+        }
+    }
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
+        .encode_image(&img)
+        .expect("jpeg");
+    jpeg
+}
+
+async fn upload_card_back(
+    app: &TestApp,
+    subject: &str,
+    payload: Option<&str>,
+) -> serde_json::Value {
+    let response = app
+        .upload(subject, "my_number_card_back", card_back_photo(payload))
+        .await;
+    assert_eq!(response.status(), 201);
+    json(response).await
+}
+
+#[tokio::test]
+async fn a_card_back_whose_qr_holds_the_typed_number_matches() {
+    let app = spawn_app().await;
+    let subject = app.signed_in_with_self().await;
+    let body = upload_card_back(&app, &subject, Some(NUMBER)).await;
+    assert_eq!(body["qr_check"], "matches", "{body}");
+    // The front of the card is not looked at for a QR.
+    let front = json(
+        app.upload(
+            &subject,
+            "my_number_card_front",
+            card_back_photo(Some(NUMBER)),
+        )
+        .await,
+    )
+    .await;
+    assert!(front["qr_check"].is_null(), "{front}");
+    let review = app
+        .client
+        .get(app.url("/p/review"))
+        .send()
+        .await
+        .expect("review")
+        .text()
+        .await
+        .expect("html");
+    assert!(review.contains("data-qr=\"matches\""), "{review}");
+    assert!(!captured_logs().contains(NUMBER));
+}
+
+#[tokio::test]
+async fn a_differing_card_is_told_to_the_provider_shown_to_the_officer_and_needs_a_reason() {
+    let app = spawn_app().await;
+    let officer = enrolled(&app, "qr-officer", Role::Officer, &["TOKYO"]).await;
+    let (_, handed) = drafted_as(&app, "TOKYO", "E019").await;
+    let body = upload_card_back(&app, &handed.subject_id, Some(OTHER_NUMBER)).await;
+    assert_eq!(body["qr_check"], "differs", "{body}");
+
+    // The provider is told, in Japanese and English, with a link to correct either.
+    for lang in ["ja", "en"] {
+        let page = app
+            .client
+            .get(app.url(&format!(
+                "/p/subjects/{}/documents?lang={lang}",
+                handed.subject_id
+            )))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(page.contains("data-qr=\"differs\""), "{page}");
+        assert!(
+            page.contains("href=\"/p/self\""),
+            "a link to correct the number"
+        );
+        assert!(page.contains("?replace="), "a link to retake the photo");
+    }
+    let review = app
+        .client
+        .get(app.url("/p/review?lang=ja"))
+        .send()
+        .await
+        .expect("review")
+        .text()
+        .await
+        .expect("html");
+    assert!(review.contains("data-qr=\"differs\""), "{review}");
+    assert!(review.contains("カードの写真の番号が、入力された個人番号と異なります"));
+
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200);
+
+    // The officer sees it as evidence and cannot rely on the card without a reason.
+    let claimed = json(
+        officer
+            .post(&app, "/api/v1/officer/claims")
+            .send()
+            .await
+            .expect("claim"),
+    )
+    .await;
+    let id = claimed["submission_id"]
+        .as_str()
+        .expect("claimed")
+        .to_owned();
+    assert_eq!(id, handed.submission_id);
+    let desk = officer
+        .get(&app, &format!("/s/submissions/{id}"))
+        .send()
+        .await
+        .expect("desk")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        desk.contains("data-qr=\"differs\""),
+        "the desk shows the outcome"
+    );
+    assert!(
+        desk.contains("qr_override_reason."),
+        "the verify form asks why"
+    );
+    let verify = |reason: Option<&str>| {
+        let mut subject = serde_json::json!({
+            "subject_id": handed.subject_id, "number_check": "my_number_card",
+            "identity_check": "my_number_card"
+        });
+        if let Some(reason) = reason {
+            subject["qr_override_reason"] = reason.into();
+        }
+        officer
+            .post(&app, &format!("/api/v1/officer/submissions/{id}/verify"))
+            .json(&serde_json::json!({ "subjects": [subject] }))
+            .send()
+    };
+    let refused = verify(None).await.expect("verify");
+    assert_eq!(refused.status(), 422);
+    let body = json(refused).await;
+    assert_eq!(body["error"]["code"], "card_qr_differs", "{body}");
+    let digits = verify(Some("番号 9018 を確認")).await.expect("verify");
+    assert_eq!(json(digits).await["error"]["code"], "reason_holds_digits");
+    let ok = verify(Some(
+        "原本を対面で確認し、入力された番号が正しいことを確かめた",
+    ))
+    .await
+    .expect("verify");
+    assert_eq!(ok.status(), 200);
+
+    let logs = captured_logs();
+    for number in [NUMBER, OTHER_NUMBER] {
+        let lines: Vec<&str> = logs.lines().filter(|l| l.contains(number)).collect();
+        assert!(lines.is_empty(), "{number} in the logs: {lines:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_card_back_without_a_qr_is_no_qr() {
+    let app = spawn_app().await;
+    let subject = app.signed_in_with_self().await;
+    let body = upload_card_back(&app, &subject, None).await;
+    assert_eq!(body["qr_check"], "no_qr", "{body}");
+    // A photo the person marks as the card is looked at whatever its kind.
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "other_document")
+        .text("read_qr", "1")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(card_back_photo(Some(NUMBER))).file_name("p.jpg"),
+        );
+    let marked = app
+        .client
+        .post(app.url(&format!("/api/v1/provider/subjects/{subject}/documents")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(marked.status(), 201);
+    assert_eq!(json(marked).await["qr_check"], "matches");
+}
+
+#[tokio::test]
+async fn a_qr_holding_anything_but_a_valid_number_is_unreadable() {
+    let app = spawn_app().await;
+    let subject = app.signed_in_with_self().await;
+    let url = format!("https://example.jp/card/{NUMBER}");
+    let bad_check_digit = "123456789019";
+    for payload in [url.as_str(), &NUMBER[..11], bad_check_digit] {
+        let body = upload_card_back(&app, &subject, Some(payload)).await;
+        assert_eq!(body["qr_check"], "unreadable", "{payload}: {body}");
+    }
+    assert!(!captured_logs().contains(bad_check_digit));
+}
+
+#[tokio::test]
+async fn on_postgresql_a_card_back_matches_and_the_database_keeps_no_digit() {
+    let Some(app) = spawn_app_on_postgres().await else {
+        return;
+    };
+    let subject = app.signed_in_with_self().await;
+    let body = upload_card_back(&app, &subject, Some(OTHER_NUMBER)).await;
+    assert_eq!(body["qr_check"], "differs", "{body}");
+    assert!(!captured_logs().contains(OTHER_NUMBER));
+}

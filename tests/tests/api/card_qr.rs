@@ -255,3 +255,24 @@ async fn on_postgresql_a_card_back_matches_and_the_database_keeps_no_digit() {
     assert_eq!(body["qr_check"], "differs", "{body}");
     assert!(!captured_logs().contains(OTHER_NUMBER));
 }
+
+#[tokio::test]
+async fn correcting_the_typed_number_checks_the_card_photo_again() {
+    let app = spawn_app().await;
+    let subject = app.signed_in_with_self().await;
+    let body = upload_card_back(&app, &subject, Some(OTHER_NUMBER)).await;
+    assert_eq!(body["qr_check"], "differs", "{body}");
+    // The person follows the link and types the number on the card.
+    assert_eq!(app.save_self(OTHER_NUMBER).await.status(), 200);
+    let page = app
+        .client
+        .get(app.url(&format!("/p/subjects/{subject}/documents")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("data-qr=\"matches\""), "{page}");
+    assert!(!captured_logs().contains(OTHER_NUMBER));
+}

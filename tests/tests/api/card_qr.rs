@@ -175,9 +175,12 @@ async fn a_differing_card_is_told_to_the_provider_shown_to_the_officer_and_needs
         "the verify form asks why"
     );
     let verify = |reason: Option<&str>| {
+        // The card photographed is its back (the side with the QR); the rule table
+        // asks for the card relied on with its expiry date.
         let mut subject = serde_json::json!({
             "subject_id": handed.subject_id, "number_check": "my_number_card",
-            "identity_check": "my_number_card"
+            "identity_check": "my_number_card",
+            "identity_documents": [{"kind": "my_number_card_back", "valid_until": "2030-12-31"}]
         });
         if let Some(reason) = reason {
             subject["qr_override_reason"] = reason.into();

@@ -168,16 +168,32 @@ pub async fn take_export(
         })
 }
 
-/// The submissions (in the officer's scope) that already wait in a proposed release: the
-/// page that offers verified records for release leaves them out (issue 18, bug 1).
-pub async fn proposed_submissions(
+/// The verified submissions in the officer's scope that can be proposed for release: those
+/// already waiting in a proposed release are left out (issue 18, bug 1), so a page never
+/// offers what proposing would refuse.
+pub async fn releasable(
     app: &App,
     officer: &Officer,
-) -> Result<std::collections::HashSet<uuid::Uuid>, AppError> {
-    Ok(officer
+    limit: i64,
+) -> Result<Vec<storage::review::QueueEntry>, AppError> {
+    let verified = crate::review::queue(
+        app,
+        officer,
+        &storage::review::QueueQuery {
+            states: vec![domain::SubmissionState::Verified],
+            limit,
+            ..storage::review::QueueQuery::default()
+        },
+    )
+    .await?;
+    let waiting = officer
         .vault(&app.vault)
         .submissions_in_proposed_releases()
-        .await?)
+        .await?;
+    Ok(verified
+        .into_iter()
+        .filter(|line| !waiting.contains(&line.submission_id))
+        .collect())
 }
 
 /// The releases the officer can act on: proposed ones, and approved ones whose file was

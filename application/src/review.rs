@@ -206,11 +206,22 @@ pub async fn verify(
         // Whether a spouse files as 第3号 (so the employer must verify, not the employee's
         // attestation) is what the person declared and storage holds, never what the
         // request says: a body that left the field out must not pass the attestation.
+        // The officer's reason for relying on a card whose QR differs is free text that
+        // staff pages show and the trail keeps: the typed-text rule applies (no control,
+        // bidi or invisible character, at most 500 characters), like every message.
+        let qr_override_reason = entry
+            .claim
+            .qr_override_reason
+            .as_deref()
+            .map(verifier::decisions::parse_message)
+            .transpose()
+            .map_err(|_| AppError::Invalid(Invalid::Message))?;
         let claim =
             VerificationClaim {
                 category3_spouse: item.status.subjects.iter().any(|s| {
                     SubjectId::from(s.subject_id) == entry.subject_id && s.category3_spouse
                 }),
+                qr_override_reason,
                 ..entry.claim.clone()
             };
         let accepted = rules::check(person, &claim, &evidence_for(&item, entry.subject_id))?;

@@ -9,8 +9,6 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use portal::Text;
 use portal::staff::{DisposalsPage, ReleasesPage};
 use serde::Deserialize;
-use storage::SubmissionState;
-use storage::review::QueueQuery;
 use storage::staff::Role;
 use uuid::Uuid;
 
@@ -101,21 +99,7 @@ async fn releases(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
     let officer = page.officer()?;
-    let verified = application::review::queue(
-        &state.app,
-        &officer,
-        &QueueQuery {
-            states: vec![SubmissionState::Verified],
-            limit: 500,
-            ..QueueQuery::default()
-        },
-    )
-    .await?;
-    let waiting = application::release::proposed_submissions(&state.app, &officer).await?;
-    let verified = verified
-        .into_iter()
-        .filter(|line| !waiting.contains(&line.submission_id))
-        .collect();
+    let verified = application::release::releasable(&state.app, &officer, 500).await?;
     let body = ReleasesPage {
         staff: page.frame(Text::SReleases, "/s/releases"),
         verified,

@@ -197,7 +197,9 @@ async fn a_differing_card_is_told_to_the_provider_shown_to_the_officer_and_needs
     let digits = verify(Some("番号 9018 を確認")).await.expect("verify");
     assert_eq!(json(digits).await["error"]["code"], "reason_holds_digits");
     // The reason is typed text like every message: no bidi or control character.
-    let bidi = verify(Some("原本を確認\u{202E}済み")).await.expect("verify");
+    let bidi = verify(Some("原本を確認\u{202E}済み"))
+        .await
+        .expect("verify");
     assert_eq!(bidi.status(), 422);
     assert_eq!(json(bidi).await["error"]["code"], "message_invalid");
     let ok = verify(Some(

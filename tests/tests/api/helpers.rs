@@ -408,3 +408,43 @@ pub fn delivered(maildir: &std::path::Path) -> Vec<Vec<u8>> {
         })
         .unwrap_or_default()
 }
+
+/// The relay's port, chosen before the service starts (its settings are fixed then; each
+/// test runs in a process of its own under nextest).
+static SMTP_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::new(0);
+
+/// A service whose `[mail]` goes through Debian's aiosmtpd on this host, demanding
+/// STARTTLS and presenting the service's own development certificate, with the
+/// organisation called 株式会社サンプル: the app, the relay (to stop) and its Maildir.
+/// `None` where the relay cannot run here (see [`tool_missing`]).
+pub async fn spawn_with_relay() -> Option<(TestApp, std::process::Child, PathBuf)> {
+    use std::sync::atomic::Ordering;
+    SMTP_PORT.store(free_port(), Ordering::SeqCst);
+    let app = spawn_with(Spawn {
+        tweak: |s| {
+            s.portal.organisation_name = "株式会社サンプル".into();
+            s.mail = Some(intake_api::mail::MailSettings {
+                smtp_host: "localhost".into(),
+                smtp_port: SMTP_PORT.load(Ordering::SeqCst),
+                security: intake_api::mail::SmtpSecurity::Starttls,
+                username: None,
+                password_file: None,
+                from: "人事部 <jinji@example.jp>".into(),
+                reply_to: None,
+                // The relay presents the service's own development certificate.
+                ca_file: Some(s.tls_cert_path()),
+            });
+        },
+        ..Spawn::default()
+    })
+    .await
+    .expect("spawn");
+    let maildir = app.data_path().join("maildir");
+    let relay = start_relay(
+        SMTP_PORT.load(Ordering::SeqCst),
+        &app.settings.tls_cert_path(),
+        &app.settings.tls_key_path(),
+        &maildir,
+    )?;
+    Some((app, relay, maildir))
+}

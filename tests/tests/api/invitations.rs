@@ -3,13 +3,9 @@
 //! whose links open, revoke and re-issue; the same through `/api/v1/admin/invitations`;
 //! and e-mail through a real SMTP relay (Debian's aiosmtpd) that demands STARTTLS.
 
-use std::sync::atomic::{AtomicU16, Ordering};
-
 use storage::staff::Role;
 
-use crate::helpers::{
-    Spawn, TestApp, csrf_in, delivered, free_port, json, spawn_app, spawn_with, start_relay,
-};
+use crate::helpers::{TestApp, csrf_in, delivered, json, spawn_app, spawn_with_relay};
 use crate::staff_helpers::{Staff, enrolled};
 
 /// Every invitation link on a page.
@@ -367,38 +363,9 @@ async fn the_api_creates_all_or_nothing_and_names_each_refused_field() {
     assert_eq!(invitation_count(&app).await, 2);
 }
 
-/// The relay's port, chosen before the service starts (its settings are fixed then).
-static SMTP_PORT: AtomicU16 = AtomicU16::new(0);
-
 #[tokio::test]
 async fn links_go_by_email_through_a_relay_that_demands_starttls() {
-    SMTP_PORT.store(free_port(), Ordering::SeqCst);
-    let app = spawn_with(Spawn {
-        tweak: |s| {
-            s.portal.organisation_name = "株式会社サンプル".into();
-            s.mail = Some(intake_api::mail::MailSettings {
-                smtp_host: "localhost".into(),
-                smtp_port: SMTP_PORT.load(Ordering::SeqCst),
-                security: intake_api::mail::SmtpSecurity::Starttls,
-                username: None,
-                password_file: None,
-                from: "人事部 <jinji@example.jp>".into(),
-                reply_to: None,
-                // The relay presents the service's own development certificate.
-                ca_file: Some(s.tls_cert_path()),
-            });
-        },
-        ..Spawn::default()
-    })
-    .await
-    .expect("spawn");
-    let maildir = app.data_path().join("maildir");
-    let Some(mut relay) = start_relay(
-        SMTP_PORT.load(Ordering::SeqCst),
-        &app.settings.tls_cert_path(),
-        &app.settings.tls_key_path(),
-        &maildir,
-    ) else {
+    let Some((app, mut relay, maildir)) = spawn_with_relay().await else {
         return;
     };
     let admin = enrolled(&app, "hr.mail", Role::Admin, &[]).await;

@@ -4,13 +4,9 @@
 //! operator's console), every right can be taken back (accounts disabled at once, reset and
 //! enabled again by two admins, proposals withdrawn, payroll clients revoked or rotated).
 
-use std::sync::atomic::{AtomicU16, Ordering};
-
 use storage::staff::Role;
 
-use crate::helpers::{
-    Spawn, TestApp, csrf_in, delivered, free_port, json, spawn_app, spawn_with, start_relay,
-};
+use crate::helpers::{TestApp, csrf_in, delivered, json, spawn_app, spawn_with_relay};
 use crate::staff_helpers::{STAFF_PASSWORD, Staff, enrolled, sign_in_request};
 
 /// Opens an activation link like a browser and sets `password` through its form.
@@ -52,35 +48,9 @@ async fn step_up_body(admin: &Staff) -> serde_json::Value {
     serde_json::json!({ "password": STAFF_PASSWORD, "totp": admin.step_up_code().await })
 }
 
-static SMTP_PORT: AtomicU16 = AtomicU16::new(0);
-
 #[tokio::test]
 async fn a_new_accounts_link_reaches_its_holder_by_email_and_no_admin() {
-    SMTP_PORT.store(free_port(), Ordering::SeqCst);
-    let app = spawn_with(Spawn {
-        tweak: |s| {
-            s.mail = Some(intake_api::mail::MailSettings {
-                smtp_host: "localhost".into(),
-                smtp_port: SMTP_PORT.load(Ordering::SeqCst),
-                security: intake_api::mail::SmtpSecurity::Starttls,
-                username: None,
-                password_file: None,
-                from: "人事部 <jinji@example.jp>".into(),
-                reply_to: None,
-                ca_file: Some(s.tls_cert_path()),
-            });
-        },
-        ..Spawn::default()
-    })
-    .await
-    .expect("spawn");
-    let maildir = app.data_path().join("maildir");
-    let Some(mut relay) = start_relay(
-        SMTP_PORT.load(Ordering::SeqCst),
-        &app.settings.tls_cert_path(),
-        &app.settings.tls_key_path(),
-        &maildir,
-    ) else {
+    let Some((app, mut relay, maildir)) = spawn_with_relay().await else {
         return;
     };
     let first = enrolled(&app, "admin.a", Role::Admin, &[]).await;

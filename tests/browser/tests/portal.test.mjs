@@ -6,30 +6,19 @@
 // screenshots go to artifacts/ for a human look.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startKakunin, workspace } from './server.mjs';
-import { totp } from './totp.mjs';
-
-const require = createRequire(import.meta.url);
-const axePath = require.resolve('axe-core/axe.min.js');
-const artifacts = join(workspace, 'tests/browser/artifacts');
-const photo = join(workspace, 'tests/fixtures/images/phone/phone-gps-orientation6.jpg');
-const NUMBERS = ['123456789018', '987654321093', '111111111118', '202020202027'];
+import { startKakunin } from './server.mjs';
+import {
+  NUMBERS, artifacts, check, desktop as desktopIn, enrolStaff, fillPerson, launchBrowser, phone as phoneIn, photo,
+  uploadPhoto,
+} from './lib.mjs';
 
 let kakunin;
 let browser;
 
 before(async () => {
-  mkdirSync(artifacts, { recursive: true });
   kakunin = await startKakunin();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser();
 });
 
 after(async () => {
@@ -37,80 +26,8 @@ after(async () => {
   await kakunin?.stop();
 });
 
-async function phone() {
-  // bypassCSP only so that axe can be injected; the pages themselves never need it.
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    locale: 'ja-JP', bypassCSP: true,
-  });
-  const page = await context.newPage();
-  const cspViolations = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) { cspViolations.push(m.text()); } });
-  page.cspViolations = cspViolations;
-  return page;
-}
-
-async function desktop() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'ja-JP', bypassCSP: true });
-  const page = await context.newPage();
-  const cspViolations = [];
-  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) { cspViolations.push(m.text()); } });
-  page.cspViolations = cspViolations;
-  return page;
-}
-
-/** Signs a staff member in on the pages and enrols the authenticator (first sign-in). */
-async function enrolStaff(page, username, password, screenshot) {
-  await page.fill('#username', username);
-  await page.fill('#password', password);
-  await Promise.all([page.waitForURL(/\/s\/totp$/), page.click('form button[type=submit]')]);
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/s/totp/enrol"] button')]);
-  await page.waitForSelector('#totp-secret');
-  if (screenshot) { await check(page, screenshot); }
-  const secret = (await page.textContent('#totp-secret')).trim();
-  await page.fill('#code', totp(secret));
-  await Promise.all([page.waitForLoadState('load'), page.click('form[action="/s/totp/confirm"] button')]);
-  await page.waitForSelector('#recovery-codes');
-}
-
-/** Checks the page: axe (no serious/critical), no full number, no horizontal scroll; screenshot. */
-async function check(page, name) {
-  await page.addScriptTag({ path: axePath });
-  const result = await page.evaluate(async () => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  assert.deepEqual(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), [], `axe on ${name}`);
-  const html = await page.content();
-  for (const n of NUMBERS) { assert.ok(!html.includes(n), `${name} shows a full number`); }
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow}px at 360px`);
-  await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-}
-
-async function fillPerson(page, { relationship, name, kana, birth, number }) {
-  if (relationship) { await page.selectOption('#relationship', relationship); }
-  await page.fill('#name', name);
-  await page.fill('#name_kana', kana);
-  await page.fill('#birth_date', birth);
-  if (number) { await page.fill('#number', number); }
-}
-
-async function uploadPhoto(page, kind) {
-  await page.selectOption('#kind', kind);
-  await page.setInputFiles('#file', photo);
-  await page.waitForSelector('#preview:not([hidden])');
-  const before = await page.locator('.docs > li').count();
-  const [response] = await Promise.all([
-    page.waitForResponse((r) => r.url().includes('/api/v1/provider/subjects/') && r.request().method() === 'POST'),
-    page.click('#upload button[type=submit]'),
-  ]);
-  assert.equal(response.status(), 201);
-  assert.ok(response.request().headers()['idempotency-key'], 'the upload carries an Idempotency-Key');
-  // The script reloads the page, which shows the new photo's scrub report.
-  await page.waitForLoadState('load');
-  await page.waitForSelector('#preview', { state: 'hidden' });
-  await page.waitForSelector('.notice.ok');
-  assert.equal(await page.locator('.docs > li').count(), before + 1);
-}
+const phone = () => phoneIn(browser);
+const desktop = () => desktopIn(browser);
 
 describe('provider portal on a phone', () => {
   test('an employee with two dependants goes from the invitation to submitted', async () => {

@@ -39,6 +39,9 @@ pub struct Policy {
     pub staff: StaffPolicy,
     /// Payroll's age recipient: exports are sealed to it; no release is approved without it.
     pub payroll_recipient: Option<String>,
+    /// The purposes of use a release may name: the Japanese text of each configured purpose
+    /// (`[portal] purposes`, the one list the landing page and the file ledger show).
+    pub release_purposes: Vec<String>,
 }
 
 /// Staff sign-in, sessions and the officer queue (the `[staff]` section of the settings).

@@ -37,6 +37,8 @@ pub enum Conflict {
     NotConfigured,
     /// The last enabled admin cannot be disabled (nobody could approve anything again).
     LastAdmin,
+    /// Another branch already has this display name.
+    BranchNameTaken,
 }
 
 /// A request that is well-formed but refused by a rule of the domain.
@@ -54,6 +56,12 @@ pub enum Invalid {
     Password,
     /// An admin acting on their own account where that is not allowed (disabling it).
     OwnAccount,
+    /// A release names a purpose that is not one of the configured purposes of use.
+    PurposeNotListed,
+    /// Not a branch code.
+    BranchCode,
+    /// A branch's display name is empty, too long, or not plain typed text.
+    BranchName,
     /// Anything else the request got wrong.
     Request,
 }

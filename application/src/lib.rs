@@ -13,6 +13,7 @@
 pub mod access;
 pub mod app;
 pub mod auth;
+pub mod branches;
 pub mod disposal;
 pub mod error;
 pub mod numbers;

@@ -18,18 +18,29 @@ use crate::error::{AppError, Conflict, Invalid};
 /// The route recorded in the export ledger for a download by an officer.
 pub const DOWNLOAD_ROUTE: &str = "https-download";
 
-/// An officer proposes releasing verified submissions in scope, for a purpose.
+/// An officer proposes releasing verified submissions in scope, for one of the configured
+/// purposes of use (番号法第9条・第19条: a number is provided only for the purpose it was
+/// collected for, the purposes the person was told at collection — the landing page shows
+/// the same list), with an optional note (e.g. 2026年分 年末調整) kept beside it.
 pub async fn propose(
     app: &App,
     officer: &Officer,
     submissions: &[SubmissionId],
     purpose: &str,
+    note: Option<&str>,
 ) -> Result<ReleaseId, AppError> {
-    let purpose = parse_purpose(purpose).map_err(|_| AppError::Invalid(Invalid::Message))?;
+    let purpose = purpose.trim();
+    if !app.policy.release_purposes.iter().any(|p| p == purpose) {
+        return Err(AppError::Invalid(Invalid::PurposeNotListed));
+    }
+    let note = match note.map(str::trim).filter(|n| !n.is_empty()) {
+        Some(note) => Some(parse_purpose(note).map_err(|_| AppError::Invalid(Invalid::Message))?),
+        None => None,
+    };
     let ids: Vec<uuid::Uuid> = submissions.iter().map(|s| s.uuid()).collect();
     match officer
         .vault(&app.vault)
-        .propose_release(officer.audit(), &ids, &purpose)
+        .propose_release(officer.audit(), &ids, purpose, note.as_deref())
         .await
     {
         Ok(id) => Ok(id.into()),

@@ -160,19 +160,42 @@ impl fmt::Debug for NameKana {
 pub struct BirthDate(Date);
 
 impl BirthDate {
-    /// Parses `YYYY-MM-DD` (ASCII or full-width digits) and checks it against `today`.
+    /// Parses a date as people and spreadsheets write it and checks it against `today`:
+    /// `YYYY-MM-DD`, and what Excel writes for a date cell in a Japanese locale —
+    /// `1985/2/28`, `1985/02/28` — or a person types — `1985年2月28日`, `1985.2.28` — in
+    /// ASCII or full-width digits (issue 18: a roster exported from Excel).
     pub fn parse(input: &str, today: Date) -> Result<Self, PersonError> {
-        let ascii: String = input
+        let normal: String = input
             .trim()
             .chars()
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                '－' | '/' => '-',
-                _ => c,
+            .filter_map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
+                '－' | '/' | '／' | '.' | '．' | '年' | '月' => Some('-'),
+                '日' => None,
+                _ => Some(c),
             })
             .collect();
-        let format = time::macros::format_description!("[year]-[month]-[day]");
-        let date = Date::parse(&ascii, &format).map_err(|_| PersonError::DateFormat)?;
+        let parts: Vec<&str> = normal.split('-').collect();
+        let number = |s: &str, widths: std::ops::RangeInclusive<usize>| {
+            (widths.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| s.parse::<u16>().ok())
+                .flatten()
+                .ok_or(PersonError::DateFormat)
+        };
+        let [year, month, day] = parts.as_slice() else {
+            return Err(PersonError::DateFormat);
+        };
+        let (year, month, day) = (
+            number(year, 4..=4)?,
+            number(month, 1..=2)?,
+            number(day, 1..=2)?,
+        );
+        let month = u8::try_from(month)
+            .ok()
+            .and_then(|m| time::Month::try_from(m).ok())
+            .ok_or(PersonError::DateFormat)?;
+        let date = Date::from_calendar_date(i32::from(year), month, u8::try_from(day).unwrap_or(0))
+            .map_err(|_| PersonError::DateFormat)?;
         if date > today || date.year() < 1900 {
             return Err(PersonError::DateRange);
         }
@@ -514,6 +537,33 @@ mod tests {
             BirthDate::parse("yesterday", today),
             Err(PersonError::DateFormat)
         );
+        // What Excel writes for a date cell, and what people type.
+        let expected = BirthDate::parse("1985-02-28", today).expect("iso");
+        for written in [
+            "1985/2/28",
+            "1985/02/28",
+            "1985年2月28日",
+            "1985.2.28",
+            "１９８５／２／２８",
+            " 1985-2-28 ",
+        ] {
+            assert_eq!(BirthDate::parse(written, today), Ok(expected), "{written}");
+        }
+        for bad in [
+            "85/2/28",
+            "1985/2",
+            "1985/2/28/1",
+            "1985//28",
+            "1985/002/28",
+            "1985/2/+8",
+            "31106",
+        ] {
+            assert_eq!(
+                BirthDate::parse(bad, today),
+                Err(PersonError::DateFormat),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

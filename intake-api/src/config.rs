@@ -36,6 +36,10 @@ impl Mode {
     }
 }
 
+/// Where `kakunin serve` remembers the public URL it serves under (see
+/// [`Settings::remember_served_url`]).
+const SERVED_URL_FILE: &str = "served-public-url";
+
 /// The settings of one instance.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -93,6 +97,8 @@ pub struct Settings {
     pub alerts: AlertSettings,
     /// The SMTP relay invitation links are e-mailed through; without it, admins print them.
     pub mail: Option<crate::mail::MailSettings>,
+    /// Who is told about alerts (e-mail, webhook), and when providers are reminded.
+    pub notices: crate::notices::NoticeSettings,
     /// CA certificate(s) (PEM) signing payroll systems' TLS client certificates. When set
     /// on an instance serving staff, TLS asks for (but does not require) a client
     /// certificate, and a payroll client registered with `--cert` must present it.
@@ -263,6 +269,7 @@ impl Default for Settings {
             portal: PortalSettings::default(),
             alerts: AlertSettings::default(),
             mail: None,
+            notices: crate::notices::NoticeSettings::default(),
             payroll_client_ca: None,
         }
     }
@@ -390,6 +397,35 @@ impl Settings {
 
     /// Reads `DATA/kakunin.toml` if it exists, else the defaults.
     pub fn load(data_dir: &Path) -> Result<Self, ConfigError> {
+        let mut settings = Self::load_configured(data_dir)?;
+        if let Ok(url) = std::fs::read_to_string(data_dir.join(SERVED_URL_FILE)) {
+            let url = url.trim();
+            if url.starts_with("https://") || url.starts_with("http://") {
+                settings.public_url = url.to_owned();
+            }
+        }
+        Ok(settings)
+    }
+
+    /// Remembers the public URL `kakunin serve` serves under when it is not the configured
+    /// one (`--public-url`, or plain HTTP's own address), so that `kakunin invite` and the
+    /// other commands — which read [`Settings::load`] — print links that open; forgets it
+    /// when the service runs on the configured one again (issue 18).
+    pub fn remember_served_url(&self, configured: &str) -> std::io::Result<()> {
+        let path = self.data_dir.join(SERVED_URL_FILE);
+        if self.public_url == configured {
+            match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        } else {
+            std::fs::write(&path, format!("{}\n", self.public_url))
+        }
+    }
+
+    /// The settings as the configuration file says, without the URL `kakunin serve`
+    /// remembered (what `kakunin serve` itself starts from).
+    pub fn load_configured(data_dir: &Path) -> Result<Self, ConfigError> {
         let path = Self::file_in(data_dir);
         let mut settings = match std::fs::read_to_string(&path) {
             Ok(text) => {
@@ -407,6 +443,7 @@ impl Settings {
         application::Policy {
             staff: self.staff.clone(),
             payroll_recipient: self.payroll_recipient.clone(),
+            release_purposes: self.portal.purposes.iter().map(|p| p.ja.clone()).collect(),
         }
     }
 
@@ -435,6 +472,7 @@ impl Settings {
         if self.staff.step_up_failures < 1 {
             return invalid("staff.step_up_failures must be at least 1");
         }
+        self.notices.validate().map_err(ConfigError::Invalid)?;
         if let Some(mail) = &self.mail {
             mail.validate()
                 .map_err(|e| ConfigError::Invalid(e.to_string()))?;

@@ -190,12 +190,18 @@ impl From<application::AppError> for ApiError {
                 Self::new(StatusCode::CONFLICT, Message::AlreadyProposed)
             }
             E::Conflict(C::LastAdmin) => Self::new(StatusCode::CONFLICT, Message::LastAdmin),
+            E::Conflict(C::BranchNameTaken) => {
+                Self::new(StatusCode::CONFLICT, Message::BranchNameTaken)
+            }
             E::Invalid(I::Message) => Self::invalid(Message::MessageInvalid),
             E::Invalid(I::VerificationIncomplete) => Self::invalid(Message::VerificationIncomplete),
             E::Invalid(I::Date) => Self::invalid(Message::BirthDateFormat),
             E::Invalid(I::Request) => Self::invalid(Message::BadRequest),
             E::Invalid(I::Password) => Self::invalid(Message::PasswordPolicy),
             E::Invalid(I::OwnAccount) => Self::invalid(Message::OwnAccount),
+            E::Invalid(I::PurposeNotListed) => Self::invalid(Message::PurposeNotListed),
+            E::Invalid(I::BranchCode) => Self::invalid(Message::BranchInvalid),
+            E::Invalid(I::BranchName) => Self::invalid(Message::BranchNameInvalid),
             E::Rule(v) => Self::invalid(crate::routes::officer::rule_message(v)),
             E::NotServedHere => Self::new(StatusCode::NOT_FOUND, Message::NotServedHere),
             E::Internal(cause) => Self::internal(&cause),

@@ -120,6 +120,7 @@ pub async fn csv(
                 "record_count",
                 "recipient",
                 "purpose",
+                "purpose_note",
                 "route",
                 "sha256",
             ])?;
@@ -133,6 +134,7 @@ pub async fn csv(
                     e.record_count.to_string(),
                     e.recipient,
                     e.purpose,
+                    e.purpose_note.unwrap_or_default(),
                     e.route,
                     e.sha256,
                 ])?;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod init;
 pub mod ledgers;
 pub mod mail;
+pub mod notices;
 pub use application::password;
 pub mod pipeline;
 pub mod ratelimit;

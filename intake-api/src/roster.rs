@@ -7,7 +7,7 @@
 //! Every refusal names its line and column; one bad line refuses the whole file, so a
 //! roster never half-lands.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use portal::Message;
 use portal::forms::person_message;
@@ -130,6 +130,8 @@ pub struct RosterError {
     pub line: usize,
     /// The column at fault.
     pub column: Option<Column>,
+    /// The refused value as it was in the file (shown next to the reason), clipped.
+    pub value: Option<String>,
     /// What is wrong.
     pub message: Message,
 }
@@ -154,7 +156,23 @@ pub struct Row {
     pub birth_date: String,
 }
 
+/// How much of a refused value the error list shows.
+const MAX_SHOWN_CHARS: usize = 60;
+
 impl Row {
+    /// The cell of `column`, as read.
+    pub fn cell(&self, column: Column) -> &str {
+        match column {
+            Column::Kind => &self.kind,
+            Column::EmployeeCode => &self.employee_code,
+            Column::Name => &self.name,
+            Column::NameKana => &self.name_kana,
+            Column::Email => &self.email,
+            Column::Branch => &self.branch,
+            Column::BirthDate => &self.birth_date,
+        }
+    }
+
     fn set(&mut self, column: Column, value: &str) {
         let value = value.trim().to_owned();
         match column {
@@ -264,6 +282,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, RosterError> {
     let whole = |message| RosterError {
         line: 0,
         column: None,
+        value: None,
         message,
     };
     if bytes.len() > MAX_BYTES {
@@ -280,14 +299,27 @@ pub fn decode(bytes: &[u8]) -> Result<String, RosterError> {
     Ok(text.into_owned())
 }
 
-/// Reads a roster: the invitations to create, or every refusal. `taken` holds the
-/// employee codes that already have an invitation in use.
+/// What a batch is checked against besides its own cells: the employee codes that already
+/// have an invitation in use, and the branches' codes by display name (a roster may say
+/// 大阪支店 where the code is `osaka`).
+#[derive(Debug, Default)]
+pub struct Known {
+    /// Employee codes with an invitation in use.
+    pub taken: HashSet<String>,
+    /// Branch codes by display name.
+    pub branches: HashMap<String, BranchCode>,
+}
+
+/// Reads a roster: the invitations to create, or every refusal.
 pub fn parse(
     text: &str,
     today: time::Date,
     valid_days: i64,
-    taken: &HashSet<String>,
+    known: &Known,
 ) -> Result<Vec<NewInvitation>, Vec<RosterError>> {
+    // Excel ends lines with CRLF, and the csv reader then counts lines short of what
+    // Excel shows: with plain LF endings its line is the spreadsheet's row (header = 1).
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -305,6 +337,7 @@ pub fn parse(
                 errors.push(RosterError {
                     line,
                     column: None,
+                    value: None,
                     message: Message::RosterUnreadable,
                 });
                 break;
@@ -328,6 +361,7 @@ pub fn parse(
             errors.push(RosterError {
                 line,
                 column: None,
+                value: None,
                 message: Message::RosterColumns,
             });
             continue;
@@ -343,7 +377,7 @@ pub fn parse(
     if rows.is_empty() && !errors.is_empty() {
         return Err(errors);
     }
-    match check(rows, today, valid_days, taken) {
+    match check(rows, today, valid_days, known) {
         Ok(batch) if errors.is_empty() => Ok(batch),
         Ok(_) => Err(errors),
         Err(found) => {
@@ -355,18 +389,21 @@ pub fn parse(
 }
 
 /// Checks rows read from a roster or sent to the API (each with its line or index): every
-/// field, codes repeated within the batch, and codes that already have an invitation in
-/// use (`taken`). All the invitations, or every refusal.
+/// field (a branch given by its display name read as its code), codes repeated within the
+/// batch, and codes that already have an invitation in use. All the invitations, or every
+/// refusal.
 pub fn check(
     rows: Vec<(usize, Row)>,
     today: time::Date,
     valid_days: i64,
-    taken: &HashSet<String>,
+    known: &Known,
 ) -> Result<Vec<NewInvitation>, Vec<RosterError>> {
+    let taken = &known.taken;
     let whole = |message| {
         Err(vec![RosterError {
             line: 0,
             column: None,
+            value: None,
             message,
         }])
     };
@@ -379,10 +416,14 @@ pub fn check(
     let mut errors = Vec::new();
     let mut out = Vec::with_capacity(rows.len());
     let mut seen = HashSet::new();
-    for (line, row) in rows {
+    for (line, mut row) in rows {
+        if let Some(code) = known.branches.get(row.branch.trim()) {
+            row.branch = code.as_str().to_owned();
+        }
         let refuse = |column, message| RosterError {
             line,
             column: Some(column),
+            value: Some(row.cell(column).chars().take(MAX_SHOWN_CHARS).collect()),
             message,
         };
         match row.parse(today, valid_days) {
@@ -414,7 +455,7 @@ mod tests {
     }
 
     fn errors_of(text: &str) -> Vec<(usize, Option<Column>, &'static str)> {
-        parse(text, today(), 30, &HashSet::new())
+        parse(text, today(), 30, &Known::default())
             .err()
             .unwrap_or_default()
             .into_iter()
@@ -425,7 +466,7 @@ mod tests {
     #[test]
     fn a_japanese_header_in_any_order_maps_its_columns() {
         let text = "氏名,社員番号,メールアドレス,フリガナ,所属\n山田 太郎,E001,taro@example.jp,やまだ たろう,TOKYO\n";
-        let rows = parse(text, today(), 30, &HashSet::new()).expect("parses");
+        let rows = parse(text, today(), 30, &Known::default()).expect("parses");
         assert_eq!(rows.len(), 1);
         let row = &rows[0];
         assert_eq!(row.name.as_str(), "山田 太郎");
@@ -448,7 +489,7 @@ mod tests {
     #[test]
     fn without_a_header_the_documented_order_applies() {
         let text = "E002,佐藤 花子,サトウ ハナコ,,OSAKA,1990/04/01\n";
-        let rows = parse(text, today(), 30, &HashSet::new()).expect("parses");
+        let rows = parse(text, today(), 30, &Known::default()).expect("parses");
         assert_eq!(
             rows[0].birth_date.map(BirthDate::to_iso).as_deref(),
             Some("1990-04-01")
@@ -461,7 +502,7 @@ mod tests {
         let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode("社員番号,氏名\r\nE003,鈴木 一郎\r\n");
         assert!(std::str::from_utf8(&bytes).is_err());
         let text = decode(&bytes).expect("decodes");
-        let rows = parse(&text, today(), 30, &HashSet::new()).expect("parses");
+        let rows = parse(&text, today(), 30, &Known::default()).expect("parses");
         assert_eq!(rows[0].name.as_str(), "鈴木 一郎");
         let bom = [b"\xEF\xBB\xBF".as_slice(), "氏名\n".as_bytes()].concat();
         assert_eq!(decode(&bom).expect("utf-8"), "氏名\n");
@@ -489,8 +530,11 @@ mod tests {
 
     #[test]
     fn a_code_already_invited_is_refused() {
-        let taken = HashSet::from(["E9".to_owned()]);
-        let errors = parse("E9,山田 太郎\n", today(), 30, &taken).expect_err("taken");
+        let known = Known {
+            taken: HashSet::from(["E9".to_owned()]),
+            ..Known::default()
+        };
+        let errors = parse("E9,山田 太郎\n", today(), 30, &known).expect_err("taken");
         assert_eq!(errors[0].message, Message::AlreadyInvited);
     }
 
@@ -520,10 +564,59 @@ mod tests {
             "種別,氏名\npayee,個人 事業主\n",
             today(),
             30,
-            &HashSet::new(),
+            &Known::default(),
         )
         .expect("parses");
         assert_eq!(rows[0].kind, InvitationKind::Payee);
         assert!(rows[0].employee_code.is_none());
+    }
+
+    #[test]
+    fn what_excel_writes_is_read_and_a_refusal_shows_the_value_on_the_line_excel_shows() {
+        // Excel's dates (1985/2/28, 1985/02/28) and a branch named as people name it.
+        let known = Known {
+            branches: HashMap::from([(
+                "大阪支店".to_owned(),
+                BranchCode::parse("osaka").expect("code"),
+            )]),
+            ..Known::default()
+        };
+        let text = "社員番号,氏名,拠点,生年月日\r\nE1,山田 太郎,大阪支店,1985/2/28\r\nE2,佐藤 花子,TKY,1985/02/28\r\n";
+        let rows = parse(text, today(), 30, &known).expect("parses");
+        assert_eq!(
+            rows[0].branch.as_ref().map(BranchCode::as_str),
+            Some("osaka")
+        );
+        assert_eq!(rows[1].branch.as_ref().map(BranchCode::as_str), Some("TKY"));
+        for row in &rows {
+            assert_eq!(
+                row.birth_date.map(BirthDate::to_iso).as_deref(),
+                Some("1985-02-28")
+            );
+        }
+        // Line 3 as Excel numbers it (the header is line 1), with the refused value.
+        let text = "社員番号,氏名,拠点,生年月日\r\nE1,山田 太郎,大阪支店,1985/2/28\r\nE2,佐藤 花子,名古屋支店,1985/2/30\r\n";
+        let errors = parse(text, today(), 30, &known).expect_err("refused");
+        let shown: Vec<_> = errors
+            .iter()
+            .map(|e| (e.line, e.column, e.value.as_deref(), e.message.code()))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                (
+                    3,
+                    Some(Column::Branch),
+                    Some("名古屋支店"),
+                    "branch_invalid"
+                ),
+                (
+                    3,
+                    Some(Column::BirthDate),
+                    Some("1985/2/30"),
+                    "birth_date_format"
+                ),
+            ]
+        );
     }
 }

@@ -206,6 +206,7 @@ impl Application {
         let staff_jobs = if self.state.settings.mode.serves_staff() {
             vec![
                 tokio::spawn(raise_alerts_periodically(self.state.clone())),
+                tokio::spawn(deliver_notices_periodically(self.state.clone())),
                 tokio::spawn(check_retention_daily(self.state.clone())),
                 tokio::spawn(index_numbers_periodically(self.state.clone())),
             ]
@@ -262,6 +263,24 @@ async fn raise_alerts_periodically(state: web::Data<AppState>) {
                 }
             }
             Err(e) => tracing::error!(error = %e, "cannot evaluate alert rules"),
+        }
+    }
+}
+
+/// Tells people about new alerts and sends the reminders that are due, every minute
+/// (`crate::notices`; nothing to do without `[mail]` or a webhook).
+async fn deliver_notices_periodically(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match crate::notices::deliver(&state).await {
+            Ok(sent) if sent != crate::notices::Sent::default() => tracing::info!(
+                notices.alerts = sent.alerts,
+                notices.reminders = sent.reminders,
+                "notices sent"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "cannot send notices"),
         }
     }
 }

@@ -103,6 +103,8 @@ pub struct RosterProblem {
     pub line: usize,
     /// The column's name (ja, en), if one is at fault.
     pub column: Option<(&'static str, &'static str)>,
+    /// The refused value as it was in the file.
+    pub value: Option<String>,
     /// What is wrong.
     pub message: Message,
 }

@@ -113,6 +113,12 @@ pub enum Message {
     LastAdmin,
     /// An admin cannot do this to their own account.
     OwnAccount,
+    /// A release names a purpose that is not one of the configured purposes of use.
+    PurposeNotListed,
+    /// A branch's display name is empty, too long or not plain typed text.
+    BranchNameInvalid,
+    /// Another branch already has this display name.
+    BranchNameTaken,
     /// The same proposal already waits for a second person.
     AlreadyProposed,
     /// A one-time export was already handed over.
@@ -158,6 +164,10 @@ pub enum Message {
     NumberNoticeUpload,
     /// The card's QR differs from the typed number and no reason was recorded.
     CardQrDiffers,
+    /// Photo first: no QR code was found on the photo of the card's back.
+    CardQrNotFound,
+    /// Photo first: a QR code was found but held no valid number.
+    CardQrUnreadable,
     /// A free-text reason holds a run of digits.
     ReasonHoldsDigits,
     /// Free text too long or with a character [`storage::typed_text`] refuses.
@@ -266,6 +276,9 @@ impl Message {
         Message::PasswordsDiffer,
         Message::LastAdmin,
         Message::OwnAccount,
+        Message::PurposeNotListed,
+        Message::BranchNameInvalid,
+        Message::BranchNameTaken,
         Message::AlreadyProposed,
         Message::ExportTaken,
         Message::UsernameInvalid,
@@ -288,6 +301,8 @@ impl Message {
         Message::CardMissing,
         Message::NumberNoticeUpload,
         Message::CardQrDiffers,
+        Message::CardQrNotFound,
+        Message::CardQrUnreadable,
         Message::ReasonHoldsDigits,
         Message::MessageInvalid,
         Message::NothingToCorrect,
@@ -422,8 +437,8 @@ impl Message {
             ),
             BirthDateFormat => (
                 "birth_date_format",
-                "生年月日は 1990-04-01 の形式で入力してください。",
-                "Please enter the date of birth as YYYY-MM-DD, e.g. 1990-04-01.",
+                "生年月日は 1990-04-01 や 1990/4/1 の形式で、実在する日付を入力してください。",
+                "Please enter a real date of birth as YYYY-MM-DD or YYYY/M/D, e.g. 1990-04-01.",
             ),
             BirthDateRange => (
                 "birth_date_range",
@@ -587,6 +602,21 @@ impl Message {
                 "最後の有効な管理者アカウントは停止できません。",
                 "The last enabled admin account cannot be disabled.",
             ),
+            BranchNameInvalid => (
+                "branch_name_invalid",
+                "拠点名は1行・40文字以内で入力してください（= + - @ で始めないでください）。",
+                "A branch name is one line of up to 40 characters, not starting with = + - or @.",
+            ),
+            BranchNameTaken => (
+                "branch_name_taken",
+                "この拠点名は別の拠点で使われています。",
+                "Another branch already has this name.",
+            ),
+            PurposeNotListed => (
+                "purpose_not_listed",
+                "提供の利用目的は、本人に通知した利用目的の一覧から選んでください。",
+                "Choose the purpose of the release from the purposes of use the people were told.",
+            ),
             OwnAccount => (
                 "own_account",
                 "自分自身のアカウントに対してこの操作はできません。",
@@ -656,6 +686,16 @@ impl Message {
                 "card_qr_differs",
                 "マイナンバーカードのQRコードの番号が入力された番号と異なります。カードで番号確認とするには、その理由を記録してください。",
                 "The number in the My Number card's QR code differs from the typed number. Record why the card still serves as the number check.",
+            ),
+            CardQrNotFound => (
+                "card_qr_not_found",
+                "写真にカード裏面のQRコードが見つかりませんでした。QRコード全体が写るように、明るい場所で撮り直すか、番号を入力してください。",
+                "No QR code of the card's back was found in the photo. Retake it in good light with the whole QR code in the frame, or type the number.",
+            ),
+            CardQrUnreadable => (
+                "card_qr_unreadable",
+                "QRコードから番号を読み取れませんでした。マイナンバーカードの裏面を撮り直すか、番号を入力してください。",
+                "The QR code did not give a number. Retake the back of your My Number card, or type the number.",
             ),
             ReasonHoldsDigits => (
                 "reason_holds_digits",
@@ -734,8 +774,8 @@ impl Message {
             ),
             BranchInvalid => (
                 "branch_invalid",
-                "拠点・部署コードは英数字と - _ . の32文字以内で、英数字で始めてください。",
-                "The branch or department code must be up to 32 letters, digits, '-', '_' or '.', starting with a letter or a digit.",
+                "拠点・部署は、登録済みの拠点名か、英数字と - _ . の32文字以内のコード（英数字で始まる）で入れてください。",
+                "Give the branch or department as a registered branch name, or as a code of up to 32 letters, digits, '-', '_' or '.', starting with a letter or a digit.",
             ),
             InvitationKindInvalid => (
                 "invitation_kind_invalid",

@@ -306,6 +306,9 @@ pub struct SubjectFormPage {
     pub is_self: bool,
     /// What to show in the fields.
     pub values: SubjectValues,
+    /// Photo first (the provider's own details only): the card-back photo field, and
+    /// after a read, the number it gave and the read to confirm.
+    pub card_reading: Option<CardReading>,
     /// Whether a number is saved (never any digit of it: invariant 6).
     pub number_saved: bool,
     /// Where the remove button posts, for an existing dependant.
@@ -314,6 +317,18 @@ pub struct SubjectFormPage {
     pub relationships: &'static [Relationship],
     /// What the officer asked to correct in these details.
     pub corrections: Vec<CorrectionView>,
+}
+
+/// Photo first on the own-details form: after a card-back photo was read, the number its
+/// QR holds, shown in the number field for the person who sent the photo to check against
+/// their card, and the read their save confirms. This one response is the only place the
+/// digits appear; they are wiped with the page model.
+#[derive(Debug, Default)]
+pub struct CardReading {
+    /// The card read to confirm (a hidden field).
+    pub read: Option<Uuid>,
+    /// The number read, in groups of four.
+    pub number: Option<zeroize::Zeroizing<String>>,
 }
 
 /// A stored document as a page shows it.

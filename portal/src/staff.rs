@@ -451,6 +451,8 @@ pub struct ReleasesPage {
     pub me: Uuid,
     /// Whether payroll's recipient is configured.
     pub payroll_ready: bool,
+    /// The purposes of use a release may name (the configured list), in order.
+    pub purposes: Vec<crate::pages::Purpose>,
 }
 
 /// `GET /s/disposals`: what is due, and the proposals waiting for a second officer.

@@ -440,6 +440,13 @@ catalogue! {
     ErrorTitle => "エラー", "Error";
     ErrorsInForm => "入力内容を確認してください", "Please check what you entered";
     Saved => "保存しました。", "Saved.";
+    SavedWithCardPhoto => "保存しました。番号を読み取ったカード裏面の写真も登録しました。", "Saved. The photo of your card's back the number was read from is in too.";
+    CardReadGone => "保存しました。読み取りから時間が経ったため、カード裏面の写真はこの画面でもう一度撮影してください。", "Saved. Too much time passed since the card was read: take the photo of its back again on this page.";
+    CardReadCheck => "カード裏面のQRコードから番号を読み取りました。お手元のカードの番号と同じか確かめてから保存してください。", "The number was read from the QR code on your card's back. Check it against your card, then save.";
+    CardReadLabel => "番号をカードから読み取る", "Read the number from my card";
+    CardReadHint => "マイナンバーカードの裏面を撮影すると、QRコードから番号を読み取って上の欄に入れます（保存前に確認できます）。", "Photograph the back of your My Number card: the number is read from its QR code into the field above (you check it before saving).";
+    CardReadButton => "写真から番号を読み取る", "Read the number from the photo";
+    CardReadPending => "読み取ったカード裏面の写真は、保存すると登録されます。", "The photo of your card's back is added when you save.";
     Removed => "削除しました。", "Removed.";
     Required => "必須", "Required";
     Optional => "任意", "Optional";
@@ -609,6 +616,7 @@ catalogue! {
     SLine => "行", "Line";
     SColumn => "列", "Column";
     SProblem => "内容", "Problem";
+    SValueInFile => "ファイルの値", "Value in the file";
     SEmailPreview => "送信されるメール（全員同じ文面で、宛名とリンクだけが変わります）", "The e-mail that will be sent (the same text for everyone; only the name and link change)";
     SSubject => "件名", "Subject";
     SCountEmail => "メールで送る", "Sent by e-mail";
@@ -643,7 +651,9 @@ catalogue! {
     SReleases => "給与担当への提供", "Release to payroll";
     SReleasesIntro => "確認済みの記録を選び、目的を書いて提案します。別の事務取扱担当者がパスワードと認証コードを再入力して承認すると、給与担当だけが開ける暗号化ファイルができます（ダウンロードは1回のみ）。", "Choose verified records and propose them with the purpose. Another officer approves by typing their password and authenticator code again; then a sealed file only payroll can open is made (downloadable once).";
     SVerifiedToRelease => "提供できる確認済みの記録", "Verified records that can be released";
-    SPurpose => "提供の目的（例: 2026年分 年末調整）", "Purpose (e.g. year-end adjustment 2026)";
+    SPurpose => "提供の利用目的", "Purpose of use";
+    SPurposeHint => "本人に通知した利用目的から選びます。", "One of the purposes of use the people were told.";
+    SPurposeNote => "補足（任意。例: 2026年分 年末調整）", "Note (optional, e.g. year-end adjustment 2026)";
     SProposeRelease => "提供を提案する", "Propose the release";
     SNoVerified => "提供できる確認済みの記録はありません。", "No verified record is waiting.";
     SOpenReleases => "承認待ち・ダウンロード待ち", "Waiting for approval or download";

@@ -32,7 +32,7 @@
   function liveNumberCheck(input) {
     var out = document.getElementById('number-live');
     if (!out) { return; }
-    input.addEventListener('input', function () {
+    function check() {
       var d = normalizeDigits(input.value);
       out.className = 'live';
       if (d === '') { out.textContent = ''; return; }
@@ -41,7 +41,10 @@
       if (d.length > 12 || !checkDigitOk(d)) { out.textContent = input.dataset.msgBad; out.className = 'live bad'; return; }
       out.textContent = input.dataset.msgOk;
       out.className = 'live ok';
-    });
+    }
+    input.addEventListener('input', check);
+    // A number read from the card's QR code arrives filled in: say at once that it checks.
+    if (input.value) { check(); }
   }
 
   function newKey() {

@@ -137,6 +137,10 @@ pub mod actions {
     pub const INVITATION_REISSUE: &str = "invitation.reissue";
     /// The link was e-mailed (outcome failure when the SMTP server refused it).
     pub const INVITATION_EMAIL: &str = "invitation.email";
+    /// A reminder went to a provider who has not handed in (no name, no link in it).
+    pub const INVITATION_REMIND: &str = "invitation.remind";
+    /// An alert's notice went out by e-mail and/or webhook.
+    pub const ALERT_NOTIFY: &str = "alert.notify";
     /// Staff handed a submission in on the person's behalf (paper by post, in person).
     pub const INTAKE_ASSISTED: &str = "intake.assisted";
     pub const PROVIDER_SIGN_IN: &str = "provider.sign_in";
@@ -144,6 +148,9 @@ pub mod actions {
     pub const SUBJECT_REMOVE: &str = "subject.remove";
     pub const NUMBER_SEAL: &str = "number.seal";
     pub const DOCUMENT_SEAL: &str = "document.seal";
+    /// A card-back photo was read for its QR number and kept (sealed) until the person
+    /// confirms the number (photo first; `crate::card_reads`).
+    pub const DOCUMENT_CARD_READ: &str = "document.card_read";
     pub const DOCUMENT_UNSEAL: &str = "document.unseal";
     pub const NUMBER_UNSEAL: &str = "number.unseal";
     /// The internal side opened numbers to derive their blind index and last four digits.
@@ -177,6 +184,8 @@ pub mod actions {
     /// A payroll client's token was replaced.
     pub const PAYROLL_CLIENT_ROTATE: &str = "payroll.client_rotate";
     pub const RETENTION_SET: &str = "retention.set";
+    /// An admin set a branch's display name.
+    pub const BRANCH_SET: &str = "branch.set";
     pub const INCIDENT_SCOPE: &str = "incident.scope";
     /// A step on an incident record's timeline (opened, note, reported, closed …).
     pub const INCIDENT_STEP: &str = "incident.step";

@@ -38,6 +38,8 @@ pub const PUBLIC_GRANTS: &[(&str, &str)] = &[
          removed_at, address, name_alphabetic, common_name, former_surname, no_number_reason)",
     ),
     ("documents", "SELECT, INSERT, UPDATE (replaced_at)"),
+    // Photo first: a card-back photo waiting for the person to confirm its QR number.
+    ("card_reads", "SELECT, INSERT, DELETE"),
     ("correction_requests", "SELECT, UPDATE (resolved_at)"),
     // Appending takes the head row's lock and reads the previous hash; the trail itself is
     // written, never read.

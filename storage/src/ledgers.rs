@@ -122,8 +122,10 @@ pub struct ExportLedgerEntry {
     pub record_count: i64,
     /// The age recipient it was sealed to.
     pub recipient: String,
-    /// Why.
+    /// Why: a configured purpose of use.
     pub purpose: String,
+    /// The proposer's note beside the purpose.
+    pub purpose_note: Option<String>,
     /// How (download, pull API).
     pub route: String,
     /// SHA-256 of the bytes that left, hex.
@@ -134,7 +136,7 @@ impl Vault {
     /// The export ledger, oldest first.
     pub async fn export_ledger(&self) -> Result<Vec<ExportLedgerEntry>, StorageError> {
         let rows = sqlx::query(
-            "SELECT id, at, release_id, officers, record_ids, record_count, recipient, purpose, route, sha256 \
+            "SELECT id, at, release_id, officers, record_ids, record_count, recipient, purpose, purpose_note, route, sha256 \
              FROM export_ledger ORDER BY at, id",
         )
         .fetch_all(&self.pool)
@@ -151,6 +153,7 @@ impl Vault {
                     record_count: r.try_get("record_count")?,
                     recipient: r.try_get("recipient")?,
                     purpose: r.try_get("purpose")?,
+                    purpose_note: r.try_get("purpose_note")?,
                     route: r.try_get("route")?,
                     sha256: data_encoding::HEXLOWER.encode(&digest),
                 })

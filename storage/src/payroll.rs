@@ -249,7 +249,7 @@ impl Vault {
     ) -> Result<Vec<u8>, StorageError> {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
-            "SELECT export_sha256, recipient, purpose, proposed_by, approved_by FROM releases WHERE id = $1",
+            "SELECT export_sha256, recipient, purpose, purpose_note, proposed_by, approved_by FROM releases WHERE id = $1",
         )
         .bind(release_id.to_string())
         .fetch_optional(&mut *tx)
@@ -268,6 +268,7 @@ impl Vault {
         let digest: Vec<u8> = row.try_get("export_sha256")?;
         let recipient: Option<String> = row.try_get("recipient")?;
         let purpose: String = row.try_get("purpose")?;
+        let note: Option<String> = row.try_get("purpose_note")?;
         write_export_ledger(
             &mut tx,
             &LedgerRow {
@@ -281,6 +282,7 @@ impl Vault {
                 record_count: records.len(),
                 recipient: recipient.as_deref().unwrap_or_default(),
                 purpose: &purpose,
+                purpose_note: note.as_deref(),
                 route: "pull-api",
                 sha256: &digest,
             },

@@ -70,8 +70,10 @@ pub struct ReleaseLine {
     pub release_id: Uuid,
     /// `proposed` or `approved`.
     pub state: String,
-    /// Why the records leave.
+    /// Why the records leave (a configured purpose of use).
     pub purpose: String,
+    /// The proposer's note beside the purpose.
+    pub purpose_note: Option<String>,
     /// Who proposed it.
     pub proposed_by: Uuid,
     /// Their username.
@@ -125,6 +127,7 @@ impl StaffVault<'_> {
         ctx: &AuditContext,
         submission_ids: &[Uuid],
         purpose: &str,
+        note: Option<&str>,
     ) -> Result<Uuid, StorageError> {
         if submission_ids.is_empty() {
             return Err(StorageError::Invalid("name at least one submission"));
@@ -132,10 +135,12 @@ impl StaffVault<'_> {
         let id = Uuid::now_v7();
         let mut tx = self.vault.begin_write().await?;
         sqlx::query(
-            "INSERT INTO releases (id, state, purpose, proposed_by, proposed_at) VALUES ($1, 'proposed', $2, $3, $4)",
+            "INSERT INTO releases (id, state, purpose, purpose_note, proposed_by, proposed_at) \
+             VALUES ($1, 'proposed', $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(purpose.to_owned())
+        .bind(note.map(str::to_owned))
         .bind(self.account().to_string())
         .bind(now_millis())
         .execute(&mut *tx)
@@ -297,7 +302,7 @@ impl StaffVault<'_> {
                 "the release is not awaiting a second officer",
             ));
         }
-        let (proposer, purpose, submissions) = release_parts(&mut tx, release_id).await?;
+        let (proposer, (purpose, note), submissions) = release_parts(&mut tx, release_id).await?;
         for submission in &submissions {
             apply_transition(&mut tx, ctx, *submission, SubmissionState::release).await?;
         }
@@ -310,6 +315,7 @@ impl StaffVault<'_> {
                 record_count: record_ids.len(),
                 recipient: &export.recipient,
                 purpose: &purpose,
+                purpose_note: note.as_deref(),
                 route: export.route,
                 sha256: &export.sha256,
             },
@@ -344,7 +350,7 @@ impl StaffVault<'_> {
     /// was not downloaded yet, each only when all its submissions are in scope.
     pub async fn open_releases(&self) -> Result<Vec<ReleaseLine>, StorageError> {
         let rows = sqlx::query(concat!(
-            "SELECT r.id, r.state, r.purpose, r.proposed_by, a.username, r.proposed_at, \
+            "SELECT r.id, r.state, r.purpose, r.purpose_note, r.proposed_by, a.username, r.proposed_at, \
              CAST((SELECT COUNT(*) FROM release_items ri WHERE ri.release_id = r.id) AS BIGINT) AS submissions, ",
             outside_scope!(),
             ", CAST(CASE WHEN r.export_sealed IS NULL THEN 0 ELSE 1 END AS BIGINT) AS downloadable \
@@ -364,6 +370,7 @@ impl StaffVault<'_> {
                 release_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
                 state: row.try_get("state")?,
                 purpose: row.try_get("purpose")?,
+                purpose_note: row.try_get("purpose_note")?,
                 proposed_by: parse_uuid(&row.try_get::<String, _>("proposed_by")?)?,
                 proposer: row.try_get("username")?,
                 proposed_at: row.try_get("proposed_at")?,
@@ -399,6 +406,7 @@ pub(crate) struct LedgerRow<'a> {
     pub record_count: usize,
     pub recipient: &'a str,
     pub purpose: &'a str,
+    pub purpose_note: Option<&'a str>,
     pub route: &'a str,
     pub sha256: &'a [u8],
 }
@@ -410,7 +418,7 @@ pub(crate) async fn write_export_ledger(
 ) -> Result<(), StorageError> {
     sqlx::query(
         "INSERT INTO export_ledger (id, at, release_id, officers, record_ids, record_count, recipient, purpose, \
-         route, sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         route, sha256, purpose_note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind(Uuid::now_v7().to_string())
     .bind(now_millis())
@@ -422,6 +430,7 @@ pub(crate) async fn write_export_ledger(
     .bind(row.purpose.to_owned())
     .bind(row.route.to_owned())
     .bind(row.sha256.to_vec())
+    .bind(row.purpose_note.map(str::to_owned))
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -451,11 +460,12 @@ pub(crate) async fn take_sealed(tx: &mut Tx, release_id: Uuid) -> Result<Vec<u8>
         .ok_or_else(gone)
 }
 
+/// A release's proposer, its purpose and note, and its submissions.
 async fn release_parts(
     tx: &mut Tx,
     release_id: Uuid,
-) -> Result<(Uuid, String, Vec<Uuid>), StorageError> {
-    let row = sqlx::query("SELECT proposed_by, purpose FROM releases WHERE id = $1")
+) -> Result<(Uuid, (String, Option<String>), Vec<Uuid>), StorageError> {
+    let row = sqlx::query("SELECT proposed_by, purpose, purpose_note FROM releases WHERE id = $1")
         .bind(release_id.to_string())
         .fetch_one(&mut **tx)
         .await?;
@@ -470,7 +480,7 @@ async fn release_parts(
     .collect::<Result<Vec<_>, _>>()?;
     Ok((
         parse_uuid(&row.try_get::<String, _>("proposed_by")?)?,
-        row.try_get("purpose")?,
+        (row.try_get("purpose")?, row.try_get("purpose_note")?),
         submissions,
     ))
 }

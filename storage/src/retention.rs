@@ -452,6 +452,7 @@ impl StaffVault<'_> {
         // A disposed number leaves no derivation behind, nor its blind index in the
         // duplicate list unless another live person still holds it.
         crate::number_index::forget_submission(&mut tx, submission_id).await?;
+        crate::card_reads::forget_submission(&mut tx, submission_id).await?;
         let numbers = sqlx::query(
             "UPDATE subjects SET number_sealed = NULL, number_ref = NULL, number_pending = 0, updated_at = $1 \
              WHERE submission_id = $2 AND number_sealed IS NOT NULL",

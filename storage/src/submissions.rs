@@ -784,6 +784,8 @@ pub(crate) async fn hand_in(
         return Ok(Err(missing));
     }
     let state = apply_transition(tx, ctx, submission_id, SubmissionState::submit).await?;
+    // A card read never saved with the details is not handed in (photo first).
+    crate::card_reads::forget_submission(tx, submission_id).await?;
     let now = now_millis();
     sqlx::query("UPDATE submissions SET submitted_at = $1 WHERE id = $2")
         .bind(now)

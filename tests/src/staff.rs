@@ -8,6 +8,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, Builder, Secret, Totp};
 
+/// A purpose of use from the default list (`[portal] purposes`): a release must name one.
+pub const RELEASE_PURPOSE: &str = "給与所得・退職所得の源泉徴収票作成事務";
+
 /// The password of every staff account the tests and the benchmark create.
 pub const STAFF_PASSWORD: &str = "a quiet officer's passphrase";
 
@@ -100,6 +103,12 @@ impl Staff {
             .header("X-CSRF-Token", &self.csrf)
     }
 
+    pub fn put(&self, app: &impl Served, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .put(app.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+    }
+
     pub fn get(&self, app: &impl Served, path: &str) -> reqwest::RequestBuilder {
         self.client.get(app.url(path))
     }
@@ -174,16 +183,17 @@ impl Staff {
             .to_string()
     }
 
-    /// Proposes releasing `submission_ids` to payroll (201); returns the release's id.
+    /// Proposes releasing `submission_ids` to payroll (201) for [`RELEASE_PURPOSE`] with
+    /// `note` beside it; returns the release's id.
     pub async fn propose_release(
         &self,
         app: &impl Served,
         submission_ids: &[String],
-        purpose: &str,
+        note: &str,
     ) -> String {
         let proposed = self
             .post(app, "/api/v1/officer/releases")
-            .json(&json!({ "submission_ids": submission_ids, "purpose": purpose }))
+            .json(&json!({ "submission_ids": submission_ids, "purpose": RELEASE_PURPOSE, "note": note }))
             .send()
             .await
             .expect("propose");

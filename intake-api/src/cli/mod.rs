@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 mod audit;
 mod backup;
+mod branch;
 mod db;
 mod incident;
 mod init_args;
@@ -21,6 +22,7 @@ mod user;
 
 pub use audit::*;
 pub use backup::*;
+pub use branch::*;
 pub use db::*;
 pub use incident::*;
 pub use init_args::*;
@@ -83,6 +85,12 @@ pub enum Command {
         /// Which.
         #[command(subcommand)]
         command: LedgerCommand,
+    },
+    /// Branches (拠点・部署) and the names they are known by.
+    Branch {
+        /// Which.
+        #[command(subcommand)]
+        command: BranchCommand,
     },
     /// The payroll system's machine clients (pull API).
     PayrollClient {
@@ -191,6 +199,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<u8> {
         Command::User {
             command: UserCommand::Activation(args),
         } => user_activation(args).await,
+        Command::Branch {
+            command: BranchCommand::Set(args),
+        } => set_branch(args).await,
+        Command::Branch {
+            command: BranchCommand::List(data),
+        } => list_branches(data).await,
         Command::PayrollClient {
             command: PayrollClientCommand::Add(args),
         } => add_payroll_client(args).await,

@@ -54,7 +54,11 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<u8> {
             );
         }
     }
-    let mut settings = settings_for(&args.data)?;
+    let mut settings = Settings::load_configured(&args.data.data_dir)?;
+    if args.data.database_url.is_some() {
+        settings.database_url = args.data.database_url.clone();
+    }
+    let configured_url = settings.public_url.clone();
     if let Some(listen) = args.listen {
         settings.listen = listen;
     }
@@ -69,6 +73,8 @@ pub(super) async fn serve(args: ServeArgs) -> anyhow::Result<u8> {
     }
     let app =
         Application::build(settings.clone(), passphrase.as_deref().map(String::as_str)).await?;
+    // `kakunin invite` and the other commands then print links under the same address.
+    settings.remember_served_url(&configured_url)?;
     if first_run {
         let link = demo_invitation(&app, &settings).await?;
         let path = data_dir.join("FIRST-RUN.txt");

@@ -18,6 +18,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use domain::MyNumber;
 use storage::SealedQr;
 use storage::sealing::Sealer;
 use tokio::sync::Semaphore;
@@ -94,6 +95,31 @@ impl UploadPipeline {
         sealer: Sealer,
         read_qr: bool,
     ) -> Result<ProcessedImage, PipelineError> {
+        self.run(upload, sealer, read_qr, false)
+            .await
+            .map(|(image, _)| image)
+    }
+
+    /// Photo first (issue 19): scrubs and seals a photo of a card's back like
+    /// [`Self::process`], and also hands back the number its QR holds, for the one
+    /// response to the person who sent the photo (they are asked to confirm it against
+    /// their card before it is saved). The number is a [`MyNumber`], wiped when dropped;
+    /// its sealed copy is in the processed image as for any card back.
+    pub async fn read_card(
+        &self,
+        upload: Zeroizing<Vec<u8>>,
+        sealer: Sealer,
+    ) -> Result<(ProcessedImage, Option<MyNumber>), PipelineError> {
+        self.run(upload, sealer, true, true).await
+    }
+
+    async fn run(
+        &self,
+        upload: Zeroizing<Vec<u8>>,
+        sealer: Sealer,
+        read_qr: bool,
+        hand_back: bool,
+    ) -> Result<(ProcessedImage, Option<MyNumber>), PipelineError> {
         // Cheap refusals (wrong type, HEIC, empty) before queueing for a decode slot.
         scrub::sniff(&upload)?;
         let permit = Arc::clone(&self.permits)
@@ -113,24 +139,33 @@ impl UploadPipeline {
                 } else {
                     scrub::scrub_image(&upload, &limits)?
                 };
+                let mut handed_back = None;
                 let qr = match scrubbed.card_qr.take() {
                     None => None,
                     Some(CardQr::NoQr) => Some(SealedQr::NoQr),
                     Some(CardQr::Unreadable) => Some(SealedQr::Unreadable),
-                    // The number is dropped (wiped) at the end of this arm.
+                    // Unless handed back, the number is dropped (wiped) at the end of
+                    // this arm.
                     Some(CardQr::Number(number)) => {
-                        Some(SealedQr::Number(sealer.seal(number.expose_digits())?))
+                        let sealed = SealedQr::Number(sealer.seal(number.expose_digits())?);
+                        if hand_back {
+                            handed_back = Some(number);
+                        }
+                        Some(sealed)
                     }
                 };
                 let sealed = sealer.seal(&scrubbed.jpeg)?;
-                Ok(ProcessedImage {
-                    sealed,
-                    width: scrubbed.width,
-                    height: scrubbed.height,
-                    removed: scrubbed.removed,
-                    warnings: scrubbed.warnings,
-                    qr,
-                })
+                Ok((
+                    ProcessedImage {
+                        sealed,
+                        width: scrubbed.width,
+                        height: scrubbed.height,
+                        removed: scrubbed.removed,
+                        warnings: scrubbed.warnings,
+                        qr,
+                    },
+                    handed_back,
+                ))
             }))
             .unwrap_or(Err(PipelineError::DecoderPanic))
         });

@@ -111,7 +111,27 @@ fn cost(path: &str, runs: usize) {
     println!("runs {runs}: scrub_image median {p:.1} ms, scrub_card_image median {c:.1} ms (+{:.1} ms), QR step alone on {w}x{h} median {s:.1} ms", c - p);
 }
 
+/// `--once plain|card PHOTO`: one `scrub_image` or one `scrub_card_image`, nothing else,
+/// for an instruction count under `valgrind --tool=callgrind` (repeatable whatever else
+/// the machine is doing; BENCHMARKS.md, "Added cost per photo").
+fn once(which: &str, path: &str) {
+    let bytes = std::fs::read(path).expect("photo");
+    let limits = imaging::scrub::ScrubLimits::default();
+    let scrubbed = match which {
+        "plain" => imaging::scrub::scrub_image(&bytes, &limits),
+        "card" => imaging::scrub::scrub_card_image(&bytes, &limits),
+        other => panic!("--once plain|card, not {other}"),
+    }
+    .expect("scrub");
+    println!("{which}: {}x{}", scrubbed.width, scrubbed.height);
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--once") {
+        let which = std::env::args().nth(2).expect("plain|card");
+        let path = std::env::args().nth(3).expect("photo");
+        return once(&which, &path);
+    }
     if std::env::args().nth(1).as_deref() == Some("--cost") {
         let path = std::env::args().nth(2).expect("photo");
         let runs = std::env::args().nth(3).and_then(|r| r.parse().ok()).unwrap_or(30);

@@ -32,11 +32,12 @@ function watchCsp(page) {
   return page;
 }
 
-/** A 360×740 phone page (bypassCSP only so that axe can be injected). */
-export async function phone(browser) {
+/** A 360×740 phone page (bypassCSP only so that axe can be injected); `options` are
+ * more context options (e.g. `{ javaScriptEnabled: false }`). */
+export async function phone(browser, options = {}) {
   const context = await browser.newContext({
     viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
-    locale: 'ja-JP', bypassCSP: true,
+    locale: 'ja-JP', bypassCSP: true, ...options,
   });
   return watchCsp(await context.newPage());
 }

@@ -285,3 +285,207 @@ async fn correcting_the_typed_number_checks_the_card_photo_again() {
     assert!(page.contains("data-qr=\"matches\""), "{page}");
     assert!(!captured_logs().contains(OTHER_NUMBER));
 }
+
+/// The own-details form sent as multipart to `/p/self/card`, with the photo in `file`.
+async fn read_card_on_the_page(
+    c: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    photo: Vec<u8>,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_owned())
+        .text("name", "山田 太郎")
+        .text("name_kana", "ヤマダ タロウ")
+        .text("birth_date", "1990-04-01")
+        .text("address", "東京都千代田区一丁目1番1号")
+        .text("number", "")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(photo).file_name("IMG_0001.jpg"),
+        );
+    c.post(app.url("/p/self/card"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("read card")
+}
+
+fn hidden_card_read(html: &str) -> String {
+    html.split("name=\"card_read\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the card read to confirm")
+        .to_owned()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[tokio::test]
+async fn photo_first_fills_the_number_from_the_card_back_and_keeps_the_photo_once_confirmed() {
+    use crate::portal_pages::{location, page, post_form, signed_in};
+    let app = spawn_app().await;
+    let (c, csrf) = signed_in(&app).await;
+    let (_, form) = page(&c, &app, "/p/self").await;
+    assert!(
+        form.contains("formaction=\"/p/self/card\"") && form.contains("番号をカードから読み取る"),
+        "the own-details form offers to read the card"
+    );
+
+    // The photo of the card's back: the number comes back in the form, in groups of four,
+    // with everything typed kept, for the person to check against the card.
+    let r = read_card_on_the_page(&c, &app, &csrf, card_back_photo(Some(NUMBER))).await;
+    assert_eq!(r.status(), 200);
+    let cache = r
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap_or("").to_owned());
+    assert!(
+        cache.is_some_and(|v| v.contains("no-store")),
+        "never cached"
+    );
+    let html = r.text().await.expect("body");
+    assert!(
+        html.contains("value=\"1234 5678 9018\""),
+        "the number is filled"
+    );
+    assert!(html.contains("お手元のカードの番号と同じか確かめて"));
+    assert!(html.contains("東京都千代田区一丁目1番1号") && html.contains("ヤマダ タロウ"));
+    let read = hidden_card_read(&html);
+
+    // Until it is saved nothing is in the clear: the read photo and its number are sealed.
+    let db_path = app.db.sqlite_path().expect("sqlite");
+    for suffix in ["", "-wal"] {
+        if let Ok(bytes) = std::fs::read(format!("{}{suffix}", db_path.display())) {
+            for number in [NUMBER, "1234 5678 9018"] {
+                assert!(!contains(&bytes, number.as_bytes()), "{number} at rest");
+            }
+        }
+    }
+
+    // Saving the form as shown (the number field holds the grouped digits) keeps the
+    // photo as the card-back document, and its QR matches the number saved.
+    let mut fields =
+        crate::portal_pages::person(&csrf, "1234 5678 9018", "ヤマダ タロウ", "1990-04-01");
+    fields.push(("address", "東京都千代田区一丁目1番1号"));
+    fields.push(("card_read", &read));
+    let r = post_form(&c, &app, "/p/self", &fields).await;
+    assert_eq!(r.status(), 303);
+    let documents = location(&r);
+    assert!(documents.ends_with("/documents"), "{documents}");
+    let (_, html) = page(&c, &app, &documents).await;
+    assert!(
+        html.contains("番号を読み取ったカード裏面の写真も登録しました"),
+        "{html}"
+    );
+    assert_eq!(
+        html.matches("data-qr=\"matches\"").count(),
+        1,
+        "one card back, matching"
+    );
+    assert!(
+        !html.contains(NUMBER) && !html.contains("1234 5678 9018"),
+        "no number shown after saving"
+    );
+
+    // The same confirmation sent again stores nothing twice.
+    let r = post_form(&c, &app, "/p/self", &fields).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&c, &app, &documents).await;
+    assert_eq!(html.matches("data-qr=").count(), 1, "still one card back");
+    assert!(
+        html.contains("カード裏面の写真はこの画面でもう一度撮影"),
+        "the used read is gone"
+    );
+
+    let logs = captured_logs();
+    assert!(logs.contains("/p/self/card"), "the logs were captured");
+    assert!(
+        !logs.contains(NUMBER) && !logs.contains("1234 5678 9018"),
+        "no number in the logs"
+    );
+}
+
+#[tokio::test]
+async fn photo_first_explains_a_photo_without_a_number_and_keeps_what_was_typed() {
+    use crate::portal_pages::{location, page, signed_in};
+    let app = spawn_app().await;
+    let (c, csrf) = signed_in(&app).await;
+    // No QR; a URL, 11 digits, a bad check digit: never taken as a number.
+    for (payload, ja) in [
+        (None, "QRコードが見つかりませんでした"),
+        (
+            Some("https://example.com/"),
+            "QRコードから番号を読み取れませんでした",
+        ),
+        (
+            Some("12345678901"),
+            "QRコードから番号を読み取れませんでした",
+        ),
+        (
+            Some("123456789012"),
+            "QRコードから番号を読み取れませんでした",
+        ),
+    ] {
+        let r = read_card_on_the_page(&c, &app, &csrf, card_back_photo(payload)).await;
+        assert_eq!(r.status(), 303, "{payload:?}");
+        assert_eq!(location(&r), "/p/self");
+        let (_, html) = page(&c, &app, "/p/self").await;
+        assert!(html.contains(ja), "{payload:?} explained");
+        assert!(
+            html.contains("aria-invalid=\"true\""),
+            "the photo field is marked"
+        );
+        assert!(
+            html.contains("ヤマダ タロウ") && html.contains("東京都千代田区一丁目1番1号"),
+            "typed values kept"
+        );
+        assert!(!html.contains("name=\"card_read\""), "nothing to confirm");
+    }
+    // In English too.
+    let r = read_card_on_the_page(&c, &app, &csrf, card_back_photo(None)).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&c, &app, "/p/self?lang=en").await;
+    assert!(
+        html.contains("No QR code of the card&#39;s back was found in the photo"),
+        "{html}"
+    );
+
+    // A corrupt photo is explained the same way; without the CSRF token nothing is read.
+    let corrupt: Vec<u8> = card_back_photo(Some(NUMBER))
+        .into_iter()
+        .take(5_000)
+        .collect();
+    let r = read_card_on_the_page(&c, &app, &csrf, corrupt).await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = page(&c, &app, "/p/self?lang=ja").await;
+    assert!(
+        html.contains("画像を読み取れませんでした"),
+        "corrupt explained"
+    );
+    let r = read_card_on_the_page(&c, &app, "forged", card_back_photo(Some(NUMBER))).await;
+    assert_eq!(r.status(), 403);
+
+    // Sent without a photo (Enter in a field), the form saves the details as typed.
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("name", "山田 太郎")
+        .text("name_kana", "ヤマダ タロウ")
+        .text("birth_date", "1990-04-01")
+        .text("address", "東京都千代田区一丁目1番1号")
+        .text("number", NUMBER)
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
+        );
+    let r = c
+        .post(app.url("/p/self/card"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    assert!(location(&r).ends_with("/documents"), "saved");
+}

@@ -426,3 +426,37 @@ async fn the_operator_issues_activation_links_and_revokes_or_rotates_payroll_cli
         );
     }
 }
+
+/// Issue 18: `kakunin serve --public-url` is remembered, so `kakunin invite` prints links
+/// under the address the service really answers on; started on the configured address
+/// again, the memory goes.
+#[tokio::test]
+async fn kakunin_invite_prints_links_under_the_public_url_serve_was_given() {
+    use crate::process::{ServerProcess, init_data_dir, kakunin_cli};
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    init_data_dir(&data, None, "");
+    let invite = |data: &std::path::Path| {
+        let (status, out) = kakunin_cli(
+            data,
+            None,
+            &["invite", "--kind", "payee", "--name", "山田 太郎", "--json"],
+        );
+        assert_eq!(status, 0);
+        let body: serde_json::Value = serde_json::from_str(&out).expect("json");
+        body["url"].as_str().expect("url").to_owned()
+    };
+    let server =
+        ServerProcess::start_with(&data, None, &["--public-url", "https://kakunin.example.jp"]);
+    assert!(
+        invite(&data).starts_with("https://kakunin.example.jp/i/"),
+        "the link opens where the service answers"
+    );
+    drop(server);
+    let server = ServerProcess::start(&data, None);
+    assert!(
+        invite(&data).starts_with("https://localhost:8443/i/"),
+        "the configured address again"
+    );
+    drop(server);
+}

@@ -158,12 +158,24 @@ async fn payroll_export_and_ledgers(app: TestApp, key: &tests::age::AgeKey) {
         let bytes = csv.bytes().await.expect("bytes");
         let rows = assert_spreadsheet_safe(&bytes, Bom::Present, ledger);
         if ledger == "exports" {
-            let purpose = rows[0]
-                .iter()
-                .position(|c| c == "purpose")
-                .expect("purpose column");
+            let column = |name: &str| {
+                rows[0]
+                    .iter()
+                    .position(|c| c == name)
+                    .unwrap_or_else(|| panic!("{name} column"))
+            };
             assert!(rows.len() >= 2, "the release's row");
-            assert!(rows[1..].iter().all(|r| r[purpose] == "'=1+1"));
+            // The purpose is the configured one; the note typed beside it is neutralised.
+            assert!(
+                rows[1..]
+                    .iter()
+                    .all(|r| r[column("purpose")] == tests::staff::RELEASE_PURPOSE)
+            );
+            assert!(
+                rows[1..]
+                    .iter()
+                    .all(|r| r[column("purpose_note")] == "'=1+1")
+            );
         }
     }
 }

@@ -298,7 +298,9 @@ async fn batch_endpoints_take_a_whole_roster_and_refuse_more_plainly() {
         .collect();
     let proposal = officer
         .post(&app, "/api/v1/officer/releases")
-        .json(&serde_json::json!({ "submission_ids": ids, "purpose": "源泉徴収票" }))
+        .json(
+            &serde_json::json!({ "submission_ids": ids, "purpose": tests::staff::RELEASE_PURPOSE }),
+        )
         .send()
         .await
         .expect("propose");

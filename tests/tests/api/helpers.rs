@@ -418,10 +418,24 @@ static SMTP_PORT: std::sync::atomic::AtomicU16 = std::sync::atomic::AtomicU16::n
 /// organisation called 株式会社サンプル: the app, the relay (to stop) and its Maildir.
 /// `None` where the relay cannot run here (see [`tool_missing`]).
 pub async fn spawn_with_relay() -> Option<(TestApp, std::process::Child, PathBuf)> {
+    spawn_with_relay_and(|_| {}).await
+}
+
+/// More settings for [`spawn_with_relay_and`] (a test runs in a process of its own).
+static MORE_SETTINGS: std::sync::OnceLock<fn(&mut Settings)> = std::sync::OnceLock::new();
+
+/// [`spawn_with_relay`] with `more` settings (applied first; the relay's then apply).
+pub async fn spawn_with_relay_and(
+    more: fn(&mut Settings),
+) -> Option<(TestApp, std::process::Child, PathBuf)> {
     use std::sync::atomic::Ordering;
     SMTP_PORT.store(free_port(), Ordering::SeqCst);
+    let _ = MORE_SETTINGS.set(more);
     let app = spawn_with(Spawn {
         tweak: |s| {
+            if let Some(more) = MORE_SETTINGS.get() {
+                more(s);
+            }
             s.portal.organisation_name = "株式会社サンプル".into();
             s.mail = Some(intake_api::mail::MailSettings {
                 smtp_host: "localhost".into(),

@@ -474,3 +474,105 @@ async fn links_go_by_email_through_a_relay_that_demands_starttls() {
         "no address in the trail"
     );
 }
+
+#[tokio::test]
+async fn a_roster_as_excel_writes_it_names_branches_by_their_display_names_and_shows_refused_values()
+ {
+    let app = spawn_app().await;
+    let admin = enrolled(&app, "hr.admin", Role::Admin, &[]).await;
+    // The admin names the branches (issue 18); a second branch may not take the same name,
+    // and a name is plain typed text.
+    for (code, name, status) in [
+        ("osaka", "大阪支店", 204),
+        ("TKY", "東京本社", 204),
+        ("nagoya", "大阪支店", 409),
+        ("nagoya", "=HYPERLINK(\"x\")", 422),
+        ("名古屋", "名古屋支店", 422),
+    ] {
+        let r = admin
+            .put(&app, &format!("/api/v1/admin/branches/{code}"))
+            .json(&serde_json::json!({ "display_name": name }))
+            .send()
+            .await
+            .expect("set");
+        assert_eq!(r.status().as_u16(), status, "{code} {name}");
+    }
+    let listed = json(
+        admin
+            .get(&app, "/api/v1/admin/branches")
+            .send()
+            .await
+            .expect("list"),
+    )
+    .await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(2));
+    assert_eq!(listed["items"][0]["code"], "TKY");
+    assert_eq!(listed["items"][0]["display_name"], "東京本社");
+
+    let (_, form_page) = page(&app, &admin, "/s/invitations/new").await;
+    let csrf = csrf_in(&form_page);
+    // Excel's dates and branch names: read as codes and ISO dates.
+    let roster = "社員番号,氏名,フリガナ,所属,生年月日\r\n\
+                  X1,山田 太郎,ヤマダ タロウ,大阪支店,1985/2/28\r\n\
+                  X2,佐藤 花子,サトウ ハナコ,東京本社,1985/02/28\r\n";
+    let (status, html) = multipart(
+        &app,
+        &admin,
+        "/s/invitations/check",
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("roster", roster),
+    )
+    .await;
+    assert_eq!(status, 200, "{html}");
+    // A branch nobody named and an impossible date: the line as Excel numbers it (the
+    // header is line 1), the column, the value as it was in the file, and the reason.
+    let roster = "社員番号,氏名,フリガナ,所属,生年月日\r\n\
+                  X1,山田 太郎,ヤマダ タロウ,大阪支店,1985/2/28\r\n\
+                  X3,鈴木 一郎,スズキ イチロウ,名古屋支店,1985/2/30\r\n";
+    let (status, html) = multipart(
+        &app,
+        &admin,
+        "/s/invitations/check",
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("roster", roster),
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("<td>3</td><td>拠点・部署</td><td class=\"value\">名古屋支店</td>"),
+        "{html}"
+    );
+    assert!(html.contains("<td class=\"value\">1985/2/30</td>"));
+    assert!(
+        html.contains("登録済みの拠点名"),
+        "the reason says a name must be registered"
+    );
+    assert_eq!(invitation_count(&app).await, 0);
+
+    // Through the API too: the branch's name becomes its code on the invitation.
+    let created = admin
+        .post(&app, "/api/v1/admin/invitations")
+        .json(&serde_json::json!({"invitations": [
+            {"employee_code": "X9", "name": "高橋 三郎", "branch": "大阪支店", "birth_date": "1980/1/5"}
+        ]}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(created.status(), 201);
+    let invitations = app
+        .app
+        .vault
+        .invitations(&storage::invitation_admin::InvitationQuery {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("list");
+    assert_eq!(
+        invitations[0].branch.as_deref(),
+        Some("osaka"),
+        "the code, not the name, is kept"
+    );
+}

@@ -73,6 +73,11 @@ pub struct ServerProcess {
 impl ServerProcess {
     /// Starts `kakunin serve` on 127.0.0.1 with an OS-chosen port and waits for it to listen.
     pub fn start(data_dir: &Path, database_url: Option<&str>) -> Self {
+        Self::start_with(data_dir, database_url, &[])
+    }
+
+    /// [`Self::start`] with more arguments to `kakunin serve`.
+    pub fn start_with(data_dir: &Path, database_url: Option<&str>, extra: &[&str]) -> Self {
         let log_path = data_dir.with_extension(format!("{}.log", now_nanos()));
         let log = std::fs::File::create(&log_path).expect("log file");
         let mut command = Command::new(kakunin_binary());
@@ -81,6 +86,7 @@ impl ServerProcess {
             .arg("--data-dir")
             .arg(data_dir)
             .args(["--listen", "127.0.0.1:0"])
+            .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(log);

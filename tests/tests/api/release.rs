@@ -335,7 +335,8 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
         .form(&[
             ("csrf", csrf_in(&html).as_str()),
             ("submission", id.as_str()),
-            ("purpose", "2026年分 年末調整"),
+            ("purpose", tests::staff::RELEASE_PURPOSE),
+            ("note", "2026年分 年末調整"),
         ])
         .send()
         .await
@@ -354,7 +355,8 @@ async fn two_officers_release_from_the_pages_and_payroll_opens_the_file() {
         .form(&[
             ("csrf", csrf_in(&html).as_str()),
             ("submission", id.as_str()),
-            ("purpose", "2026年分 年末調整"),
+            ("purpose", tests::staff::RELEASE_PURPOSE),
+            ("note", "2026年分 年末調整"),
         ])
         .send()
         .await

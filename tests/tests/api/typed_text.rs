@@ -198,9 +198,24 @@ async fn free_text_with_a_bidi_control_is_refused_wherever_staff_read_it() {
         .expect("decline");
     assert_eq!(declined.status(), 200);
 
-    // A release purpose (the export ledger): one line, no bidi control.
+    // A release's note beside its purpose (the export ledger): one line, no bidi control.
     let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
-    for purpose in ["年末調整\u{202E}", "年末調整\n2026", "\u{200B}"] {
+    for note in ["年末調整\u{202E}", "年末調整\n2026", "\u{200B}"] {
+        let proposed = officer
+            .post(&app, "/api/v1/officer/releases")
+            .json(&serde_json::json!({"submission_ids": [], "purpose": tests::staff::RELEASE_PURPOSE, "note": note}))
+            .send()
+            .await
+            .expect("propose");
+        assert_eq!(proposed.status(), 422, "{note:?}");
+        assert_eq!(json(proposed).await["error"]["code"], "message_invalid");
+    }
+    // The purpose itself is one of the configured purposes of use, nothing else.
+    for purpose in [
+        "年末調整",
+        "",
+        "給与所得・退職所得の源泉徴収票作成事務\u{202E}",
+    ] {
         let proposed = officer
             .post(&app, "/api/v1/officer/releases")
             .json(&serde_json::json!({"submission_ids": [], "purpose": purpose}))
@@ -208,7 +223,14 @@ async fn free_text_with_a_bidi_control_is_refused_wherever_staff_read_it() {
             .await
             .expect("propose");
         assert_eq!(proposed.status(), 422, "{purpose:?}");
-        assert_eq!(json(proposed).await["error"]["code"], "message_invalid");
+        let error = json(proposed).await["error"].clone();
+        assert_eq!(error["code"], "purpose_not_listed");
+        assert!(
+            error["message_ja"]
+                .as_str()
+                .expect("ja")
+                .contains("利用目的")
+        );
     }
 
     // An incident's title (one line) and a step's text.

@@ -245,13 +245,16 @@ pub(super) async fn create(
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let taken = state.vault.invited_employee_codes().await?;
+    let known = crate::roster::Known {
+        taken: state.vault.invited_employee_codes().await?,
+        branches: application::branches::codes_by_name(&state.app).await?,
+    };
     let rows = body.invitations.into_iter().enumerate().collect();
     let batch = match crate::roster::check(
         rows,
         today_in_japan(),
         state.settings.invitation_valid_days,
-        &taken,
+        &known,
     ) {
         Ok(batch) => batch,
         Err(errors) if errors.iter().all(|e| e.column.is_none()) => {

@@ -3,6 +3,7 @@
 //! nothing served here holds one, and every read is itself an audit entry.
 
 mod accounts;
+mod branches;
 mod grants;
 pub(crate) mod incidents;
 pub(crate) mod invitations;
@@ -34,6 +35,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(crate::routes::endpoint("/grants/{id}/approve").post(grants::approve))
             .service(crate::routes::endpoint("/grants/{id}/withdraw").post(grants::withdraw))
             .service(crate::routes::endpoint("/accounts").get(accounts::list))
+            .service(crate::routes::endpoint("/branches").get(branches::list))
+            .service(crate::routes::endpoint("/branches/{code}").put(branches::set))
             .service(crate::routes::endpoint("/accounts/{id}/disable").post(accounts::disable))
             .service(
                 crate::routes::endpoint("/accounts/{id}/changes").post(accounts::propose_change),

@@ -18,9 +18,13 @@ pub(super) const PROPOSE_JSON_LIMIT: usize = 1024 * 1024;
 pub(super) struct ProposeBody {
     submission_ids: Vec<SubmissionId>,
     purpose: String,
+    #[serde(default)]
+    note: Option<String>,
 }
 
-/// `POST /api/v1/officer/releases` `{"submission_ids", "purpose"}` → `{"release_id"}`.
+/// `POST /api/v1/officer/releases` `{"submission_ids", "purpose", "note"}` →
+/// `{"release_id"}`: `purpose` is one of the configured purposes of use (its Japanese
+/// text), `note` an optional line beside it.
 pub(super) async fn propose(
     state: State,
     officer: Officer,
@@ -31,6 +35,7 @@ pub(super) async fn propose(
         officer.access(),
         &body.submission_ids,
         &body.purpose,
+        body.note.as_deref(),
     )
     .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "release_id": id })))

@@ -129,31 +129,8 @@ pub(crate) async fn accept_upload(
     payload: Multipart,
     expected_csrf: Option<&str>,
 ) -> Result<StoredDocument, ApiError> {
-    if let Some(ip) = crate::client_ip::client_ip(req, &state.settings.trusted_proxies) {
-        state
-            .limits
-            .check(LimitClass::Upload, ip)
-            .map_err(ApiError::too_many_requests)?;
-    }
-    state
-        .limits
-        .check_submission_upload(submission_id)
-        .map_err(ApiError::too_many_requests)?;
-    let limit = state.settings.upload.max_body_bytes;
-    let declared = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
-    if declared.is_some_and(|len| len > limit) {
-        return Err(too_large());
-    }
     let header_key = idempotency_key(req)?;
-    let upload = read_upload(payload, limit, declared.unwrap_or(0)).await?;
-    if let Some(expected) = expected_csrf
-        && !crate::csrf::matches(expected, upload.csrf.as_deref().unwrap_or_default())
-    {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, Message::CsrfInvalid));
-    }
+    let upload = receive_upload(req, state, submission_id, payload, expected_csrf).await?;
     let idempotency_key = match header_key {
         Some(key) => Some(key),
         None => upload
@@ -215,8 +192,45 @@ pub(crate) async fn accept_upload(
     Ok(stored)
 }
 
+/// What every photo upload passes before anything is decoded: the rate limits (per
+/// address and per submission), the size cap (declared and streamed), the multipart body
+/// read into memory, and the CSRF field a page form must carry.
+pub(crate) async fn receive_upload(
+    req: &HttpRequest,
+    state: &State,
+    submission_id: uuid::Uuid,
+    payload: Multipart,
+    expected_csrf: Option<&str>,
+) -> Result<Upload, ApiError> {
+    if let Some(ip) = crate::client_ip::client_ip(req, &state.settings.trusted_proxies) {
+        state
+            .limits
+            .check(LimitClass::Upload, ip)
+            .map_err(ApiError::too_many_requests)?;
+    }
+    state
+        .limits
+        .check_submission_upload(submission_id)
+        .map_err(ApiError::too_many_requests)?;
+    let limit = state.settings.upload.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|len| len > limit) {
+        return Err(too_large());
+    }
+    let upload = read_upload(payload, limit, declared.unwrap_or(0)).await?;
+    if let Some(expected) = expected_csrf
+        && !crate::csrf::matches(expected, upload.csrf.as_deref().unwrap_or_default())
+    {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, Message::CsrfInvalid));
+    }
+    Ok(upload)
+}
+
 /// The serde code of a unit enum variant (`gps_position`, `blurry`, …).
-fn code_of<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn code_of<T: serde::Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         _ => "unknown".to_owned(),
@@ -243,14 +257,21 @@ fn valid_key(key: &str) -> Result<String, ApiError> {
     }
 }
 
-struct Upload {
-    kind: Option<DocumentKind>,
-    file: Option<Zeroizing<Vec<u8>>>,
-    csrf: Option<String>,
-    idempotency_key: Option<String>,
-    replaces: Option<uuid::Uuid>,
-    read_qr: bool,
+/// An upload's multipart body, read into memory (every buffer wiped when dropped).
+pub(crate) struct Upload {
+    pub(crate) kind: Option<DocumentKind>,
+    /// The photo (`file`; empty when a form's file field was left empty).
+    pub(crate) file: Option<Zeroizing<Vec<u8>>>,
+    pub(crate) csrf: Option<String>,
+    pub(crate) idempotency_key: Option<String>,
+    pub(crate) replaces: Option<uuid::Uuid>,
+    pub(crate) read_qr: bool,
+    /// Any other field (a page form's text fields), at most [`MAX_OTHER_FIELDS`].
+    pub(crate) other: Vec<(String, Zeroizing<Vec<u8>>)>,
 }
+
+/// How many fields besides the upload's own a multipart body may carry.
+const MAX_OTHER_FIELDS: usize = 32;
 
 fn too_large() -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Message::PayloadTooLarge)
@@ -272,6 +293,7 @@ async fn read_upload(
         idempotency_key: None,
         replaces: None,
         read_qr: false,
+        other: Vec::new(),
     };
     let mut total = 0usize;
     while let Some(field) = payload.next().await {
@@ -317,7 +339,9 @@ async fn read_upload(
                         .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
                 );
             }
-            _ => {} // Unknown fields are ignored (and wiped on drop).
+            "replaces" => {}
+            _ if upload.other.len() < MAX_OTHER_FIELDS => upload.other.push((name, buffer)),
+            _ => return Err(ApiError::bad_request(Message::BadRequest)),
         }
     }
     Ok(upload)
@@ -363,7 +387,7 @@ fn multipart_error(e: actix_multipart::MultipartError) -> ApiError {
     }
 }
 
-fn pipeline_error(e: PipelineError) -> ApiError {
+pub(crate) fn pipeline_error(e: PipelineError) -> ApiError {
     let unsupported = |m| ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, m);
     match e {
         PipelineError::Refused(ScrubError::UnsupportedType) => {

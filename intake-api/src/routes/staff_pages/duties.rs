@@ -106,11 +106,13 @@ async fn releases(
         open: application::release::open(&state.app, &officer).await?,
         me: officer.id().uuid(),
         payroll_ready: state.settings.payroll_recipient.is_some(),
+        purposes: state.settings.portal.purposes.clone(),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }
 
-/// `POST /s/releases`: `csrf`, `purpose`, and one `submission` per ticked record.
+/// `POST /s/releases`: `csrf`, `purpose` (a configured purpose of use), `note`, and one
+/// `submission` per ticked record.
 async fn propose_release(
     state: State,
     page: StaffPage,
@@ -136,10 +138,16 @@ async fn propose_release(
     let result = if ids.is_empty() {
         Err(ApiError::invalid(portal::Message::BadRequest))
     } else {
-        application::release::propose(&state.app, &page.officer()?, &ids, field("purpose"))
-            .await
-            .map(|_| Text::SProposedDone)
-            .map_err(ApiError::from)
+        application::release::propose(
+            &state.app,
+            &page.officer()?,
+            &ids,
+            field("purpose"),
+            Some(field("note")),
+        )
+        .await
+        .map(|_| Text::SProposedDone)
+        .map_err(ApiError::from)
     };
     back_with(&state, "/s/releases", result)
 }

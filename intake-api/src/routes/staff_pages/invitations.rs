@@ -191,12 +191,15 @@ async fn checked(
         Ok(text) => text,
         Err(e) => return Ok((String::new(), Err(vec![e]))),
     };
-    let taken = state.vault.invited_employee_codes().await?;
+    let known = roster::Known {
+        taken: state.vault.invited_employee_codes().await?,
+        branches: application::branches::codes_by_name(&state.app).await?,
+    };
     let parsed = roster::parse(
         &text,
         today_in_japan(),
         state.settings.invitation_valid_days,
-        &taken,
+        &known,
     );
     Ok((text, parsed))
 }
@@ -207,6 +210,7 @@ fn problems(errors: Vec<RosterError>) -> Vec<RosterProblem> {
         .map(|e| RosterProblem {
             line: e.line,
             column: e.column.map(roster::Column::label),
+            value: e.value,
             message: e.message,
         })
         .collect()

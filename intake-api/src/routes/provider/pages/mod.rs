@@ -42,6 +42,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .get(subjects::edit_self)
             .post(subjects::save_self),
     )
+    .service(crate::routes::endpoint("/p/self/card").post(subjects::read_card))
     .service(
         crate::routes::endpoint("/p/dependants")
             .get(subjects::list_dependants)
@@ -97,7 +98,7 @@ struct LangQuery {
 
 /// What the last POST left for the next page: an error (with its field) or a
 /// confirmation, and what was typed (never the number), kept in a short-lived cookie.
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct Flash {
     /// A `Message` code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +124,16 @@ pub(crate) struct Flash {
     identity_attested: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     category3_spouse: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name_alphabetic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    common_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    former_surname: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    no_number_reason: Option<String>,
 }
 
 /// Cookies are limited to about 4 KB; beyond this the typed values are dropped and only
@@ -157,6 +168,11 @@ impl Flash {
                 Some("name") => "name",
                 Some("name_kana") => "name_kana",
                 Some("birth_date") => "birth_date",
+                Some("address") => "address",
+                Some("name_alphabetic") => "name_alphabetic",
+                Some("common_name") => "common_name",
+                Some("former_surname") => "former_surname",
+                Some("no_number_reason") => "no_number_reason",
                 Some("number") => "number",
                 Some("kind") => "kind",
                 Some("file") => "file",

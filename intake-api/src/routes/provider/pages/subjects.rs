@@ -1,20 +1,28 @@
 //! The details forms: the provider's own (with the number) and the dependants (add,
 //! change, remove, with the employee's attestation and the category-3 spouse flag).
 
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use domain::MyNumber;
 use portal::forms::{FormError, SubjectForm};
 use portal::pages::{
-    CorrectionView, DEPENDANT_RELATIONSHIPS, DependantsPage, SubjectFormPage, SubjectValues,
+    CardReading, CorrectionView, DEPENDANT_RELATIONSHIPS, DependantsPage, SubjectFormPage,
+    SubjectValues,
 };
 use portal::{Message, Text};
 use serde::Deserialize;
+use storage::SealedQr;
 use storage::person::Relationship;
-use storage::submissions::{DependantDeclaration, SubjectSummary, SubmissionStatus};
+use storage::submissions::{
+    DependantDeclaration, DocumentKind, SealedDocument, SubjectSummary, SubmissionStatus,
+};
 use uuid::Uuid;
+use zeroize::Zeroizing;
 
 use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
 use crate::error::ApiError;
+use crate::routes::provider::documents::{code_of, form_refusal, pipeline_error, receive_upload};
 use crate::routes::provider::subjects::{own_address_required, seal, seal_edit};
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
@@ -50,6 +58,10 @@ pub(super) struct SubjectPageForm {
     former_surname: String,
     #[serde(default)]
     no_number_reason: String,
+    /// Photo first: the card read whose number this form confirms (its photo becomes the
+    /// person's card-back document once the details are saved).
+    #[serde(default)]
+    card_read: Option<Uuid>,
 }
 
 impl Drop for SubjectPageForm {
@@ -82,6 +94,23 @@ impl SubjectPageForm {
         }
     }
 
+    /// What was typed, to show again in the form (never the number).
+    fn values(&self) -> SubjectValues {
+        SubjectValues {
+            relationship: self.relationship.clone().unwrap_or_default(),
+            name: self.name.clone(),
+            name_kana: self.name_kana.clone(),
+            birth_date: self.birth_date.clone(),
+            identity_attested: self.identity_attested.is_some(),
+            category3_spouse: self.category3_spouse.is_some(),
+            address: self.address.clone(),
+            name_alphabetic: self.name_alphabetic.clone(),
+            common_name: self.common_name.clone(),
+            former_surname: self.former_surname.clone(),
+            no_number_reason: self.no_number_reason.clone(),
+        }
+    }
+
     /// What to show again after a refusal: everything typed except the number.
     fn kept(&self) -> Flash {
         let clip = |s: &str| s.chars().take(200).collect::<String>();
@@ -92,6 +121,11 @@ impl SubjectPageForm {
             birth_date: Some(clip(&self.birth_date)),
             identity_attested: self.identity_attested.as_ref().map(|_| "1".to_owned()),
             category3_spouse: self.category3_spouse.as_ref().map(|_| "1".to_owned()),
+            address: Some(clip(&self.address)),
+            name_alphabetic: Some(clip(&self.name_alphabetic)),
+            common_name: Some(clip(&self.common_name)),
+            former_surname: Some(clip(&self.former_surname)),
+            no_number_reason: Some(clip(&self.no_number_reason)),
             ..Flash::default()
         }
     }
@@ -107,6 +141,11 @@ fn values(signed: &SignedIn, saved: Option<&SubjectSummary>) -> SubjectValues {
             birth_date: flash.birth_date.clone().unwrap_or_default(),
             identity_attested: flash.identity_attested.is_some(),
             category3_spouse: flash.category3_spouse.is_some(),
+            address: flash.address.clone().unwrap_or_default(),
+            name_alphabetic: flash.name_alphabetic.clone().unwrap_or_default(),
+            common_name: flash.common_name.clone().unwrap_or_default(),
+            former_surname: flash.former_surname.clone().unwrap_or_default(),
+            no_number_reason: flash.no_number_reason.clone().unwrap_or_default(),
             ..saved.map(SubjectValues::from).unwrap_or_default()
         },
         _ => saved.map(SubjectValues::from).unwrap_or_default(),
@@ -159,6 +198,7 @@ pub(super) async fn edit_self(
         action: "/p/self".to_owned(),
         is_self: true,
         values,
+        card_reading: Some(CardReading::default()),
         number_saved: saved.is_some_and(|s| s.number_saved),
         remove_action: None,
         relationships: &DEPENDANT_RELATIONSHIPS,
@@ -173,21 +213,30 @@ pub(super) async fn save_self(
     signed: SignedIn,
     form: SecretForm<SubjectPageForm>,
 ) -> Result<HttpResponse, PageError> {
-    let mut form = form.into_inner();
+    let form = form.into_inner();
     signed.check_csrf(&form.csrf)?;
+    save_own_details(&state, &signed, form).await
+}
+
+/// Saves the provider's own details from the form, and the card read it confirms.
+async fn save_own_details(
+    state: &State,
+    signed: &SignedIn,
+    mut form: SubjectPageForm,
+) -> Result<HttpResponse, PageError> {
     let subject = form.subject();
     let parsed = match subject.parse_edit(true, today_in_japan()) {
         Ok(parsed) => parsed,
-        Err(e) => return Ok(refused(&state, "/p/self", e, form.kept())),
+        Err(e) => return Ok(refused(state, "/p/self", e, form.kept())),
     };
     let p = &signed.provider;
-    if let Err(e) = own_address_required(&state, p.session.kind, &parsed.details) {
-        return Ok(refused(&state, "/p/self", e, form.kept()));
+    if let Err(e) = own_address_required(state, p.session.kind, &parsed.details) {
+        return Ok(refused(state, "/p/self", e, form.kept()));
     }
-    let status = signed.status(&state).await?;
+    let status = signed.status(state).await?;
     let subject_id = match (parsed.number.is_some(), own(&status.subjects)) {
         (false, Some(saved)) => {
-            let edit = seal_edit(&state, parsed)?;
+            let edit = seal_edit(state, parsed)?;
             state
                 .vault
                 .edit_subject(&p.audit, &p.session, saved.subject_id, &edit, None)
@@ -199,24 +248,176 @@ pub(super) async fn save_self(
                 field: "number",
                 message: Message::NumberRequired,
             };
-            return Ok(refused(&state, "/p/self", e, form.kept()));
+            return Ok(refused(state, "/p/self", e, form.kept()));
         }
         (true, _) => {
             let parsed = subject
                 .parse(true, today_in_japan())
                 .map_err(ApiError::from)?;
-            let input = seal(&state, parsed)?;
+            let input = seal(state, parsed)?;
             state
                 .vault
                 .save_self_subject(&p.audit, &p.session, &input)
                 .await?
         }
     };
+    let mut info = Text::Saved;
+    if let Some(read) = form.card_read {
+        // The photo the number was read from becomes the card-back document; the QR is
+        // compared with the number now saved (on an instance holding the identity at
+        // once, else by the internal side). A read that has gone (expired, replaced)
+        // only means the photo is asked for on the next page, like any other.
+        match state
+            .vault
+            .attach_card_read(&p.audit, p.session.submission_id, subject_id, read)
+            .await
+        {
+            Ok(stored) => {
+                if stored.summary.qr_check == Some(domain::QrCheck::Pending) {
+                    application::numbers::check_card_qr(
+                        &state.app,
+                        p.session.submission_id,
+                        stored.summary.document_id,
+                    )
+                    .await
+                    .map_err(ApiError::from)?;
+                }
+                info = Text::SavedWithCardPhoto;
+            }
+            Err(storage::StorageError::NotFound) => info = Text::CardReadGone,
+            Err(e) => return Err(ApiError::from(e).into()),
+        }
+    }
     Ok(see_other(
-        &state,
+        state,
         &format!("/p/subjects/{subject_id}/documents"),
-        Some(Flash::info(Text::Saved)),
+        Some(Flash::info(info)),
     ))
+}
+
+/// `POST /p/self/card`: photo first. The own-details form posted as multipart with a
+/// photo of the card's back in `file` (its "read the number" button). The QR's number is
+/// shown in the form for the person to check against their card before saving; the photo
+/// waits, sealed, to become their card-back document when they save. Without a photo
+/// (the form sent by Enter) the details are saved as by `POST /p/self`. Works without
+/// JavaScript.
+pub(super) async fn read_card(
+    req: HttpRequest,
+    state: State,
+    signed: SignedIn,
+    payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let p = &signed.provider;
+    let upload = match receive_upload(
+        &req,
+        &state,
+        p.session.submission_id,
+        payload,
+        Some(&signed.csrf),
+    )
+    .await
+    {
+        Ok(upload) => upload,
+        Err(e) => match form_refusal(&e) {
+            Some(error) => return Ok(refused(&state, "/p/self", error, Flash::default())),
+            None => return Err(e.into()),
+        },
+    };
+    let form = page_form(&upload.other)?;
+    let Some(file) = upload.file.filter(|f| !f.is_empty()) else {
+        return save_own_details(&state, &signed, form).await;
+    };
+    let kept = form.kept();
+    let refuse = |message: Message| -> Result<HttpResponse, PageError> {
+        let e = FormError {
+            field: "file",
+            message,
+        };
+        Ok(refused(&state, "/p/self", e, kept.clone()))
+    };
+    let (processed, number) = match state
+        .pipeline
+        .read_card(file, state.keys.sealer().clone())
+        .await
+    {
+        Ok(read) => read,
+        Err(e) => {
+            let e = pipeline_error(e);
+            return match form_refusal(&e) {
+                Some(error) => refuse(error.message),
+                None => Err(e.into()),
+            };
+        }
+    };
+    let Some(number) = number else {
+        return match processed.qr {
+            Some(SealedQr::Unreadable) => refuse(Message::CardQrUnreadable),
+            _ => refuse(Message::CardQrNotFound),
+        };
+    };
+    let document = SealedDocument {
+        kind: DocumentKind::MyNumberCardBack,
+        sealed: processed.sealed,
+        width: processed.width,
+        height: processed.height,
+        removed_metadata: processed.removed.iter().map(code_of).collect(),
+        warnings: processed.warnings.iter().map(code_of).collect(),
+        qr: processed.qr,
+    };
+    let read = state
+        .vault
+        .put_card_read(&p.audit, p.session.submission_id, &document)
+        .await
+        .map_err(ApiError::from)?;
+    let status = signed.status(&state).await?;
+    let saved = own(&status.subjects);
+    let mut page = signed.frame(Text::StepOwn, "/p/self");
+    page.info = Some(Text::CardReadCheck);
+    let page = SubjectFormPage {
+        page,
+        heading: Text::StepOwn,
+        action: "/p/self".to_owned(),
+        is_self: true,
+        values: form.values(),
+        card_reading: Some(CardReading {
+            read: Some(read),
+            number: Some(grouped(&number)),
+        }),
+        number_saved: saved.is_some_and(|s| s.number_saved),
+        remove_action: None,
+        relationships: &DEPENDANT_RELATIONSHIPS,
+        corrections: saved.map_or_else(Vec::new, |s| details_corrections(&status, s.subject_id)),
+    };
+    Ok(render(&req, &state, StatusCode::OK, page))
+}
+
+/// The number as printed on the card, in groups of four (for the person to compare).
+fn grouped(number: &MyNumber) -> Zeroizing<String> {
+    let digits = number.expose_digits();
+    let mut out = Zeroizing::new(String::with_capacity(14));
+    for (i, d) in digits.iter().enumerate() {
+        if i > 0 && i % 4 == 0 {
+            out.push(' ');
+        }
+        out.push(char::from(*d));
+    }
+    out
+}
+
+/// The details form's text fields from a multipart body, read as `POST /p/self` reads
+/// its urlencoded body (the same deserialiser, so both forms mean the same).
+fn page_form(fields: &[(String, Zeroizing<Vec<u8>>)]) -> Result<SubjectPageForm, PageError> {
+    let pairs = fields
+        .iter()
+        .map(|(name, value)| Ok((name.as_str(), std::str::from_utf8(value)?)))
+        .collect::<Result<Vec<_>, std::str::Utf8Error>>()
+        .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+    let encoded = Zeroizing::new(
+        serde_urlencoded::to_string(&pairs)
+            .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
+    );
+    serde_urlencoded::from_str(&encoded)
+        .map_err(|_| ApiError::bad_request(Message::BadRequest).into())
 }
 
 /// `GET /p/dependants`.
@@ -273,6 +474,7 @@ fn dependant_form(
         ),
         is_self: false,
         values: values(signed, saved),
+        card_reading: None,
         number_saved: saved.is_some_and(|s| s.number_saved),
         remove_action: saved.map(|s| format!("/p/dependants/{}/remove", s.subject_id)),
         relationships: &DEPENDANT_RELATIONSHIPS,

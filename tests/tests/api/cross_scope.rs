@@ -1,0 +1,207 @@
+//! Issue 15: scope belongs to the application layer, not only to HTTP. Every officer use
+//! case called through `application` directly, by an officer of another branch, on a record
+//! of this branch, is refused as not found (indistinguishable from a record that does not
+//! exist), leaves the record as it was and unseals nothing; the lists leave it out. On both
+//! backends. (The HTTP and page handlers are covered per route in `governance.rs` and
+//! `staff_pages.rs`.)
+
+use application::access::Officer;
+use application::review::{CorrectionEntry, SubjectVerification};
+use application::{AppError, Staff};
+use domain::{DocumentId, SubjectId, SubmissionId};
+use storage::audit::{Actor, AuditContext};
+use storage::org::BranchCode;
+use storage::staff::{NewStaffAccount, Role};
+
+use crate::helpers::*;
+use crate::staff_helpers::*;
+
+/// An officer of `branch`, as the application layer knows a signed-in caller.
+async fn officer_of(app: &TestApp, username: &str, branch: &str) -> Officer {
+    let id = app
+        .app
+        .vault
+        .create_staff_account(
+            &AuditContext::cli(),
+            &NewStaffAccount {
+                username: storage::staff::Username::parse(username).expect("username"),
+                role: Role::Officer,
+                password_hash: intake_api::password::hash_password(STAFF_PASSWORD).expect("hash"),
+                scopes: vec![BranchCode::parse(branch).expect("branch")],
+            },
+        )
+        .await
+        .expect("create");
+    application::access::officer(Staff {
+        id: id.into(),
+        username: username.to_owned(),
+        role: Role::Officer,
+        second_factor_done: true,
+        audit: AuditContext {
+            actor: Actor::Staff(id),
+            source_ip: None,
+        },
+    })
+    .expect("an officer")
+}
+
+fn refused_as_not_found<T: std::fmt::Debug>(what: &str, result: Result<T, AppError>) {
+    assert!(
+        matches!(result, Err(AppError::NotFound)),
+        "{what}: {result:?} (must be not found)"
+    );
+}
+
+#[tokio::test]
+async fn an_officer_of_another_branch_reaches_nothing_through_the_application_layer() {
+    every_use_case(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn the_same_on_postgresql() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        every_use_case(app).await;
+    }
+}
+
+async fn every_use_case(app: TestApp) {
+    let handed = submitted_in_branch(&app, "OSK").await;
+    let submission: SubmissionId = handed.submission_id.parse().expect("id");
+    let subject: SubjectId = handed.subject_id.parse().expect("id");
+    let document: DocumentId = handed.document_id.parse().expect("id");
+    let osaka = officer_of(&app, "officer.osk", "OSK").await;
+    let tokyo = officer_of(&app, "officer.tky", "TKY").await;
+    let a = &app.app;
+
+    // The lists leave it out; nothing to claim.
+    let queue = application::review::queue(a, &tokyo, &storage::review::QueueQuery::default())
+        .await
+        .expect("queue");
+    assert!(queue.iter().all(|l| l.submission_id != submission.uuid()));
+    assert_eq!(
+        application::review::claim_next(a, &tokyo)
+            .await
+            .expect("claim"),
+        None
+    );
+    // In its own branch it is claimed, so the decisions below would otherwise apply.
+    assert_eq!(
+        application::review::claim_next(a, &osaka)
+            .await
+            .expect("claim"),
+        Some(submission)
+    );
+
+    refused_as_not_found(
+        "item",
+        application::review::item(a, &tokyo, submission).await,
+    );
+    refused_as_not_found(
+        "image",
+        application::review::document_image(a, &tokyo, document).await,
+    );
+    refused_as_not_found(
+        "number",
+        application::review::reveal_number(a, &tokyo, subject).await,
+    );
+    let claim = serde_json::from_value(serde_json::json!({
+        "number_check": "my_number_card", "identity_check": "my_number_card",
+        "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]
+    }))
+    .expect("a claim the rules would accept in scope");
+    refused_as_not_found(
+        "verify",
+        application::review::verify(
+            a,
+            &tokyo,
+            submission,
+            &[SubjectVerification {
+                subject_id: subject,
+                claim,
+            }],
+        )
+        .await,
+    );
+    refused_as_not_found(
+        "send back",
+        application::review::send_back(
+            a,
+            &tokyo,
+            submission,
+            &[CorrectionEntry {
+                subject_id: Some(subject),
+                document_id: Some(document),
+                reason: serde_json::from_value(serde_json::json!("blurry")).expect("reason"),
+                message: String::new(),
+            }],
+        )
+        .await,
+    );
+    refused_as_not_found(
+        "reject",
+        application::review::reject(
+            a,
+            &tokyo,
+            submission,
+            serde_json::from_value(serde_json::json!("other")).expect("reason"),
+            "",
+        )
+        .await,
+    );
+    refused_as_not_found(
+        "needed until",
+        application::review::set_needed_until(a, &tokyo, submission, "2026-01-31").await,
+    );
+    refused_as_not_found(
+        "release",
+        application::release::propose(
+            a,
+            &tokyo,
+            &[submission],
+            tests::staff::RELEASE_PURPOSE,
+            None,
+        )
+        .await,
+    );
+    refused_as_not_found(
+        "disposal",
+        application::disposal::propose(a, &tokyo, submission).await,
+    );
+    assert!(
+        application::release::releasable(a, &tokyo, 100)
+            .await
+            .expect("releasable")
+            .is_empty()
+    );
+    assert!(
+        application::disposal::due(a, &tokyo, 366)
+            .await
+            .expect("due")
+            .iter()
+            .all(|d| d.submission_id != submission.uuid())
+    );
+
+    // Nothing changed and nothing was unsealed: the record is still claimed by Osaka, and
+    // its own officer still reaches it.
+    let item = application::review::item(a, &osaka, submission)
+        .await
+        .expect("its own officer reaches it");
+    assert_eq!(item.status.state, domain::SubmissionState::InReview);
+    let unsealed_by_tokyo = app
+        .app
+        .vault
+        .search_audit(&storage::audit::AuditQuery {
+            actor: Some(format!("staff:{}", tokyo.id().uuid())),
+            limit: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("trail")
+        .into_iter()
+        .filter(|e| e.action.ends_with(".unseal"))
+        .count();
+    assert_eq!(
+        unsealed_by_tokyo, 0,
+        "no unseal by the other branch's officer"
+    );
+}

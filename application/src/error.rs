@@ -54,6 +54,10 @@ pub enum Invalid {
     Password,
     /// An admin acting on their own account where that is not allowed (disabling it).
     OwnAccount,
+    /// A date searched for is not a date, or the period ends before it starts.
+    SearchDate,
+    /// An audit review's period, what was looked at, or its remarks are refused.
+    AuditReview,
     /// Anything else the request got wrong.
     Request,
 }

@@ -10,6 +10,7 @@ pub use domain::{org, person, state, typed_text};
 pub mod alerts;
 pub mod assisted;
 pub mod audit;
+pub mod audit_desk;
 pub mod audit_anchor;
 pub mod backup;
 pub mod card_qr;

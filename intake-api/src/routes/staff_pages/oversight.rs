@@ -1,12 +1,12 @@
-//! The auditors' and admins' pages (read-only, never a number): the trail searched, the
+//! The auditors' and admins' pages (read-only, never a number): the
 //! three ledgers as tables with their CSV downloads, alerts, incident records and the
-//! sign-in history. Each read goes through the same function as `/api/v1/admin/…` and
+//! sign-in history (the trail and the reviews are in `audit_desk`). Each read goes through the same function as `/api/v1/admin/…` and
 //! is itself an audit entry where the API's is.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::Text;
-use portal::staff::{AlertsPage, AuditPage, AuditSearchView, IncidentScopePage, LedgerPage};
+use portal::staff::{AlertsPage, IncidentScopePage, LedgerPage};
 use storage::incidents::IncidentStep;
 use storage::staff::Role;
 use uuid::Uuid;
@@ -15,13 +15,12 @@ use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::ledgers::Ledger;
 use crate::routes::admin::incidents::{establish_scope, open_record, record_step};
-use crate::routes::admin::{AuditSearch, ledger_csv, run_audit_search};
+use crate::routes::admin::ledger_csv;
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::routes::endpoint("/s/audit").get(audit))
-        .service(crate::routes::endpoint("/s/ledgers/{ledger}").get(ledger))
+    cfg.service(crate::routes::endpoint("/s/ledgers/{ledger}").get(ledger))
         .service(crate::routes::endpoint("/s/alerts").get(alerts))
         .service(crate::routes::endpoint("/s/incidents").post(open_incident))
         .service(crate::routes::endpoint("/s/incidents/{id}/steps").post(incident_step))
@@ -30,54 +29,6 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
 
 fn overseer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
     page.require(&[Role::Auditor, Role::Admin])
-}
-
-/// `GET /s/audit?actor&action&about&from&to&after`.
-async fn audit(
-    req: HttpRequest,
-    state: State,
-    page: StaffPage,
-    query: web::Query<AuditSearch>,
-) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
-    // A form sends its empty fields: on the page they mean "any" (the API refuses them).
-    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let search = query.into_inner();
-    let search = AuditSearch {
-        actor: nonempty(search.actor),
-        action: nonempty(search.action),
-        about: nonempty(search.about),
-        from: nonempty(search.from),
-        to: nonempty(search.to),
-        ..search
-    };
-    let view = AuditSearchView {
-        actor: search.actor.clone().unwrap_or_default(),
-        action: search.action.clone().unwrap_or_default(),
-        about: search.about.clone().unwrap_or_default(),
-        from: search.from.clone().unwrap_or_default(),
-        to: search.to.clone().unwrap_or_default(),
-    };
-    let (entries, next_after) = run_audit_search(&state, &page.caller, search).await?;
-    let next_href = next_after.map(|after| {
-        let query = serde_urlencoded::to_string([
-            ("actor", view.actor.as_str()),
-            ("action", view.action.as_str()),
-            ("about", view.about.as_str()),
-            ("from", view.from.as_str()),
-            ("to", view.to.as_str()),
-            ("after", &after.to_string()),
-        ])
-        .unwrap_or_default();
-        format!("/s/audit?{query}")
-    });
-    let body = AuditPage {
-        staff: page.frame(Text::SAudit, "/s/audit"),
-        search: view,
-        entries,
-        next_href,
-    };
-    Ok(render(&req, &state, StatusCode::OK, body))
 }
 
 /// `GET /s/ledgers/{files|exports|disposals}`: the same CSV as the download, as a table.

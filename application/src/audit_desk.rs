@@ -19,7 +19,9 @@ use std::collections::HashMap;
 
 use storage::AuditEvent;
 use storage::audit::{AuditEntry, actions};
-pub use storage::audit_desk::{DetailField, Named, NoMatch, ReviewDesk, TrailLine};
+pub use storage::audit_desk::{
+    DetailField, DisposalLine, ExportLine, Named, NoMatch, ReviewDesk, TrailLine,
+};
 use storage::audit_desk::{
     ActionFamily, Cursor, Direction, NewAuditReview, ReviewedLedger, SignInFilter, SignInPage,
     StaffName, TrailFilter,
@@ -320,14 +322,11 @@ impl Names {
         match value {
             serde_json::Value::String(s) => {
                 if let Some(name) = self.staff.get(s.as_str()).or_else(|| self.refs.get(s)) {
-                    name.clone()
-                } else if let Some((kind, _)) = split_ref(s)
-                    && let n = self.named(s)
-                    && n.name.is_some()
-                {
-                    format!("{kind}: {}", n.name.unwrap_or_default())
-                } else {
-                    s.clone()
+                    return name.clone();
+                }
+                match split_ref(s).map(|(kind, _)| (kind, self.named(s).name)) {
+                    Some((kind, Some(name))) => format!("{kind}: {name}"),
+                    _ => s.clone(),
                 }
             }
             serde_json::Value::Array(items) => items
@@ -470,6 +469,110 @@ pub async fn sign_off_review(
             },
         )
         .await?)
+}
+
+/// A username for a stored `staff:<id>` or bare id; the text itself when unknown.
+fn staff_name(staff: &[StaffName], text: &str) -> String {
+    let id = text.strip_prefix("staff:").unwrap_or(text);
+    staff
+        .iter()
+        .find(|s| s.account_id.to_string() == id)
+        .map(|s| s.username.clone())
+        .unwrap_or_else(|| text.to_owned())
+}
+
+/// The export ledger with names, newest first (auditor or admin); the read is audited.
+pub async fn export_ledger(app: &App, overseer: &Overseer) -> Result<Vec<ExportLine>, AppError> {
+    record_ledger_read(app, overseer, "exports").await?;
+    let staff = app.vault.staff_names().await?;
+    let entries = app.vault.export_ledger().await?;
+    let mut ids = Vec::new();
+    let parsed: Vec<(serde_json::Value, Vec<String>)> = entries
+        .iter()
+        .map(|e| {
+            let officers = serde_json::from_str(&e.officers).unwrap_or_default();
+            let records: Vec<String> = serde_json::from_str(&e.record_ids).unwrap_or_default();
+            ids.extend(records.iter().cloned());
+            (officers, records)
+        })
+        .collect();
+    let names = app.vault.names_of_refs(&ids).await?;
+    let text = |v: &serde_json::Value, key: &str| {
+        v.get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+    };
+    let mut lines: Vec<ExportLine> = entries
+        .into_iter()
+        .zip(parsed)
+        .map(|(e, (officers, records))| ExportLine {
+            at: e.at,
+            release: e.release_id.chars().take(8).collect(),
+            proposed_by: text(&officers, "proposed_by")
+                .map(|t| staff_name(&staff, &t))
+                .unwrap_or_default(),
+            approved_by: text(&officers, "approved_by")
+                .map(|t| staff_name(&staff, &t))
+                .unwrap_or_default(),
+            pulled_by: text(&officers, "pulled_by").map(|t| {
+                // `payroll:<id> (<name>)`: the name is what a person reads.
+                t.split_once(" (")
+                    .map(|(_, n)| n.trim_end_matches(')').to_owned())
+                    .unwrap_or(t)
+            }),
+            people: records
+                .iter()
+                .map(|id| names.get(id).cloned().unwrap_or_else(|| id.chars().take(8).collect()))
+                .collect(),
+            record_count: e.record_count,
+            recipient: e.recipient,
+            purpose: e.purpose,
+            route: e.route,
+            sha256: e.sha256,
+        })
+        .collect();
+    lines.reverse();
+    Ok(lines)
+}
+
+/// The disposal ledger with names, newest first (auditor or admin); the read is audited.
+pub async fn disposal_ledger(
+    app: &App,
+    overseer: &Overseer,
+) -> Result<Vec<DisposalLine>, AppError> {
+    record_ledger_read(app, overseer, "disposals").await?;
+    let staff = app.vault.staff_names().await?;
+    let records = app.vault.disposal_ledger().await?;
+    let ids: Vec<String> = records.iter().map(|r| r.submission_id.to_string()).collect();
+    let names = app.vault.names_of_refs(&ids).await?;
+    let mut lines: Vec<DisposalLine> = records
+        .into_iter()
+        .map(|r| DisposalLine {
+            at: r.approved_at,
+            person: names
+                .get(&r.submission_id.to_string())
+                .cloned()
+                .unwrap_or_else(|| r.submission_id.to_string().chars().take(8).collect()),
+            proposed_by: staff_name(&staff, &r.proposed_by),
+            approved_by: staff_name(&staff, &r.approved_by),
+            method: r.method,
+            numbers_destroyed: r.numbers_destroyed,
+            documents_destroyed: r.documents_destroyed,
+        })
+        .collect();
+    lines.reverse();
+    Ok(lines)
+}
+
+async fn record_ledger_read(app: &App, overseer: &Overseer, ledger: &str) -> Result<(), AppError> {
+    app.vault
+        .record(
+            overseer.audit(),
+            AuditEvent::success(actions::LEDGER_READ, None)
+                .with_detail(serde_json::json!({ "ledger": ledger, "names": true })),
+        )
+        .await?;
+    Ok(())
 }
 
 #[cfg(test)]

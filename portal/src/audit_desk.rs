@@ -6,8 +6,8 @@
 
 use askama::Template;
 use storage::audit_desk::{
-    ActionFamily, AuditReview, NoMatch, ReviewDesk, ReviewedLedger, SignInLine, StaffName,
-    TrailLine,
+    ActionFamily, AuditReview, DisposalLine, ExportLine, NoMatch, ReviewDesk, ReviewedLedger,
+    SignInLine, StaffName, TrailLine,
 };
 
 use crate::{Lang, Text};
@@ -311,6 +311,85 @@ impl Labels {
     pub fn when(&self, ms: &i64) -> String {
         jst(*ms)
     }
+}
+
+/// The Japanese header of a column of the file ledger's CSV.
+pub fn file_ledger_header(code: &str) -> &str {
+    match code {
+        "file" => "ファイル",
+        "storage" => "保管場所",
+        "purposes" => "利用目的",
+        "retention_years" => "保存年数",
+        "live_records" => "保管中の件数",
+        "disposed_records" => "廃棄済みの件数",
+        "handlers" => "取り扱う担当者",
+        other => other,
+    }
+}
+
+/// The export ledger (持出管理記録簿) as a table for people: Japanese headers, names,
+/// Japan time. The page and the CSV download show the same cells.
+pub fn export_table(lines: &[ExportLine]) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "日時（日本時間）",
+        "提供",
+        "申請者",
+        "承認者",
+        "取得した給与システム",
+        "対象者",
+        "件数",
+        "暗号化の宛先",
+        "利用目的",
+        "経路",
+        "SHA-256",
+    ];
+    let rows = lines
+        .iter()
+        .map(|l| {
+            vec![
+                jst(l.at),
+                l.release.clone(),
+                l.proposed_by.clone(),
+                l.approved_by.clone(),
+                l.pulled_by.clone().unwrap_or_default(),
+                l.people.join("、"),
+                l.record_count.to_string(),
+                l.recipient.clone(),
+                l.purpose.clone(),
+                l.route.clone(),
+                l.sha256.clone(),
+            ]
+        })
+        .collect();
+    (header.map(str::to_owned).to_vec(), rows)
+}
+
+/// The disposal ledger (廃棄記録) as a table for people.
+pub fn disposal_table(lines: &[DisposalLine]) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "日時（日本時間）",
+        "対象者",
+        "申請者",
+        "承認者",
+        "方法",
+        "消去した番号",
+        "消去した画像",
+    ];
+    let rows = lines
+        .iter()
+        .map(|l| {
+            vec![
+                jst(l.at),
+                l.person.clone(),
+                l.proposed_by.clone(),
+                l.approved_by.clone(),
+                l.method.clone(),
+                l.numbers_destroyed.to_string(),
+                l.documents_destroyed.to_string(),
+            ]
+        })
+        .collect();
+    (header.map(str::to_owned).to_vec(), rows)
 }
 
 /// The trail's search form as it was filled.

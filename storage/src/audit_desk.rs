@@ -350,6 +350,52 @@ pub struct ReviewDesk {
     pub today: Date,
 }
 
+/// One hand-over to payroll as the auditor reads the export ledger (持出管理記録簿).
+#[derive(Debug, Clone)]
+pub struct ExportLine {
+    /// When (Unix ms).
+    pub at: i64,
+    /// The release's id, first 8 characters.
+    pub release: String,
+    /// Who proposed it (username).
+    pub proposed_by: String,
+    /// Who approved it (username).
+    pub approved_by: String,
+    /// The payroll client that pulled it, if pulled.
+    pub pulled_by: Option<String>,
+    /// The people in it, by name.
+    pub people: Vec<String>,
+    /// How many records.
+    pub record_count: i64,
+    /// Whose key it was sealed to.
+    pub recipient: String,
+    /// The purpose of use.
+    pub purpose: String,
+    /// How it left (`download`, `pull-api`).
+    pub route: String,
+    /// The file's SHA-256.
+    pub sha256: String,
+}
+
+/// One disposal as the auditor reads the disposal ledger (廃棄記録).
+#[derive(Debug, Clone)]
+pub struct DisposalLine {
+    /// When approved and done (Unix ms).
+    pub at: i64,
+    /// The person whose number and images were destroyed, by name.
+    pub person: String,
+    /// Who proposed (username).
+    pub proposed_by: String,
+    /// Who approved (username).
+    pub approved_by: String,
+    /// How.
+    pub method: String,
+    /// Number ciphertexts destroyed.
+    pub numbers_destroyed: i64,
+    /// Image ciphertexts destroyed.
+    pub documents_destroyed: i64,
+}
+
 /// One staff account as the auditor's pages name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StaffName {
@@ -630,7 +676,7 @@ impl Vault {
              LEFT JOIN submissions s ON s.invitation_id = i.id WHERE i.id IN ",
         );
         list(&mut sql, &ids);
-        sql.push(" OR s.id IN ", []);
+        sql.push(" OR s.id IN ", std::iter::empty());
         list(&mut sql, &ids);
         for r in sql.fetch_all(self).await? {
             let name: String = r.try_get("name")?;

@@ -317,7 +317,7 @@ async fn an_auditor_reads_the_trail_the_ledgers_and_the_alerts_from_the_pages() 
     for ledger in ["files", "exports", "disposals"] {
         let (status, html) = get(&auditor, &format!("/s/ledgers/{ledger}")).await;
         assert_eq!(status, 200, "{ledger}");
-        assert!(html.contains(&format!("/api/v1/admin/ledgers/{ledger}?format=csv")));
+        assert!(html.contains(&format!("/s/ledgers/{ledger}/csv")));
         assert!(!html.contains(NUMBER));
     }
     assert!(

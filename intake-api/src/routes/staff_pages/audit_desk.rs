@@ -341,22 +341,22 @@ async fn reviews(
     page: StaffPage,
 ) -> Result<HttpResponse, StaffPageError> {
     let overseer = application::access::overseer(page.caller.staff())?;
-    let desk = desk::review_desk(&state.app, &overseer).await?;
-    let (default_from, default_to) = desk
+    let reviewed = desk::review_desk(&state.app, &overseer).await?;
+    let (default_from, default_to) = reviewed
         .unreviewed
         .first()
         .map(|m| {
             let last = storage::audit_desk::next_month(*m)
                 .previous_day()
                 .unwrap_or(*m);
-            (m.to_string(), last.min(desk.today).to_string())
+            (m.to_string(), last.min(reviewed.today).to_string())
         })
         .unwrap_or_default();
     let staff = page.frame(Text::SAuditReviews, "/s/audit/reviews");
     let body = AuditReviewsPageView {
         labels: Labels(staff.page.l),
         staff,
-        desk,
+        desk: reviewed,
         can_sign_off: page.caller.session.role == Role::Auditor,
         default_from,
         default_to,

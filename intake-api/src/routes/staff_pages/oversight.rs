@@ -21,6 +21,7 @@ use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::routes::endpoint("/s/ledgers/{ledger}").get(ledger))
+        .service(crate::routes::endpoint("/s/ledgers/{ledger}/csv").get(ledger_download))
         .service(crate::routes::endpoint("/s/alerts").get(alerts))
         .service(crate::routes::endpoint("/s/incidents").post(open_incident))
         .service(crate::routes::endpoint("/s/incidents/{id}/steps").post(incident_step))
@@ -31,7 +32,42 @@ fn overseer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
     page.require(&[Role::Auditor, Role::Admin])
 }
 
-/// `GET /s/ledgers/{files|exports|disposals}`: the same CSV as the download, as a table.
+/// A ledger's header and rows for people: the export and disposal ledgers with names and
+/// Japan time (`application::audit_desk`); the file ledger as its CSV has it, headed in
+/// Japanese.
+async fn ledger_table(
+    state: &State,
+    page: &StaffPage,
+    ledger: Ledger,
+) -> Result<(Vec<String>, Vec<Vec<String>>), StaffPageError> {
+    let overseer = application::access::overseer(page.caller.staff())?;
+    Ok(match ledger {
+        Ledger::Exports => portal::audit_desk::export_table(
+            &application::audit_desk::export_ledger(&state.app, &overseer).await?,
+        ),
+        Ledger::Disposals => portal::audit_desk::disposal_table(
+            &application::audit_desk::disposal_ledger(&state.app, &overseer).await?,
+        ),
+        Ledger::Files => {
+            let bytes = ledger_csv(state, &page.caller, ledger, false).await?;
+            let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+            let header = reader
+                .headers()
+                .map_err(|e| ApiError::internal(&e))?
+                .iter()
+                .map(|h| portal::audit_desk::file_ledger_header(h).to_owned())
+                .collect();
+            let rows = reader
+                .records()
+                .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
+                .collect::<Result<Vec<Vec<String>>, _>>()
+                .map_err(|e| ApiError::internal(&e))?;
+            (header, rows)
+        }
+    })
+}
+
+/// `GET /s/ledgers/{files|exports|disposals}`: a ledger as a table, with its CSV download.
 async fn ledger(
     req: HttpRequest,
     state: State,
@@ -40,19 +76,7 @@ async fn ledger(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = overseer(page)?;
     let ledger = path.into_inner();
-    let bytes = ledger_csv(&state, &page.caller, ledger, false).await?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
-    let header = reader
-        .headers()
-        .map_err(|e| ApiError::internal(&e))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
-        .collect::<Result<Vec<Vec<String>>, _>>()
-        .map_err(|e| ApiError::internal(&e))?;
+    let (header, rows) = ledger_table(&state, &page, ledger).await?;
     let body = LedgerPage {
         staff: page.frame(Text::SLedgers, &format!("/s/ledgers/{}", ledger.code())),
         ledger: ledger.code(),
@@ -60,6 +84,32 @@ async fn ledger(
         rows,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+/// `GET /s/ledgers/{ledger}/csv`: the table of the page as a CSV file for people (UTF-8
+/// with a byte-order mark, Japanese headers, no cell starting a formula).
+async fn ledger_download(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Ledger>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = overseer(page)?;
+    let ledger = path.into_inner();
+    let (header, rows) = ledger_table(&state, &page, ledger).await?;
+    let mut out = verifier::csv_file::CsvFile::for_people();
+    let written = std::iter::once(&header)
+        .chain(&rows)
+        .try_for_each(|row| out.row(row))
+        .and_then(|()| out.finish());
+    let bytes = written.map_err(|e| ApiError::internal(&e))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Content-Type", "text/csv; charset=utf-8"))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"kakunin-{}-ledger.csv\"", ledger.code()),
+        ))
+        .body(bytes.to_vec()))
 }
 
 /// `GET /s/alerts`: alerts of the last 30 days, incident records, the latest sign-ins.

@@ -392,9 +392,38 @@ pub struct AlertsPage {
     pub sign_ins: Vec<storage::staff::SignInRecord>,
     /// Incident records with their timelines.
     pub incidents: Vec<storage::incidents::IncidentRecord>,
+    /// Every staff account (to name the actors).
+    pub staff_names: Vec<storage::audit_desk::StaffName>,
 }
 
 impl AlertsPage {
+    /// Labels in the page's language.
+    pub fn labels(&self) -> crate::audit_desk::Labels {
+        crate::audit_desk::Labels(self.staff.page.l)
+    }
+
+    /// Whom an alert or a timeline step is about: a username for `staff:<id>`, the kind's
+    /// label for `system`, `cli`, …; an address as it is.
+    pub fn actor(&self, label: &str) -> String {
+        if let Some(id) = label.strip_prefix("staff:")
+            && let Some(s) = self
+                .staff_names
+                .iter()
+                .find(|s| s.account_id.to_string() == id)
+        {
+            return s.username.clone();
+        }
+        match label.split_once(':') {
+            Some(("ip", address)) => address.to_owned(),
+            Some((kind, id)) => format!(
+                "{} {}",
+                self.labels().kind(kind),
+                id.chars().take(8).collect::<String>()
+            ),
+            None => self.labels().kind(label),
+        }
+    }
+
     /// A Unix-ms time in JST.
     pub fn when(&self, ms: &i64) -> String {
         jst(*ms)

@@ -83,9 +83,12 @@ async fn a_plain_date_searches_that_day_in_japan_and_a_bad_one_shows_the_staff_p
         assert!(html.contains("2026-11-30 の形") && html.contains("as 2026-11-30"), "both languages");
         assert!(html.contains("name=\"from\""), "the form is there to correct it");
     }
-    // A mangled page link is no dead end either.
-    let (status, _) = page(&app, &auditor, "/s/audit?older=nonsense&family=%ZZ").await;
+    // A mangled page link is no dead end either: the first page, or the form again.
+    let (status, _) = page(&app, &auditor, "/s/audit?older=nonsense").await;
     assert_eq!(status, 200);
+    let (status, html) = page(&app, &auditor, "/s/audit?family=%ZZ").await;
+    assert_eq!(status, 422);
+    assert!(html.contains("<body class=\"staff\">") && html.contains("name=\"family\""));
     // The JSON API takes the plain date too.
     let api = auditor
         .get(&app, &format!("/api/v1/admin/audit?action=staff.sign_in&from={today}&to={today}"))
@@ -164,7 +167,7 @@ async fn the_trail_names_people_and_staff_instead_of_ids_on_postgres() {
 async fn the_trail_is_newest_first_in_pages_of_fifty_that_stay_put() {
     let app = spawn_app().await;
     let auditor = enrolled(&app, "auditor.p", Role::Auditor, &[]).await;
-    for _ in 0..30 {
+    for _ in 0..60 {
         let (status, _) = page(&app, &auditor, "/s/ledgers/files").await;
         assert_eq!(status, 200);
     }

@@ -126,6 +126,7 @@ async fn alerts(
         alerts: state.vault.alerts(since).await?,
         sign_ins: state.vault.sign_in_history(500).await?,
         incidents: state.vault.incident_records().await?,
+        staff_names: state.vault.staff_names().await?,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }

@@ -423,6 +423,8 @@ pub struct TrailPageView {
     pub staff_names: Vec<StaffName>,
     /// Why nothing matched.
     pub no_match: Option<NoMatch>,
+    /// A value of the form that was refused (shown in both languages beside the form).
+    pub refused: Option<crate::Message>,
     /// Newer entries (the previous page).
     pub newer_href: Option<String>,
     /// Older entries (the next page).
@@ -461,6 +463,8 @@ pub struct SignInsPageView {
     pub form: SignInForm,
     /// Attempts, newest first.
     pub lines: Vec<SignInLine>,
+    /// A value of the form that was refused (shown in both languages beside the form).
+    pub refused: Option<crate::Message>,
     /// Every staff account (the select).
     pub staff_names: Vec<StaffName>,
     /// Newer attempts.

@@ -719,8 +719,8 @@ impl Vault {
     pub async fn person_name_exists(&self, text: &str) -> Result<bool, StorageError> {
         let pattern = contains_pattern(text);
         let row = sqlx::query(
-            r"SELECT 1 AS found FROM invitations WHERE display_name LIKE $1 ESCAPE ''
-              UNION ALL SELECT 1 AS found FROM subjects WHERE name LIKE $1 ESCAPE ''",
+            r"SELECT 1 AS found FROM invitations WHERE display_name LIKE $1 ESCAPE '\'
+              UNION ALL SELECT 1 AS found FROM subjects WHERE name LIKE $1 ESCAPE '\'",
         )
         .bind(pattern)
         .fetch_optional(&self.pool)

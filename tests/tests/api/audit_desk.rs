@@ -134,15 +134,16 @@ async fn names_instead_of_ids(app: TestApp) {
     assert!(rows(&html).is_empty());
     assert!(html.contains("このユーザー名の職員はいません") && html.contains("nobody.here"));
 
-    let (_, html) = page(
+    let (status, html) = page(
         &app,
         &auditor,
         "/s/audit?person=%E5%B1%B1%E7%94%B0", // 山田
     )
     .await;
+    assert_eq!(status, 200, "{html}");
     let found = rows(&html);
     assert!(!found.is_empty(), "the person's rows");
-    assert!(html.contains("提出者") && html.contains("document.seal"), "what they did");
+    assert!(html.contains("提出者") && html.contains("document.seal"), "what they did: {}", found.join("\n---\n"));
     assert!(html.contains("submission.claim"), "and what was done to their submission");
     let (_, html) = page(&app, &auditor, "/s/audit?person=%E4%BD%90%E8%97%A4").await; // 佐藤
     assert!(html.contains("この氏名を含む提出者・本人はいません"));

@@ -145,7 +145,7 @@ async fn trail(
     let fields = query_fields(&req);
     let form = trail_form(&fields);
     let pairs = trail_pairs(&form);
-    let mut staff = page.frame(Text::SAudit, "/s/audit");
+    let staff = page.frame(Text::SAudit, "/s/audit");
     let labels = Labels(staff.page.l);
     let csv_href = href("/s/audit.csv", &pairs);
     let result = desk::trail(
@@ -174,18 +174,19 @@ async fn trail(
                     lines: trail.lines,
                     staff_names: trail.staff,
                     no_match: trail.no_match,
+                    refused: None,
                     csv_href,
                 },
             )
         }
         Err(e) => {
             let e = refusal(e)?;
-            staff.page.error = Some((e.message(), "form"));
             (
                 e.status_code(),
                 TrailPageView {
                     staff,
                     labels,
+                    refused: Some(e.message()),
                     form,
                     lines: Vec::new(),
                     staff_names: state.vault.staff_names().await?,
@@ -251,7 +252,7 @@ async fn sign_ins(
         ("from", form.from.as_str()),
         ("to", form.to.as_str()),
     ];
-    let mut staff = page.frame(Text::SSignIns, "/s/sign-ins");
+    let staff = page.frame(Text::SSignIns, "/s/sign-ins");
     let labels = Labels(staff.page.l);
     let csv_href = href("/s/sign-ins.csv", &pairs);
     let search = SignInSearch {
@@ -278,6 +279,7 @@ async fn sign_ins(
                     older_href: history.older.map(|c| link("older", c)),
                     form,
                     lines: history.lines,
+                    refused: None,
                     staff_names,
                     csv_href,
                 },
@@ -285,12 +287,12 @@ async fn sign_ins(
         }
         Err(e) => {
             let e = refusal(e)?;
-            staff.page.error = Some((e.message(), "form"));
             (
                 e.status_code(),
                 SignInsPageView {
                     staff,
                     labels,
+                    refused: Some(e.message()),
                     form,
                     lines: Vec::new(),
                     staff_names: state.vault.staff_names().await?,

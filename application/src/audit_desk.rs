@@ -19,12 +19,12 @@ use std::collections::HashMap;
 
 use storage::AuditEvent;
 use storage::audit::{AuditEntry, actions};
-pub use storage::audit_desk::{
-    DetailField, DisposalLine, ExportLine, Named, NoMatch, ReviewDesk, TrailLine,
-};
 use storage::audit_desk::{
     ActionFamily, Cursor, Direction, NewAuditReview, ReviewedLedger, SignInFilter, SignInPage,
     StaffName, TrailFilter,
+};
+pub use storage::audit_desk::{
+    DetailField, DetailValue, DisposalLine, ExportLine, Named, NoMatch, ReviewDesk, TrailLine,
 };
 use storage::typed_text::{self, Lines};
 use time::Date;
@@ -62,7 +62,8 @@ pub fn search_bounds(
         };
         if let Some(day) = parse_day(text) {
             let day = if end_of_day {
-                day.next_day().ok_or(AppError::Invalid(Invalid::SearchDate))?
+                day.next_day()
+                    .ok_or(AppError::Invalid(Invalid::SearchDate))?
             } else {
                 day
             };
@@ -139,9 +140,9 @@ pub async fn trail(
     let staff = vault.staff_names().await?;
     let (from_ms, to_ms) = search_bounds(search.from.as_deref(), search.to.as_deref())?;
     let family = match empty(search.family) {
-        Some(code) => Some(
-            ActionFamily::from_code(&code).ok_or(AppError::Invalid(Invalid::Request))?,
-        ),
+        Some(code) => {
+            Some(ActionFamily::from_code(&code).ok_or(AppError::Invalid(Invalid::Request))?)
+        }
         None => None,
     };
     let person = empty(search.person);
@@ -235,8 +236,7 @@ pub async fn trail_all(
                         .and_then(|s| find_staff(&first.staff, s.trim()))
                         .map(|s| s.account_id),
                     person: empty(search.person.clone()),
-                    family: empty(search.family.clone())
-                        .and_then(|f| ActionFamily::from_code(&f)),
+                    family: empty(search.family.clone()).and_then(|f| ActionFamily::from_code(&f)),
                     from_ms: search_bounds(search.from.as_deref(), search.to.as_deref())?.0,
                     to_ms: search_bounds(search.from.as_deref(), search.to.as_deref())?.1,
                 },
@@ -270,7 +270,11 @@ fn split_ref(text: &str) -> Option<(&str, &str)> {
 }
 
 impl Names {
-    async fn load(app: &App, staff: &[StaffName], entries: &[AuditEntry]) -> Result<Self, AppError> {
+    async fn load(
+        app: &App,
+        staff: &[StaffName],
+        entries: &[AuditEntry],
+    ) -> Result<Self, AppError> {
         let mut wanted: Vec<String> = Vec::new();
         for e in entries {
             wanted.push(e.actor.clone());
@@ -339,19 +343,48 @@ impl Names {
         }
     }
 
+    /// A detail's value for people: instants, flags and codes kept typed for the page;
+    /// ids replaced by names.
+    fn detail_value(&self, key: &str, value: &serde_json::Value) -> DetailValue {
+        const TIMES: [&str; 6] = [
+            "from",
+            "to",
+            "at",
+            "expires_at",
+            "absolute_expires_at",
+            "after",
+        ];
+        const CODES: [&str; 10] = [
+            "outcome", "reason", "family", "role", "state", "kind", "channel", "ledger", "step",
+            "status",
+        ];
+        match value {
+            serde_json::Value::Number(n) if TIMES.contains(&key) => match n.as_i64() {
+                Some(ms) if ms > 100_000_000_000 => DetailValue::Time(ms),
+                _ => DetailValue::Text(n.to_string()),
+            },
+            serde_json::Value::Bool(b) => DetailValue::Flag(*b),
+            serde_json::Value::String(code) if CODES.contains(&key) => {
+                DetailValue::Code(code.clone())
+            }
+            other => DetailValue::Text(self.value(other)),
+        }
+    }
+
     fn line(&self, entry: AuditEntry) -> TrailLine {
         let detail = match serde_json::from_str(&entry.detail) {
             Ok(serde_json::Value::Object(map)) => map
                 .iter()
+                .filter(|(_, v)| !v.is_null())
                 .map(|(k, v)| DetailField {
                     key: k.clone(),
-                    value: self.value(v),
+                    value: self.detail_value(k, v),
                 })
                 .collect(),
             _ if entry.detail.trim().is_empty() => Vec::new(),
             _ => vec![DetailField {
                 key: String::new(),
-                value: entry.detail.clone(),
+                value: DetailValue::Text(entry.detail.clone()),
             }],
         };
         TrailLine {
@@ -443,7 +476,8 @@ pub async fn sign_off_review(
     }
     let mut looked_at = Vec::new();
     for code in &form.looked_at {
-        let ledger = ReviewedLedger::from_code(code).ok_or(AppError::Invalid(Invalid::AuditReview))?;
+        let ledger =
+            ReviewedLedger::from_code(code).ok_or(AppError::Invalid(Invalid::AuditReview))?;
         if !looked_at.contains(&ledger) {
             looked_at.push(ledger);
         }
@@ -522,7 +556,12 @@ pub async fn export_ledger(app: &App, overseer: &Overseer) -> Result<Vec<ExportL
             }),
             people: records
                 .iter()
-                .map(|id| names.get(id).cloned().unwrap_or_else(|| id.chars().take(8).collect()))
+                .map(|id| {
+                    names
+                        .get(id)
+                        .cloned()
+                        .unwrap_or_else(|| id.chars().take(8).collect())
+                })
                 .collect(),
             record_count: e.record_count,
             recipient: e.recipient,
@@ -543,7 +582,10 @@ pub async fn disposal_ledger(
     record_ledger_read(app, overseer, "disposals").await?;
     let staff = app.vault.staff_names().await?;
     let records = app.vault.disposal_ledger().await?;
-    let ids: Vec<String> = records.iter().map(|r| r.submission_id.to_string()).collect();
+    let ids: Vec<String> = records
+        .iter()
+        .map(|r| r.submission_id.to_string())
+        .collect();
     let names = app.vault.names_of_refs(&ids).await?;
     let mut lines: Vec<DisposalLine> = records
         .into_iter()
@@ -584,7 +626,11 @@ mod tests {
         let (from, to) = search_bounds(Some("2026-11-30"), Some("2026-11-30")).expect("dates");
         // 2026-11-30 00:00 JST = 2026-11-29T15:00:00Z.
         assert_eq!(from, Some(1_795_964_400_000));
-        assert_eq!(to, Some(1_795_964_400_000 + 86_400_000), "the end day included");
+        assert_eq!(
+            to,
+            Some(1_795_964_400_000 + 86_400_000),
+            "the end day included"
+        );
         let (from, _) = search_bounds(Some("2026-11-30T00:00:00+09:00"), None).expect("instant");
         assert_eq!(from, Some(1_795_964_400_000));
         for bad in ["30/11/2026", "2026-13-01", "yesterday"] {

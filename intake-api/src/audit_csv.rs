@@ -40,9 +40,9 @@ pub fn trail(lines: &[TrailLine]) -> Result<Vec<u8>, csv::Error> {
             .iter()
             .map(|d| {
                 if d.key.is_empty() {
-                    d.value.clone()
+                    labels.value(d)
                 } else {
-                    format!("{}: {}", labels.detail(&d.key), d.value)
+                    format!("{}: {}", labels.detail(&d.key), labels.value(d))
                 }
             })
             .collect();

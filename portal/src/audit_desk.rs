@@ -6,12 +6,12 @@
 
 use askama::Template;
 use storage::audit_desk::{
-    ActionFamily, AuditReview, DisposalLine, ExportLine, NoMatch, ReviewDesk, ReviewedLedger,
-    SignInLine, StaffName, TrailLine,
+    ActionFamily, AuditReview, DetailField, DetailValue, DisposalLine, ExportLine, NoMatch,
+    ReviewDesk, ReviewedLedger, SignInLine, StaffName, TrailLine,
 };
 
-use crate::{Lang, Text};
 use crate::staff::{StaffFrame, jst};
+use crate::{Lang, Text};
 
 /// A label in both languages.
 type Label = (&'static str, &'static str);
@@ -30,7 +30,10 @@ pub fn action_label(code: &str) -> Option<Label> {
         SUBJECT_SAVE => ("本人・家族の情報を保存", "Person's details saved"),
         SUBJECT_REMOVE => ("家族を削除", "Dependant removed"),
         NUMBER_SEAL => ("個人番号を暗号化して保存", "Number sealed and stored"),
-        DOCUMENT_SEAL => ("書類画像を暗号化して保存", "Document photo sealed and stored"),
+        DOCUMENT_SEAL => (
+            "書類画像を暗号化して保存",
+            "Document photo sealed and stored",
+        ),
         DOCUMENT_UNSEAL => ("書類画像を閲覧", "Document photo viewed"),
         NUMBER_UNSEAL => ("個人番号を閲覧", "Number viewed"),
         NUMBER_INDEX => ("重複確認のため番号を照合", "Numbers opened to index them"),
@@ -67,7 +70,10 @@ pub fn action_label(code: &str) -> Option<Label> {
         SUBMISSION_REJECT => ("提出を却下", "Submission rejected"),
         RELEASE_PROPOSE => ("給与への提供を申請", "Release proposed"),
         RELEASE_APPROVE => ("給与への提供を承認", "Release approved"),
-        EXPORT_UNSEAL => ("提供ファイル作成のため番号を復号", "Numbers opened for an export"),
+        EXPORT_UNSEAL => (
+            "提供ファイル作成のため番号を復号",
+            "Numbers opened for an export",
+        ),
         EXPORT_DOWNLOAD => ("提供ファイルをダウンロード", "Export file downloaded"),
         STAFF_REAUTHENTICATE => ("再認証", "Re-authenticated"),
         BACKUP_CREATE => ("バックアップを作成", "Backup created"),
@@ -152,6 +158,9 @@ pub fn kind_label(kind: &str) -> Option<Label> {
 pub fn detail_label(key: &str) -> Option<Label> {
     Some(match key {
         "reason" => ("理由", "Reason"),
+        "outcome" => ("結果", "Outcome"),
+        "recovery_codes" => ("回復コードの数", "Recovery codes"),
+        "names" => ("氏名で表示", "With names"),
         "from" => ("開始", "From"),
         "to" => ("終了", "To"),
         "state" => ("状態", "State"),
@@ -231,10 +240,9 @@ pub fn alert_rule_label(rule: &str) -> Option<Label> {
         "off_hours_unseal" => ("業務時間外の閲覧", "Unseal outside working hours"),
         "sign_in_failures" => ("サインイン失敗の繰り返し", "Repeated sign-in failures"),
         "off_schedule_export" => ("予定外の提供", "Export outside the schedule"),
-        storage::alerts::OVERDUE_AUDIT_REVIEW => (
-            "監査の点検が期限を過ぎています",
-            "Audit review overdue",
-        ),
+        storage::alerts::OVERDUE_AUDIT_REVIEW => {
+            ("監査の点検が期限を過ぎています", "Audit review overdue")
+        }
         _ => return None,
     })
 }
@@ -310,6 +318,31 @@ impl Labels {
     /// A Unix-ms time in Japan.
     pub fn when(&self, ms: &i64) -> String {
         jst(*ms)
+    }
+
+    /// A detail's value in this language (a code with its label where it has one).
+    pub fn value(&self, field: &DetailField) -> String {
+        match &field.value {
+            DetailValue::Text(text) => text.clone(),
+            DetailValue::Time(ms) => jst(*ms),
+            DetailValue::Flag(b) => self
+                .0
+                .pick(
+                    if *b { "はい" } else { "いいえ" },
+                    if *b { "yes" } else { "no" },
+                )
+                .to_owned(),
+            DetailValue::Code(code) => {
+                let label = outcome_label(code)
+                    .or_else(|| sign_in_reason_label(code))
+                    .or_else(|| ActionFamily::from_code(code).map(family_label))
+                    .or_else(|| ReviewedLedger::from_code(code).map(reviewed_ledger_label));
+                match label {
+                    Some((ja, en)) => format!("{}（{code}）", self.0.pick(ja, en)),
+                    None => code.clone(),
+                }
+            }
+        }
     }
 }
 

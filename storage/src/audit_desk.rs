@@ -311,8 +311,21 @@ pub struct Named {
 pub struct DetailField {
     /// The detail's key (the page labels it).
     pub key: String,
-    /// The value as text, ids replaced by names where known.
-    pub value: String,
+    /// The value, ids replaced by names where known.
+    pub value: DetailValue,
+}
+
+/// What a detail's value is, so that a page can show it in its language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DetailValue {
+    /// Text (a name, an id, a list).
+    Text(String),
+    /// An instant (Unix ms).
+    Time(i64),
+    /// Yes or no.
+    Flag(bool),
+    /// A code the pages label (an outcome, a reason, a family, a role …).
+    Code(String),
 }
 
 /// One row of the trail, for people.
@@ -838,12 +851,15 @@ impl Vault {
         audit::append(
             &mut tx,
             ctx,
-            &AuditEvent::success(actions::AUDIT_REVIEW_SIGN_OFF, Some(format!("audit_review:{id}")))
-                .with_detail(serde_json::json!({
-                    "from": format_date(review.period_from),
-                    "to": format_date(review.period_to),
-                    "looked_at": looked_at,
-                })),
+            &AuditEvent::success(
+                actions::AUDIT_REVIEW_SIGN_OFF,
+                Some(format!("audit_review:{id}")),
+            )
+            .with_detail(serde_json::json!({
+                "from": format_date(review.period_from),
+                "to": format_date(review.period_to),
+                "looked_at": looked_at,
+            })),
         )
         .await?;
         tx.commit().await?;

@@ -275,7 +275,10 @@ async fn a_review_is_audited_and_closes_its_months(f: Fixture) {
             },
         )
         .await;
-    assert!(matches!(refused, Err(StorageError::Invalid(_))), "looked at nothing");
+    assert!(
+        matches!(refused, Err(StorageError::Invalid(_))),
+        "looked at nothing"
+    );
     f.vault
         .sign_off_audit_review(
             &ctx,
@@ -315,7 +318,10 @@ async fn a_review_is_audited_and_closes_its_months(f: Fixture) {
         .entries
         .remove(0);
     assert_eq!(entry.action, actions::AUDIT_REVIEW_SIGN_OFF);
-    assert!(!entry.detail.contains("異常"), "remarks stay out of the trail");
+    assert!(
+        !entry.detail.contains("異常"),
+        "remarks stay out of the trail"
+    );
 }
 
 async fn an_unreviewed_month_raises_one_alert_after_its_due_day(f: Fixture) {

@@ -52,9 +52,11 @@ fn link(html: &str, rel: &str) -> Option<String> {
 
 /// A page that holds no raw staff id (`staff:<uuid>`) anywhere.
 fn no_raw_staff_ids(html: &str) -> bool {
-    !html.contains("staff:0") && !html.split("staff:").skip(1).any(|rest| {
-        rest.len() >= 36 && uuid::Uuid::parse_str(&rest[..36]).is_ok()
-    })
+    !html.contains("staff:0")
+        && !html
+            .split("staff:")
+            .skip(1)
+            .any(|rest| rest.len() >= 36 && uuid::Uuid::parse_str(&rest[..36]).is_ok())
 }
 
 #[tokio::test]
@@ -63,25 +65,36 @@ async fn a_plain_date_searches_that_day_in_japan_and_a_bad_one_shows_the_staff_p
     let app = spawn_app().await;
     let auditor = enrolled(&app, "auditor.d", Role::Auditor, &[]).await;
     let today = jst_today();
-    let (status, html) = page(
-        &app,
-        &auditor,
-        &format!("/s/audit?from={today}&to={today}"),
-    )
-    .await;
+    let (status, html) = page(&app, &auditor, &format!("/s/audit?from={today}&to={today}")).await;
     assert_eq!(status, 200, "a plain date is a day, not a 400");
     assert!(html.contains("staff.sign_in"), "today's sign-in is found");
-    assert!(html.contains(&format!("value=\"{today}\"")), "the date is kept");
+    assert!(
+        html.contains(&format!("value=\"{today}\"")),
+        "the date is kept"
+    );
     let (status, html) = page(&app, &auditor, "/s/audit?from=2099-01-01&to=2099-01-31").await;
     assert_eq!(status, 200);
     assert!(rows(&html).is_empty(), "nothing in 2099");
 
-    for bad in ["from=30%2F11%2F2026", "from=2026-13-01", "from=2026-12-01&to=2026-11-30"] {
+    for bad in [
+        "from=30%2F11%2F2026",
+        "from=2026-13-01",
+        "from=2026-12-01&to=2026-11-30",
+    ] {
         let (status, html) = page(&app, &auditor, &format!("/s/audit?{bad}")).await;
         assert_eq!(status, 422, "{bad}");
-        assert!(html.contains("<body class=\"staff\">"), "the staff header: {bad}");
-        assert!(html.contains("2026-11-30 の形") && html.contains("as 2026-11-30"), "both languages");
-        assert!(html.contains("name=\"from\""), "the form is there to correct it");
+        assert!(
+            html.contains("<body class=\"staff\">"),
+            "the staff header: {bad}"
+        );
+        assert!(
+            html.contains("2026-11-30 の形") && html.contains("as 2026-11-30"),
+            "both languages"
+        );
+        assert!(
+            html.contains("name=\"from\""),
+            "the form is there to correct it"
+        );
     }
     // A mangled page link is no dead end either: the first page, or the form again.
     let (status, _) = page(&app, &auditor, "/s/audit?older=nonsense").await;
@@ -91,7 +104,10 @@ async fn a_plain_date_searches_that_day_in_japan_and_a_bad_one_shows_the_staff_p
     assert!(html.contains("<body class=\"staff\">") && html.contains("name=\"family\""));
     // The JSON API takes the plain date too.
     let api = auditor
-        .get(&app, &format!("/api/v1/admin/audit?action=staff.sign_in&from={today}&to={today}"))
+        .get(
+            &app,
+            &format!("/api/v1/admin/audit?action=staff.sign_in&from={today}&to={today}"),
+        )
         .send()
         .await
         .expect("api");
@@ -124,11 +140,17 @@ async fn names_instead_of_ids(app: TestApp) {
     let found = rows(&html);
     assert!(!found.is_empty(), "the officer's rows by username");
     assert!(found.iter().all(|r| r.contains("officer.n")), "only theirs");
-    assert!(html.contains("確認作業を担当") && html.contains("submission.claim"), "label and code");
+    assert!(
+        html.contains("確認作業を担当") && html.contains("submission.claim"),
+        "label and code"
+    );
     assert!(html.contains("山田 太郎"), "the person claimed, by name");
     assert!(no_raw_staff_ids(&html), "no staff:<uuid> on the page");
     assert!(!html.contains(NUMBER));
-    assert!(html.contains("<option value=\"officer.n\""), "the staff select");
+    assert!(
+        html.contains("<option value=\"officer.n\""),
+        "the staff select"
+    );
 
     let (_, html) = page(&app, &auditor, "/s/audit?staff=nobody.here").await;
     assert!(rows(&html).is_empty());
@@ -143,13 +165,23 @@ async fn names_instead_of_ids(app: TestApp) {
     assert_eq!(status, 200, "{html}");
     let found = rows(&html);
     assert!(!found.is_empty(), "the person's rows");
-    assert!(html.contains("提出者") && html.contains("document.seal"), "what they did: {}", found.join("\n---\n"));
-    assert!(html.contains("submission.claim"), "and what was done to their submission");
+    assert!(
+        html.contains("提出者") && html.contains("document.seal"),
+        "what they did: {}",
+        found.join("\n---\n")
+    );
+    assert!(
+        html.contains("submission.claim"),
+        "and what was done to their submission"
+    );
     let (_, html) = page(&app, &auditor, "/s/audit?person=%E4%BD%90%E8%97%A4").await; // 佐藤
     assert!(html.contains("この氏名を含む提出者・本人はいません"));
 
     let (_, html) = page(&app, &auditor, "/s/audit?family=review").await;
-    assert!(rows(&html).iter().all(|r| r.contains("submission.")), "review only");
+    assert!(
+        rows(&html).iter().all(|r| r.contains("submission.")),
+        "review only"
+    );
 }
 
 #[tokio::test]
@@ -176,12 +208,18 @@ async fn the_trail_is_newest_first_in_pages_of_fifty_that_stay_put() {
     let first_seqs = seqs(&first);
     assert_eq!(first_seqs.len(), 50, "50 to a page");
     assert!(first_seqs.windows(2).all(|w| w[0] > w[1]), "newest first");
-    assert!(link(&first, "prev").is_none(), "nothing newer on the first page");
+    assert!(
+        link(&first, "prev").is_none(),
+        "nothing newer on the first page"
+    );
     let older = link(&first, "next").expect("an older page");
     let (_, second) = page(&app, &auditor, &older).await;
     let second_seqs = seqs(&second);
     assert!(!second_seqs.is_empty());
-    assert!(second_seqs[0] < first_seqs[49], "continues where page 1 ended");
+    assert!(
+        second_seqs[0] < first_seqs[49],
+        "continues where page 1 ended"
+    );
     // Reading appended entries (each search is one); the previous page is still page 1.
     let newer = link(&second, "prev").expect("a newer page");
     let (_, back) = page(&app, &auditor, &newer).await;
@@ -213,7 +251,10 @@ async fn the_csv_downloads_carry_a_bom_japanese_headers_and_no_formula() {
     let bytes = csv.bytes().await.expect("bytes");
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "BOM");
     let text = std::str::from_utf8(&bytes[3..]).expect("utf-8");
-    assert!(text.starts_with("日時（日本時間）,ユーザー名"), "Japanese headers");
+    assert!(
+        text.starts_with("日時（日本時間）,ユーザー名"),
+        "Japanese headers"
+    );
     assert!(text.contains("'=HYPERLINK"), "the formula is neutralised");
     assert!(text.contains("存在しないユーザー名"), "the reason's label");
     for cell in text.split([',', '\n']) {
@@ -241,7 +282,10 @@ async fn an_auditor_signs_off_a_review_and_an_admin_cannot() {
     let admin = enrolled(&app, "admin.r", Role::Admin, &[]).await;
     let (status, html) = page(&app, &auditor, "/s/audit/reviews").await;
     assert_eq!(status, 200);
-    assert!(html.contains("未点検の月はありません"), "this month is still running");
+    assert!(
+        html.contains("未点検の月はありません"),
+        "this month is still running"
+    );
     assert!(html.contains("C-e"), "the guideline item");
     let csrf = csrf_in(&html);
     let today = jst_today();
@@ -253,20 +297,41 @@ async fn an_auditor_signs_off_a_review_and_an_admin_cannot() {
             ("to".to_owned(), to),
             ("remarks".to_owned(), "=SUM(A1) 異常なし".to_owned()),
         ];
-        form.extend(boxes.iter().map(|b| ("looked_at".to_owned(), (*b).to_owned())));
-        who.client.post(app.url("/s/audit/reviews")).form(&form).send()
+        form.extend(
+            boxes
+                .iter()
+                .map(|b| ("looked_at".to_owned(), (*b).to_owned())),
+        );
+        who.client
+            .post(app.url("/s/audit/reviews"))
+            .form(&form)
+            .send()
     };
     // Nothing ticked, or a period ending tomorrow: refused beside the form.
-    let refused = sign_off(&auditor, csrf.clone(), today.clone(), &[]).await.expect("post");
+    let refused = sign_off(&auditor, csrf.clone(), today.clone(), &[])
+        .await
+        .expect("post");
     let html = refused.text().await.expect("html");
     assert!(html.contains("点検の記録を受け付けられません"));
-    let tomorrow = (time::OffsetDateTime::now_utc().to_offset(time::macros::offset!(+9)).date()
+    let tomorrow = (time::OffsetDateTime::now_utc()
+        .to_offset(time::macros::offset!(+9))
+        .date()
         + time::Duration::days(1))
     .to_string();
-    let refused = sign_off(&auditor, csrf.clone(), tomorrow, &["trail"]).await.expect("post");
-    assert!(refused.text().await.expect("html").contains("点検の記録を受け付けられません"));
+    let refused = sign_off(&auditor, csrf.clone(), tomorrow, &["trail"])
+        .await
+        .expect("post");
+    assert!(
+        refused
+            .text()
+            .await
+            .expect("html")
+            .contains("点検の記録を受け付けられません")
+    );
     // Without the CSRF token: refused.
-    let forged = sign_off(&auditor, "x".into(), today.clone(), &["trail"]).await.expect("post");
+    let forged = sign_off(&auditor, "x".into(), today.clone(), &["trail"])
+        .await
+        .expect("post");
     assert_eq!(forged.status(), 403);
     // An admin reads the page but cannot sign off.
     let (status, admin_html) = page(&app, &admin, "/s/audit/reviews").await;
@@ -277,9 +342,14 @@ async fn an_auditor_signs_off_a_review_and_an_admin_cannot() {
         .expect("post");
     assert_eq!(by_admin.status(), 403);
 
-    let done = sign_off(&auditor, csrf, today.clone(), &["trail", "sign_ins", "export_ledger"])
-        .await
-        .expect("post");
+    let done = sign_off(
+        &auditor,
+        csrf,
+        today.clone(),
+        &["trail", "sign_ins", "export_ledger"],
+    )
+    .await
+    .expect("post");
     let html = done.text().await.expect("html");
     assert!(html.contains("点検を記録しました"));
     assert!(html.contains(&format!("{first} – {today}")));

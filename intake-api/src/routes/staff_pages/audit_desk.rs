@@ -7,10 +7,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use application::audit_desk::{self as desk, ReviewSignOff, SignInSearch, TrailSearch};
+use portal::Text;
 use portal::audit_desk::{
     AuditReviewsPageView, Labels, SignInForm, SignInsPageView, TrailForm, TrailPageView,
 };
-use portal::Text;
 use storage::audit_desk::{Cursor, Direction};
 use storage::staff::Role;
 

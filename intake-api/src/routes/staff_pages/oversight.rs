@@ -107,7 +107,10 @@ async fn ledger_download(
         .insert_header(("Content-Type", "text/csv; charset=utf-8"))
         .insert_header((
             "Content-Disposition",
-            format!("attachment; filename=\"kakunin-{}-ledger.csv\"", ledger.code()),
+            format!(
+                "attachment; filename=\"kakunin-{}-ledger.csv\"",
+                ledger.code()
+            ),
         ))
         .body(bytes.to_vec()))
 }

@@ -585,7 +585,8 @@ catalogue! {
     SAuditReviewsIntro => "監査責任者が、期間を区切って監査証跡・台帳・サインイン履歴などを確認し、その結果を記録します（特定個人情報ガイドライン 別添1 安全管理措置 C-e「取扱状況の把握及び安全管理措置の見直し」）。", "The auditor looks over the trail, ledgers, sign-in history and the rest for a period and records it (PPC guideline, annex 1, safety-management measures C-e: grasping how data is handled and reviewing the measures).";
     SUnreviewedMonths => "未点検の月", "Months not reviewed";
     SAllReviewed => "未点検の月はありません。", "Every month is reviewed.";
-    SReviewDueDay => "前月分の点検期限（翌月の日）", "Due day of last month's review (day of the next month)";
+    SReviewDueDay => "前月分の点検の期限：翌月", "Last month's review is due by day";
+    SReviewDueDaySuffix => "日（過ぎるとアラート）", "of the next month (an alert after it)";
     SReviewFrom => "点検期間の開始日", "First day reviewed";
     SReviewTo => "点検期間の終了日（この日を含む）", "Last day reviewed (included)";
     SReviewLookedAt => "確認した記録", "What was looked at";

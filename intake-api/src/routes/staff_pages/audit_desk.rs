@@ -353,7 +353,12 @@ async fn reviews(
                 .unwrap_or(*m);
             (m.to_string(), last.min(reviewed.today).to_string())
         })
-        .unwrap_or_default();
+        .unwrap_or_else(|| {
+            // Nothing left unreviewed: this month so far.
+            let today = reviewed.today;
+            let first = today.replace_day(1).unwrap_or(today);
+            (first.to_string(), today.to_string())
+        });
     let staff = page.frame(Text::SAuditReviews, "/s/audit/reviews");
     let body = AuditReviewsPageView {
         labels: Labels(staff.page.l),

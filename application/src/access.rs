@@ -20,6 +20,7 @@
 //! | [`Assistant`] (takes a submission in on a person's behalf) | officer, collector | where the role has one |
 //! | [`Admin`] | admin | required |
 //! | [`Overseer`] (the trail, ledgers, alerts, incidents) | auditor, admin | required |
+//! | [`Auditor`] (signs off the periodic audit review, 監査責任者) | auditor | required |
 //! | [`SignedIn`] (own account: sign out, enrol TOTP) | any | — |
 
 use domain::{Role, StaffId};
@@ -119,6 +120,11 @@ capability!(
     Overseer
 );
 capability!(
+    /// An auditor (監査責任者) past the second factor: signs off the periodic audit review.
+    /// Admins read the same pages but cannot sign off: the review checks their work too.
+    Auditor
+);
+capability!(
     /// Any staff member with a live session (own account only: sign out, enrol a second
     /// factor). Holds no right over anyone's data.
     SignedIn
@@ -158,6 +164,11 @@ pub fn admin(staff: Staff) -> Result<Admin, AppError> {
 /// An auditor or an admin, or why not.
 pub fn overseer(staff: Staff) -> Result<Overseer, AppError> {
     staff.with_role(&[Role::Auditor, Role::Admin]).map(Overseer)
+}
+
+/// An auditor, or why not.
+pub fn auditor(staff: Staff) -> Result<Auditor, AppError> {
+    staff.with_role(&[Role::Auditor]).map(Auditor)
 }
 
 /// Any staff member past the second factor (or a collector), or why not.
@@ -212,6 +223,11 @@ mod tests {
         assert!(overseer(staff(Role::Admin, true)).is_ok());
         assert!(matches!(
             overseer(staff(Role::Officer, true)),
+            Err(AppError::Forbidden)
+        ));
+        assert!(auditor(staff(Role::Auditor, true)).is_ok());
+        assert!(matches!(
+            auditor(staff(Role::Admin, true)),
             Err(AppError::Forbidden)
         ));
     }

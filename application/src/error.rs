@@ -62,6 +62,10 @@ pub enum Invalid {
     BranchCode,
     /// A branch's display name is empty, too long, or not plain typed text.
     BranchName,
+    /// A date searched for is not a date, or the period ends before it starts.
+    SearchDate,
+    /// An audit review's period, what was looked at, or its remarks are refused.
+    AuditReview,
     /// Anything else the request got wrong.
     Request,
 }

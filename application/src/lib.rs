@@ -12,6 +12,7 @@
 
 pub mod access;
 pub mod app;
+pub mod audit_desk;
 pub mod auth;
 pub mod branches;
 pub mod disposal;

@@ -121,6 +121,9 @@ pub struct AlertSettings {
     pub export_days: Vec<String>,
     /// …and hours (`[start, end)`, Japan time): an export outside them is an alert.
     pub export_hours_jst: [u8; 2],
+    /// The day of the month (Japan time) by which the auditor signs off the previous month's
+    /// review; after it, an unreviewed month is an alert (default 10).
+    pub audit_review_due_day: u8,
 }
 
 impl Default for AlertSettings {
@@ -135,6 +138,7 @@ impl Default for AlertSettings {
                 .map(str::to_owned)
                 .to_vec(),
             export_hours_jst: [rules.export_hours_jst.0, rules.export_hours_jst.1],
+            audit_review_due_day: rules.audit_review_due_day,
         }
     }
 }
@@ -159,6 +163,7 @@ impl AlertSettings {
             working_hours_jst: (self.working_hours_jst[0], self.working_hours_jst[1]),
             export_weekdays,
             export_hours_jst: (self.export_hours_jst[0], self.export_hours_jst[1]),
+            audit_review_due_day: self.audit_review_due_day.clamp(1, 28),
         })
     }
 }

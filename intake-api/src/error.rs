@@ -197,6 +197,8 @@ impl From<application::AppError> for ApiError {
             E::Invalid(I::VerificationIncomplete) => Self::invalid(Message::VerificationIncomplete),
             E::Invalid(I::Date) => Self::invalid(Message::BirthDateFormat),
             E::Invalid(I::Request) => Self::invalid(Message::BadRequest),
+            E::Invalid(I::SearchDate) => Self::invalid(Message::SearchDateInvalid),
+            E::Invalid(I::AuditReview) => Self::invalid(Message::AuditReviewInvalid),
             E::Invalid(I::Password) => Self::invalid(Message::PasswordPolicy),
             E::Invalid(I::OwnAccount) => Self::invalid(Message::OwnAccount),
             E::Invalid(I::PurposeNotListed) => Self::invalid(Message::PurposeNotListed),

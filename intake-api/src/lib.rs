@@ -3,6 +3,7 @@
 #![deny(missing_docs)]
 
 pub mod activation;
+pub mod audit_csv;
 pub mod auth;
 pub mod cli;
 pub mod client_ip;

@@ -3,6 +3,7 @@
 //! assets (one CSS, one JS). No HTTP handlers live here.
 #![deny(missing_docs)]
 
+pub mod audit_desk;
 pub mod escape;
 pub mod forms;
 pub mod invitations;

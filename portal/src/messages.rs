@@ -216,6 +216,10 @@ pub enum Message {
     RequestTimeout,
     /// Too many connections open from one address (503).
     TooManyConnections,
+    /// A date in a search is not a date (the auditor's trail and sign-in history).
+    SearchDateInvalid,
+    /// An audit review's period, checkboxes or remarks are not acceptable.
+    AuditReviewInvalid,
 }
 
 impl Message {
@@ -325,6 +329,8 @@ impl Message {
         Message::UnsupportedMediaType,
         Message::RequestTimeout,
         Message::TooManyConnections,
+        Message::SearchDateInvalid,
+        Message::AuditReviewInvalid,
     ];
 
     /// The message with this code.
@@ -856,6 +862,16 @@ impl Message {
                 "too_many_connections",
                 "同じ接続元からの接続が多すぎます。少し待ってから再度お試しください。",
                 "Too many connections from your address. Please wait a moment and try again.",
+            ),
+            SearchDateInvalid => (
+                "search_date_invalid",
+                "日付を読み取れませんでした。2026-11-30 の形で入力するか、カレンダーから選んでください。開始は終了より前にしてください。",
+                "The date could not be read. Please type it as 2026-11-30 or pick it from the calendar, with the start before the end.",
+            ),
+            AuditReviewInvalid => (
+                "audit_review_invalid",
+                "点検の記録を受け付けられません。期間（開始は終了以前、終了は今日以前）、確認した記録（1つ以上）、所見（制御文字や不可視文字なし、2,000字以内）を確かめてください。",
+                "The review cannot be recorded. Please check the period (start on or before the end, end no later than today), what was looked at (at least one) and the remarks (no control or invisible characters, up to 2,000).",
             ),
             NumberRequired => (
                 "number_required",

@@ -366,42 +366,6 @@ impl PersonPage {
     }
 }
 
-/// The trail search form as it was filled.
-#[derive(Debug, Clone, Default)]
-pub struct AuditSearchView {
-    /// Actor.
-    pub actor: String,
-    /// Action or prefix.
-    pub action: String,
-    /// An id.
-    pub about: String,
-    /// From (RFC 3339).
-    pub from: String,
-    /// To (RFC 3339).
-    pub to: String,
-}
-
-/// `GET /s/audit`: the trail searched (read-only; the search is itself audited).
-#[derive(Debug, Template)]
-#[template(path = "staff/audit.html")]
-pub struct AuditPage {
-    /// Frame.
-    pub staff: StaffFrame,
-    /// The form.
-    pub search: AuditSearchView,
-    /// Matching entries in chain order.
-    pub entries: Vec<storage::audit::AuditEntry>,
-    /// The next page's link, when the page is full.
-    pub next_href: Option<String>,
-}
-
-impl AuditPage {
-    /// A Unix-ms time in JST.
-    pub fn when(&self, ms: &i64) -> String {
-        jst(*ms)
-    }
-}
-
 /// `GET /s/ledgers/{ledger}`: a ledger as a table, with its CSV download.
 #[derive(Debug, Template)]
 #[template(path = "staff/ledger.html")]
@@ -428,12 +392,46 @@ pub struct AlertsPage {
     pub sign_ins: Vec<storage::staff::SignInRecord>,
     /// Incident records with their timelines.
     pub incidents: Vec<storage::incidents::IncidentRecord>,
+    /// Every staff account (to name the actors).
+    pub staff_names: Vec<storage::audit_desk::StaffName>,
 }
 
 impl AlertsPage {
+    /// Labels in the page's language.
+    pub fn labels(&self) -> crate::audit_desk::Labels {
+        crate::audit_desk::Labels(self.staff.page.l)
+    }
+
+    /// Whom an alert or a timeline step is about: a username for `staff:<id>`, the kind's
+    /// label for `system`, `cli`, …; an address as it is.
+    pub fn actor(&self, label: &str) -> String {
+        if let Some(id) = label.strip_prefix("staff:")
+            && let Some(s) = self
+                .staff_names
+                .iter()
+                .find(|s| s.account_id.to_string() == id)
+        {
+            return s.username.clone();
+        }
+        match label.split_once(':') {
+            Some(("ip", address)) => address.to_owned(),
+            Some((kind, id)) => format!(
+                "{} {}",
+                self.labels().kind(kind),
+                id.chars().take(8).collect::<String>()
+            ),
+            None => self.labels().kind(label),
+        }
+    }
+
     /// A Unix-ms time in JST.
     pub fn when(&self, ms: &i64) -> String {
         jst(*ms)
+    }
+
+    /// An alert rule's label in the page's language.
+    pub fn rule(&self, rule: &str) -> String {
+        crate::audit_desk::Labels(self.staff.page.l).alert_rule(rule)
     }
 }
 
@@ -484,4 +482,17 @@ pub struct IncidentScopePage {
     pub title: String,
     /// The answer.
     pub scope: storage::incidents::IncidentScope,
+}
+
+/// An error on a staff page, under the staff header (never the provider portal's): the
+/// sentence in both languages and a way back.
+#[derive(Debug, Template)]
+#[template(path = "staff/notice.html")]
+pub struct StaffNoticePage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The sentence in Japanese.
+    pub ja: &'static str,
+    /// The sentence in English.
+    pub en: &'static str,
 }

@@ -214,6 +214,8 @@ pub mod actions {
     pub const PAYROLL_CLIENT_CREATE: &str = "payroll.client_create";
     pub const EXPORT_PULL: &str = "export.pull";
     pub const DOCUMENT_DESTROY: &str = "document.destroy";
+    /// An auditor signed off a period of the trail and ledgers as reviewed.
+    pub const AUDIT_REVIEW_SIGN_OFF: &str = "audit_review.sign_off";
 }
 
 impl Vault {

@@ -11,6 +11,7 @@ pub mod alerts;
 pub mod assisted;
 pub mod audit;
 pub mod audit_anchor;
+pub mod audit_desk;
 pub mod backup;
 pub mod branches;
 pub mod card_qr;

@@ -370,8 +370,8 @@ describe('provider portal on a phone', () => {
     await enrolStaff(desk, 'auditor.a', password);
     await desk.goto(`${kakunin.base}/s`);
     await Promise.all([desk.waitForURL(/\/s\/audit/), desk.click('a.btn[href="/s/audit"]')]);
-    await desk.fill('#action', 'staff.');
-    await Promise.all([desk.waitForURL(/action=staff/), desk.click('form.filters button')]);
+    await desk.selectOption('#family', 'sign_in');
+    await Promise.all([desk.waitForURL(/family=sign_in/), desk.click('form.filters button')]);
     assert.match(await desk.textContent('table.audit'), /staff\./);
     await check(desk, '60-auditor-trail');
     await desk.goto(`${kakunin.base}/s/ledgers/files`);

@@ -5,6 +5,7 @@ mod helpers;
 mod process;
 
 mod assisted;
+mod audit_desk;
 mod backup;
 mod card_qr;
 mod cli;

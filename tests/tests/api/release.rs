@@ -154,6 +154,32 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
         .await
         .expect("state");
     assert_eq!(state, "verified", "the unreleased one stays");
+
+    // The auditor's export ledger names the officers and the people, in Japan time, and its
+    // download is the same table for Excel.
+    let auditor = enrolled(&app, "auditor.l", Role::Auditor, &[]).await;
+    let page = auditor
+        .get(&app, "/s/ledgers/exports")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("officer.a") && page.contains("山田 太郎") && page.contains("申請者"));
+    assert!(!page.contains(NUMBER) && !page.contains(&release_id));
+    let csv = auditor
+        .get(&app, "/s/ledgers/exports/csv")
+        .send()
+        .await
+        .expect("csv")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    let csv = std::str::from_utf8(&csv[3..]).expect("utf-8");
+    assert!(csv.starts_with("日時（日本時間）,提供,申請者,承認者"));
+    assert!(csv.contains("officer.a") && csv.contains("山田 太郎"));
 }
 
 #[tokio::test]

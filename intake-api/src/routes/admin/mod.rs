@@ -98,9 +98,9 @@ pub(crate) struct AuditSearch {
     pub(crate) action: Option<String>,
     /// A person's, submission's, document's … id.
     pub(crate) about: Option<String>,
-    /// RFC 3339, inclusive.
+    /// RFC 3339, inclusive; or a day (`2026-11-30`, from its start in Japan).
     pub(crate) from: Option<String>,
-    /// RFC 3339, exclusive.
+    /// RFC 3339, exclusive; or a day (`2026-11-30`, to its end in Japan, inclusive).
     pub(crate) to: Option<String>,
     /// Paging: entries after this position.
     pub(crate) after: Option<i64>,
@@ -128,12 +128,16 @@ pub(crate) async fn run_audit_search(
     caller: &StaffCaller,
     search: AuditSearch,
 ) -> Result<(Vec<storage::audit::AuditEntry>, Option<i64>), ApiError> {
+    // A plain day (`2026-11-30`) is that whole day in Japan; an RFC 3339 instant is exact.
+    let (from_ms, to_ms) =
+        application::audit_desk::search_bounds(search.from.as_deref(), search.to.as_deref())
+            .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
     let query = AuditQuery {
         actor: search.actor,
         action: search.action,
         about: search.about,
-        from_ms: search.from.as_deref().map(millis).transpose()?,
-        to_ms: search.to.as_deref().map(millis).transpose()?,
+        from_ms,
+        to_ms,
         after_seq: search.after.unwrap_or(0).max(0),
         limit: search.limit.unwrap_or(200),
     };

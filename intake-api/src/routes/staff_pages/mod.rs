@@ -7,6 +7,7 @@
 
 mod activation;
 mod assisted;
+mod audit_desk;
 mod duties;
 mod invitations;
 mod officer;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     assisted::configure(cfg);
     invitations::configure(cfg);
     duties::configure(cfg);
+    audit_desk::configure(cfg);
     oversight::configure(cfg);
 }
 
@@ -99,8 +101,27 @@ impl ResponseError for StaffPageError {
             Some(location) => HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, location))
                 .finish(),
-            None => PageError::from(self.0.clone()).error_response(),
+            None => staff_error_page(&self.0),
         }
+    }
+}
+
+/// The bilingual error page under the staff header, with a way back to the staff menu.
+pub(crate) fn staff_error_page(error: &ApiError) -> HttpResponse {
+    use askama::Template;
+    let message = error.message();
+    let frame = Frame::new(Lang::Ja, Text::ErrorTitle, "/s");
+    let page = portal::staff::StaffNoticePage {
+        staff: StaffFrame::new(frame, None, false, false),
+        ja: message.ja(),
+        en: message.en(),
+    };
+    match page.render() {
+        Ok(body) => HttpResponse::build(error.status_code())
+            .content_type(actix_web::http::header::ContentType::html())
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        Err(_) => PageError::from(error.clone()).error_response(),
     }
 }
 

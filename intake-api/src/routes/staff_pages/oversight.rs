@@ -1,12 +1,12 @@
-//! The auditors' and admins' pages (read-only, never a number): the trail searched, the
+//! The auditors' and admins' pages (read-only, never a number): the
 //! three ledgers as tables with their CSV downloads, alerts, incident records and the
-//! sign-in history. Each read goes through the same function as `/api/v1/admin/…` and
+//! sign-in history (the trail and the reviews are in `audit_desk`). Each read goes through the same function as `/api/v1/admin/…` and
 //! is itself an audit entry where the API's is.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::Text;
-use portal::staff::{AlertsPage, AuditPage, AuditSearchView, IncidentScopePage, LedgerPage};
+use portal::staff::{AlertsPage, IncidentScopePage, LedgerPage};
 use storage::incidents::IncidentStep;
 use storage::staff::Role;
 use uuid::Uuid;
@@ -15,13 +15,13 @@ use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::ledgers::Ledger;
 use crate::routes::admin::incidents::{establish_scope, open_record, record_step};
-use crate::routes::admin::{AuditSearch, ledger_csv, run_audit_search};
+use crate::routes::admin::ledger_csv;
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(crate::routes::endpoint("/s/audit").get(audit))
-        .service(crate::routes::endpoint("/s/ledgers/{ledger}").get(ledger))
+    cfg.service(crate::routes::endpoint("/s/ledgers/{ledger}").get(ledger))
+        .service(crate::routes::endpoint("/s/ledgers/{ledger}/csv").get(ledger_download))
         .service(crate::routes::endpoint("/s/alerts").get(alerts))
         .service(crate::routes::endpoint("/s/incidents").post(open_incident))
         .service(crate::routes::endpoint("/s/incidents/{id}/steps").post(incident_step))
@@ -32,55 +32,42 @@ fn overseer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
     page.require(&[Role::Auditor, Role::Admin])
 }
 
-/// `GET /s/audit?actor&action&about&from&to&after`.
-async fn audit(
-    req: HttpRequest,
-    state: State,
-    page: StaffPage,
-    query: web::Query<AuditSearch>,
-) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
-    // A form sends its empty fields: on the page they mean "any" (the API refuses them).
-    let nonempty = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
-    let search = query.into_inner();
-    let search = AuditSearch {
-        actor: nonempty(search.actor),
-        action: nonempty(search.action),
-        about: nonempty(search.about),
-        from: nonempty(search.from),
-        to: nonempty(search.to),
-        ..search
-    };
-    let view = AuditSearchView {
-        actor: search.actor.clone().unwrap_or_default(),
-        action: search.action.clone().unwrap_or_default(),
-        about: search.about.clone().unwrap_or_default(),
-        from: search.from.clone().unwrap_or_default(),
-        to: search.to.clone().unwrap_or_default(),
-    };
-    let (entries, next_after) = run_audit_search(&state, &page.caller, search).await?;
-    let next_href = next_after.map(|after| {
-        let query = serde_urlencoded::to_string([
-            ("actor", view.actor.as_str()),
-            ("action", view.action.as_str()),
-            ("about", view.about.as_str()),
-            ("from", view.from.as_str()),
-            ("to", view.to.as_str()),
-            ("after", &after.to_string()),
-        ])
-        .unwrap_or_default();
-        format!("/s/audit?{query}")
-    });
-    let body = AuditPage {
-        staff: page.frame(Text::SAudit, "/s/audit"),
-        search: view,
-        entries,
-        next_href,
-    };
-    Ok(render(&req, &state, StatusCode::OK, body))
+/// A ledger's header and rows for people: the export and disposal ledgers with names and
+/// Japan time (`application::audit_desk`); the file ledger as its CSV has it, headed in
+/// Japanese.
+async fn ledger_table(
+    state: &State,
+    page: &StaffPage,
+    ledger: Ledger,
+) -> Result<(Vec<String>, Vec<Vec<String>>), StaffPageError> {
+    let overseer = application::access::overseer(page.caller.staff())?;
+    Ok(match ledger {
+        Ledger::Exports => portal::audit_desk::export_table(
+            &application::audit_desk::export_ledger(&state.app, &overseer).await?,
+        ),
+        Ledger::Disposals => portal::audit_desk::disposal_table(
+            &application::audit_desk::disposal_ledger(&state.app, &overseer).await?,
+        ),
+        Ledger::Files => {
+            let bytes = ledger_csv(state, &page.caller, ledger, false).await?;
+            let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
+            let header = reader
+                .headers()
+                .map_err(|e| ApiError::internal(&e))?
+                .iter()
+                .map(|h| portal::audit_desk::file_ledger_header(h).to_owned())
+                .collect();
+            let rows = reader
+                .records()
+                .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
+                .collect::<Result<Vec<Vec<String>>, _>>()
+                .map_err(|e| ApiError::internal(&e))?;
+            (header, rows)
+        }
+    })
 }
 
-/// `GET /s/ledgers/{files|exports|disposals}`: the same CSV as the download, as a table.
+/// `GET /s/ledgers/{files|exports|disposals}`: a ledger as a table, with its CSV download.
 async fn ledger(
     req: HttpRequest,
     state: State,
@@ -89,19 +76,7 @@ async fn ledger(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = overseer(page)?;
     let ledger = path.into_inner();
-    let bytes = ledger_csv(&state, &page.caller, ledger, false).await?;
-    let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
-    let header = reader
-        .headers()
-        .map_err(|e| ApiError::internal(&e))?
-        .iter()
-        .map(str::to_owned)
-        .collect();
-    let rows = reader
-        .records()
-        .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
-        .collect::<Result<Vec<Vec<String>>, _>>()
-        .map_err(|e| ApiError::internal(&e))?;
+    let (header, rows) = ledger_table(&state, &page, ledger).await?;
     let body = LedgerPage {
         staff: page.frame(Text::SLedgers, &format!("/s/ledgers/{}", ledger.code())),
         ledger: ledger.code(),
@@ -109,6 +84,35 @@ async fn ledger(
         rows,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+/// `GET /s/ledgers/{ledger}/csv`: the table of the page as a CSV file for people (UTF-8
+/// with a byte-order mark, Japanese headers, no cell starting a formula).
+async fn ledger_download(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Ledger>,
+) -> Result<HttpResponse, StaffPageError> {
+    let page = overseer(page)?;
+    let ledger = path.into_inner();
+    let (header, rows) = ledger_table(&state, &page, ledger).await?;
+    let mut out = verifier::csv_file::CsvFile::for_people();
+    let written = std::iter::once(&header)
+        .chain(&rows)
+        .try_for_each(|row| out.row(row))
+        .and_then(|()| out.finish());
+    let bytes = written.map_err(|e| ApiError::internal(&e))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .insert_header(("Content-Type", "text/csv; charset=utf-8"))
+        .insert_header((
+            "Content-Disposition",
+            format!(
+                "attachment; filename=\"kakunin-{}-ledger.csv\"",
+                ledger.code()
+            ),
+        ))
+        .body(bytes.to_vec()))
 }
 
 /// `GET /s/alerts`: alerts of the last 30 days, incident records, the latest sign-ins.
@@ -125,6 +129,7 @@ async fn alerts(
         alerts: state.vault.alerts(since).await?,
         sign_ins: state.vault.sign_in_history(500).await?,
         incidents: state.vault.incident_records().await?,
+        staff_names: state.vault.staff_names().await?,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }

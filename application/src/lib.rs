@@ -15,6 +15,7 @@ pub mod app;
 pub mod auth;
 pub mod disposal;
 pub mod error;
+pub mod history;
 pub mod numbers;
 pub mod password;
 pub mod release;

@@ -15,6 +15,7 @@ pub mod backup;
 pub mod card_qr;
 pub mod db_roles;
 pub mod grants;
+pub mod history;
 pub mod incidents;
 pub mod internal_keys;
 pub mod invitation_admin;

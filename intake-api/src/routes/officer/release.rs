@@ -18,19 +18,24 @@ pub(super) const PROPOSE_JSON_LIMIT: usize = 1024 * 1024;
 pub(super) struct ProposeBody {
     submission_ids: Vec<SubmissionId>,
     purpose: String,
+    /// `snapshot` (default: each person's full current record) or `changes` (only what
+    /// the submissions changed, each row marked added / changed / ended with its date).
+    #[serde(default)]
+    mode: storage::release::ReleaseMode,
 }
 
-/// `POST /api/v1/officer/releases` `{"submission_ids", "purpose"}` → `{"release_id"}`.
+/// `POST /api/v1/officer/releases` `{"submission_ids", "purpose", "mode"?}` → `{"release_id"}`.
 pub(super) async fn propose(
     state: State,
     officer: Officer,
     body: web::Json<ProposeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = release::propose(
+    let id = release::propose_as(
         &state.app,
         officer.access(),
         &body.submission_ids,
         &body.purpose,
+        body.mode,
     )
     .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "release_id": id })))

@@ -129,6 +129,19 @@ pub(crate) async fn accept_upload(
     payload: Multipart,
     expected_csrf: Option<&str>,
 ) -> Result<StoredDocument, ApiError> {
+    let upload = read_checked_upload(req, state, submission_id, payload, expected_csrf).await?;
+    store_upload(state, audit, submission_id, subject_id, upload).await
+}
+
+/// Reads an upload's multipart body under the rate limits and size caps (charged to
+/// `submission_id`) and checks the page's CSRF token; nothing is decoded yet.
+pub(crate) async fn read_checked_upload(
+    req: &HttpRequest,
+    state: &State,
+    submission_id: uuid::Uuid,
+    payload: Multipart,
+    expected_csrf: Option<&str>,
+) -> Result<Upload, ApiError> {
     if let Some(ip) = crate::client_ip::client_ip(req, &state.settings.trusted_proxies) {
         state
             .limits
@@ -148,13 +161,13 @@ pub(crate) async fn accept_upload(
         return Err(too_large());
     }
     let header_key = idempotency_key(req)?;
-    let upload = read_upload(payload, limit, declared.unwrap_or(0)).await?;
+    let mut upload = read_upload(payload, limit, declared.unwrap_or(0)).await?;
     if let Some(expected) = expected_csrf
         && !crate::csrf::matches(expected, upload.csrf.as_deref().unwrap_or_default())
     {
         return Err(ApiError::new(StatusCode::FORBIDDEN, Message::CsrfInvalid));
     }
-    let idempotency_key = match header_key {
+    upload.idempotency_key = match header_key {
         Some(key) => Some(key),
         None => upload
             .idempotency_key
@@ -162,6 +175,37 @@ pub(crate) async fn accept_upload(
             .map(valid_key)
             .transpose()?,
     };
+    Ok(upload)
+}
+
+/// Scrubs, seals and stores a read upload for one subject of `submission_id`.
+pub(crate) async fn store_upload(
+    state: &State,
+    audit: &AuditContext,
+    submission_id: uuid::Uuid,
+    subject_id: uuid::Uuid,
+    upload: Upload,
+) -> Result<StoredDocument, ApiError> {
+    let sealed = seal_upload(state, upload).await?;
+    store_sealed(state, audit, submission_id, subject_id, sealed).await
+}
+
+/// A read upload after the pipeline: scrubbed and sealed, not yet stored.
+pub(crate) struct SealedUpload {
+    document: SealedDocument,
+    idempotency_key: Option<String>,
+    replaces: Option<uuid::Uuid>,
+}
+
+impl std::fmt::Debug for SealedUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedUpload(..)")
+    }
+}
+
+/// Runs a read upload through the pipeline (sniff → scrub → seal).
+pub(crate) async fn seal_upload(state: &State, upload: Upload) -> Result<SealedUpload, ApiError> {
+    let idempotency_key = upload.idempotency_key.clone();
     let kind = upload
         .kind
         .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?;
@@ -181,15 +225,35 @@ pub(crate) async fn accept_upload(
         .process(file, state.keys.sealer().clone(), read_qr)
         .await
         .map_err(pipeline_error)?;
-    let document = SealedDocument {
-        kind,
-        sealed: processed.sealed,
-        width: processed.width,
-        height: processed.height,
-        removed_metadata: processed.removed.iter().map(code_of).collect(),
-        warnings: processed.warnings.iter().map(code_of).collect(),
-        qr: processed.qr,
-    };
+    Ok(SealedUpload {
+        document: SealedDocument {
+            kind,
+            sealed: processed.sealed,
+            width: processed.width,
+            height: processed.height,
+            removed_metadata: processed.removed.iter().map(code_of).collect(),
+            warnings: processed.warnings.iter().map(code_of).collect(),
+            qr: processed.qr,
+        },
+        idempotency_key,
+        replaces: upload.replaces,
+    })
+}
+
+/// Stores a sealed upload for one subject of `submission_id` (and, on an instance
+/// holding the identity, compares a card-back QR at once).
+pub(crate) async fn store_sealed(
+    state: &State,
+    audit: &AuditContext,
+    submission_id: uuid::Uuid,
+    subject_id: uuid::Uuid,
+    sealed: SealedUpload,
+) -> Result<StoredDocument, ApiError> {
+    let SealedUpload {
+        document,
+        idempotency_key,
+        replaces,
+    } = sealed;
     let mut stored = state
         .vault
         .store_document(
@@ -198,7 +262,7 @@ pub(crate) async fn accept_upload(
             subject_id,
             &document,
             idempotency_key.as_deref(),
-            upload.replaces,
+            replaces,
         )
         .await?;
     if stored.summary.qr_check == Some(domain::QrCheck::Pending) {
@@ -243,14 +307,44 @@ fn valid_key(key: &str) -> Result<String, ApiError> {
     }
 }
 
-struct Upload {
+/// A multipart upload read into memory: the photo, what it shows, and the form's other
+/// short text fields (a change page sends the new dependant's details with the photo).
+pub(crate) struct Upload {
     kind: Option<DocumentKind>,
     file: Option<Zeroizing<Vec<u8>>>,
     csrf: Option<String>,
     idempotency_key: Option<String>,
     replaces: Option<uuid::Uuid>,
     read_qr: bool,
+    /// Other fields, each at most [`MAX_TEXT_FIELD`] bytes, wiped when dropped.
+    pub(crate) fields: Vec<(String, Zeroizing<String>)>,
 }
+
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Upload(..)")
+    }
+}
+
+impl Upload {
+    /// Whether a non-empty photo came with the form (a page's file input left empty
+    /// sends an empty part).
+    pub(crate) fn has_file(&self) -> bool {
+        self.file.as_ref().is_some_and(|f| !f.is_empty())
+    }
+
+    /// A text field's value ("" when absent).
+    pub(crate) fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// The largest other text field an upload form may carry.
+const MAX_TEXT_FIELD: usize = 1024;
 
 fn too_large() -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Message::PayloadTooLarge)
@@ -272,6 +366,7 @@ async fn read_upload(
         idempotency_key: None,
         replaces: None,
         read_qr: false,
+        fields: Vec::new(),
     };
     let mut total = 0usize;
     while let Some(field) = payload.next().await {
@@ -317,7 +412,16 @@ async fn read_upload(
                         .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
                 );
             }
-            _ => {} // Unknown fields are ignored (and wiped on drop).
+            // Other short text fields are kept for the page that reads them (wiped on
+            // drop); longer ones are ignored.
+            _ if buffer.len() <= MAX_TEXT_FIELD && upload.fields.len() < 32 => {
+                if let Ok(text) = std::str::from_utf8(&buffer) {
+                    upload
+                        .fields
+                        .push((name.clone(), Zeroizing::new(text.to_owned())));
+                }
+            }
+            _ => {}
         }
     }
     Ok(upload)

@@ -17,6 +17,7 @@ pub mod auth;
 pub mod branches;
 pub mod disposal;
 pub mod error;
+pub mod history;
 pub mod numbers;
 pub mod password;
 pub mod release;

@@ -6,7 +6,7 @@
 
 use domain::{ReleaseId, SubmissionId, duties};
 use sha2::{Digest, Sha256};
-use storage::release::{ApprovedExport, ReleaseLine};
+use storage::release::{ApprovedExport, ReleaseLine, ReleaseMode};
 use verifier::decisions::parse_purpose;
 use verifier::export::{self, ExportLine};
 
@@ -29,6 +29,21 @@ pub async fn propose(
     purpose: &str,
     note: Option<&str>,
 ) -> Result<ReleaseId, AppError> {
+    propose_as(app, officer, submissions, purpose, note, ReleaseMode::Snapshot).await
+}
+
+/// An officer proposes releasing verified submissions in scope, for a configured purpose
+/// of use with an optional note, as the full current record of the people concerned
+/// (`snapshot`) or as the changes the submissions hold (`changes`: each row marked added,
+/// changed or ended with its date; issue 17).
+pub async fn propose_as(
+    app: &App,
+    officer: &Officer,
+    submissions: &[SubmissionId],
+    purpose: &str,
+    note: Option<&str>,
+    mode: ReleaseMode,
+) -> Result<ReleaseId, AppError> {
     let purpose = purpose.trim();
     if !app.policy.release_purposes.iter().any(|p| p == purpose) {
         return Err(AppError::Invalid(Invalid::PurposeNotListed));
@@ -40,7 +55,7 @@ pub async fn propose(
     let ids: Vec<uuid::Uuid> = submissions.iter().map(|s| s.uuid()).collect();
     match officer
         .vault(&app.vault)
-        .propose_release(officer.audit(), &ids, purpose, note.as_deref())
+        .propose_release_as(officer.audit(), &ids, purpose, note.as_deref(), mode)
         .await
     {
         Ok(id) => Ok(id.into()),
@@ -115,7 +130,7 @@ pub async fn approve(
                 None => Ok(""),
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let person_ids: Vec<String> = rows.iter().map(|r| r.subject_id.to_string()).collect();
+        let person_ids: Vec<String> = rows.iter().map(|r| r.person_id.to_string()).collect();
         let lines: Vec<ExportLine<'_>> = rows
             .iter()
             .zip(&numbers)
@@ -134,6 +149,8 @@ pub async fn approve(
                 birth_date: &r.birth_date,
                 address: r.address.as_deref().unwrap_or(""),
                 no_number_reason: r.no_number_reason.as_deref().unwrap_or(""),
+                change: r.change.map(|c| c.code()).unwrap_or(""),
+                change_date: r.change_on.as_deref().unwrap_or(""),
             })
             .collect();
         let csv = export::csv(&lines).map_err(|e| AppError::internal(&e))?;

@@ -8,6 +8,7 @@
 pub mod code;
 pub mod document;
 pub mod duties;
+pub mod history;
 pub mod ids;
 pub mod org;
 pub mod person;
@@ -17,6 +18,7 @@ pub mod typed_text;
 
 pub use document::{DocumentKind, QrCheck};
 pub use duties::SeparationOfDuties;
+pub use history::{ChangeKind, ChangeMark};
 pub use ids::{
     DisposalId, DocumentId, GrantId, IncidentId, InvitationId, PayrollClientId, ReleaseId, StaffId,
     SubjectId, SubmissionId,

@@ -391,3 +391,149 @@ mod tests {
         assert_eq!(e.message, Message::BadRequest);
     }
 }
+
+/// A change on a verified record (issue 17) as the JSON API receives it: the kind, the
+/// date it takes effect, whose (the person's stable id; the provider themself when left
+/// out), and the fields the kind needs.
+#[derive(Deserialize, Validate, utoipa::ToSchema)]
+pub struct ChangeForm {
+    /// `add_dependant`, `end_dependant`, `name`, `address`, `number`, `category3_start`,
+    /// `category3_end`.
+    #[validate(length(max = 32))]
+    pub kind: String,
+    /// From when, `YYYY-MM-DD` (a birth, the day a dependant leaves, the marriage, …).
+    #[validate(length(max = 32))]
+    pub effective_on: String,
+    /// The person changed (their `person_id` in the record); the provider when absent.
+    #[serde(default)]
+    pub person_id: Option<uuid::Uuid>,
+    /// For `add_dependant`: the dependant, as `POST /api/v1/provider/subjects` takes it.
+    #[serde(default)]
+    pub dependant: Option<DependantForm>,
+    /// For `name`: the new name.
+    #[serde(default)]
+    #[validate(length(max = 400))]
+    pub name: String,
+    /// For `name`: its furigana.
+    #[serde(default)]
+    #[validate(length(max = 400))]
+    pub name_kana: String,
+    /// For `name`: the 旧姓 to record (default: the old name's surname).
+    #[serde(default)]
+    #[validate(length(max = 400))]
+    pub former_surname: String,
+    /// For `address`: the new address.
+    #[serde(default)]
+    #[validate(length(max = 800))]
+    pub address: String,
+    /// For `number`: the new (reissued) number.
+    #[serde(default)]
+    #[validate(length(max = 64))]
+    pub number: String,
+}
+
+/// Prints the kind only: the form may carry a number.
+impl std::fmt::Debug for ChangeForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangeForm")
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A parsed change, the number not yet sealed.
+#[derive(Debug)]
+pub enum ParsedChange {
+    /// A new dependant and what the employee declares.
+    AddDependant(Box<ParsedSubject>, bool, bool),
+    /// A dependant leaves.
+    EndDependant,
+    /// A new name, furigana and optionally the 旧姓.
+    Name(PersonName, NameKana, Option<PersonName>),
+    /// A new address.
+    Address(Address),
+    /// A new number.
+    Number(MyNumber),
+    /// 第3号 starts.
+    Category3Start,
+    /// 第3号 ends.
+    Category3End,
+}
+
+impl ChangeForm {
+    /// Parses the kind and the fields it needs; the first refused field is reported.
+    pub fn parse(&self, today: Date) -> Result<(ParsedChange, Date), FormError> {
+        if self.validate().is_err() {
+            return Err(FormError {
+                field: "form",
+                message: Message::BadRequest,
+            });
+        }
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let effective_on =
+            Date::parse(self.effective_on.trim(), &format).map_err(|_| FormError {
+                field: "effective_on",
+                message: Message::BirthDateFormat,
+            })?;
+        let kind = domain::ChangeKind::from_code(self.kind.trim()).ok_or(FormError {
+            field: "kind",
+            message: Message::BadRequest,
+        })?;
+        let change = match kind {
+            domain::ChangeKind::AddDependant => {
+                let form = self.dependant.as_ref().ok_or(FormError {
+                    field: "dependant",
+                    message: Message::BadRequest,
+                })?;
+                ParsedChange::AddDependant(
+                    Box::new(form.subject.parse(false, today)?),
+                    form.identity_attested,
+                    form.category3_spouse,
+                )
+            }
+            domain::ChangeKind::EndDependant => ParsedChange::EndDependant,
+            domain::ChangeKind::Name => ParsedChange::Name(
+                PersonName::parse(&self.name)
+                    .map_err(person_message)
+                    .map_err(FormError::at("name"))?,
+                NameKana::parse(&self.name_kana)
+                    .map_err(person_message)
+                    .map_err(FormError::at("name_kana"))?,
+                if self.former_surname.trim().is_empty() {
+                    None
+                } else {
+                    Some(
+                        PersonName::parse(&self.former_surname)
+                            .map_err(person_message)
+                            .map_err(FormError::at("former_surname"))?,
+                    )
+                },
+            ),
+            domain::ChangeKind::Address => ParsedChange::Address(
+                Address::parse_optional(&self.address)
+                    .map_err(person_message)
+                    .map_err(FormError::at("address"))?
+                    .ok_or(FormError {
+                        field: "address",
+                        message: Message::AddressRequired,
+                    })?,
+            ),
+            domain::ChangeKind::Number => {
+                if self.number.trim().is_empty() {
+                    return Err(FormError {
+                        field: "number",
+                        message: Message::NumberRequired,
+                    });
+                }
+                ParsedChange::Number(
+                    MyNumber::parse(&self.number)
+                        .map_err(number_message)
+                        .map_err(FormError::at("number"))?,
+                )
+            }
+            domain::ChangeKind::Category3Start => ParsedChange::Category3Start,
+            domain::ChangeKind::Category3End => ParsedChange::Category3End,
+        };
+        Ok((change, effective_on))
+    }
+}

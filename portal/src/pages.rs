@@ -489,7 +489,55 @@ pub struct StatusPage {
     pub corrections: Vec<CorrectionView>,
 }
 
+/// `GET /p/changes/dependant`: a dependant added after the verification (a newborn, a
+/// marriage), with the photo of the number document, in one form (issue 17).
+#[derive(Debug, Template)]
+#[template(path = "change_dependant.html")]
+pub struct ChangeDependantPage {
+    /// Frame.
+    pub page: Frame,
+    /// The relationships a dependant can have.
+    pub relationships: &'static [Relationship],
+    /// The document kinds offered today (the number document first).
+    pub kinds: Vec<DocumentKind>,
+}
+
+/// One person of the record a change can name: the stable id, the current name and the
+/// relationship.
+#[derive(Debug, Clone)]
+pub struct ChangeablePerson {
+    /// The stable id.
+    pub person_id: Uuid,
+    /// The current name.
+    pub name: String,
+    /// The relationship (self for the provider).
+    pub relationship: Relationship,
+}
+
+/// `GET /p/changes/other`: any other change (a name, an address, a reissued number, a
+/// dependant leaving, 第3号 start or end), with a photo where the officer needs one.
+#[derive(Debug, Template)]
+#[template(path = "change_other.html")]
+pub struct ChangeOtherPage {
+    /// Frame.
+    pub page: Frame,
+    /// Who can be named.
+    pub people: Vec<ChangeablePerson>,
+    /// The kinds offered (every kind but a new dependant, which has its own page).
+    pub kinds: Vec<(&'static str, Text)>,
+    /// The document kinds offered today.
+    pub documents: Vec<DocumentKind>,
+}
+
 impl StatusPage {
+    /// Whether the record is verified, so changes are reported as changes (issue 17).
+    pub fn can_report_changes(&self) -> bool {
+        matches!(
+            self.state,
+            SubmissionState::Verified | SubmissionState::Released
+        )
+    }
+
     /// Whether the submission waits for an officer or is done (the thank-you line).
     pub fn handed_in(&self) -> bool {
         !matches!(

@@ -276,6 +276,19 @@ impl Lang {
         })
     }
 
+    /// A change after verification (issue 17), from its stored code.
+    pub fn change_kind(self, code: &str) -> &'static str {
+        self.t(match code {
+            "add_dependant" => Text::SChangeAddDependant,
+            "end_dependant" => Text::SChangeEndDependant,
+            "name" => Text::SChangeName,
+            "address" => Text::SChangeAddress,
+            "number" => Text::SChangeNumber,
+            "category3_start" => Text::SChangeCategory3Start,
+            _ => Text::SChangeCategory3End,
+        })
+    }
+
     /// A number-check or identity-check code.
     pub fn check(self, code: &str) -> &'static str {
         self.t(match code {

@@ -146,6 +146,10 @@ pub mod actions {
     pub const PROVIDER_SIGN_IN: &str = "provider.sign_in";
     pub const SUBJECT_SAVE: &str = "subject.save";
     pub const SUBJECT_REMOVE: &str = "subject.remove";
+    /// A change recorded on a verified record (issue 17): kind, person, date; no value.
+    pub const RECORD_CHANGE: &str = "record.change";
+    /// A verified change applied to the history (the replaced versions superseded).
+    pub const RECORD_CHANGE_APPLY: &str = "record.change_apply";
     pub const NUMBER_SEAL: &str = "number.seal";
     pub const DOCUMENT_SEAL: &str = "document.seal";
     /// A card-back photo was read for its QR number and kept (sealed) until the person

@@ -22,21 +22,28 @@ use crate::{Backend, StorageError, Vault};
 pub const PUBLIC_GRANTS: &[(&str, &str)] = &[
     // The public side does not migrate; it checks the schema is the one it was built for.
     ("_sqlx_migrations", "SELECT"),
+    // INSERT: a change on a verified record (issue 17) is an event of its own, whose
+    // invitation row carries no link (a random hash, expired at birth); the columns a
+    // live invitation needs (live_employee_code, email, issued_at) stay out of reach.
     (
         "invitations",
-        "SELECT, UPDATE (failed_attempts, locked_until)",
+        "SELECT, INSERT (id, token_hash, kind, display_name, name_kana, employee_code, branch_code, \
+         birth_date, created_by, created_at, expires_at), UPDATE (failed_attempts, locked_until)",
     ),
     ("provider_sessions", "SELECT, INSERT, UPDATE, DELETE"),
     (
         "submissions",
-        "SELECT, UPDATE (state, updated_at, submitted_at, declined_reason)",
+        "SELECT, INSERT, UPDATE (state, updated_at, submitted_at, declined_reason, person_id)",
     ),
     (
         "subjects",
         "SELECT, INSERT, UPDATE (relationship, name, name_kana, birth_date, number_sealed, \
          number_ref, number_saved_at, number_pending, identity_attested, category3_spouse, updated_at, \
-         removed_at, address, name_alphabetic, common_name, former_surname, no_number_reason)",
+         removed_at, address, name_alphabetic, common_name, former_surname, no_number_reason, person_id)",
     ),
+    // The record over the years: the provider's people and their dated relationships.
+    ("people", "SELECT, INSERT, UPDATE (holder_id, relationship)"),
+    ("category3_periods", "SELECT"),
     ("documents", "SELECT, INSERT, UPDATE (replaced_at)"),
     // Photo first: a card-back photo waiting for the person to confirm its QR number.
     ("card_reads", "SELECT, INSERT, DELETE"),

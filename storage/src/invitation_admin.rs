@@ -137,7 +137,7 @@ impl Vault {
         query: &InvitationQuery,
     ) -> Result<Vec<InvitationLine>, StorageError> {
         let now = now_millis();
-        let mut sql = format!("{SELECT} WHERE 1 = 1");
+        let mut sql = format!("{SELECT} WHERE s.event = 'collection'");
         let mut n = 0;
         let mut next = || {
             n += 1;
@@ -291,8 +291,9 @@ impl Vault {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
+            // A change event's own invitation carries no link and is never issued one.
             "SELECT i.revoked_at, s.id AS submission_id, s.state FROM invitations i \
-             JOIN submissions s ON s.invitation_id = i.id WHERE i.id = $1",
+             JOIN submissions s ON s.invitation_id = i.id WHERE i.id = $1 AND s.event = 'collection'",
         )
         .bind(id.to_string())
         .fetch_optional(&mut *tx)

@@ -320,7 +320,8 @@ async fn note_duplicate(tx: &mut Tx, subject_id: Uuid) -> Result<(), StorageErro
          AND EXISTS (SELECT 1 FROM number_index nb JOIN subjects b ON b.id = nb.subject_id \
              AND b.number_ref = nb.number_ref \
              WHERE nb.blind_index = na.blind_index AND nb.subject_id <> na.subject_id \
-             AND b.removed_at IS NULL AND (b.name <> a.name OR b.birth_date <> a.birth_date)) \
+             AND b.removed_at IS NULL AND COALESCE(b.person_id, b.id) <> COALESCE(a.person_id, a.id) \
+             AND (b.name <> a.name OR b.birth_date <> a.birth_date)) \
          ON CONFLICT (blind_index) DO NOTHING",
     )
     .bind(subject_id.to_string())

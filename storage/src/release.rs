@@ -47,7 +47,89 @@ pub struct ExportRow {
     pub checker: Option<String>,
     /// When checked (Unix ms).
     pub checked_at: Option<i64>,
+    /// The person's stable id (the same in every export of that person).
+    pub person_id: Uuid,
+    /// In a release of changes: added, changed or ended (`None` in a snapshot).
+    pub change: Option<crate::history::ChangeMark>,
+    /// In a release of changes: from when (`YYYY-MM-DD`).
+    pub change_on: Option<String>,
 }
+
+/// What a release hands payroll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseMode {
+    /// The full current record of each person released: every current version (not
+    /// superseded, not ended), whichever event it came from.
+    #[default]
+    Snapshot,
+    /// Only what the released events changed, each row marked added, changed or ended
+    /// with its date (a first collection's rows are all added).
+    Changes,
+}
+
+impl ReleaseMode {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Snapshot => "snapshot",
+            Self::Changes => "changes",
+        }
+    }
+}
+
+/// The columns both export queries read, after the release item's submission (`s`), the
+/// version (`t`), its event (`e`) and invitation (`i`), its verification (`v`, `a`).
+macro_rules! export_columns {
+    () => {
+        "SELECT s.id AS submission_id, t.id AS subject_id, i.employee_code, t.name, t.name_kana, \
+         t.relationship, t.birth_date, t.address, t.number_sealed, t.no_number_reason, v.number_check, \
+         v.identity_check, a.username AS checker, v.checked_at, COALESCE(t.person_id, t.id) AS person_id, \
+         t.change_kind, t.change_effective_on, e.event "
+    };
+}
+
+/// What makes a version exportable: a verified number, a dependant without one (living
+/// abroad, a newborn: nothing to verify), or an ended dependant (who and from when only).
+macro_rules! exportable {
+    () => {
+        "((t.number_sealed IS NOT NULL AND v.id IS NOT NULL) OR t.no_number_reason IS NOT NULL \
+         OR t.change_kind = 'end_dependant')"
+    };
+}
+
+/// A release of changes: what the released events hold (a change's new versions, or all of
+/// a first collection, `added`).
+const EXPORT_CHANGES: &str = concat!(
+    export_columns!(),
+    "FROM release_items ri JOIN releases r ON r.id = ri.release_id \
+     JOIN submissions s ON s.id = ri.submission_id JOIN submissions e ON e.id = s.id \
+     JOIN invitations i ON i.id = s.invitation_id \
+     JOIN subjects t ON t.submission_id = s.id AND t.removed_at IS NULL \
+     LEFT JOIN verifications v ON v.subject_id = t.id LEFT JOIN staff_accounts a ON a.id = v.checked_by \
+     WHERE ri.release_id = $1 AND r.state = 'proposed' AND s.state = 'verified' AND ",
+    exportable!(),
+    " ORDER BY s.id, t.id"
+);
+
+/// A snapshot: the current record of each released event's person — their own and their
+/// dependants' current versions, whichever event holds them; never a superseded version
+/// (an old number, an old name) nor a dependant who has left.
+const EXPORT_SNAPSHOT: &str = concat!(
+    export_columns!(),
+    "FROM release_items ri JOIN releases r ON r.id = ri.release_id \
+     JOIN submissions s ON s.id = ri.submission_id \
+     JOIN subjects t ON t.removed_at IS NULL AND t.superseded_at IS NULL \
+     AND (t.submission_id = s.id OR t.person_id IN (SELECT p.id FROM people p \
+     WHERE p.id = s.person_id OR (p.holder_id = s.person_id AND p.ended_on IS NULL))) \
+     AND (t.change_kind IS NULL OR t.change_kind <> 'end_dependant') \
+     JOIN submissions e ON e.id = t.submission_id AND (e.id = s.id OR e.state IN ('verified', 'released')) \
+     JOIN invitations i ON i.id = e.invitation_id \
+     LEFT JOIN verifications v ON v.subject_id = t.id LEFT JOIN staff_accounts a ON a.id = v.checked_by \
+     WHERE ri.release_id = $1 AND r.state = 'proposed' AND s.state = 'verified' AND ",
+    exportable!(),
+    " ORDER BY s.id, t.id"
+);
 
 /// A proposed or approved release, as officers see it.
 #[derive(Debug, Clone, Serialize)]
@@ -129,13 +211,27 @@ impl StaffVault<'_> {
         purpose: &str,
         note: Option<&str>,
     ) -> Result<Uuid, StorageError> {
+        self.propose_release_as(ctx, submission_ids, purpose, note, ReleaseMode::Snapshot)
+            .await
+    }
+
+    /// Proposes releasing verified submissions in the officer's scope, as a full snapshot
+    /// of the people concerned or as the changes the submissions hold.
+    pub async fn propose_release_as(
+        &self,
+        ctx: &AuditContext,
+        submission_ids: &[Uuid],
+        purpose: &str,
+        note: Option<&str>,
+        mode: ReleaseMode,
+    ) -> Result<Uuid, StorageError> {
         if submission_ids.is_empty() {
             return Err(StorageError::Invalid("name at least one submission"));
         }
         let id = Uuid::now_v7();
         let mut tx = self.vault.begin_write().await?;
         sqlx::query(
-            "INSERT INTO releases (id, state, purpose, purpose_note, proposed_by, proposed_at) \
+            "INSERT INTO releases (id, state, purpose, purpose_note, proposed_by, proposed_at, mode) \
              VALUES ($1, 'proposed', $2, $3, $4, $5)",
         )
         .bind(id.to_string())
@@ -143,6 +239,7 @@ impl StaffVault<'_> {
         .bind(note.map(str::to_owned))
         .bind(self.account().to_string())
         .bind(now_millis())
+        .bind(mode.code())
         .execute(&mut *tx)
         .await?;
         for submission in submission_ids {
@@ -169,7 +266,7 @@ impl StaffVault<'_> {
                 .await?;
         }
         let event = AuditEvent::success(actions::RELEASE_PROPOSE, format!("release:{id}"))
-            .with_detail(serde_json::json!({"submissions": submission_ids}));
+            .with_detail(serde_json::json!({"submissions": submission_ids, "mode": mode.code()}));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         Ok(id)
@@ -208,43 +305,60 @@ impl StaffVault<'_> {
         // A release with any submission outside the scope is not this officer's (NotFound).
         self.release_summary(release_id).await?;
         let mut tx = self.vault.begin_write().await?;
-        let rows = sqlx::query(
-            // A dependant without a number (living abroad, a newborn) goes to payroll too,
-            // with the reason and no verification (there was nothing to verify).
-            "SELECT s.id AS submission_id, t.id AS subject_id, i.employee_code, t.name, t.name_kana, t.relationship, \
-             t.birth_date, t.address, t.number_sealed, t.no_number_reason, v.number_check, v.identity_check, \
-             a.username AS checker, v.checked_at \
-             FROM release_items ri JOIN releases r ON r.id = ri.release_id \
-             JOIN submissions s ON s.id = ri.submission_id JOIN invitations i ON i.id = s.invitation_id \
-             JOIN subjects t ON t.submission_id = s.id AND t.removed_at IS NULL \
-             LEFT JOIN verifications v ON v.subject_id = t.id LEFT JOIN staff_accounts a ON a.id = v.checked_by \
-             WHERE ri.release_id = $1 AND r.state = 'proposed' AND s.state = 'verified' \
-             AND ((t.number_sealed IS NOT NULL AND v.id IS NOT NULL) OR t.no_number_reason IS NOT NULL) \
-             ORDER BY s.id, t.id",
-        )
-        .bind(release_id.to_string())
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ExportRow {
-                submission_id: parse_uuid(&r.try_get::<String, _>("submission_id")?)?,
-                subject_id: parse_uuid(&r.try_get::<String, _>("subject_id")?)?,
-                employee_code: r.try_get("employee_code")?,
-                name: r.try_get("name")?,
-                name_kana: r.try_get("name_kana")?,
-                relationship: r.try_get("relationship")?,
-                birth_date: r.try_get("birth_date")?,
-                address: r.try_get("address")?,
-                number_sealed: r.try_get("number_sealed")?,
-                no_number_reason: r.try_get("no_number_reason")?,
-                number_check: r.try_get("number_check")?,
-                identity_check: r.try_get("identity_check")?,
-                checker: r.try_get("checker")?,
-                checked_at: r.try_get("checked_at")?,
+        let mode: String = sqlx::query_scalar("SELECT mode FROM releases WHERE id = $1")
+            .bind(release_id.to_string())
+            .fetch_one(&mut *tx)
+            .await?;
+        let sql = if mode == ReleaseMode::Changes.code() {
+            EXPORT_CHANGES
+        } else {
+            EXPORT_SNAPSHOT
+        };
+        let mut seen = std::collections::HashSet::new();
+        let rows = sqlx::query(sql)
+            .bind(release_id.to_string())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(ExportRow {
+                    submission_id: parse_uuid(&r.try_get::<String, _>("submission_id")?)?,
+                    subject_id: parse_uuid(&r.try_get::<String, _>("subject_id")?)?,
+                    employee_code: r.try_get("employee_code")?,
+                    name: r.try_get("name")?,
+                    name_kana: r.try_get("name_kana")?,
+                    relationship: r.try_get("relationship")?,
+                    birth_date: r.try_get("birth_date")?,
+                    address: r.try_get("address")?,
+                    number_sealed: r.try_get("number_sealed")?,
+                    no_number_reason: r.try_get("no_number_reason")?,
+                    number_check: r.try_get("number_check")?,
+                    identity_check: r.try_get("identity_check")?,
+                    checker: r.try_get("checker")?,
+                    checked_at: r.try_get("checked_at")?,
+                    person_id: parse_uuid(&r.try_get::<String, _>("person_id")?)?,
+                    change: (mode == ReleaseMode::Changes.code())
+                        .then(|| {
+                            r.try_get::<Option<String>, _>("change_kind").map(|k| {
+                                match k.as_deref().and_then(crate::history::ChangeKind::from_code) {
+                                    Some(kind) => kind.mark(),
+                                    None => crate::history::ChangeMark::Added,
+                                }
+                            })
+                        })
+                        .transpose()?,
+                    change_on: if mode == ReleaseMode::Changes.code() {
+                        r.try_get("change_effective_on")?
+                    } else {
+                        None
+                    },
+                })
             })
-        })
-        .collect::<Result<Vec<_>, StorageError>>()?;
+            .collect::<Result<Vec<_>, StorageError>>()?
+            .into_iter()
+            // A person reached through two released events appears once.
+            .filter(|row: &ExportRow| seen.insert(row.subject_id))
+            .collect::<Vec<_>>();
         if rows.is_empty() {
             return Err(StorageError::NotFound);
         }

@@ -28,7 +28,7 @@ macro_rules! duplicate_expr {
          JOIN number_index nb ON nb.blind_index = na.blind_index AND nb.subject_id <> na.subject_id \
          JOIN subjects b ON b.id = nb.subject_id AND b.number_ref = nb.number_ref \
          WHERE a.submission_id = p.id AND a.removed_at IS NULL AND b.removed_at IS NULL \
-         AND length(na.blind_index) > 0 \
+         AND length(na.blind_index) > 0 AND COALESCE(a.person_id, a.id) <> COALESCE(b.person_id, b.id) \
          AND (a.name <> b.name OR a.birth_date <> b.birth_date)) THEN 1 ELSE 0 END"
     };
 }
@@ -526,7 +526,8 @@ impl StaffVault<'_> {
             // A dependant without a number (living abroad, a newborn) has nothing to verify.
             sqlx::query(
                 "SELECT id FROM subjects WHERE submission_id = $1 AND removed_at IS NULL \
-                 AND no_number_reason IS NULL",
+                 AND no_number_reason IS NULL \
+                 AND (change_kind IS NULL OR change_kind <> 'end_dependant')",
             )
                 .bind(submission_id.to_string())
                 .fetch_all(&mut *tx)
@@ -579,6 +580,7 @@ impl StaffVault<'_> {
             audit::append(&mut tx, ctx, &event).await?;
         }
         let state = apply_transition(&mut tx, ctx, submission_id, SubmissionState::verify).await?;
+        crate::history::apply_verified_change(&mut tx, ctx, submission_id).await?;
         release_claim(&mut tx, submission_id).await?;
         if destroy_images {
             let destroyed = sqlx::query(

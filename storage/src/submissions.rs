@@ -144,6 +144,14 @@ pub struct SubjectSummary {
     pub former_surname: Option<String>,
     /// Why this dependant has no number (`living_abroad`, `newborn_not_yet_numbered`).
     pub no_number_reason: Option<String>,
+    /// The person's stable id across the years (issue 17).
+    pub person_id: Option<Uuid>,
+    /// On a change after verification: what changed (`add_dependant`, `name`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_kind: Option<String>,
+    /// On a change: from when (`YYYY-MM-DD`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_effective_on: Option<String>,
 }
 
 /// What the employee declares about a dependant on the 扶養控除等申告書.
@@ -365,6 +373,14 @@ impl Vault {
         .execute(&mut *tx)
         .await?;
         write_details(&mut tx, subject_id, &edit.details).await?;
+        sqlx::query(
+            "UPDATE people SET relationship = $1 WHERE kind = 'dependant' \
+             AND id = (SELECT person_id FROM subjects WHERE id = $2)",
+        )
+        .bind(edit.relationship.code())
+        .bind(subject_id.to_string())
+        .execute(&mut *tx)
+        .await?;
         if let Some(number) = &edit.number {
             sqlx::query(
                 "UPDATE subjects SET number_sealed = $1, number_saved_at = $2, no_number_reason = NULL \
@@ -613,7 +629,7 @@ impl Vault {
         let subjects = sqlx::query(
             "SELECT id, relationship, name, name_kana, birth_date, CAST(CASE WHEN number_sealed IS NOT NULL THEN 1 ELSE 0 END AS BIGINT) AS number_saved, \
              identity_attested, category3_spouse, address, name_alphabetic, common_name, former_surname, \
-             no_number_reason FROM subjects \
+             no_number_reason, person_id, change_kind, change_effective_on FROM subjects \
              WHERE submission_id = $1 AND removed_at IS NULL ORDER BY created_at, id",
         )
         .bind(submission_id.to_string())
@@ -637,6 +653,12 @@ impl Vault {
                 common_name: r.try_get("common_name")?,
                 former_surname: r.try_get("former_surname")?,
                 no_number_reason: r.try_get("no_number_reason")?,
+                person_id: r
+                    .try_get::<Option<String>, _>("person_id")?
+                    .map(|p| parse_uuid(&p))
+                    .transpose()?,
+                change_kind: r.try_get("change_kind")?,
+                change_effective_on: r.try_get("change_effective_on")?,
             })
         })
         .collect::<Result<Vec<_>, StorageError>>()?;
@@ -968,6 +990,7 @@ async fn insert_subject(
     .execute(&mut **tx)
     .await?;
     write_details(tx, id, &input.details).await?;
+    crate::history::link_new_subject(tx, submission_id, id, input.relationship).await?;
     Ok(id)
 }
 
@@ -1033,6 +1056,13 @@ async fn audit_subject_save(
 }
 
 async fn missing_items(tx: &mut Tx, submission_id: Uuid) -> Result<Vec<MissingItem>, StorageError> {
+    let event: Option<String> = sqlx::query_scalar("SELECT event FROM submissions WHERE id = $1")
+        .bind(submission_id.to_string())
+        .fetch_optional(&mut **tx)
+        .await?;
+    if event.as_deref() == Some("change") {
+        return missing_in_change(tx, submission_id).await;
+    }
     let own = sqlx::query(
         "SELECT id FROM subjects WHERE submission_id = $1 AND relationship = 'self' AND removed_at IS NULL \
          AND number_sealed IS NOT NULL",
@@ -1066,6 +1096,50 @@ async fn missing_items(tx: &mut Tx, submission_id: Uuid) -> Result<Vec<MissingIt
     }
     let spouse_without_documents = sqlx::query(
         "SELECT 1 FROM subjects s WHERE s.submission_id = $1 AND s.removed_at IS NULL AND s.category3_spouse = 1 \
+         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.subject_id = s.id AND d.replaced_at IS NULL) LIMIT 1",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if spouse_without_documents.is_some() {
+        missing.push(MissingItem::SpouseDocuments);
+    }
+    Ok(missing)
+}
+
+/// What a change event still needs (issue 17): a new version of the provider themself
+/// needs a photo for the officer to check it with; a dependant's the attestation or, for a
+/// 第3号 spouse, photos, as at the first collection. An ended dependant needs nothing.
+async fn missing_in_change(
+    tx: &mut Tx,
+    submission_id: Uuid,
+) -> Result<Vec<MissingItem>, StorageError> {
+    let mut missing = Vec::new();
+    let own_without_documents = sqlx::query(
+        "SELECT 1 FROM subjects s WHERE s.submission_id = $1 AND s.removed_at IS NULL \
+         AND s.relationship = 'self' \
+         AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.subject_id = s.id AND d.replaced_at IS NULL) LIMIT 1",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if own_without_documents.is_some() {
+        missing.push(MissingItem::OwnDocuments);
+    }
+    let unattested = sqlx::query(
+        "SELECT 1 FROM subjects WHERE submission_id = $1 AND relationship <> 'self' AND removed_at IS NULL \
+         AND identity_attested = 0 AND category3_spouse = 0 AND no_number_reason IS NULL \
+         AND change_kind <> 'end_dependant' LIMIT 1",
+    )
+    .bind(submission_id.to_string())
+    .fetch_optional(&mut **tx)
+    .await?;
+    if unattested.is_some() {
+        missing.push(MissingItem::DependantAttestation);
+    }
+    let spouse_without_documents = sqlx::query(
+        "SELECT 1 FROM subjects s WHERE s.submission_id = $1 AND s.removed_at IS NULL AND s.category3_spouse = 1 \
+         AND s.change_kind <> 'end_dependant' \
          AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.subject_id = s.id AND d.replaced_at IS NULL) LIMIT 1",
     )
     .bind(submission_id.to_string())

@@ -767,7 +767,7 @@ async fn main() {
         assert_eq!(
             csv_lines.next(),
             Some(
-                "employee_code,name,furigana,relationship,number,verification_method,checker,date,person_id,birth_date,address,no_number_reason"
+                "employee_code,name,furigana,relationship,number,verification_method,checker,date,person_id,birth_date,address,no_number_reason,change,change_date"
             )
         );
         let batch_lines: Vec<String> = csv_lines.map(str::to_owned).collect();

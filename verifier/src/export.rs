@@ -20,6 +20,13 @@
 //! | 10 | birth_date | `YYYY-MM-DD` |
 //! | 11 | address | 住所 as given (empty if none) |
 //! | 12 | no_number_reason | `living_abroad`, `newborn_not_yet_numbered`, or empty |
+//! | 13 | change | in a release of changes: `added`, `changed` or `ended`; empty in a snapshot |
+//! | 14 | change_date | in a release of changes: from when, `YYYY-MM-DD`; empty in a snapshot |
+//!
+//! Column 9 is the person's stable id (issue 17): the same for every version of the person,
+//! across collections and changes. An `ended` row names the person and the date and carries
+//! no number; a `changed` row carries the person's current values (a reissued number only
+//! ever as the new one).
 
 use zeroize::Zeroizing;
 
@@ -54,10 +61,14 @@ pub struct ExportLine<'a> {
     pub address: &'a str,
     /// Why there is no number (empty when there is one).
     pub no_number_reason: &'a str,
+    /// `added`, `changed`, `ended` in a release of changes; empty in a snapshot.
+    pub change: &'a str,
+    /// From when (`YYYY-MM-DD`) in a release of changes; empty in a snapshot.
+    pub change_date: &'a str,
 }
 
 /// The columns, in order (see the module's table).
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 14] = [
     "employee_code",
     "name",
     "furigana",
@@ -70,6 +81,8 @@ pub const COLUMNS: [&str; 12] = [
     "birth_date",
     "address",
     "no_number_reason",
+    "change",
+    "change_date",
 ];
 
 /// The date of a timestamp in Japan (UTC+9), `YYYY-MM-DD`.
@@ -105,6 +118,8 @@ pub fn csv(lines: &[ExportLine<'_>]) -> Result<Zeroizing<Vec<u8>>, csv::Error> {
             line.birth_date,
             line.address,
             line.no_number_reason,
+            line.change,
+            line.change_date,
         ])?;
     }
     file.finish()
@@ -131,6 +146,8 @@ mod tests {
             birth_date: "1990-04-01",
             address: "東京都千代田区千代田1-1",
             no_number_reason: "",
+            change: "",
+            change_date: "",
         };
         let abroad = ExportLine {
             employee_code: "E001",
@@ -146,6 +163,8 @@ mod tests {
             birth_date: "1960-02-02",
             address: "",
             no_number_reason: "living_abroad",
+            change: "added",
+            change_date: "2026-12-01",
         };
         let bytes = csv(&[line, abroad]).expect("csv");
         let text = std::str::from_utf8(&bytes).expect("utf-8");
@@ -153,16 +172,16 @@ mod tests {
         assert_eq!(
             body[0],
             "employee_code,name,furigana,relationship,number,verification_method,checker,date,\
-             person_id,birth_date,address,no_number_reason"
+             person_id,birth_date,address,no_number_reason,change,change_date"
         );
         assert_eq!(
             body[1],
             "E001,\"山田, \"\"太郎\"\"\",やまだ たろう,self,123456789018,my_number_card+my_number_card,officer.a,2026-04-01,\
-             0192f3a0-0000-7000-8000-000000000001,1990-04-01,東京都千代田区千代田1-1,"
+             0192f3a0-0000-7000-8000-000000000001,1990-04-01,東京都千代田区千代田1-1,,,"
         );
         assert_eq!(
             body[2],
-            "E001,Nguyen Thi Mai,グエン＝ティ マイ,parent,,,,,0192f3a0-0000-7000-8000-000000000002,1960-02-02,,living_abroad"
+            "E001,Nguyen Thi Mai,グエン＝ティ マイ,parent,,,,,0192f3a0-0000-7000-8000-000000000002,1960-02-02,,living_abroad,added,2026-12-01"
         );
     }
 }

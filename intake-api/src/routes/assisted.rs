@@ -41,7 +41,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 crate::routes::endpoint("/{submission}/subjects/{subject}/documents").post(upload),
             )
-            .service(crate::routes::endpoint("/{submission}/hand-in").post(hand_in)),
+            .service(crate::routes::endpoint("/{submission}/hand-in").post(hand_in))
+            .service(
+                crate::routes::endpoint("/{submission}/changes")
+                    .post(crate::routes::history::staff_change),
+            )
+            .service(
+                crate::routes::endpoint("/{submission}/record")
+                    .get(crate::routes::history::staff_record),
+            ),
     );
 }
 

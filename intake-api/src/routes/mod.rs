@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod assisted;
 pub mod health;
+pub mod history;
 pub mod officer;
 pub mod openapi;
 pub mod payroll;

@@ -134,7 +134,9 @@ async fn payroll_export_and_ledgers(app: TestApp, key: &tests::age::AgeKey) {
             "person_id",
             "birth_date",
             "address",
-            "no_number_reason"
+            "no_number_reason",
+            "change",
+            "change_date"
         ]
     );
     assert_eq!(rows.len(), 2);

@@ -27,6 +27,7 @@ mod plaintext_at_rest;
 mod portal_pages;
 mod properties;
 mod provider_flow;
+mod record_history;
 mod release;
 mod scale_out;
 mod slow_clients;

@@ -103,7 +103,7 @@ async fn two_officers_release_and_payroll_opens_exactly_the_released_records() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "employee_code,name,furigana,relationship,number,verification_method,checker,date,person_id,birth_date,address,no_number_reason"
+        "employee_code,name,furigana,relationship,number,verification_method,checker,date,person_id,birth_date,address,no_number_reason,change,change_date"
     );
     assert_eq!(
         lines.len(),

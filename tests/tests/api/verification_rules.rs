@@ -605,7 +605,7 @@ async fn payroll_gets_the_new_columns_and_the_dependant_abroad(db: crate::helper
     assert_eq!(
         lines[0],
         "employee_code,name,furigana,relationship,number,verification_method,checker,date,\
-         person_id,birth_date,address,no_number_reason"
+         person_id,birth_date,address,no_number_reason,change,change_date"
     );
     let line_of = |id: &str| {
         lines
@@ -621,7 +621,14 @@ async fn payroll_gets_the_new_columns_and_the_dependant_abroad(db: crate::helper
     assert_eq!(me[5], "residence_record+photo_id");
     assert_eq!(
         &me[8..],
-        [own.as_str(), "1992-09-02", "東京都新宿区西新宿2-8-1", ""]
+        [
+            own.as_str(),
+            "1992-09-02",
+            "東京都新宿区西新宿2-8-1",
+            "",
+            "",
+            ""
+        ]
     );
     let abroad = line_of(&parent);
     assert_eq!(abroad[3], "parent");
@@ -632,7 +639,7 @@ async fn payroll_gets_the_new_columns_and_the_dependant_abroad(db: crate::helper
     );
     assert_eq!(
         &abroad[8..],
-        [parent.as_str(), "1965-01-20", "", "living_abroad"]
+        [parent.as_str(), "1965-01-20", "", "living_abroad", "", ""]
     );
 }
 

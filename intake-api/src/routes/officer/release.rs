@@ -20,9 +20,13 @@ pub(super) struct ProposeBody {
     purpose: String,
     #[serde(default)]
     note: Option<String>,
+    /// `snapshot` (default: each person's full current record) or `changes` (only what
+    /// the submissions changed, each row marked added / changed / ended with its date).
+    #[serde(default)]
+    mode: storage::release::ReleaseMode,
 }
 
-/// `POST /api/v1/officer/releases` `{"submission_ids", "purpose", "note"}` →
+/// `POST /api/v1/officer/releases` `{"submission_ids", "purpose", "note"?, "mode"?}` →
 /// `{"release_id"}`: `purpose` is one of the configured purposes of use (its Japanese
 /// text), `note` an optional line beside it.
 pub(super) async fn propose(
@@ -30,12 +34,13 @@ pub(super) async fn propose(
     officer: Officer,
     body: web::Json<ProposeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = release::propose(
+    let id = release::propose_as(
         &state.app,
         officer.access(),
         &body.submission_ids,
         &body.purpose,
         body.note.as_deref(),
+        body.mode,
     )
     .await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "release_id": id })))

@@ -113,7 +113,7 @@ pub(crate) async fn pending(
 #[utoipa::path(post, path = "/api/v1/payroll/releases/{id}/export", tag = "payroll",
     security(("payroll_token" = [])),
     params(("id" = uuid::Uuid, Path, description = "A release listed by `GET /api/v1/payroll/releases`")),
-    responses((status = 200, content_type = "application/octet-stream", description = "The CSV sealed with age to payroll's recipient (`age -d -i payroll.key`); its SHA-256 is the one listed"),
+    responses((status = 200, content_type = "application/octet-stream", description = "The CSV sealed with age to payroll's recipient (`age -d -i payroll.key`); its SHA-256 is the one listed. UTF-8 without BOM, CRLF, one header line; columns: employee_code, name, furigana, relationship, number, verification_method, checker, date, person_id (stable across the years), birth_date, address, no_number_reason, change, change_date. A release of changes marks each row `added`, `changed` or `ended` in `change` with the date it takes effect in `change_date` (an ended row carries no number; a reissued number appears only as the new one); a snapshot leaves both empty and lists every person's current values"),
               (status = 401, description = "No live payroll client token, or not the bound certificate"),
               (status = 404, description = "No such approved release"),
               (status = 410, description = "Already handed over: each export is given once")))]

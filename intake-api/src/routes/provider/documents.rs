@@ -129,73 +129,13 @@ pub(crate) async fn accept_upload(
     payload: Multipart,
     expected_csrf: Option<&str>,
 ) -> Result<StoredDocument, ApiError> {
-    let header_key = idempotency_key(req)?;
-    let upload = receive_upload(req, state, submission_id, payload, expected_csrf).await?;
-    let idempotency_key = match header_key {
-        Some(key) => Some(key),
-        None => upload
-            .idempotency_key
-            .as_deref()
-            .map(valid_key)
-            .transpose()?,
-    };
-    let kind = upload
-        .kind
-        .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?;
-    // A document that proves nothing (the 個人番号通知書) is refused with its reason before
-    // anything is decoded, so the person photographs what counts instead.
-    if verifier::rules::table::proves_nothing(kind) {
-        return Err(ApiError::invalid(Message::NumberNoticeUpload));
-    }
-    let file = upload
-        .file
-        .ok_or_else(|| ApiError::invalid(Message::FileMissing))?;
-    // The card's back carries the number as a QR code; a photo the person marks as
-    // the card (`read_qr`) is looked at too.
-    let read_qr = kind.carries_number_qr() || upload.read_qr;
-    let processed = state
-        .pipeline
-        .process(file, state.keys.sealer().clone(), read_qr)
-        .await
-        .map_err(pipeline_error)?;
-    let document = SealedDocument {
-        kind,
-        sealed: processed.sealed,
-        width: processed.width,
-        height: processed.height,
-        removed_metadata: processed.removed.iter().map(code_of).collect(),
-        warnings: processed.warnings.iter().map(code_of).collect(),
-        qr: processed.qr,
-    };
-    let mut stored = state
-        .vault
-        .store_document(
-            audit,
-            submission_id,
-            subject_id,
-            &document,
-            idempotency_key.as_deref(),
-            upload.replaces,
-        )
-        .await?;
-    if stored.summary.qr_check == Some(domain::QrCheck::Pending) {
-        // On an instance holding the identity (the combined default) the comparison
-        // runs at once, so the person sees its outcome with the upload's answer; on a
-        // public one it stays pending until the internal side's pass.
-        stored.summary.qr_check = application::numbers::check_card_qr(
-            &state.app,
-            submission_id,
-            stored.summary.document_id,
-        )
-        .await?;
-    }
-    Ok(stored)
+    let upload = read_checked_upload(req, state, submission_id, payload, expected_csrf).await?;
+    store_upload(state, audit, submission_id, subject_id, upload).await
 }
 
-/// What every photo upload passes before anything is decoded: the rate limits (per
-/// address and per submission), the size cap (declared and streamed), the multipart body
-/// read into memory, and the CSRF field a page form must carry.
-pub(crate) async fn receive_upload(
+/// Reads an upload's multipart body under the rate limits and size caps (charged to
+/// `submission_id`) and checks the page's CSRF token; nothing is decoded yet.
+pub(crate) async fn read_checked_upload(
     req: &HttpRequest,
     state: &State,
     submission_id: uuid::Uuid,
@@ -220,13 +160,123 @@ pub(crate) async fn receive_upload(
     if declared.is_some_and(|len| len > limit) {
         return Err(too_large());
     }
-    let upload = read_upload(payload, limit, declared.unwrap_or(0)).await?;
+    let header_key = idempotency_key(req)?;
+    let mut upload = read_upload(payload, limit, declared.unwrap_or(0)).await?;
     if let Some(expected) = expected_csrf
         && !crate::csrf::matches(expected, upload.csrf.as_deref().unwrap_or_default())
     {
         return Err(ApiError::new(StatusCode::FORBIDDEN, Message::CsrfInvalid));
     }
+    upload.idempotency_key = match header_key {
+        Some(key) => Some(key),
+        None => upload
+            .idempotency_key
+            .as_deref()
+            .map(valid_key)
+            .transpose()?,
+    };
     Ok(upload)
+}
+
+/// Scrubs, seals and stores a read upload for one subject of `submission_id`.
+pub(crate) async fn store_upload(
+    state: &State,
+    audit: &AuditContext,
+    submission_id: uuid::Uuid,
+    subject_id: uuid::Uuid,
+    upload: Upload,
+) -> Result<StoredDocument, ApiError> {
+    let sealed = seal_upload(state, upload).await?;
+    store_sealed(state, audit, submission_id, subject_id, sealed).await
+}
+
+/// A read upload after the pipeline: scrubbed and sealed, not yet stored.
+pub(crate) struct SealedUpload {
+    document: SealedDocument,
+    idempotency_key: Option<String>,
+    replaces: Option<uuid::Uuid>,
+}
+
+impl std::fmt::Debug for SealedUpload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedUpload(..)")
+    }
+}
+
+/// Runs a read upload through the pipeline (sniff → scrub → seal).
+pub(crate) async fn seal_upload(state: &State, upload: Upload) -> Result<SealedUpload, ApiError> {
+    let idempotency_key = upload.idempotency_key.clone();
+    let kind = upload
+        .kind
+        .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?;
+    // A document that proves nothing (the 個人番号通知書) is refused with its reason before
+    // anything is decoded, so the person photographs what counts instead.
+    if verifier::rules::table::proves_nothing(kind) {
+        return Err(ApiError::invalid(Message::NumberNoticeUpload));
+    }
+    let file = upload
+        .file
+        .ok_or_else(|| ApiError::invalid(Message::FileMissing))?;
+    // The card's back carries the number as a QR code; a photo the person marks as
+    // the card (`read_qr`) is looked at too.
+    let read_qr = kind.carries_number_qr() || upload.read_qr;
+    let processed = state
+        .pipeline
+        .process(file, state.keys.sealer().clone(), read_qr)
+        .await
+        .map_err(pipeline_error)?;
+    Ok(SealedUpload {
+        document: SealedDocument {
+            kind,
+            sealed: processed.sealed,
+            width: processed.width,
+            height: processed.height,
+            removed_metadata: processed.removed.iter().map(code_of).collect(),
+            warnings: processed.warnings.iter().map(code_of).collect(),
+            qr: processed.qr,
+        },
+        idempotency_key,
+        replaces: upload.replaces,
+    })
+}
+
+/// Stores a sealed upload for one subject of `submission_id` (and, on an instance
+/// holding the identity, compares a card-back QR at once).
+pub(crate) async fn store_sealed(
+    state: &State,
+    audit: &AuditContext,
+    submission_id: uuid::Uuid,
+    subject_id: uuid::Uuid,
+    sealed: SealedUpload,
+) -> Result<StoredDocument, ApiError> {
+    let SealedUpload {
+        document,
+        idempotency_key,
+        replaces,
+    } = sealed;
+    let mut stored = state
+        .vault
+        .store_document(
+            audit,
+            submission_id,
+            subject_id,
+            &document,
+            idempotency_key.as_deref(),
+            replaces,
+        )
+        .await?;
+    if stored.summary.qr_check == Some(domain::QrCheck::Pending) {
+        // On an instance holding the identity (the combined default) the comparison
+        // runs at once, so the person sees its outcome with the upload's answer; on a
+        // public one it stays pending until the internal side's pass.
+        stored.summary.qr_check = application::numbers::check_card_qr(
+            &state.app,
+            submission_id,
+            stored.summary.document_id,
+        )
+        .await?;
+    }
+    Ok(stored)
 }
 
 /// The serde code of a unit enum variant (`gps_position`, `blurry`, …).
@@ -257,21 +307,44 @@ fn valid_key(key: &str) -> Result<String, ApiError> {
     }
 }
 
-/// An upload's multipart body, read into memory (every buffer wiped when dropped).
+/// A multipart upload read into memory: the photo, what it shows, and the form's other
+/// short text fields (a change page sends the new dependant's details with the photo).
 pub(crate) struct Upload {
-    pub(crate) kind: Option<DocumentKind>,
-    /// The photo (`file`; empty when a form's file field was left empty).
+    kind: Option<DocumentKind>,
     pub(crate) file: Option<Zeroizing<Vec<u8>>>,
-    pub(crate) csrf: Option<String>,
-    pub(crate) idempotency_key: Option<String>,
-    pub(crate) replaces: Option<uuid::Uuid>,
-    pub(crate) read_qr: bool,
-    /// Any other field (a page form's text fields), at most [`MAX_OTHER_FIELDS`].
-    pub(crate) other: Vec<(String, Zeroizing<Vec<u8>>)>,
+    csrf: Option<String>,
+    idempotency_key: Option<String>,
+    replaces: Option<uuid::Uuid>,
+    read_qr: bool,
+    /// Other fields, each at most [`MAX_TEXT_FIELD`] bytes, wiped when dropped.
+    pub(crate) fields: Vec<(String, Zeroizing<String>)>,
 }
 
-/// How many fields besides the upload's own a multipart body may carry.
-const MAX_OTHER_FIELDS: usize = 32;
+impl std::fmt::Debug for Upload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Upload(..)")
+    }
+}
+
+impl Upload {
+    /// Whether a non-empty photo came with the form (a page's file input left empty
+    /// sends an empty part).
+    pub(crate) fn has_file(&self) -> bool {
+        self.file.as_ref().is_some_and(|f| !f.is_empty())
+    }
+
+    /// A text field's value ("" when absent).
+    pub(crate) fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    }
+}
+
+/// The largest other text field an upload form may carry.
+const MAX_TEXT_FIELD: usize = 1024;
 
 fn too_large() -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Message::PayloadTooLarge)
@@ -293,7 +366,7 @@ async fn read_upload(
         idempotency_key: None,
         replaces: None,
         read_qr: false,
-        other: Vec::new(),
+        fields: Vec::new(),
     };
     let mut total = 0usize;
     while let Some(field) = payload.next().await {
@@ -339,9 +412,16 @@ async fn read_upload(
                         .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
                 );
             }
-            "replaces" => {}
-            _ if upload.other.len() < MAX_OTHER_FIELDS => upload.other.push((name, buffer)),
-            _ => return Err(ApiError::bad_request(Message::BadRequest)),
+            // Other short text fields are kept for the page that reads them (wiped on
+            // drop); longer ones are ignored.
+            _ if buffer.len() <= MAX_TEXT_FIELD && upload.fields.len() < 32 => {
+                if let Ok(text) = std::str::from_utf8(&buffer) {
+                    upload
+                        .fields
+                        .push((name.clone(), Zeroizing::new(text.to_owned())));
+                }
+            }
+            _ => {}
         }
     }
     Ok(upload)

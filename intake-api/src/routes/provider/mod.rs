@@ -15,6 +15,8 @@ pub use submission::{decline, status, submit};
 
 use actix_web::web;
 
+use crate::routes::history;
+
 /// Mounts the provider API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -31,7 +33,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .service(crate::routes::endpoint("/submit").post(submit))
             .service(crate::routes::endpoint("/decline").post(decline))
-            .service(crate::routes::endpoint("/status").get(status)),
+            .service(crate::routes::endpoint("/status").get(status))
+            .service(crate::routes::endpoint("/changes").post(history::provider_change))
+            .service(crate::routes::endpoint("/record").get(history::provider_record))
+            .service(
+                crate::routes::endpoint("/changes/{change_id}/subjects/{subject_id}/documents")
+                    .post(history::provider_upload),
+            )
+            .service(
+                crate::routes::endpoint("/changes/{change_id}/submit")
+                    .post(history::provider_submit),
+            ),
     );
     pages::configure(cfg);
 }

@@ -4,6 +4,7 @@
 //! a flash message and what was typed, except the number, which is never echoed.
 
 pub(crate) mod assets;
+mod changes;
 mod documents;
 mod landing;
 mod subjects;
@@ -68,6 +69,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .post(submission::decline),
     )
     .service(crate::routes::endpoint("/p/status").get(submission::status))
+    .service(
+        crate::routes::endpoint("/p/changes/dependant")
+            .get(changes::new_dependant)
+            .post(changes::add_dependant),
+    )
+    .service(
+        crate::routes::endpoint("/p/changes/other")
+            .get(changes::other_form)
+            .post(changes::other_change),
+    )
     .service(crate::routes::endpoint("/p/sign-out").post(submission::sign_out));
 }
 
@@ -177,6 +188,9 @@ impl Flash {
                 Some("kind") => "kind",
                 Some("file") => "file",
                 Some("reason") => "reason",
+                Some("effective_on") => "effective_on",
+                Some("address") => "address",
+                Some("no_number_reason") => "no_number_reason",
                 _ => "form",
             };
             frame.error = Some((message, field));
@@ -228,7 +242,12 @@ pub(crate) fn see_other(state: &State, location: &str, flash: Option<Flash>) -> 
 
 /// Back to the form with the refusal and the typed values (the caller leaves the number
 /// out of `kept`).
-fn refused(state: &State, location: &str, error: FormError, kept: Flash) -> HttpResponse {
+pub(super) fn refused(
+    state: &State,
+    location: &str,
+    error: FormError,
+    kept: Flash,
+) -> HttpResponse {
     let flash = Flash {
         error: Some(error.message.code().to_owned()),
         field: Some(error.field.to_owned()),

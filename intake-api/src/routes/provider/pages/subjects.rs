@@ -22,7 +22,9 @@ use zeroize::Zeroizing;
 
 use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
 use crate::error::ApiError;
-use crate::routes::provider::documents::{code_of, form_refusal, pipeline_error, receive_upload};
+use crate::routes::provider::documents::{
+    code_of, form_refusal, pipeline_error, read_checked_upload,
+};
 use crate::routes::provider::subjects::{own_address_required, seal, seal_edit};
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
@@ -308,7 +310,7 @@ pub(super) async fn read_card(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let p = &signed.provider;
-    let upload = match receive_upload(
+    let upload = match read_checked_upload(
         &req,
         &state,
         p.session.submission_id,
@@ -323,7 +325,7 @@ pub(super) async fn read_card(
             None => return Err(e.into()),
         },
     };
-    let form = page_form(&upload.other)?;
+    let form = page_form(&upload.fields)?;
     let Some(file) = upload.file.filter(|f| !f.is_empty()) else {
         return save_own_details(&state, &signed, form).await;
     };
@@ -406,12 +408,11 @@ fn grouped(number: &MyNumber) -> Zeroizing<String> {
 
 /// The details form's text fields from a multipart body, read as `POST /p/self` reads
 /// its urlencoded body (the same deserialiser, so both forms mean the same).
-fn page_form(fields: &[(String, Zeroizing<Vec<u8>>)]) -> Result<SubjectPageForm, PageError> {
-    let pairs = fields
+fn page_form(fields: &[(String, Zeroizing<String>)]) -> Result<SubjectPageForm, PageError> {
+    let pairs: Vec<(&str, &str)> = fields
         .iter()
-        .map(|(name, value)| Ok((name.as_str(), std::str::from_utf8(value)?)))
-        .collect::<Result<Vec<_>, std::str::Utf8Error>>()
-        .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
+        .map(|(name, value)| (name.as_str(), value.as_str()))
+        .collect();
     let encoded = Zeroizing::new(
         serde_urlencoded::to_string(&pairs)
             .map_err(|_| ApiError::bad_request(Message::BadRequest))?,

@@ -1,0 +1,208 @@
+//! Changes on a verified record (issue 17), for the provider (their own link's session) and
+//! for an officer or a branch collector on the person's behalf (in their scope). Each
+//! handler parses, seals a new number, and calls one use case of `application::history`.
+//!
+//! Staff upload the change's photos and hand it in through the assisted routes with the
+//! change's id (`/api/v1/assisted/{change_id}/subjects/{subject_id}/documents`,
+//! `…/{change_id}/hand-in`): a change is a submission of the same branch.
+
+use actix_multipart::Multipart;
+use actix_web::{HttpRequest, HttpResponse, web};
+use application::history::{self, ChangedBy};
+use domain::SubmissionId;
+use portal::Message;
+use portal::forms::{ChangeForm, ParsedChange};
+use storage::submissions::DependantDeclaration;
+use uuid::Uuid;
+
+use crate::auth::Provider;
+use crate::error::ApiError;
+use crate::routes::provider::documents::{accept_upload, upload_response};
+use crate::routes::provider::subjects::seal;
+use crate::routes::provider::today_in_japan;
+use crate::secret_body::SecretJson;
+use crate::staff_auth::Assistant;
+use crate::startup::State;
+
+/// Parses the form, seals a new number, and records the change through its use case.
+async fn change(
+    state: &State,
+    by: ChangedBy<'_>,
+    form: &ChangeForm,
+) -> Result<HttpResponse, ApiError> {
+    let (parsed, effective_on) = form.parse(today_in_japan())?;
+    let person = || {
+        form.person_id
+            .ok_or_else(|| ApiError::invalid(Message::BadRequest))
+    };
+    let app = &state.app;
+    let recorded = match parsed {
+        ParsedChange::AddDependant(subject, attested, category3) => {
+            let input = seal(state, *subject)?;
+            let declaration = DependantDeclaration {
+                identity_attested: attested,
+                category3_spouse: category3,
+            };
+            history::add_dependant(app, by, input, declaration, effective_on).await?
+        }
+        ParsedChange::EndDependant => {
+            history::end_dependant(app, by, person()?, effective_on).await?
+        }
+        ParsedChange::Name(name, kana, former) => {
+            let who = match form.person_id {
+                Some(p) => p,
+                None => self_person(state, by).await?,
+            };
+            history::change_name(app, by, who, name, kana, former, effective_on).await?
+        }
+        ParsedChange::Address(address) => {
+            let who = match form.person_id {
+                Some(p) => p,
+                None => self_person(state, by).await?,
+            };
+            history::change_address(app, by, who, address, effective_on).await?
+        }
+        ParsedChange::Number(number) => {
+            let who = match form.person_id {
+                Some(p) => p,
+                None => self_person(state, by).await?,
+            };
+            let sealed = state
+                .keys
+                .seal_number(&number)
+                .map_err(|e| ApiError::internal(&e))?;
+            history::change_number(app, by, who, sealed, effective_on).await?
+        }
+        ParsedChange::Category3Start => {
+            history::start_category3(app, by, person()?, effective_on).await?
+        }
+        ParsedChange::Category3End => {
+            history::end_category3(app, by, person()?, effective_on).await?
+        }
+    };
+    Ok(HttpResponse::Created().json(recorded))
+}
+
+/// The record's own person (the employee or payee), when a change names nobody.
+async fn self_person(state: &State, by: ChangedBy<'_>) -> Result<Uuid, ApiError> {
+    let people = history::history(&state.app, by).await?;
+    people
+        .iter()
+        .find(|p| p.kind != "dependant")
+        .map(|p| p.person_id)
+        .ok_or_else(|| ApiError::invalid(Message::BadRequest))
+}
+
+/// `POST /api/v1/provider/changes`: one change on the provider's verified record →
+/// 201 `{"change_id", "subject_id", "person_id"}` (upload the new version's photos to
+/// `…/changes/{change_id}/subjects/{subject_id}/documents`, then hand it in).
+#[utoipa::path(post, path = "/api/v1/provider/changes", tag = "provider", request_body = ChangeForm,
+    params(("X-CSRF-Token" = Option<String>, Header, description = "The session's token (from the sign-in)")),
+    responses((status = 201, description = "`{\"change_id\", \"subject_id\", \"person_id\"}`"),
+              (status = 404, description = "No such person in the caller's record"),
+              (status = 409, description = "The record is not verified yet, or this person's earlier change waits for an officer"),
+              (status = 422, description = "A field is invalid (`field` names it)")))]
+pub async fn provider_change(
+    state: State,
+    provider: Provider,
+    form: SecretJson<ChangeForm>,
+) -> Result<HttpResponse, ApiError> {
+    let by = ChangedBy::Provider {
+        session: &provider.session,
+        audit: &provider.audit,
+    };
+    change(&state, by, &form).await
+}
+
+/// `GET /api/v1/provider/record`: the people of the provider's record, each with every
+/// version (no number).
+#[utoipa::path(get, path = "/api/v1/provider/record", tag = "provider",
+    responses((status = 200, description = "`{\"people\": [{\"person_id\", \"kind\", \"relationship\", \"started_on\", \"ended_on\", \"category3_periods\", \"versions\"}]}`")))]
+pub async fn provider_record(state: State, provider: Provider) -> Result<HttpResponse, ApiError> {
+    let by = ChangedBy::Provider {
+        session: &provider.session,
+        audit: &provider.audit,
+    };
+    let people = history::history(&state.app, by).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "people": people })))
+}
+
+/// `POST /api/v1/provider/changes/{change_id}/subjects/{subject_id}/documents`: a photo for
+/// the new version of a changed person, as `…/subjects/{subject_id}/documents` takes it.
+pub async fn provider_upload(
+    req: HttpRequest,
+    state: State,
+    provider: Provider,
+    path: web::Path<(SubmissionId, Uuid)>,
+    payload: Multipart,
+) -> Result<HttpResponse, ApiError> {
+    let (change, subject) = path.into_inner();
+    let session = history::change_session(&state.app, &provider.session, change).await?;
+    let stored = accept_upload(
+        &req,
+        &state,
+        &provider.audit,
+        session.submission_id,
+        subject,
+        payload,
+        None,
+    )
+    .await?;
+    Ok(upload_response(stored))
+}
+
+/// `POST /api/v1/provider/changes/{change_id}/submit`: hands the change in (the changed
+/// people go to the officer's queue) → `{"state"}`, or 422 with `missing`.
+pub async fn provider_submit(
+    state: State,
+    provider: Provider,
+    path: web::Path<SubmissionId>,
+) -> Result<HttpResponse, ApiError> {
+    match history::hand_in(
+        &state.app,
+        &provider.session,
+        &provider.audit,
+        path.into_inner(),
+    )
+    .await?
+    {
+        Ok(new_state) => Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state }))),
+        Err(missing) => Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
+            "error": {
+                "code": Message::Incomplete.code(),
+                "message_ja": Message::Incomplete.ja(),
+                "message_en": Message::Incomplete.en(),
+                "missing": missing,
+            }
+        }))),
+    }
+}
+
+/// `POST /api/v1/assisted/{submission}/changes`: a change on a verified record in the
+/// staff member's scope, on the person's behalf.
+pub(crate) async fn staff_change(
+    state: State,
+    staff: Assistant,
+    path: web::Path<SubmissionId>,
+    form: SecretJson<ChangeForm>,
+) -> Result<HttpResponse, ApiError> {
+    let by = ChangedBy::Staff {
+        staff: staff.access(),
+        record: path.into_inner(),
+    };
+    change(&state, by, &form).await
+}
+
+/// `GET /api/v1/assisted/{submission}/record`: the record's people and versions.
+pub(crate) async fn staff_record(
+    state: State,
+    staff: Assistant,
+    path: web::Path<SubmissionId>,
+) -> Result<HttpResponse, ApiError> {
+    let by = ChangedBy::Staff {
+        staff: staff.access(),
+        record: path.into_inner(),
+    };
+    let people = history::history(&state.app, by).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "people": people })))
+}

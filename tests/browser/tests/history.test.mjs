@@ -1,0 +1,82 @@
+// The record over the years (issue 17) on a 360×740 phone: an employee whose record an
+// officer verified adds a newborn with a photo of the number document — the status page,
+// the form, and the status page again — and the officer's queue then holds the newborn
+// alone. Screenshots are named h-….
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startKakunin } from './server.mjs';
+import {
+  NUMBERS, check, desktop as desktopIn, enrolStaff, fillPerson, launchBrowser, phone as phoneIn, photo,
+  uploadPhoto,
+} from './lib.mjs';
+
+let kakunin;
+let browser;
+
+before(async () => {
+  kakunin = await startKakunin();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await kakunin?.stop();
+});
+
+describe('changes after verification on a phone', () => {
+  test('an employee adds a newborn with a photo after verification, in three page loads', async () => {
+    const page = await phoneIn(browser);
+    await page.goto(kakunin.invite('employee', '山田 太郎', undefined, 'TKY'));
+    await Promise.all([page.waitForURL(/\/p$/), page.click('button[value=start]')]);
+    await page.click('a[href="/p/self"]');
+    await fillPerson(page, { name: '山田 太郎', kana: 'ヤマダ タロウ', birth: '1990-04-01', number: NUMBERS[0] });
+    await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
+    await uploadPhoto(page, 'my_number_card_front');
+    await page.click('a[href="/p/dependants"].secondary');
+    await page.click('a[href="/p/review"].btn');
+    await Promise.all([page.waitForURL(/\/p\/status$/), page.click('form[action="/p/submit"] button')]);
+
+    // An officer verifies the record on the staff pages.
+    const password = 'history officer passphrase';
+    kakunin.addUser('officer', 'officer.tky', password, ['TKY']);
+    const desk = await desktopIn(browser);
+    await desk.goto(`${kakunin.base}/s/queue`);
+    await desk.waitForURL(/\/s\/sign-in$/);
+    await enrolStaff(desk, 'officer.tky', password);
+    await desk.goto(`${kakunin.base}/s/queue`);
+    await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
+    const validUntil = desk.locator('#verify input[name^="valid_until."]');
+    for (let i = 0; i < await validUntil.count(); i++) { await validUntil.nth(i).fill('2031-05-31'); }
+    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[type=submit]')]);
+
+    // Load 1: the status page of the verified record offers to report a change.
+    let loads = 0;
+    page.on('load', () => { loads += 1; });
+    await page.goto(`${kakunin.base}/p/status`);
+    assert.match(await page.textContent('h2#report-change'), /変更を届け出る/);
+    await check(page, 'h-01-status-verified');
+    // Load 2: the newborn's form, with the photo of the number document in it.
+    await Promise.all([page.waitForURL(/\/p\/changes\/dependant$/), page.click('#change-newborn')]);
+    await fillPerson(page, { relationship: 'child', name: '山田 一郎', kana: 'ヤマダ イチロウ', birth: '2026-11-20', number: NUMBERS[3] });
+    await page.fill('#effective_on', '2026-11-20');
+    await page.check('input[name=identity_attested]');
+    await page.selectOption('#kind', 'residence_record');
+    await page.setInputFiles('#file', photo);
+    await check(page, 'h-02-newborn-form');
+    // Load 3: sent, recorded, handed in; back on the status page with the confirmation.
+    await Promise.all([page.waitForURL(/\/p\/status$/), page.click('#change-dependant button[type=submit]')]);
+    assert.match(await page.textContent('.notice.ok'), /変更を届け出ました/);
+    await check(page, 'h-03-change-sent');
+    assert.ok(loads <= 3, `at most 3 page loads, got ${loads}`);
+    assert.deepEqual(page.cspViolations, []);
+
+    // The officer's queue holds the newborn alone.
+    await desk.goto(`${kakunin.base}/s/queue`);
+    await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
+    assert.equal(await desk.locator('#verify fieldset[data-person]').count(), 1);
+    assert.match(await desk.textContent('body'), /山田 一郎/);
+    await check(desk, 'h-04-officer-newborn-alone');
+    await desk.context().close();
+    await page.context().close();
+  });
+});

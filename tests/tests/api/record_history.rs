@@ -1,0 +1,565 @@
+//! The record over the years (issue 17, part A): after a verification, a change holds a new
+//! version of the changed person only; that person alone goes to the officer and is
+//! verified with the rules of the day, everyone else keeps their verification, and payroll
+//! receives the change as an added, changed or ended row (or the full current record).
+//! Each scenario runs on SQLite and on PostgreSQL.
+
+use serde_json::{Value, json};
+use storage::AuditContext;
+use storage::invitations::{InvitationKind, NewInvitation};
+use storage::org::{BranchCode, EmployeeCode};
+use storage::person::PersonName;
+use storage::staff::Role;
+
+use crate::helpers::{Db, NUMBER, OTHER_NUMBER, Spawn, TestApp, fixture, json, spawn_with};
+use crate::staff_helpers::{Staff, enrolled};
+
+/// A newborn's number.
+const NEWBORN_NUMBER: &str = "111222333446";
+/// A reissued number.
+const REISSUED_NUMBER: &str = "555666777885";
+
+fn payroll_key() -> Option<&'static tests::age::AgeKey> {
+    static KEY: std::sync::OnceLock<Option<tests::age::AgeKey>> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        tests::age::keygen()
+            .map_err(|e| crate::helpers::tool_missing("age-keygen", &e))
+            .ok()
+    })
+    .as_ref()
+}
+
+/// An employee (E100, branch TKY) and their spouse, verified by officer A; the provider's
+/// client stays signed in.
+struct Verified {
+    app: TestApp,
+    first: Staff,
+    second: Staff,
+    record: String,
+    own: String,
+    spouse: String,
+}
+
+async fn verified_employee(db: Db) -> Option<Verified> {
+    payroll_key()?;
+    let app = spawn_with(Spawn {
+        db,
+        tweak: |s| s.payroll_recipient = payroll_key().map(|k| k.recipient.clone()),
+        ..Spawn::default()
+    })
+    .await?;
+    let created = app
+        .app
+        .vault
+        .create_invitation(
+            &AuditContext::cli(),
+            &NewInvitation {
+                kind: InvitationKind::Employee,
+                name: PersonName::parse("山田 太郎").expect("name"),
+                name_kana: None,
+                email: None,
+                employee_code: Some(EmployeeCode::parse("E100").expect("code")),
+                branch: Some(BranchCode::parse("TKY").expect("branch")),
+                birth_date: None,
+                valid_days: 30,
+            },
+        )
+        .await
+        .expect("invite");
+    assert_eq!(
+        app.sign_in(created.token.expose(), None).await.status(),
+        200
+    );
+    let record = created.submission_id.to_string();
+    let own = id_of(app.save_self(NUMBER).await, 200, "subject_id").await;
+    let spouse = app
+        .client
+        .post(app.url("/api/v1/provider/subjects"))
+        .json(&json!({
+            "relationship": "spouse", "number": OTHER_NUMBER, "name": "山田 花子",
+            "name_kana": "ヤマダ ハナコ", "birth_date": "1991-05-05", "identity_attested": true
+        }))
+        .send()
+        .await
+        .expect("spouse");
+    let spouse = id_of(spouse, 201, "subject_id").await;
+    let card = app
+        .upload(
+            &own,
+            "my_number_card_front",
+            fixture("orientation/landscape_1.jpg"),
+        )
+        .await;
+    assert_eq!(card.status(), 201);
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200);
+    let first = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
+    let second = enrolled(&app, "officer.b", Role::Officer, &["TKY"]).await;
+    assert_eq!(claim(&app, &first).await, record);
+    let verified = verify(
+        &app,
+        &first,
+        &record,
+        json!([by_card(&own), attested(&spouse)]),
+    )
+    .await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    Some(Verified {
+        app,
+        first,
+        second,
+        record,
+        own,
+        spouse,
+    })
+}
+
+async fn id_of(response: reqwest::Response, status: u16, field: &str) -> String {
+    let got = response.status().as_u16();
+    let body = json(response).await;
+    assert_eq!(got, status, "{body}");
+    body[field].as_str().expect("id").to_owned()
+}
+
+fn by_card(subject: &str) -> Value {
+    json!({"subject_id": subject, "number_check": "my_number_card", "identity_check": "my_number_card",
+           "identity_documents": [{"kind": "my_number_card_front", "valid_until": "2030-12-31"}]})
+}
+
+fn attested(subject: &str) -> Value {
+    json!({"subject_id": subject, "number_check": "employee_attestation", "identity_check": "employee_attestation"})
+}
+
+async fn claim(app: &TestApp, officer: &Staff) -> String {
+    let claimed = officer
+        .post(app, "/api/v1/officer/claims")
+        .send()
+        .await
+        .expect("claim");
+    id_of(claimed, 200, "submission_id").await
+}
+
+async fn verify(app: &TestApp, officer: &Staff, submission: &str, people: Value) -> (u16, Value) {
+    let response = officer
+        .post(
+            app,
+            &format!("/api/v1/officer/submissions/{submission}/verify"),
+        )
+        .json(&json!({ "subjects": people }))
+        .send()
+        .await
+        .expect("verify");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// The provider records a change → (change id, new version's subject id).
+async fn change(app: &TestApp, body: Value) -> (String, String) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/provider/changes"))
+        .json(&body)
+        .send()
+        .await
+        .expect("change");
+    let got = response.status().as_u16();
+    let body = json(response).await;
+    assert_eq!(got, 201, "{body}");
+    (
+        body["change_id"].as_str().expect("change").to_owned(),
+        body["subject_id"].as_str().expect("subject").to_owned(),
+    )
+}
+
+async fn upload_to_change(app: &TestApp, change: &str, subject: &str, kind: &str) {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(fixture("orientation/landscape_1.jpg"))
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    let uploaded = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/provider/changes/{change}/subjects/{subject}/documents"
+        )))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(uploaded.status(), 201);
+}
+
+async fn hand_in(app: &TestApp, change: &str) {
+    let submitted = app
+        .client
+        .post(app.url(&format!("/api/v1/provider/changes/{change}/submit")))
+        .send()
+        .await
+        .expect("submit change");
+    let status = submitted.status();
+    assert_eq!(status, 200, "{}", json(submitted).await);
+}
+
+/// Releases `submissions` (A proposes, B approves) and returns the CSV lines payroll opens.
+async fn release(v: &Verified, submissions: &[String], mode: &str) -> Vec<Vec<String>> {
+    let proposed = v
+        .first
+        .post(&v.app, "/api/v1/officer/releases")
+        .json(&json!({"submission_ids": submissions, "purpose": "扶養異動", "mode": mode}))
+        .send()
+        .await
+        .expect("propose");
+    let release = id_of(proposed, 201, "release_id").await;
+    v.second
+        .approve_release(&v.app, &release, &v.second.next_code())
+        .await;
+    let sealed = v
+        .second
+        .post(
+            &v.app,
+            &format!("/api/v1/officer/releases/{release}/export"),
+        )
+        .send()
+        .await
+        .expect("download")
+        .bytes()
+        .await
+        .expect("bytes");
+    let key = payroll_key().expect("key");
+    let csv = tests::age::decrypt(&key.identity, &sealed).expect("age");
+    let mut reader = csv::ReaderBuilder::new().from_reader(csv.as_slice());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header[12..], ["change", "change_date"]);
+    reader
+        .records()
+        .map(|r| r.expect("row").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+/// The people of the record with their versions, as the provider sees it.
+async fn record(app: &TestApp) -> Vec<Value> {
+    let response = app
+        .client
+        .get(app.url("/api/v1/provider/record"))
+        .send()
+        .await
+        .expect("record");
+    assert_eq!(response.status(), 200);
+    json(response).await["people"]
+        .as_array()
+        .expect("people")
+        .clone()
+}
+
+fn person<'a>(people: &'a [Value], id: &str) -> &'a Value {
+    people
+        .iter()
+        .find(|p| p["person_id"] == id)
+        .unwrap_or_else(|| panic!("person {id} in {people:?}"))
+}
+
+async fn a_newborn_added_after_verification_is_verified_alone_and_released_as_an_added_row(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    let (change_id, newborn) = change(
+        app,
+        json!({"kind": "add_dependant", "effective_on": "2026-11-20", "dependant": {
+            "relationship": "child", "number": NEWBORN_NUMBER, "name": "山田 一郎",
+            "name_kana": "ヤマダ イチロウ", "birth_date": "2026-11-20", "identity_attested": true
+        }}),
+    )
+    .await;
+    upload_to_change(app, &change_id, &newborn, "residence_record").await;
+    hand_in(app, &change_id).await;
+
+    // Only the newborn goes to the officer: the queue hands out the change, which holds
+    // one person, and the employee and spouse keep their verification.
+    assert_eq!(claim(app, &v.first).await, change_id);
+    let item = json(
+        v.first
+            .get(app, &format!("/api/v1/officer/submissions/{change_id}"))
+            .send()
+            .await
+            .expect("item"),
+    )
+    .await;
+    let people = item["subjects"].as_array().expect("subjects");
+    assert_eq!(people.len(), 1, "{item}");
+    assert_eq!(people[0]["subject_id"], newborn.as_str());
+    let verified = verify(app, &v.first, &change_id, json!([attested(&newborn)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    let original = json(
+        v.first
+            .get(app, &format!("/api/v1/officer/submissions/{}", v.record))
+            .send()
+            .await
+            .expect("item"),
+    )
+    .await;
+    assert_eq!(original["state"], "verified");
+    assert_eq!(
+        original["verifications"].as_array().expect("list").len(),
+        2,
+        "the employee and the spouse keep their verification"
+    );
+
+    let rows = release(&v, std::slice::from_ref(&change_id), "changes").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(row[0], "E100");
+    assert_eq!(row[3], "child");
+    assert_eq!(row[4], NEWBORN_NUMBER);
+    assert_eq!(row[5], "employee_attestation+employee_attestation");
+    assert_eq!(row[8], newborn, "the newborn's person id");
+    assert_eq!(row[12..], ["added", "2026-11-20"]);
+
+    let people = record(app).await;
+    assert_eq!(people.len(), 3);
+    assert_eq!(person(&people, &newborn)["started_on"], "2026-11-20");
+}
+
+async fn a_category3_spouse_starts_and_ends(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    let (start, version) = change(
+        app,
+        json!({"kind": "category3_start", "person_id": v.spouse, "effective_on": "2026-12-01"}),
+    )
+    .await;
+    // The employer verifies a 第3号 spouse: without photos the change cannot be handed in.
+    let early = app
+        .client
+        .post(app.url(&format!("/api/v1/provider/changes/{start}/submit")))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(early.status(), 422);
+    assert_eq!(json(early).await["error"]["missing"][0], "spouse_documents");
+    upload_to_change(app, &start, &version, "my_number_card_front").await;
+    hand_in(app, &start).await;
+    assert_eq!(claim(app, &v.first).await, start);
+    let refused = verify(app, &v.first, &start, json!([attested(&version)])).await;
+    assert_eq!(
+        refused.0, 422,
+        "the employee's attestation is no check of a 第3号 spouse"
+    );
+    let verified = verify(app, &v.first, &start, json!([by_card(&version)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    let people = record(app).await;
+    let spouse = person(&people, &v.spouse);
+    assert_eq!(spouse["category3_periods"], json!([["2026-12-01", null]]));
+    assert_eq!(spouse["versions"].as_array().expect("versions").len(), 2);
+    assert!(spouse["versions"][0]["superseded_at"].is_i64());
+
+    let (end, ended) = change(
+        app,
+        json!({"kind": "category3_end", "person_id": v.spouse, "effective_on": "2027-04-01"}),
+    )
+    .await;
+    hand_in(app, &end).await;
+    assert_eq!(claim(app, &v.first).await, end);
+    let verified = verify(app, &v.first, &end, json!([attested(&ended)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    let people = record(app).await;
+    assert_eq!(
+        person(&people, &v.spouse)["category3_periods"],
+        json!([["2026-12-01", "2027-04-01"]])
+    );
+    let rows = release(&v, &[start, end], "changes").await;
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| r[8] == v.spouse && r[12] == "changed"));
+    assert!(rows.iter().any(|r| r[13] == "2026-12-01"));
+    assert!(rows.iter().any(|r| r[13] == "2027-04-01"));
+}
+
+async fn a_marriage_changes_the_name_and_keeps_the_old_one(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    let (change_id, version) = change(
+        app,
+        json!({"kind": "name", "name": "佐藤 太郎", "name_kana": "サトウ タロウ", "effective_on": "2026-10-10"}),
+    )
+    .await;
+    upload_to_change(app, &change_id, &version, "my_number_card_front").await;
+    hand_in(app, &change_id).await;
+    assert_eq!(claim(app, &v.first).await, change_id);
+    let item = json(
+        v.first
+            .get(app, &format!("/api/v1/officer/submissions/{change_id}"))
+            .send()
+            .await
+            .expect("item"),
+    )
+    .await;
+    assert_eq!(item["subjects"][0]["name"], "佐藤 太郎");
+    assert_eq!(item["subjects"][0]["former_surname"], "山田");
+    // The same number on two versions of one person is no duplicate.
+    let flagged = json(
+        v.first
+            .get(app, "/api/v1/officer/queue?flagged_duplicates=true")
+            .send()
+            .await
+            .expect("queue"),
+    )
+    .await;
+    assert_eq!(
+        flagged["items"].as_array().map(Vec::len),
+        Some(0),
+        "{flagged}"
+    );
+    let verified = verify(app, &v.first, &change_id, json!([by_card(&version)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+
+    let people = record(app).await;
+    let own = person(&people, &v.own);
+    let versions = own["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        versions[0]["name"], "山田 太郎",
+        "the old name stays in the history"
+    );
+    assert!(versions[0]["superseded_at"].is_i64());
+    assert_eq!(versions[1]["change_kind"], "name");
+    let rows = release(&v, &[change_id], "snapshot").await;
+    assert_eq!(rows.len(), 2, "the whole current record: {rows:?}");
+    let me = rows.iter().find(|r| r[3] == "self").expect("self");
+    assert_eq!(me[1], "佐藤 太郎");
+    assert_eq!(me[8], v.own);
+    assert_eq!(me[12..], ["", ""], "a snapshot carries no marks");
+}
+
+async fn a_reissued_number_is_exported_alone_and_the_old_one_is_superseded(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    let (change_id, version) = change(
+        app,
+        json!({"kind": "number", "number": REISSUED_NUMBER, "effective_on": "2026-11-01"}),
+    )
+    .await;
+    upload_to_change(app, &change_id, &version, "my_number_card_front").await;
+    hand_in(app, &change_id).await;
+    assert_eq!(claim(app, &v.first).await, change_id);
+    let verified = verify(app, &v.first, &change_id, json!([by_card(&version)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    let people = record(app).await;
+    let own = person(&people, &v.own);
+    assert!(own["versions"][0]["superseded_at"].is_i64(), "{own}");
+    assert_eq!(own["versions"][0]["number_saved"], true, "kept, sealed");
+
+    let rows = release(&v, std::slice::from_ref(&change_id), "snapshot").await;
+    let numbers: Vec<&str> = rows.iter().map(|r| r[4].as_str()).collect();
+    assert!(numbers.contains(&REISSUED_NUMBER));
+    assert!(numbers.contains(&OTHER_NUMBER), "the spouse, unchanged");
+    assert!(!numbers.contains(&NUMBER), "never the superseded number");
+    // Nothing plaintext at rest: neither number is in the database file in the clear.
+    if let Some(path) = app.db.sqlite_path() {
+        for suffix in ["", "-wal"] {
+            let bytes = std::fs::read(format!("{}{suffix}", path.display())).unwrap_or_default();
+            for number in [NUMBER, REISSUED_NUMBER] {
+                assert!(!bytes.windows(12).any(|w| w == number.as_bytes()));
+            }
+        }
+    }
+}
+
+async fn a_change_waits_for_the_verification_and_an_officer_can_make_it(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    // Staff on the person's behalf: the spouse leaves the record.
+    let ended = v
+        .first
+        .post(app, &format!("/api/v1/assisted/{}/changes", v.record))
+        .json(
+            &json!({"kind": "end_dependant", "person_id": v.spouse, "effective_on": "2026-12-31"}),
+        )
+        .send()
+        .await
+        .expect("end");
+    let change_id = id_of(ended, 201, "change_id").await;
+    let handed = v
+        .first
+        .post(app, &format!("/api/v1/assisted/{change_id}/hand-in"))
+        .json(&json!({"channel": "in_person", "documents_seen": [], "note": "扶養から外れた旨を窓口で確認"}))
+        .send()
+        .await
+        .expect("hand in");
+    assert_eq!(handed.status(), 200, "{}", json(handed).await);
+    // A second change of the same person waits for the first to be decided.
+    let again = app
+        .client
+        .post(app.url("/api/v1/provider/changes"))
+        .json(
+            &json!({"kind": "end_dependant", "person_id": v.spouse, "effective_on": "2026-12-31"}),
+        )
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(again.status(), 409);
+    assert_eq!(claim(app, &v.first).await, change_id);
+    let verified = verify(app, &v.first, &change_id, json!([])).await;
+    assert_eq!(
+        verified.0, 200,
+        "nothing to check for an ended dependant: {}",
+        verified.1
+    );
+    let rows = release(&v, std::slice::from_ref(&change_id), "changes").await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][8], v.spouse);
+    assert_eq!(rows[0][4], "", "an ended row carries no number");
+    assert_eq!(rows[0][12..], ["ended", "2026-12-31"]);
+    let people = record(app).await;
+    assert_eq!(person(&people, &v.spouse)["ended_on"], "2026-12-31");
+    // The trail names the change, never a number.
+    let trail = crate::helpers::captured_logs();
+    assert!(!trail.contains(OTHER_NUMBER));
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::helpers::Db;
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$name(Db::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                super::$name(Db::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both_backends!(
+    a_newborn_added_after_verification_is_verified_alone_and_released_as_an_added_row,
+    a_category3_spouse_starts_and_ends,
+    a_marriage_changes_the_name_and_keeps_the_old_one,
+    a_reissued_number_is_exported_alone_and_the_old_one_is_superseded,
+    a_change_waits_for_the_verification_and_an_officer_can_make_it,
+);

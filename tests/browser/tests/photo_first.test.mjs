@@ -41,6 +41,7 @@ describe('photo first on a phone', () => {
       await Promise.all([page.waitForURL(/\/p$/), page.click('button[value=start]')]);
       await page.click('a[href="/p/self"]');
       await page.fill('#name_kana', 'サトウ ハナコ');
+      await page.fill('#birth_date', '1992-02-02');
       await page.fill('#address', '大阪府大阪市北区梅田一丁目1番1号');
 
       // The photo goes with the form: what was typed stays, the number is filled.
@@ -50,6 +51,7 @@ describe('photo first on a phone', () => {
       assert.equal(await page.inputValue('#number'), '1234 5678 9018');
       assert.equal(await page.inputValue('#name_kana'), 'サトウ ハナコ');
       assert.equal(await page.inputValue('#address'), '大阪府大阪市北区梅田一丁目1番1号');
+      assert.equal(await page.inputValue('#birth_date'), '1992-02-02');
       assert.match(await page.textContent('.notice'), /カードの番号と同じか確かめて/);
       if (javaScript) { assert.match(await page.textContent('#number-live'), /正しい/, 'the read number is checked at once'); }
       await look(page, `p1-photo-first-read-js-${javaScript ? 'on' : 'off'}`, javaScript);

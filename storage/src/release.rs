@@ -232,7 +232,7 @@ impl StaffVault<'_> {
         let mut tx = self.vault.begin_write().await?;
         sqlx::query(
             "INSERT INTO releases (id, state, purpose, purpose_note, proposed_by, proposed_at, mode) \
-             VALUES ($1, 'proposed', $2, $3, $4, $5)",
+             VALUES ($1, 'proposed', $2, $3, $4, $5, $6)",
         )
         .bind(id.to_string())
         .bind(purpose.to_owned())

@@ -238,7 +238,7 @@ impl Fixture {
     ) -> Vec<storage::release::ExportRow> {
         let vault = self.vault.as_staff(officer.into());
         let release = vault
-            .propose_release_as(&staff_ctx(officer), submissions, "扶養異動", mode)
+            .propose_release_as(&staff_ctx(officer), submissions, "扶養異動", None, mode)
             .await
             .expect("propose");
         vault

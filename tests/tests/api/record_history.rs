@@ -214,7 +214,7 @@ async fn release(v: &Verified, submissions: &[String], mode: &str) -> Vec<Vec<St
     let proposed = v
         .first
         .post(&v.app, "/api/v1/officer/releases")
-        .json(&json!({"submission_ids": submissions, "purpose": "扶養異動", "mode": mode}))
+        .json(&json!({"submission_ids": submissions, "purpose": tests::staff::RELEASE_PURPOSE, "note": "扶養異動", "mode": mode}))
         .send()
         .await
         .expect("propose");

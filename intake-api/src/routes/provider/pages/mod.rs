@@ -189,8 +189,6 @@ impl Flash {
                 Some("file") => "file",
                 Some("reason") => "reason",
                 Some("effective_on") => "effective_on",
-                Some("address") => "address",
-                Some("no_number_reason") => "no_number_reason",
                 _ => "form",
             };
             frame.error = Some((message, field));

@@ -54,6 +54,8 @@ pub enum Invalid {
     Password,
     /// An admin acting on their own account where that is not allowed (disabling it).
     OwnAccount,
+    /// Payroll's recipient is not one age X25519 recipient (`age1…`).
+    PayrollRecipient,
     /// Anything else the request got wrong.
     Request,
 }

@@ -11,12 +11,14 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod access_review;
 pub mod app;
 pub mod auth;
 pub mod disposal;
 pub mod error;
 pub mod numbers;
 pub mod password;
+pub mod payroll_recipient;
 pub mod release;
 pub mod review;
 pub mod staff_accounts;

@@ -85,7 +85,9 @@ pub struct Settings {
     /// Staff sign-in, sessions and the officer queue.
     pub staff: StaffSettings,
     /// Payroll's age recipient (`age1…`, from payroll's `age-keygen`): exports are sealed
-    /// to it. No release can be approved until it is set.
+    /// to it until two admins approve another on the admin's desk (`/s/payroll-clients`),
+    /// which then takes precedence without a restart. No release can be approved until
+    /// one of the two is set.
     pub payroll_recipient: Option<String>,
     /// What the provider portal tells people before they enter anything.
     pub portal: PortalSettings,

@@ -196,6 +196,7 @@ impl From<application::AppError> for ApiError {
             E::Invalid(I::Request) => Self::invalid(Message::BadRequest),
             E::Invalid(I::Password) => Self::invalid(Message::PasswordPolicy),
             E::Invalid(I::OwnAccount) => Self::invalid(Message::OwnAccount),
+            E::Invalid(I::PayrollRecipient) => Self::invalid(Message::PayrollRecipientInvalid),
             E::Rule(v) => Self::invalid(crate::routes::officer::rule_message(v)),
             E::NotServedHere => Self::new(StatusCode::NOT_FOUND, Message::NotServedHere),
             E::Internal(cause) => Self::internal(&cause),

@@ -113,6 +113,8 @@ pub enum Message {
     LastAdmin,
     /// An admin cannot do this to their own account.
     OwnAccount,
+    /// Not one age X25519 recipient (`age1…`).
+    PayrollRecipientInvalid,
     /// The same proposal already waits for a second person.
     AlreadyProposed,
     /// A one-time export was already handed over.
@@ -266,6 +268,7 @@ impl Message {
         Message::PasswordsDiffer,
         Message::LastAdmin,
         Message::OwnAccount,
+        Message::PayrollRecipientInvalid,
         Message::AlreadyProposed,
         Message::ExportTaken,
         Message::UsernameInvalid,
@@ -591,6 +594,11 @@ impl Message {
                 "own_account",
                 "自分自身のアカウントに対してこの操作はできません。",
                 "You cannot do this to your own account.",
+            ),
+            PayrollRecipientInvalid => (
+                "payroll_recipient_invalid",
+                "受取鍵は age の公開鍵（age1 で始まる1行）を1つだけ入力してください。",
+                "Enter one age public key (one line starting with age1).",
             ),
             AlreadyProposed => (
                 "already_proposed",

@@ -37,6 +37,8 @@ pub struct PayrollClientOverview {
     pub revoked_at: Option<i64>,
     /// When its token was last replaced.
     pub rotated_at: Option<i64>,
+    /// When it last pulled a release (Unix ms), from the audit trail.
+    pub last_used_at: Option<i64>,
     /// Whether it must also present its TLS client certificate.
     pub mutual_tls: bool,
 }
@@ -106,7 +108,9 @@ impl Vault {
     /// Every payroll client, live or revoked, by name (the admin's list).
     pub async fn payroll_clients(&self) -> Result<Vec<PayrollClientOverview>, StorageError> {
         sqlx::query(
-            "SELECT id, name, created_at, revoked_at, rotated_at, cert_sha256 FROM payroll_clients ORDER BY name",
+            "SELECT p.id, p.name, p.created_at, p.revoked_at, p.rotated_at, p.cert_sha256, \
+             (SELECT MAX(l.at) FROM audit_log l WHERE l.actor = 'payroll:' || p.id AND l.outcome = 'success') \
+             AS last_used_at FROM payroll_clients p ORDER BY p.name",
         )
         .fetch_all(&self.pool)
         .await?
@@ -118,6 +122,7 @@ impl Vault {
                 created_at: r.try_get("created_at")?,
                 revoked_at: r.try_get("revoked_at")?,
                 rotated_at: r.try_get("rotated_at")?,
+                last_used_at: r.try_get("last_used_at")?,
                 mutual_tls: r.try_get::<Option<Vec<u8>>, _>("cert_sha256")?.is_some(),
             })
         })

@@ -3,7 +3,7 @@
 //! nothing served here holds one, and every read is itself an audit entry.
 
 mod accounts;
-mod grants;
+pub(crate) mod grants;
 pub(crate) mod incidents;
 pub(crate) mod invitations;
 

@@ -155,6 +155,9 @@ impl AlertSettings {
             working_hours_jst: (self.working_hours_jst[0], self.working_hours_jst[1]),
             export_weekdays,
             export_hours_jst: (self.export_hours_jst[0], self.export_hours_jst[1]),
+            // The review interval is a staff setting (`[staff]
+            // access_review_interval_months`); `serve` puts it in.
+            ..storage::alerts::AlertRules::default()
         })
     }
 }

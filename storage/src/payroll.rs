@@ -37,7 +37,7 @@ pub struct PayrollClientOverview {
     pub revoked_at: Option<i64>,
     /// When its token was last replaced.
     pub rotated_at: Option<i64>,
-    /// When it last pulled a release (Unix ms), from the audit trail.
+    /// When its token was last presented (Unix ms).
     pub last_used_at: Option<i64>,
     /// Whether it must also present its TLS client certificate.
     pub mutual_tls: bool,
@@ -108,9 +108,8 @@ impl Vault {
     /// Every payroll client, live or revoked, by name (the admin's list).
     pub async fn payroll_clients(&self) -> Result<Vec<PayrollClientOverview>, StorageError> {
         sqlx::query(
-            "SELECT p.id, p.name, p.created_at, p.revoked_at, p.rotated_at, p.cert_sha256, \
-             (SELECT MAX(l.at) FROM audit_log l WHERE l.actor = 'payroll:' || p.id AND l.outcome = 'success') \
-             AS last_used_at FROM payroll_clients p ORDER BY p.name",
+            "SELECT id, name, created_at, revoked_at, rotated_at, last_used_at, cert_sha256 \
+             FROM payroll_clients ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await?
@@ -199,7 +198,8 @@ impl Vault {
         Ok(token)
     }
 
-    /// The live client a bearer token belongs to.
+    /// The live client a bearer token belongs to; the client's `last_used_at` becomes now
+    /// (the admin's list shows when each token was last presented).
     pub async fn payroll_client(
         &self,
         hash: &TokenHash,
@@ -210,14 +210,18 @@ impl Vault {
         .bind(hash.0.to_vec())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(PayrollClient {
-                id: parse_uuid(&r.try_get::<String, _>("id")?)?,
-                name: r.try_get("name")?,
-                cert_sha256: r.try_get("cert_sha256")?,
-            })
-        })
-        .transpose()
+        let Some(r) = row else { return Ok(None) };
+        let client = PayrollClient {
+            id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+            name: r.try_get("name")?,
+            cert_sha256: r.try_get("cert_sha256")?,
+        };
+        sqlx::query("UPDATE payroll_clients SET last_used_at = $1 WHERE id = $2")
+            .bind(now_millis())
+            .bind(client.id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(client))
     }
 
     /// Approved releases whose sealed export has not been handed over yet, oldest first.

@@ -112,7 +112,7 @@ async fn propose_grant(
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let result = match parse_grant(&form.username, &form.role, &scopes, Some(&form.email)) {
+    let result = match parse_grant(&form.username, &form.role, &scopes, Some(form.email.as_str())) {
         Ok((username, role, scopes, email)) => staff_accounts::propose_grant(
             &state.app,
             &admin,

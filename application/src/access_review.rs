@@ -87,12 +87,9 @@ pub async fn sheet(app: &App, _admin: &Admin) -> Result<ReviewSheet, AppError> {
 /// bidi or invisible character, at most [`REMARKS_MAX_CHARS`]; required). What the
 /// admin was shown is stored with the signature, without any secret.
 pub async fn sign_off(app: &App, admin: &Admin, remarks: &str) -> Result<Uuid, AppError> {
-    let remarks = domain::typed_text::parse(
-        remarks,
-        domain::typed_text::Lines::Many,
-        REMARKS_MAX_CHARS,
-    )
-    .map_err(|_| AppError::Invalid(Invalid::Message))?;
+    let remarks =
+        domain::typed_text::parse(remarks, domain::typed_text::Lines::Many, REMARKS_MAX_CHARS)
+            .map_err(|_| AppError::Invalid(Invalid::Message))?;
     if remarks.is_empty() {
         return Err(AppError::Invalid(Invalid::Message));
     }

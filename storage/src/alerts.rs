@@ -187,7 +187,8 @@ impl Vault {
         // The periodic review of access rights, once it is overdue: one alert per due date
         // (a sign-off moves the date, and the next overdue period raises a new one).
         if let Some(from) = self.access_review_counted_from().await? {
-            let due = crate::access_review::review_due_at(from, rules.access_review_interval_months);
+            let due =
+                crate::access_review::review_due_at(from, rules.access_review_interval_months);
             if due <= now_millis() {
                 candidates.push(("access_review_overdue", "system".to_owned(), due, 1));
             }

@@ -58,11 +58,10 @@ impl Vault {
     ) -> Result<Uuid, StorageError> {
         let id = Uuid::now_v7();
         let mut tx = self.begin_write().await?;
-        let open = sqlx::query(
-            "SELECT 1 AS one FROM payroll_recipient_changes WHERE decided_at IS NULL",
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
+        let open =
+            sqlx::query("SELECT 1 AS one FROM payroll_recipient_changes WHERE decided_at IS NULL")
+                .fetch_optional(&mut *tx)
+                .await?;
         if open.is_some() {
             return Err(StorageError::Conflict("already proposed"));
         }
@@ -99,9 +98,7 @@ impl Vault {
     }
 
     /// The proposal waiting for a second admin, if any.
-    pub async fn pending_payroll_recipient(
-        &self,
-    ) -> Result<Option<RecipientChange>, StorageError> {
+    pub async fn pending_payroll_recipient(&self) -> Result<Option<RecipientChange>, StorageError> {
         sqlx::query(
             "SELECT id, recipient, proposed_by, proposed_at, decided_by, decided_at \
              FROM payroll_recipient_changes WHERE decided_at IS NULL",

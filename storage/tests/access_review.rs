@@ -3,12 +3,12 @@
 //! review is counted from it (before the first, from the first account), and an overdue
 //! review raises its alert once per due date.
 
+use storage::Vault;
 use storage::alerts::AlertRules;
 use storage::audit::AuditContext;
 use storage::on_both_backends;
 use storage::staff::{NewStaffAccount, Role, Username};
 use storage::test_support::TestDatabase;
-use storage::Vault;
 
 on_both_backends!(
     a_sign_off_is_kept_and_audited_and_moves_the_due_date,
@@ -62,7 +62,10 @@ impl Fixture {
 }
 
 async fn a_sign_off_is_kept_and_audited_and_moves_the_due_date(f: Fixture) {
-    assert_eq!(f.vault.access_review_counted_from().await.expect("from"), None);
+    assert_eq!(
+        f.vault.access_review_counted_from().await.expect("from"),
+        None
+    );
     let admin = f.admin().await;
     let first_day = f.vault.access_review_counted_from().await.expect("from");
     assert!(first_day.is_some(), "counted from the first account");
@@ -86,7 +89,10 @@ async fn a_sign_off_is_kept_and_audited_and_moves_the_due_date(f: Fixture) {
         .iter()
         .find(|e| e.action == "access_review.sign_off")
         .expect("audited");
-    assert_eq!(entry.target.as_deref(), Some(format!("review:{id}").as_str()));
+    assert_eq!(
+        entry.target.as_deref(),
+        Some(format!("review:{id}").as_str())
+    );
 }
 
 async fn an_overdue_review_raises_one_alert_per_due_date(f: Fixture) {
@@ -97,7 +103,13 @@ async fn an_overdue_review_raises_one_alert_per_due_date(f: Fixture) {
     assert_eq!(f.overdue_alerts().await, 1, "over six months: overdue");
     assert_eq!(f.overdue_alerts().await, 0, "raised once");
     f.vault
-        .sign_off_access_review(&AuditContext::cli(), admin, 1, "done", &serde_json::json!({}))
+        .sign_off_access_review(
+            &AuditContext::cli(),
+            admin,
+            1,
+            "done",
+            &serde_json::json!({}),
+        )
         .await
         .expect("sign off");
     assert_eq!(f.overdue_alerts().await, 0, "signed off: due in six months");

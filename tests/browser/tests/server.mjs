@@ -73,7 +73,8 @@ export async function startKakunin() {
     },
     /** Registers a payroll client with `kakunin payroll-client add`; returns its token. */
     payrollClient(name) {
-      const printed = execFileSync(bin, ['payroll-client', 'add', '--data-dir', dataDir, '--name', name], { encoding: 'utf8' });
+      const printed = execFileSync(bin, ['payroll-client', 'add', '--data-dir', dataDir, '--name', name],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
       return JSON.parse(printed).token;
     },
     async stop() {

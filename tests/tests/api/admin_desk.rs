@@ -45,7 +45,10 @@ async fn submit(
 
 /// The `id` in the first `prefix{id}"` of `html` (a pending proposal's element id).
 fn id_after(html: &str, prefix: &str) -> String {
-    let at = html.find(prefix).unwrap_or_else(|| panic!("{prefix} in page")) + prefix.len();
+    let at = html
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in page"))
+        + prefix.len();
     html[at..].split('"').next().expect("id").to_owned()
 }
 
@@ -104,7 +107,10 @@ async fn account_life_cycle(app: TestApp) {
     // Every account with its rights; no form acts on one's own account.
     let (status, html) = page(&app, &first, "/s/accounts").await;
     assert_eq!(status, 200);
-    assert!(html.contains("admin.b") && html.contains("管理者"), "{html}");
+    assert!(
+        html.contains("admin.b") && html.contains("管理者"),
+        "{html}"
+    );
     assert_eq!(account_state(&html, "admin.b"), "enabled");
     let own = account_id(&app, "admin.a").await;
     assert!(!html.contains(&format!("/s/accounts/{own}/disable")));
@@ -408,11 +414,23 @@ async fn an_admin_rotates_and_revokes_a_payroll_client_from_the_page() {
     let (_, html) = page(&app, &admin, "/s/payroll-clients").await;
     assert!(html.contains("payroll.host"));
     let row = &html[html.find(r#"data-name="payroll.host""#).expect("row")..];
-    assert!(row[..row.find("</tr>").expect("end")].contains("なし"), "never used");
-    assert_eq!(pull(token.expose().to_owned()).await.expect("pull").status(), 200);
+    assert!(
+        row[..row.find("</tr>").expect("end")].contains("なし"),
+        "never used"
+    );
+    assert_eq!(
+        pull(token.expose().to_owned())
+            .await
+            .expect("pull")
+            .status(),
+        200
+    );
     let (_, html) = page(&app, &admin, "/s/payroll-clients").await;
     let row = &html[html.find(r#"data-name="payroll.host""#).expect("row")..];
-    assert!(!row[..row.find("</tr>").expect("end")].contains("なし"), "last used shown");
+    assert!(
+        !row[..row.find("</tr>").expect("end")].contains("なし"),
+        "last used shown"
+    );
 
     // Rotating shows the new token once, with the warning to copy it now.
     let (status, html) = submit(
@@ -428,7 +446,13 @@ async fn an_admin_rotates_and_revokes_a_payroll_client_from_the_page() {
     let new_token = id_after(&html, r#"<code class="break" id="new-token">"#);
     let new_token = new_token.split('<').next().expect("token").to_owned();
     assert!(new_token.len() >= 32, "{new_token}");
-    assert_eq!(pull(token.expose().to_owned()).await.expect("pull").status(), 401);
+    assert_eq!(
+        pull(token.expose().to_owned())
+            .await
+            .expect("pull")
+            .status(),
+        401
+    );
     assert_eq!(pull(new_token.clone()).await.expect("pull").status(), 200);
     let (_, again) = page(&app, &admin, "/s/payroll-clients").await;
     assert!(!again.contains(&new_token), "shown once");
@@ -442,7 +466,10 @@ async fn an_admin_rotates_and_revokes_a_payroll_client_from_the_page() {
         &[("name", "payroll.host")],
     )
     .await;
-    assert!(html.contains("このトークンではもう取得できません"), "{html}");
+    assert!(
+        html.contains("このトークンではもう取得できません"),
+        "{html}"
+    );
     assert!(html.contains(r#"data-state="revoked""#));
     assert_eq!(pull(new_token).await.expect("pull").status(), 401);
     let trail = audit_actions(&app).await;
@@ -469,9 +496,7 @@ async fn access_review(app: TestApp) {
     // signed in: the review is overdue, and the idle account is marked.
     let seven_months_ago = application::time_jp::now_millis() - 213 * 86_400_000;
     {
-        let mut db = sqlx::AnyConnection::connect(&app.db.url)
-            .await
-            .expect("db");
+        let mut db = sqlx::AnyConnection::connect(&app.db.url).await.expect("db");
         sqlx::query("UPDATE staff_accounts SET created_at = $1")
             .bind(seven_months_ago)
             .execute(&mut db)
@@ -489,13 +514,19 @@ async fn access_review(app: TestApp) {
         1
     );
     let again = app.app.vault.raise_alerts(&rules, 0).await.expect("alerts");
-    assert!(again.iter().all(|a| a.rule != "access_review_overdue"), "once");
+    assert!(
+        again.iter().all(|a| a.rule != "access_review_overdue"),
+        "once"
+    );
 
     let (status, html) = page(&app, &admin, "/s/access-review").await;
     assert_eq!(status, 200);
     assert!(html.contains(r#"id="review-overdue""#));
     assert!(html.contains(r#"id="review-officer.idle" class="flagged" data-inactive="true""#));
-    assert!(html.contains(r#"<tr id="review-admin.r">"#), "signed in today");
+    assert!(
+        html.contains(r#"<tr id="review-admin.r">"#),
+        "signed in today"
+    );
     assert!(html.contains("事務取扱担当者") && html.contains("TKY"));
 
     // Remarks are typed text: a bidi override is refused, and what was typed comes back.
@@ -524,7 +555,10 @@ async fn access_review(app: TestApp) {
         &admin,
         "/s/access-review",
         "/s/access-review",
-        &[("remarks", "全アカウントを確認。officer.idle は来月無効化する。")],
+        &[(
+            "remarks",
+            "全アカウントを確認。officer.idle は来月無効化する。",
+        )],
     )
     .await;
     assert_eq!(status, 200);
@@ -644,7 +678,10 @@ async fn two_admins_set_payrolls_recipient_and_the_next_release_is_sealed_to_it(
         &[("password", STAFF_PASSWORD), ("totp", &code)],
     )
     .await;
-    assert!(html.contains("これからの提供はこの受取鍵に暗号化されます"), "{html}");
+    assert!(
+        html.contains("これからの提供はこの受取鍵に暗号化されます"),
+        "{html}"
+    );
     assert!(html.contains(&key.recipient) && html.contains("admin.b"));
     let trail = audit_actions(&app).await;
     assert!(trail.iter().any(|a| a == "payroll.recipient_propose"));

@@ -397,7 +397,8 @@ async fn a_staff_session_row_moved_to_another_account_lets_nobody_in() {
         .into_iter()
         .flatten()
     {
-        let collector = enrolled(&app, "collector", storage::staff::Role::Collector, &["B01"]).await;
+        let collector =
+            enrolled(&app, "collector", storage::staff::Role::Collector, &["B01"]).await;
         let before = collector
             .client
             .get(app.url("/api/v1/assisted/people"))

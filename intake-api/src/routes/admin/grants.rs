@@ -65,8 +65,12 @@ pub(super) async fn propose(
     admin: Admin,
     body: web::Json<GrantBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (username, role, scopes, email) =
-        parse_grant(&body.username, &body.role, &body.scopes, body.email.as_deref())?;
+    let (username, role, scopes, email) = parse_grant(
+        &body.username,
+        &body.role,
+        &body.scopes,
+        body.email.as_deref(),
+    )?;
     let id = staff_accounts::propose_grant(
         &state.app,
         admin.access(),

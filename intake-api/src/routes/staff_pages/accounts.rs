@@ -36,9 +36,7 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .service(crate::routes::endpoint("/s/accounts/{id}/disable").post(disable))
         .service(crate::routes::endpoint("/s/accounts/{id}/changes").post(propose_change))
         .service(crate::routes::endpoint("/s/accounts/changes/{id}/approve").post(approve_change))
-        .service(
-            crate::routes::endpoint("/s/accounts/changes/{id}/withdraw").post(withdraw_change),
-        )
+        .service(crate::routes::endpoint("/s/accounts/changes/{id}/withdraw").post(withdraw_change))
         .service(crate::routes::endpoint("/s/payroll-clients").get(payroll_clients))
         .service(crate::routes::endpoint("/s/payroll-clients/revoke").post(revoke_client))
         .service(crate::routes::endpoint("/s/payroll-clients/rotate").post(rotate_client))
@@ -112,7 +110,12 @@ async fn propose_grant(
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect();
-    let result = match parse_grant(&form.username, &form.role, &scopes, Some(form.email.as_str())) {
+    let result = match parse_grant(
+        &form.username,
+        &form.role,
+        &scopes,
+        Some(form.email.as_str()),
+    ) {
         Ok((username, role, scopes, email)) => staff_accounts::propose_grant(
             &state.app,
             &admin,
@@ -140,16 +143,21 @@ async fn approve_grant(
     let (page, admin) = admin(page)?;
     let (csrf, step_up) = form.into_inner().step_up();
     page.check_csrf(&csrf)?;
-    let result =
-        match staff_accounts::approve_grant(&state.app, &admin, path.into_inner(), &step_up).await
-        {
-            Ok(GrantApproved::Created(issued)) => Ok(match deliver(&state, issued).await {
-                Delivery::Email => Text::SGrantApprovedEmail,
-                Delivery::Console => Text::SGrantApprovedConsole,
-            }),
-            Ok(GrantApproved::Changed(_)) => Ok(Text::SGrantApprovedChanged),
-            Err(e) => Err(ApiError::from(e)),
-        };
+    let result = match staff_accounts::approve_grant(
+        &state.app,
+        &admin,
+        path.into_inner(),
+        &step_up,
+    )
+    .await
+    {
+        Ok(GrantApproved::Created(issued)) => Ok(match deliver(&state, issued).await {
+            Delivery::Email => Text::SGrantApprovedEmail,
+            Delivery::Console => Text::SGrantApprovedConsole,
+        }),
+        Ok(GrantApproved::Changed(_)) => Ok(Text::SGrantApprovedChanged),
+        Err(e) => Err(ApiError::from(e)),
+    };
     back_with(&state, ACCOUNTS, result)
 }
 
@@ -204,11 +212,10 @@ async fn propose_change(
         .kind
         .parse()
         .map_err(|_| ApiError::invalid(portal::Message::BadRequest))?;
-    let result =
-        staff_accounts::propose_change(&state.app, &admin, path.into_inner().into(), kind)
-            .await
-            .map(|_| Text::SAdminProposed)
-            .map_err(ApiError::from);
+    let result = staff_accounts::propose_change(&state.app, &admin, path.into_inner().into(), kind)
+        .await
+        .map(|_| Text::SAdminProposed)
+        .map_err(ApiError::from);
     back_with(&state, ACCOUNTS, result)
 }
 
@@ -224,8 +231,7 @@ async fn approve_change(
     let (csrf, step_up) = form.into_inner().step_up();
     page.check_csrf(&csrf)?;
     let result =
-        match staff_accounts::approve_change(&state.app, &admin, path.into_inner(), &step_up)
-            .await
+        match staff_accounts::approve_change(&state.app, &admin, path.into_inner(), &step_up).await
         {
             Ok(AccountChangeOutcome::Reset(issued)) => Ok(match deliver(&state, issued).await {
                 Delivery::Email => Text::SGrantApprovedEmail,
@@ -335,8 +341,7 @@ async fn rotate_client(
 ) -> Result<HttpResponse, StaffPageError> {
     let (page, admin) = admin(page)?;
     page.check_csrf(&form.csrf)?;
-    match staff_accounts::rotate_payroll_client_token_as_admin(&state.app, &admin, &form.name)
-        .await
+    match staff_accounts::rotate_payroll_client_token_as_admin(&state.app, &admin, &form.name).await
     {
         Ok(token) => {
             let shown = (form.name.clone(), Zeroizing::new(token.expose().to_owned()));

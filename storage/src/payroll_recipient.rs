@@ -67,8 +67,8 @@ impl Vault {
         }
         // The unique index on the open proposal settles two proposals racing past the check.
         let inserted = sqlx::query(
-            "INSERT INTO payroll_recipient_changes (id, recipient, proposed_by, proposed_at) \
-             VALUES ($1, $2, $3, $4)",
+            "INSERT INTO payroll_recipient_changes (id, recipient, proposed_by, proposed_at, pending) \
+             VALUES ($1, $2, $3, $4, 1)",
         )
         .bind(id.to_string())
         .bind(recipient.to_owned())
@@ -158,7 +158,7 @@ impl Vault {
         }
         let decided = sqlx::query(
             "UPDATE payroll_recipient_changes SET decided_by = $1, decided_at = $2, \
-             outcome = 'approved' WHERE id = $3 AND decided_at IS NULL",
+             outcome = 'approved', pending = NULL WHERE id = $3 AND decided_at IS NULL",
         )
         .bind(approver.to_string())
         .bind(now_millis())
@@ -192,7 +192,7 @@ impl Vault {
         let mut tx = self.begin_write().await?;
         let decided = sqlx::query(
             "UPDATE payroll_recipient_changes SET decided_by = $1, decided_at = $2, \
-             outcome = 'withdrawn' WHERE id = $3 AND decided_at IS NULL",
+             outcome = 'withdrawn', pending = NULL WHERE id = $3 AND decided_at IS NULL",
         )
         .bind(admin.to_string())
         .bind(now_millis())

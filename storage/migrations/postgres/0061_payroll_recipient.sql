@@ -10,9 +10,10 @@ CREATE TABLE payroll_recipient_changes (
     proposed_at BIGINT NOT NULL,
     decided_by  TEXT REFERENCES staff_accounts (id),
     decided_at  BIGINT,
-    outcome     TEXT CHECK (outcome IN ('approved', 'withdrawn'))
+    outcome     TEXT CHECK (outcome IN ('approved', 'withdrawn')),
+    -- 1 while the proposal waits, NULL once decided: the unique index below lets one wait.
+    pending     BIGINT CHECK (pending = 1)
 );
 CREATE INDEX payroll_recipient_changes_decided ON payroll_recipient_changes (outcome, decided_at);
 -- One open proposal at a time.
-CREATE UNIQUE INDEX payroll_recipient_changes_one_open ON payroll_recipient_changes ((1))
-    WHERE decided_at IS NULL;
+CREATE UNIQUE INDEX payroll_recipient_changes_one_open ON payroll_recipient_changes (pending);

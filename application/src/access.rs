@@ -58,7 +58,7 @@ impl Staff {
     }
 
     fn past_second_factor(&self) -> Result<(), AppError> {
-        if self.role.requires_totp() && !self.second_factor_done {
+        if !self.second_factor_done {
             Err(AppError::SecondFactorRequired)
         } else {
             Ok(())
@@ -210,9 +210,13 @@ mod tests {
             ));
         }
         assert!(
-            assistant(staff(Role::Collector, false)).is_ok(),
-            "no TOTP for collectors yet"
+            matches!(
+                assistant(staff(Role::Collector, false)),
+                Err(AppError::SecondFactorRequired)
+            ),
+            "collectors enrol TOTP like everyone"
         );
+        assert!(assistant(staff(Role::Collector, true)).is_ok());
         assert!(assistant(staff(Role::Officer, true)).is_ok());
         assert!(matches!(
             assistant(staff(Role::Admin, true)),

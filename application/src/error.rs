@@ -66,6 +66,8 @@ pub enum Invalid {
     SearchDate,
     /// An audit review's period, what was looked at, or its remarks are refused.
     AuditReview,
+    /// Payroll's recipient is not one age X25519 recipient (`age1…`).
+    PayrollRecipient,
     /// Anything else the request got wrong.
     Request,
 }

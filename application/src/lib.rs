@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod access_review;
 pub mod app;
 pub mod audit_desk;
 pub mod auth;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod history;
 pub mod numbers;
 pub mod password;
+pub mod payroll_recipient;
 pub mod release;
 pub mod review;
 pub mod staff_accounts;

@@ -101,10 +101,9 @@ pub async fn approve(
     if summary.state != "proposed" {
         return Err(AppError::Conflict(Conflict::Concurrent));
     }
-    let recipient = app
-        .policy
-        .payroll_recipient
-        .clone()
+    // Read at each approval: a recipient two admins approved is in force at once.
+    let recipient = crate::payroll_recipient::in_force(app)
+        .await?
         .ok_or(AppError::Conflict(Conflict::NotConfigured))?;
     auth::step_up(app, officer.staff(), step_up).await?;
     let (rows, receipt) = vault

@@ -301,6 +301,20 @@ pub async fn rotate_payroll_client_token(app: &App, name: &str) -> Result<Secret
         .await?)
 }
 
+/// An admin replaces a payroll client's token on the admin's page (the same audited storage
+/// function as the console's): the new token is shown to them once, the old one stops
+/// working at once.
+pub async fn rotate_payroll_client_token_as_admin(
+    app: &App,
+    admin: &Admin,
+    name: &str,
+) -> Result<SecretToken, AppError> {
+    Ok(app
+        .vault
+        .rotate_payroll_client_token(admin.audit(), name)
+        .await?)
+}
+
 /// Refuses, before any step-up is asked for and with an audited refusal, an approval by the
 /// proposal's own proposer or by the account holder it is about (storage checks again
 /// inside the approval's transaction).

@@ -31,11 +31,3 @@ pub enum Role {
 }
 
 crate::codes!(Role);
-
-impl Role {
-    /// Whether the role must enrol TOTP before anything else works (everyone who can
-    /// reach numbers, the trail or the accounts).
-    pub fn requires_totp(self) -> bool {
-        !matches!(self, Self::Collector)
-    }
-}

@@ -89,7 +89,9 @@ pub struct Settings {
     /// Staff sign-in, sessions and the officer queue.
     pub staff: StaffSettings,
     /// Payroll's age recipient (`age1…`, from payroll's `age-keygen`): exports are sealed
-    /// to it. No release can be approved until it is set.
+    /// to it until two admins approve another on the admin's desk (`/s/payroll-clients`),
+    /// which then takes precedence without a restart. No release can be approved until
+    /// one of the two is set.
     pub payroll_recipient: Option<String>,
     /// What the provider portal tells people before they enter anything.
     pub portal: PortalSettings,
@@ -164,6 +166,9 @@ impl AlertSettings {
             export_weekdays,
             export_hours_jst: (self.export_hours_jst[0], self.export_hours_jst[1]),
             audit_review_due_day: self.audit_review_due_day.clamp(1, 28),
+            // The review interval is a staff setting (`[staff]
+            // access_review_interval_months`); `serve` puts it in.
+            ..storage::alerts::AlertRules::default()
         })
     }
 }

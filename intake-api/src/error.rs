@@ -204,6 +204,7 @@ impl From<application::AppError> for ApiError {
             E::Invalid(I::PurposeNotListed) => Self::invalid(Message::PurposeNotListed),
             E::Invalid(I::BranchCode) => Self::invalid(Message::BranchInvalid),
             E::Invalid(I::BranchName) => Self::invalid(Message::BranchNameInvalid),
+            E::Invalid(I::PayrollRecipient) => Self::invalid(Message::PayrollRecipientInvalid),
             E::Rule(v) => Self::invalid(crate::routes::officer::rule_message(v)),
             E::NotServedHere => Self::new(StatusCode::NOT_FOUND, Message::NotServedHere),
             E::Internal(cause) => Self::internal(&cause),

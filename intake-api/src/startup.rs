@@ -236,13 +236,14 @@ async fn anchor_audit_head_periodically(state: web::Data<AppState>) {
 /// Evaluates the alert rules over the recent trail every minute; each new alert is also a
 /// structured log event (`alert.rule`, `alert.actor`) for whatever watches the logs.
 async fn raise_alerts_periodically(state: web::Data<AppState>) {
-    let rules = match state.settings.alerts.rules() {
+    let mut rules = match state.settings.alerts.rules() {
         Ok(rules) => rules,
         Err(e) => {
             tracing::error!(error = %e, "alert settings invalid; using the defaults");
             storage::alerts::AlertRules::default()
         }
     };
+    rules.access_review_interval_months = state.app.policy.staff.access_review_interval_months;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         tick.tick().await;

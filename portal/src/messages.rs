@@ -119,6 +119,8 @@ pub enum Message {
     BranchNameInvalid,
     /// Another branch already has this display name.
     BranchNameTaken,
+    /// Not one age X25519 recipient (`age1…`).
+    PayrollRecipientInvalid,
     /// The same proposal already waits for a second person.
     AlreadyProposed,
     /// A one-time export was already handed over.
@@ -283,6 +285,7 @@ impl Message {
         Message::PurposeNotListed,
         Message::BranchNameInvalid,
         Message::BranchNameTaken,
+        Message::PayrollRecipientInvalid,
         Message::AlreadyProposed,
         Message::ExportTaken,
         Message::UsernameInvalid,
@@ -627,6 +630,11 @@ impl Message {
                 "own_account",
                 "自分自身のアカウントに対してこの操作はできません。",
                 "You cannot do this to your own account.",
+            ),
+            PayrollRecipientInvalid => (
+                "payroll_recipient_invalid",
+                "受取鍵は age の公開鍵（age1 で始まる1行）を1つだけ入力してください。",
+                "Enter one age public key (one line starting with age1).",
             ),
             AlreadyProposed => (
                 "already_proposed",

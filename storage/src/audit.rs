@@ -187,6 +187,14 @@ pub mod actions {
     pub const PAYROLL_CLIENT_REVOKE: &str = "payroll.client_revoke";
     /// A payroll client's token was replaced.
     pub const PAYROLL_CLIENT_ROTATE: &str = "payroll.client_rotate";
+    /// An admin signed the periodic review of access rights off.
+    pub const ACCESS_REVIEW_SIGN_OFF: &str = "access_review.sign_off";
+    /// An admin proposed payroll's age recipient (two admins set it).
+    pub const PAYROLL_RECIPIENT_PROPOSE: &str = "payroll.recipient_propose";
+    /// A second admin approved it: exports are sealed to it from now on.
+    pub const PAYROLL_RECIPIENT_APPROVE: &str = "payroll.recipient_approve";
+    /// A proposed recipient was withdrawn.
+    pub const PAYROLL_RECIPIENT_WITHDRAW: &str = "payroll.recipient_withdraw";
     pub const RETENTION_SET: &str = "retention.set";
     /// An admin set a branch's display name.
     pub const BRANCH_SET: &str = "branch.set";

@@ -7,6 +7,7 @@
 
 pub use domain::{org, person, state, typed_text};
 
+pub mod access_review;
 pub mod alerts;
 pub mod assisted;
 pub mod audit;
@@ -29,6 +30,7 @@ pub mod lockout;
 pub mod notices;
 pub mod number_index;
 pub mod payroll;
+pub mod payroll_recipient;
 pub mod release;
 pub mod retention;
 pub mod review;

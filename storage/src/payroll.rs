@@ -37,6 +37,8 @@ pub struct PayrollClientOverview {
     pub revoked_at: Option<i64>,
     /// When its token was last replaced.
     pub rotated_at: Option<i64>,
+    /// When its token was last presented (Unix ms).
+    pub last_used_at: Option<i64>,
     /// Whether it must also present its TLS client certificate.
     pub mutual_tls: bool,
 }
@@ -106,7 +108,8 @@ impl Vault {
     /// Every payroll client, live or revoked, by name (the admin's list).
     pub async fn payroll_clients(&self) -> Result<Vec<PayrollClientOverview>, StorageError> {
         sqlx::query(
-            "SELECT id, name, created_at, revoked_at, rotated_at, cert_sha256 FROM payroll_clients ORDER BY name",
+            "SELECT id, name, created_at, revoked_at, rotated_at, last_used_at, cert_sha256 \
+             FROM payroll_clients ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await?
@@ -118,6 +121,7 @@ impl Vault {
                 created_at: r.try_get("created_at")?,
                 revoked_at: r.try_get("revoked_at")?,
                 rotated_at: r.try_get("rotated_at")?,
+                last_used_at: r.try_get("last_used_at")?,
                 mutual_tls: r.try_get::<Option<Vec<u8>>, _>("cert_sha256")?.is_some(),
             })
         })
@@ -194,7 +198,8 @@ impl Vault {
         Ok(token)
     }
 
-    /// The live client a bearer token belongs to.
+    /// The live client a bearer token belongs to; the client's `last_used_at` becomes now
+    /// (the admin's list shows when each token was last presented).
     pub async fn payroll_client(
         &self,
         hash: &TokenHash,
@@ -205,14 +210,18 @@ impl Vault {
         .bind(hash.0.to_vec())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| {
-            Ok(PayrollClient {
-                id: parse_uuid(&r.try_get::<String, _>("id")?)?,
-                name: r.try_get("name")?,
-                cert_sha256: r.try_get("cert_sha256")?,
-            })
-        })
-        .transpose()
+        let Some(r) = row else { return Ok(None) };
+        let client = PayrollClient {
+            id: parse_uuid(&r.try_get::<String, _>("id")?)?,
+            name: r.try_get("name")?,
+            cert_sha256: r.try_get("cert_sha256")?,
+        };
+        sqlx::query("UPDATE payroll_clients SET last_used_at = $1 WHERE id = $2")
+            .bind(now_millis())
+            .bind(client.id.to_string())
+            .execute(&self.pool)
+            .await?;
+        Ok(Some(client))
     }
 
     /// Approved releases whose sealed export has not been handed over yet, oldest first.

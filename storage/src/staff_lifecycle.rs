@@ -93,6 +93,11 @@ pub struct AccountOverview {
     pub activation_pending: bool,
     /// The last successful sign-in (Unix ms).
     pub last_sign_in_at: Option<i64>,
+    /// When the account was made (Unix ms).
+    pub created_at: i64,
+    /// When its holder last set their password (Unix ms; `None`: never since it was made,
+    /// or set at the console).
+    pub password_changed_at: Option<i64>,
 }
 
 /// A change to an existing account that takes two admins.
@@ -395,7 +400,7 @@ impl Vault {
     pub async fn account_overview(&self) -> Result<Vec<AccountOverview>, StorageError> {
         let rows = sqlx::query(
             "SELECT a.id, a.username, a.role, a.email, a.disabled_at, a.totp_enrolled_at, \
-             a.password_hash, \
+             a.password_hash, a.created_at, a.password_changed_at, \
              (SELECT MAX(s.at) FROM staff_sign_ins s WHERE s.account_id = a.id AND s.outcome = 'success') AS last_sign_in_at \
              FROM staff_accounts a ORDER BY a.username",
         )
@@ -415,6 +420,8 @@ impl Vault {
                 totp_enrolled: r.try_get::<Option<i64>, _>("totp_enrolled_at")?.is_some(),
                 activation_pending: r.try_get::<String, _>("password_hash")? == NO_PASSWORD,
                 last_sign_in_at: r.try_get("last_sign_in_at")?,
+                created_at: r.try_get("created_at")?,
+                password_changed_at: r.try_get("password_changed_at")?,
             });
         }
         Ok(out)

@@ -48,7 +48,8 @@ export async function desktop(browser, viewport = { width: 1280, height: 900 }) 
   return watchCsp(await context.newPage());
 }
 
-/** Signs a staff member in on the pages and enrols the authenticator (first sign-in). */
+/** Signs a staff member in on the pages and enrols the authenticator (first sign-in);
+ * returns the authenticator's secret (for step-up codes). */
 export async function enrolStaff(page, username, password, screenshot) {
   await page.fill('#username', username);
   await page.fill('#password', password);
@@ -60,6 +61,7 @@ export async function enrolStaff(page, username, password, screenshot) {
   await page.fill('#code', totp(secret));
   await Promise.all([page.waitForLoadState('load'), page.click('form[action="/s/totp/confirm"] button')]);
   await page.waitForSelector('#recovery-codes');
+  return secret;
 }
 
 /** Checks the page: axe (no serious/critical), no full number, no horizontal scroll; screenshot. */

@@ -65,6 +65,18 @@ export async function startKakunin() {
       execFileSync(bin, args, { stdio: 'ignore' });
       rmSync(file);
     },
+    /** A one-time activation link for `username`, as the operator prints it at the console. */
+    activationLink(username) {
+      const printed = execFileSync(bin, ['user', 'activation', '--data-dir', dataDir, '--username', username],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      return `${base}/s/activate/${printed.trim().split('/s/activate/')[1]}`;
+    },
+    /** Registers a payroll client with `kakunin payroll-client add`; returns its token. */
+    payrollClient(name) {
+      const printed = execFileSync(bin, ['payroll-client', 'add', '--data-dir', dataDir, '--name', name],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      return JSON.parse(printed).token;
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

@@ -4,6 +4,7 @@
 mod helpers;
 mod process;
 
+mod admin_desk;
 mod assisted;
 mod audit_desk;
 mod backup;

@@ -337,6 +337,8 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
         "attempt_counters",
         "staff_activations",
         "account_changes",
+        "access_reviews",
+        "payroll_recipient_changes",
     ] {
         let read = sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
             "SELECT * FROM {table} LIMIT 1"
@@ -501,8 +503,8 @@ async fn a_staff_session_row_moved_to_another_account_lets_nobody_in() {
         .into_iter()
         .flatten()
     {
-        create_staff(&app, "collector", storage::staff::Role::Collector, &["B01"]).await;
-        let collector = first_sign_in(&app, "collector").await;
+        let collector =
+            enrolled(&app, "collector", storage::staff::Role::Collector, &["B01"]).await;
         let before = collector
             .client
             .get(app.url("/api/v1/assisted/people"))

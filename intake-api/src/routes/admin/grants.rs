@@ -30,26 +30,25 @@ pub(super) struct GrantBody {
     email: Option<String>,
 }
 
-/// `POST /api/v1/admin/grants` `{"username", "role", "scopes", "email"?}` → 201 `{"grant_id"}`.
-pub(super) async fn propose(
-    state: State,
-    admin: Admin,
-    body: web::Json<GrantBody>,
-) -> Result<HttpResponse, ApiError> {
-    let username = Username::parse(&body.username).map_err(|_| FormError {
+/// A proposed grant as typed (the API's body, the accounts page's form): the username, a
+/// role code, branch codes and, for a new account, the holder's address (empty = none).
+pub(crate) fn parse_grant(
+    username: &str,
+    role: &str,
+    scopes: &[String],
+    email: Option<&str>,
+) -> Result<(Username, Role, Vec<BranchCode>, Option<EmailAddress>), ApiError> {
+    let username = Username::parse(username).map_err(|_| FormError {
         field: "username",
         message: Message::UsernameInvalid,
     })?;
-    let role = Role::from_code(&body.role).ok_or_else(|| ApiError::invalid(Message::BadRequest))?;
-    let scopes = body
-        .scopes
+    let role = Role::from_code(role).ok_or_else(|| ApiError::invalid(Message::BadRequest))?;
+    let scopes = scopes
         .iter()
         .map(|s| BranchCode::parse(s))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|_| ApiError::invalid(Message::BadRequest))?;
-    let email = body
-        .email
-        .as_deref()
+    let email = email
         .filter(|e| !e.trim().is_empty())
         .map(EmailAddress::parse)
         .transpose()
@@ -57,6 +56,21 @@ pub(super) async fn propose(
             field: "email",
             message: Message::EmailInvalid,
         })?;
+    Ok((username, role, scopes, email))
+}
+
+/// `POST /api/v1/admin/grants` `{"username", "role", "scopes", "email"?}` → 201 `{"grant_id"}`.
+pub(super) async fn propose(
+    state: State,
+    admin: Admin,
+    body: web::Json<GrantBody>,
+) -> Result<HttpResponse, ApiError> {
+    let (username, role, scopes, email) = parse_grant(
+        &body.username,
+        &body.role,
+        &body.scopes,
+        body.email.as_deref(),
+    )?;
     let id = staff_accounts::propose_grant(
         &state.app,
         admin.access(),

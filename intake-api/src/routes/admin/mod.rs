@@ -4,7 +4,7 @@
 
 mod accounts;
 mod branches;
-mod grants;
+pub(crate) mod grants;
 pub(crate) mod incidents;
 pub(crate) mod invitations;
 

@@ -41,7 +41,7 @@ fn officer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
 
 /// A refusal the page explains (wrong password or code, own proposal, a conflict, bad
 /// input) goes back to the page as a flash; anything else is an error page.
-fn back_with(
+pub(super) fn back_with(
     state: &State,
     location: &str,
     result: Result<Text, ApiError>,
@@ -105,7 +105,9 @@ async fn releases(
         verified,
         open: application::release::open(&state.app, &officer).await?,
         me: officer.id().uuid(),
-        payroll_ready: state.settings.payroll_recipient.is_some(),
+        payroll_ready: application::payroll_recipient::in_force(&state.app)
+            .await?
+            .is_some(),
         purposes: state.settings.portal.purposes.clone(),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
@@ -153,14 +155,14 @@ async fn propose_release(
 }
 
 #[derive(Deserialize)]
-struct StepUpForm {
+pub(super) struct StepUpForm {
     csrf: String,
     password: String,
     totp: String,
 }
 
 impl StepUpForm {
-    fn step_up(self) -> (String, StepUp) {
+    pub(super) fn step_up(self) -> (String, StepUp) {
         let Self {
             csrf,
             password,

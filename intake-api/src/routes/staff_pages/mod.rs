@@ -5,6 +5,7 @@
 //! stays the API's. Without a session a page redirects to the sign-in form; a role that
 //! must enrol its second factor is sent to the enrolment page first.
 
+mod accounts;
 mod activation;
 mod assisted;
 mod audit_desk;
@@ -52,6 +53,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .post(activation::submit),
         );
     officer::configure(cfg);
+    accounts::configure(cfg);
     assisted::configure(cfg);
     invitations::configure(cfg);
     duties::configure(cfg);

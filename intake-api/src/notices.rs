@@ -91,24 +91,10 @@ impl NoticeSettings {
     }
 }
 
-/// An alert kind in both languages (the rule's code for an unknown one).
+/// An alert kind in both languages, from the auditor's label table (the rule's code for
+/// one it does not know).
 fn alert_kind(rule: &str) -> (&str, &str) {
-    match rule {
-        "mass_unseal" => (
-            "短時間に多数の個人番号・画像の表示",
-            "Many numbers or images unsealed in a short time",
-        ),
-        "off_hours_unseal" => (
-            "業務時間外の個人番号・画像の表示",
-            "A number or image unsealed outside working hours",
-        ),
-        "sign_in_failures" => ("サインイン失敗の多発", "Repeated sign-in failures"),
-        "off_schedule_export" => (
-            "予定外の日時の給与システムへの提供",
-            "A hand-over to payroll outside its schedule",
-        ),
-        other => (other, other),
-    }
+    portal::audit_desk::alert_rule_label(rule).unwrap_or((rule, rule))
 }
 
 /// The alert e-mail: the kind, the time, the link to the alert page. Nothing personal.

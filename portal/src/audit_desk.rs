@@ -84,6 +84,19 @@ pub fn action_label(code: &str) -> Option<Label> {
         EXPORT_PULL => ("給与システムが取得", "Pulled by payroll"),
         DOCUMENT_DESTROY => ("書類画像を消去", "Document photo destroyed"),
         AUDIT_REVIEW_SIGN_OFF => ("監査の点検を記録", "Audit review signed off"),
+        ACCESS_REVIEW_SIGN_OFF => ("アクセス権限の見直しを記録", "Access review signed off"),
+        ALERT_NOTIFY => ("アラートを通知", "Alert notified"),
+        INVITATION_REMIND => ("未提出者にリマインドを送信", "Reminder sent to a provider"),
+        DOCUMENT_CARD_READ => (
+            "カード裏面の写真から番号を読取（確認待ち）",
+            "Card back read for its number (awaiting confirmation)",
+        ),
+        RECORD_CHANGE => ("登録後の変更を届出", "Change to a verified record"),
+        RECORD_CHANGE_APPLY => ("変更を記録に反映", "Change applied to the record"),
+        BRANCH_SET => ("拠点名を設定", "Branch name set"),
+        PAYROLL_RECIPIENT_PROPOSE => ("給与システムの受取鍵を申請", "Payroll key proposed"),
+        PAYROLL_RECIPIENT_APPROVE => ("給与システムの受取鍵を承認", "Payroll key approved"),
+        PAYROLL_RECIPIENT_WITHDRAW => ("給与システムの受取鍵の申請を取下げ", "Payroll key proposal withdrawn"),
         _ => return None,
     })
 }
@@ -244,6 +257,10 @@ pub fn alert_rule_label(rule: &str) -> Option<Label> {
         storage::alerts::OVERDUE_AUDIT_REVIEW => {
             ("監査の点検が期限を過ぎています", "Audit review overdue")
         }
+        "access_review_overdue" => (
+            "アクセス権限の見直しが期限を過ぎています",
+            "Access review overdue",
+        ),
         _ => return None,
     })
 }
@@ -592,6 +609,7 @@ mod tests {
             "sign_in_failures",
             "off_schedule_export",
             storage::alerts::OVERDUE_AUDIT_REVIEW,
+            "access_review_overdue",
         ] {
             assert!(alert_rule_label(rule).is_some(), "{rule}");
         }

@@ -672,7 +672,7 @@ catalogue! {
     SPastReviews => "これまでの見直し", "Past reviews";
     SReviewer => "確認者", "Reviewer";
     SAccountCount => "アカウント数", "Accounts";
-    SNoReviews => "まだ見直しの記録はありません。", "No review has been recorded yet.";
+    SNoAccessReviews => "まだ見直しの記録はありません。", "No review has been recorded yet.";
     SOpenPerson => "開く", "Open";
     SAudit => "監査証跡", "Audit trail";
     SAuditIntro => "検索も記録されます。番号や画像は含まれません。", "Searches are recorded too. No entry holds a number or an image.";

@@ -29,7 +29,15 @@ pub async fn propose(
     purpose: &str,
     note: Option<&str>,
 ) -> Result<ReleaseId, AppError> {
-    propose_as(app, officer, submissions, purpose, note, ReleaseMode::Snapshot).await
+    propose_as(
+        app,
+        officer,
+        submissions,
+        purpose,
+        note,
+        ReleaseMode::Snapshot,
+    )
+    .await
 }
 
 /// An officer proposes releasing verified submissions in scope, for a configured purpose

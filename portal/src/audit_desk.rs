@@ -96,7 +96,10 @@ pub fn action_label(code: &str) -> Option<Label> {
         BRANCH_SET => ("拠点名を設定", "Branch name set"),
         PAYROLL_RECIPIENT_PROPOSE => ("給与システムの受取鍵を申請", "Payroll key proposed"),
         PAYROLL_RECIPIENT_APPROVE => ("給与システムの受取鍵を承認", "Payroll key approved"),
-        PAYROLL_RECIPIENT_WITHDRAW => ("給与システムの受取鍵の申請を取下げ", "Payroll key proposal withdrawn"),
+        PAYROLL_RECIPIENT_WITHDRAW => (
+            "給与システムの受取鍵の申請を取下げ",
+            "Payroll key proposal withdrawn",
+        ),
         _ => return None,
     })
 }

@@ -283,7 +283,10 @@ async fn a_compromised_public_instance_can_neither_recover_a_number_nor_act_as_s
     let compared = application::numbers::check_card_qrs(&internal.app, None)
         .await
         .expect("compare");
-    assert!(compared <= 1, "the one pending card back was compared (here or by the pass)");
+    assert!(
+        compared <= 1,
+        "the one pending card back was compared (here or by the pass)"
+    );
     {
         let mut owner = sqlx::AnyConnection::connect(&owner_url)
             .await

@@ -161,7 +161,9 @@ async fn an_alert_and_a_reminder_reach_people_and_carry_no_personal_data() {
         .iter()
         .find(|t| t.contains("Kakunin アラート"))
         .expect("the alert e-mail");
-    assert!(alert.contains("サインイン失敗の繰り返し") && alert.contains("Repeated sign-in failures"));
+    assert!(
+        alert.contains("サインイン失敗の繰り返し") && alert.contains("Repeated sign-in failures")
+    );
     assert!(alert.contains(&format!("{}/s/alerts", app.settings.staff_url())));
     let reminder = texts
         .iter()

@@ -133,24 +133,28 @@ impl SubjectPageForm {
     }
 }
 
-/// The values of the form: what was typed before a refusal, else what is saved.
+/// The values of the form: what was typed before a refusal (each field the refusal did not
+/// carry back: what is saved), else what is saved.
 fn values(signed: &SignedIn, saved: Option<&SubjectSummary>) -> SubjectValues {
+    let base = saved.map(SubjectValues::from).unwrap_or_default();
     match &signed.flash {
-        Some(flash) if flash.error.is_some() => SubjectValues {
-            relationship: flash.relationship.clone().unwrap_or_default(),
-            name: flash.name.clone().unwrap_or_default(),
-            name_kana: flash.name_kana.clone().unwrap_or_default(),
-            birth_date: flash.birth_date.clone().unwrap_or_default(),
-            identity_attested: flash.identity_attested.is_some(),
-            category3_spouse: flash.category3_spouse.is_some(),
-            address: flash.address.clone().unwrap_or_default(),
-            name_alphabetic: flash.name_alphabetic.clone().unwrap_or_default(),
-            common_name: flash.common_name.clone().unwrap_or_default(),
-            former_surname: flash.former_surname.clone().unwrap_or_default(),
-            no_number_reason: flash.no_number_reason.clone().unwrap_or_default(),
-            ..saved.map(SubjectValues::from).unwrap_or_default()
-        },
-        _ => saved.map(SubjectValues::from).unwrap_or_default(),
+        Some(flash) if flash.error.is_some() => {
+            let typed = |v: &Option<String>, saved: String| v.clone().unwrap_or(saved);
+            SubjectValues {
+                relationship: typed(&flash.relationship, base.relationship),
+                name: typed(&flash.name, base.name),
+                name_kana: typed(&flash.name_kana, base.name_kana),
+                birth_date: typed(&flash.birth_date, base.birth_date),
+                identity_attested: flash.identity_attested.is_some(),
+                category3_spouse: flash.category3_spouse.is_some(),
+                address: typed(&flash.address, base.address),
+                name_alphabetic: typed(&flash.name_alphabetic, base.name_alphabetic),
+                common_name: typed(&flash.common_name, base.common_name),
+                former_surname: typed(&flash.former_surname, base.former_surname),
+                no_number_reason: typed(&flash.no_number_reason, base.no_number_reason),
+            }
+        }
+        _ => base,
     }
 }
 

@@ -274,13 +274,35 @@ impl Mailer {
         }
         let message = message
             .body(letter.body)
-            .map_err(|e| MailError::Send(e.to_string()))?;
+            .map_err(|_| MailError::Send("the message could not be built".into()))?;
         self.transport
             .send(message)
             .await
             .map(drop)
-            .map_err(|e| MailError::Send(e.to_string()))
+            .map_err(|e| send_error(&e))
     }
+}
+
+/// What a failed send says, without the relay's reply text: a relay may echo the
+/// recipient's address in it ("550 <taro@example.jp>: no such user"), and the error goes to
+/// the log (the type's promise: no address, no link). The SMTP code and the kind of failure
+/// are enough to act on.
+fn send_error(e: &lettre::transport::smtp::Error) -> MailError {
+    let kind = if e.is_permanent() {
+        "refused permanently"
+    } else if e.is_transient() {
+        "refused for now"
+    } else if e.is_timeout() {
+        "timed out"
+    } else if e.is_tls() {
+        "TLS failed"
+    } else {
+        "could not be reached or failed"
+    };
+    MailError::Send(match e.status() {
+        Some(code) => format!("{kind} (SMTP {code})"),
+        None => kind.to_owned(),
+    })
 }
 
 #[cfg(test)]

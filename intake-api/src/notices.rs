@@ -280,7 +280,12 @@ async fn post_webhook(
         let secret = secret.trim_ascii_end();
         request = request.header("X-Kakunin-Signature", signature(secret, body));
     }
-    let response = request.send().await.map_err(|e| e.to_string())?;
+    // Without the URL: the webhook's address may hold its own secret (a token in the path),
+    // and this error goes to the log.
+    let response = request
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
     if response.status().is_success() {
         Ok(())
     } else {

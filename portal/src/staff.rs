@@ -148,9 +148,16 @@ pub struct QueuePage {
     pub states: &'static [SubmissionState],
     /// The signed-in officer (to mark own claims).
     pub me: Uuid,
+    /// Branch labels by code (`大阪支店（OSK）`).
+    pub branch_labels: std::collections::HashMap<String, String>,
 }
 
 impl QueuePage {
+    /// A branch as the page names it (its display name, else its code).
+    pub fn branch<'a>(&'a self, code: &'a str) -> &'a str {
+        self.branch_labels.get(code).map_or(code, String::as_str)
+    }
+
     /// A Unix-ms time as `YYYY-MM-DD HH:MM` in Japan time.
     pub fn when(&self, ms: &Option<i64>) -> String {
         ms.map(jst).unwrap_or_default()
@@ -225,6 +232,8 @@ pub struct ItemPage {
     pub people: Vec<StaffPerson>,
     /// Whether the signed-in officer holds the claim (the decision forms show).
     pub mine: bool,
+    /// The branch's display name with its code (`大阪支店（OSK）`), if it has a branch.
+    pub branch_name: Option<String>,
     /// Reasons of a correction request.
     pub correction_reasons: &'static [&'static str],
     /// Reasons of a rejection.

@@ -549,6 +549,15 @@ catalogue! {
     SIdentityDocuments => "身元確認に使った書類", "Identity documents relied on";
     SVerify => "確認完了として記録", "Record as verified";
     SVerified => "本人確認を記録しました。", "The identity check was recorded.";
+    SVerifyNext => "記録して次の提出へ", "Record and open the next";
+    SVerifiedNext => "本人確認を記録しました。次の提出を開きました。", "The identity check was recorded. The next submission is open.";
+    SVerifiedNothingLeft => "本人確認を記録しました。確認待ちの提出はもうありません。", "The identity check was recorded. Nothing else is waiting.";
+    SDeskPeople => "この提出の対象者", "People in this submission";
+    SDeskKeys => "キーボード操作: N 次の人 / P 前の人 / ] 次の書類 / [ 前の書類 / + 拡大 / - 縮小 / R 回転 / Ctrl+Enter 記録して次へ", "Keys: N next person / P previous person / ] next document / [ previous document / + zoom in / - zoom out / R rotate / Ctrl+Enter record and open the next";
+    SSuggested => "提出された書類から提案しています。書類と照らして確認してください。", "Suggested from the uploaded documents: check it against them.";
+    SNextPerson => "次の人へ", "Next person";
+    SPrevPerson => "前の人へ", "Previous person";
+    SOtherDecisions => "訂正を依頼する・受付を拒否する", "Request corrections or reject";
     SCorrectionTitle => "訂正を依頼する", "Request corrections";
     SCorrectionHint => "直してほしい項目だけに理由を選んでください。ほかの内容はそのまま保たれます。", "Choose a reason only for the items to redo; everything else is kept.";
     SDetails => "入力内容（氏名・番号など）", "Typed details (name, number, …)";

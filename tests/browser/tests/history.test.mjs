@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKakunin } from './server.mjs';
 import {
-  NUMBERS, check, desktop as desktopIn, enrolStaff, fillPerson, launchBrowser, phone as phoneIn, photo,
+  NUMBERS, check, desktop as desktopIn, enrolStaff, fillOnEachPerson, fillPerson, launchBrowser, phone as phoneIn, photo,
   uploadPhoto,
 } from './lib.mjs';
 
@@ -45,9 +45,8 @@ describe('changes after verification on a phone', () => {
     await enrolStaff(desk, 'officer.tky', password);
     await desk.goto(`${kakunin.base}/s/queue`);
     await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
-    const validUntil = desk.locator('#verify input[name^="valid_until."]');
-    for (let i = 0; i < await validUntil.count(); i++) { await validUntil.nth(i).fill('2031-05-31'); }
-    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[type=submit]')]);
+    await fillOnEachPerson(desk, 'input[name^="valid_until."]', '2031-05-31');
+    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[value=queue]')]);
 
     // Load 1: the status page of the verified record offers to report a change.
     let loads = 0;
@@ -73,7 +72,7 @@ describe('changes after verification on a phone', () => {
     // The officer's queue holds the newborn alone.
     await desk.goto(`${kakunin.base}/s/queue`);
     await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
-    assert.equal(await desk.locator('#verify fieldset[data-person]').count(), 1);
+    assert.equal(await desk.locator('fieldset.decision[data-person]').count(), 1);
     assert.match(await desk.textContent('body'), /山田 一郎/);
     await check(desk, 'h-04-officer-newborn-alone');
     await desk.context().close();

@@ -148,16 +148,23 @@ pub struct QueuePage {
     pub states: &'static [SubmissionState],
     /// The signed-in officer (to mark own claims).
     pub me: Uuid,
-    /// Branch labels by code (`大阪支店（OSK）`).
-    pub branch_labels: std::collections::HashMap<String, String>,
+    /// How branches are named.
+    pub branches: BranchLabels,
+}
+
+/// How pages name branches: the display name with the code (`大阪支店（OSK）`), keyed by
+/// code; a branch without a name is shown by its code.
+#[derive(Debug, Clone, Default)]
+pub struct BranchLabels(pub std::collections::HashMap<String, String>);
+
+impl BranchLabels {
+    /// The label of `code`.
+    pub fn of<'a>(&'a self, code: &'a str) -> &'a str {
+        self.0.get(code).map_or(code, String::as_str)
+    }
 }
 
 impl QueuePage {
-    /// A branch as the page names it (its display name, else its code).
-    pub fn branch<'a>(&'a self, code: &'a str) -> &'a str {
-        self.branch_labels.get(code).map_or(code, String::as_str)
-    }
-
     /// A Unix-ms time as `YYYY-MM-DD HH:MM` in Japan time.
     pub fn when(&self, ms: &Option<i64>) -> String {
         ms.map(jst).unwrap_or_default()
@@ -351,6 +358,8 @@ pub struct PeoplePage {
     pub entries: Vec<QueueEntry>,
     /// The branches the new-record form offers.
     pub branches: Vec<String>,
+    /// How branches are named.
+    pub branch_labels: BranchLabels,
 }
 
 /// `GET /s/people/{submission}`: taking one person's submission in on their behalf.

@@ -33,6 +33,32 @@ describe('the admin desk', () => {
     return { page, secret };
   };
 
+  test('a roster as Excel writes it: slashed dates, branches by name, rows numbered as Excel shows them', async () => {
+    kakunin.setBranch('OSK', '大阪支店');
+    const a = await signedInAdmin('admin.roster', 'roster admin passphrase');
+    await a.page.goto(`${kakunin.base}/s/invitations/new`);
+    // Excel's CSV: CRLF lines, 1985/2/28 dates, the branch by the name HR uses. Row 3 has
+    // a day that does not exist; the check names it with the value as typed.
+    await a.page.fill('#roster', '社員番号,氏名,フリガナ,拠点,生年月日\r\nX1,森 一郎,モリ イチロウ,大阪支店,1985/2/28\r\nX2,林 二子,ハヤシ ニコ,大阪支店,1985/02/30\r\n');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#invite-roster button[type=submit]')]);
+    const problem = a.page.locator('tr.problem');
+    assert.equal(await problem.count(), 1);
+    assert.equal((await problem.locator('td').nth(0).textContent()).trim(), '3', 'the row as Excel numbers it');
+    assert.equal((await problem.locator('td.value').textContent()).trim(), '1985/02/30');
+    await check(a.page, 'b-12-roster-excel-refused');
+    await a.page.goto(`${kakunin.base}/s/invitations/new`);
+    await a.page.fill('#roster', '社員番号,氏名,フリガナ,拠点,生年月日\r\nX1,森 一郎,モリ イチロウ,大阪支店,1985/2/28\r\nX2,林 二子,ハヤシ ニコ,大阪支店,1985/02/27\r\n');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#invite-roster button[type=submit]')]);
+    assert.equal(await a.page.locator('tr.problem').count(), 0);
+    const rows = await a.page.textContent('#preview-rows');
+    assert.match(rows, /森 一郎/);
+    assert.match(rows, /大阪支店（OSK）/);
+    await check(a.page, 'b-13-roster-excel-check');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#invite-create button[type=submit]')]);
+    assert.equal(await a.page.locator('.invite-card').count(), 2);
+    await a.page.context().close();
+  });
+
   test('two admins run an account, a payroll client and the access review', async () => {
     const a = await signedInAdmin('admin.one', 'first admin passphrase');
     const b = await signedInAdmin('admin.two', 'second admin passphrase');

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use portal::forms::FormError;
 use portal::pages::fresh_key;
-use portal::staff::{PeoplePage, PersonPage};
+use portal::staff::{BranchLabels, PeoplePage, PersonPage};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::person::Relationship;
@@ -58,6 +58,7 @@ async fn people(
             .queue(&ROSTER_STATES)
             .await?,
         branches: state.vault.staff_scopes(account).await?,
+        branch_labels: BranchLabels(application::branches::labels(&state.app).await?),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use portal::staff::{ItemPage, QueueFilterView, QueuePage, StaffPerson, VerifyChoices};
+use portal::staff::{
+    BranchLabels, ItemPage, QueueFilterView, QueuePage, StaffPerson, VerifyChoices,
+};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::SubmissionState;
@@ -105,7 +107,7 @@ async fn queue(
         },
         states: &FILTER_STATES,
         me: account,
-        branch_labels: application::branches::labels(&state.app).await?,
+        branches: BranchLabels(application::branches::labels(&state.app).await?),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }

@@ -670,6 +670,14 @@ catalogue! {
     SRecipientNew => "新しい受取鍵（age1 で始まる1行）", "New recipient (one line starting with age1)";
     SRecipientApproved => "承認しました。これからの提供はこの受取鍵に暗号化されます。", "Approved. Releases from now on are sealed to this recipient.";
     SAccessReview => "アクセス権の見直し", "Access review";
+    SBranches => "拠点", "Branches";
+    SBranchesIntro => "拠点コード（担当範囲・招待・名簿が使う記号）に、人が見る表示名を付けます。名簿の「拠点」列には表示名も書けます。表示名は拠点ごとに別々にしてください。", "Give each branch code (what scopes, invitations and rosters hold) the name people know it by. A roster's branch column may then use the name. Each branch needs its own name.";
+    SBranchCode => "拠点コード", "Branch code";
+    SBranchDisplayName => "表示名", "Display name";
+    SBranchSave => "表示名を保存", "Save the name";
+    SBranchSaved => "拠点の表示名を保存しました。", "The branch name was saved.";
+    SBranchesNone => "表示名の付いた拠点はまだありません。", "No branch has a name yet.";
+    SUpdatedAt => "更新日時（日本時間）", "Updated (Japan time)";
     SAccessReviewIntro => "番号を扱える人を必要な人に限り、その権限を定期的に見直します（特定個人情報の適正な取扱いに関するガイドライン（事業者編）別添1 安全管理措置 C-e・F-a）。全アカウントの役割・担当拠点・状態・最終サインインを確認し、所見を記入して確認済みとします。確認した内容は署名とともに保存され、監査証跡に記録されます。", "Only those who need to should handle numbers, and their rights are reviewed periodically (PPC guideline for businesses, annex 1, safety measures C-e and F-a). Check every account's role, branches, state and last sign-in, write your remarks and sign the review off. What you checked is kept with the signature and recorded in the audit trail.";
     SReviewDue => "次の見直しの期限（JST）", "Next review due (JST)";
     SReviewOverdue => "見直しの期限を過ぎています。", "The review is overdue.";

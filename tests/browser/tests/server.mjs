@@ -56,10 +56,6 @@ export async function startKakunin() {
       const args = ['invite', '--data-dir', dataDir, '--kind', 'employee', '--name', name, '--branch', branch, '--json'];
       return JSON.parse(execFileSync(bin, args, { encoding: 'utf8' })).submission_id;
     },
-    /** Names a branch with `kakunin branch set` (rosters may then say 大阪支店). */
-    setBranch(code, name) {
-      execFileSync(bin, ['branch', 'set', '--data-dir', dataDir, '--code', code, '--name', name], { stdio: 'ignore' });
-    },
     /** Creates a staff account with `kakunin user add`. */
     addUser(role, username, password, scopes = []) {
       const file = join(dataDir, `${username}.password`);

@@ -20,6 +20,7 @@ pub mod card_reads;
 pub mod db_roles;
 pub mod grants;
 pub mod history;
+pub mod lifecycle;
 pub mod incidents;
 pub mod internal_keys;
 pub mod invitation_admin;

@@ -21,7 +21,7 @@ pub use duties::SeparationOfDuties;
 pub use history::{ChangeKind, ChangeMark};
 pub use ids::{
     DisposalId, DocumentId, GrantId, IncidentId, InvitationId, PayrollClientId, ReleaseId, StaffId,
-    SubjectId, SubmissionId,
+    PersonId, SubjectId, SubmissionId,
 };
 pub use my_number::{MyNumber, MyNumberError};
 pub use role::Role;

@@ -8,7 +8,7 @@ use storage::org::BranchCode;
 use storage::person::PersonName;
 use storage::staff::Role;
 
-use crate::helpers::{NUMBER, OTHER_NUMBER, TestApp, fixture, json, spawn_app, spawn_app_on_postgres};
+use crate::helpers::{NUMBER, TestApp, fixture, json, spawn_app, spawn_app_on_postgres};
 use crate::staff_helpers::{Staff, enrolled};
 
 async fn invited(app: &TestApp, name: &str, branch: &str) -> String {

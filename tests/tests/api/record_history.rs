@@ -717,15 +717,15 @@ async fn a_reissued_numbers_old_ciphertext_is_disposed_on_its_own_date(db: Db) {
     assert_eq!(due[0]["needed_until"], "2016-01-01");
     // The current version is not due: refused.
     let current = propose_disposal(app, &v.first, &json!({"subject_id": version})).await;
-    assert_eq!(current.status(), 400);
+    assert_eq!(current.status(), 422);
 
     let target = json!({"subject_id": v.own});
     let disposal = id_of(propose_disposal(app, &v.first, &target).await, 201, "disposal_id").await;
     let done = approve_disposal(app, &v.second, &disposal).await;
     assert_eq!(done.status(), 200);
-    let record = json(done).await;
-    assert_eq!(record["numbers_destroyed"], 1, "{record}");
-    assert_eq!(record["documents_destroyed"], 1, "the old version's card photo");
+    let approved = json(done).await;
+    assert_eq!(approved["numbers_destroyed"], 1, "{approved}");
+    assert_eq!(approved["documents_destroyed"], 1, "the old version's card photo");
     assert_eq!(ciphertexts(app, "id", &v.own).await, (0, 0));
     assert_eq!(ciphertexts(app, "id", &version).await, (1, 1));
     let people = record(app).await;

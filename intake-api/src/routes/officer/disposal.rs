@@ -44,7 +44,7 @@ pub(super) struct ProposeBody {
 /// `POST /api/v1/officer/disposals` `{"submission_id"}` (a whole record), `{"person_id"}`
 /// (an ended dependant) or `{"subject_id"}` (a superseded version, or replaced photos) →
 /// 201 `{"disposal_id"}`; 409 when the submission is not verified or released, or a
-/// proposal already waits; 400 when the person or version is not due yet.
+/// proposal already waits; 422 when the person or version is not due yet.
 pub(super) async fn propose(
     state: State,
     officer: Officer,

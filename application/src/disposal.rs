@@ -100,11 +100,7 @@ impl Target {
 
 /// An officer proposes disposing of a record in scope, or of a person or version of it
 /// that is due on its own date.
-pub async fn propose(
-    app: &App,
-    officer: &Officer,
-    target: Target,
-) -> Result<DisposalId, AppError> {
+pub async fn propose(app: &App, officer: &Officer, target: Target) -> Result<DisposalId, AppError> {
     officer
         .vault(&app.vault)
         .propose_disposal(officer.audit(), target.storage(), time_jp::today())
@@ -129,7 +125,11 @@ pub async fn propose_overdue(
             continue;
         }
         match vault
-            .propose_disposal(officer.audit(), Target::of(&due).storage(), time_jp::today())
+            .propose_disposal(
+                officer.audit(),
+                Target::of(&due).storage(),
+                time_jp::today(),
+            )
             .await
         {
             Ok(id) => proposed.push((id.into(), due)),

@@ -803,12 +803,13 @@ pub(crate) async fn link_new_subject(
     if relationship == Relationship::Myself {
         // A re-hire's collection already names its person (`lifecycle::link_rehire`): the
         // new own version is another version of them.
-        let rehired: Option<String> =
-            sqlx::query_scalar::<_, Option<String>>("SELECT person_id FROM submissions WHERE id = $1")
-                .bind(submission.to_string())
-                .fetch_optional(&mut **tx)
-                .await?
-                .flatten();
+        let rehired: Option<String> = sqlx::query_scalar::<_, Option<String>>(
+            "SELECT person_id FROM submissions WHERE id = $1",
+        )
+        .bind(submission.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
         if let Some(person) = rehired {
             sqlx::query("UPDATE subjects SET person_id = $1 WHERE id = $2")
                 .bind(person)

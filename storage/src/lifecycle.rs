@@ -313,7 +313,9 @@ pub(crate) async fn destroy_part(
                 .bind(person.to_string())
                 .fetch_optional(&mut **tx)
                 .await?
-                .ok_or(StorageError::Conflict("this dependant is on the record again"))?;
+                .ok_or(StorageError::Conflict(
+                    "this dependant is on the record again",
+                ))?;
             ("SELECT id FROM subjects WHERE person_id = $1", person)
         }
         _ => return Err(StorageError::Corrupt("disposal target")),
@@ -377,12 +379,14 @@ pub(crate) async fn record_leaving(
     .bind(now_millis())
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE submissions SET needed_until = $1 WHERE person_id = $2 AND created_at >= $3")
-        .bind(iso(left_on))
-        .bind(person.clone())
-        .bind(from)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "UPDATE submissions SET needed_until = $1 WHERE person_id = $2 AND created_at >= $3",
+    )
+    .bind(iso(left_on))
+    .bind(person.clone())
+    .bind(from)
+    .execute(&mut **tx)
+    .await?;
     Ok(Some(parse_uuid(&person)?))
 }
 

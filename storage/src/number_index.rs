@@ -345,7 +345,12 @@ async fn note_duplicate(tx: &mut Tx, subject_id: Uuid) -> Result<(), StorageErro
 /// Removes the derivations of a submission's numbers when they are destroyed, and takes
 /// their blind indexes off the duplicate list unless another live person still holds them.
 pub(crate) async fn forget_submission(tx: &mut Tx, submission: Uuid) -> Result<(), StorageError> {
-    forget_versions(tx, "SELECT id FROM subjects WHERE submission_id = $1", submission).await
+    forget_versions(
+        tx,
+        "SELECT id FROM subjects WHERE submission_id = $1",
+        submission,
+    )
+    .await
 }
 
 /// The same for the versions `versions` selects (a `SELECT id FROM subjects …` of `$1` =

@@ -583,7 +583,9 @@ impl StaffVault<'_> {
             .map(|r| DisposalReason::from_code(&r).ok_or(StorageError::Corrupt("disposal reason")))
             .transpose()?;
         let (numbers, documents) = match reason {
-            Some(reason) => crate::lifecycle::destroy_part(&mut tx, reason, person, subject).await?,
+            Some(reason) => {
+                crate::lifecycle::destroy_part(&mut tx, reason, person, subject).await?
+            }
             None => destroy_record(&mut tx, ctx, submission_id).await?,
         };
         sqlx::query(

@@ -748,10 +748,10 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
     assert!(
         alice
             .propose_disposal(
-            &ctx(),
-            storage::retention::DisposalTarget::Record(session.submission_id),
-            time::macros::date!(2026 - 11 - 30),
-        )
+                &ctx(),
+                storage::retention::DisposalTarget::Record(session.submission_id),
+                time::macros::date!(2026 - 11 - 30),
+            )
             .await
             .is_err()
     );
@@ -789,11 +789,13 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
             .is_empty()
     );
     assert!(matches!(
-        carol.propose_disposal(
-            &ctx(),
-            storage::retention::DisposalTarget::Record(session.submission_id),
-            time::macros::date!(2026 - 11 - 30),
-        ).await,
+        carol
+            .propose_disposal(
+                &ctx(),
+                storage::retention::DisposalTarget::Record(session.submission_id),
+                time::macros::date!(2026 - 11 - 30),
+            )
+            .await,
         Err(storage::StorageError::NotFound)
     ));
     assert_eq!(

@@ -576,9 +576,7 @@ async fn approve_disposal(app: &TestApp, officer: &Staff, disposal: &str) -> req
 /// versions of `person` (or of the one version `subject`).
 async fn ciphertexts(app: &TestApp, column: &str, id: &str) -> (i64, i64) {
     use sqlx::Connection;
-    let mut db = sqlx::AnyConnection::connect(&app.db.url)
-        .await
-        .expect("db");
+    let mut db = sqlx::AnyConnection::connect(&app.db.url).await.expect("db");
     let (numbers,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM subjects WHERE {column} = $1 AND number_sealed IS NOT NULL"
     )))
@@ -647,7 +645,12 @@ async fn a_dependant_ended_is_disposed_on_its_own_date_while_the_employee_record
     let own = propose_disposal(app, &v.first, &json!({"person_id": v.own})).await;
     assert_eq!(own.status(), 404);
 
-    let disposal = id_of(propose_disposal(app, &v.first, &target).await, 201, "disposal_id").await;
+    let disposal = id_of(
+        propose_disposal(app, &v.first, &target).await,
+        201,
+        "disposal_id",
+    )
+    .await;
     assert_eq!(
         propose_disposal(app, &v.second, &target).await.status(),
         409,
@@ -720,12 +723,20 @@ async fn a_reissued_numbers_old_ciphertext_is_disposed_on_its_own_date(db: Db) {
     assert_eq!(current.status(), 422);
 
     let target = json!({"subject_id": v.own});
-    let disposal = id_of(propose_disposal(app, &v.first, &target).await, 201, "disposal_id").await;
+    let disposal = id_of(
+        propose_disposal(app, &v.first, &target).await,
+        201,
+        "disposal_id",
+    )
+    .await;
     let done = approve_disposal(app, &v.second, &disposal).await;
     assert_eq!(done.status(), 200);
     let approved = json(done).await;
     assert_eq!(approved["numbers_destroyed"], 1, "{approved}");
-    assert_eq!(approved["documents_destroyed"], 1, "the old version's card photo");
+    assert_eq!(
+        approved["documents_destroyed"], 1,
+        "the old version's card photo"
+    );
     assert_eq!(ciphertexts(app, "id", &v.own).await, (0, 0));
     assert_eq!(ciphertexts(app, "id", &version).await, (1, 1));
     let people = record(app).await;
@@ -759,7 +770,10 @@ async fn a_rehired_employee_is_linked_to_the_earlier_record(db: Db) {
         .vault
         .create_invitation(&AuditContext::cli(), &invite())
         .await;
-    assert!(matches!(twice, Err(storage::StorageError::AlreadyInvited(_))));
+    assert!(matches!(
+        twice,
+        Err(storage::StorageError::AlreadyInvited(_))
+    ));
     // HR's leaving date, through the same CSV as ever.
     let csv = app.data_path().join("leavers.csv");
     std::fs::write(&csv, "employee_code,needed_until\nE100,2026-03-31\n").expect("csv");
@@ -789,7 +803,11 @@ async fn a_rehired_employee_is_linked_to_the_earlier_record(db: Db) {
     let rehired = again.submission_id.to_string();
     let own = id_of(app.save_self(NUMBER).await, 200, "subject_id").await;
     let card = app
-        .upload(&own, "my_number_card_front", fixture("orientation/landscape_1.jpg"))
+        .upload(
+            &own,
+            "my_number_card_front",
+            fixture("orientation/landscape_1.jpg"),
+        )
         .await;
     assert_eq!(card.status(), 201);
     let submitted = app
@@ -817,7 +835,10 @@ async fn a_rehired_employee_is_linked_to_the_earlier_record(db: Db) {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0][3], "self");
     assert_eq!(rows[0][4], NUMBER);
-    assert_eq!(rows[0][8], v.own, "the same person id as the earlier record");
+    assert_eq!(
+        rows[0][8], v.own,
+        "the same person id as the earlier record"
+    );
     let trail = app
         .app
         .vault

@@ -291,7 +291,7 @@ pub(crate) async fn destroy_part(
     let (versions, id): (&str, Uuid) = match (reason, person, subject) {
         (DisposalReason::PhotosReplaced, _, Some(subject)) => {
             let documents = sqlx::query(
-                "UPDATE documents SET sealed = NULL WHERE subject_id = $1 \
+                "UPDATE documents SET sealed = NULL, qr_sealed = NULL WHERE subject_id = $1 \
                  AND replaced_at IS NOT NULL AND sealed IS NOT NULL",
             )
             .bind(subject.to_string())
@@ -330,6 +330,13 @@ pub(crate) async fn destroy_part(
     .execute(&mut **tx)
     .await?
     .rows_affected() as i64;
+    // A card back's QR number still waiting for its comparison goes with the photo.
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE documents SET qr_sealed = NULL WHERE subject_id IN ({versions}) AND qr_sealed IS NOT NULL"
+    )))
+    .bind(id.to_string())
+    .execute(&mut **tx)
+    .await?;
     let documents = sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE documents SET sealed = NULL WHERE subject_id IN ({versions}) AND sealed IS NOT NULL"
     )))

@@ -636,6 +636,20 @@ async fn a_dependant_ended_is_disposed_on_its_own_date_while_the_employee_record
     assert_eq!(due[0]["due_on"], "2022-03-31");
     assert_eq!(due[0]["overdue"], true);
 
+    // The officers' page lists the dependant on a row of their own, proposed by person.
+    let page = v
+        .first
+        .get(app, "/s/disposals")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("山田 花子"), "{page}");
+    assert!(page.contains("扶養から外れた家族"));
+    assert!(page.contains(&format!("name=\"person_id\" value=\"{}\"", v.spouse)));
+
     // Same scope rules as a record: another branch's officer finds nothing.
     let osaka = enrolled(app, "officer.osk", Role::Officer, &["OSK"]).await;
     assert!(due_now(app, &osaka).await.is_empty());

@@ -10,7 +10,13 @@
 //!   is cleared, the dependants of the earlier employment end on its leaving date (a new
 //!   employment files a new 扶養控除等申告書, 所得税法第194条, so they are declared again),
 //!   and the earlier record keeps its own clock. Once the new collection is verified, the
-//!   person's earlier own version is superseded by the new one.
+//!   person's earlier own version is superseded by the new one. The employee hands in their
+//!   number with a 本人確認 again, as in a first collection: a re-hire is a new employment and
+//!   番号法第16条 asks for the check whenever a number is provided by the person. An employee
+//!   the employer knows may be checked face to face (the rule table's existing route). Not
+//!   confirmed: whether the number check may instead rely on the file made at the earlier
+//!   verification (番号法施行規則第3条 has such a route for a number provided again within a
+//!   continuing relationship; we did not find guidance applying it across a re-hire).
 //! - **Per-person disposal.** An ended dependant (all of their versions), a superseded
 //!   version (its number and photos) and photos replaced on a verified record each fall due
 //!   on their own date and are disposed of with two officers like a record, without waiting

@@ -237,7 +237,7 @@ pub(crate) async fn resolve_part(
             })
         }
         DisposalTarget::Version(version) => {
-            let row = sqlx::query(concat!(
+            let row = sqlx::query(
                 "SELECT t.id AS subject_id, t.person_id, t.submission_id, t.superseded_at, s.state, \
                  p.ended_on, (SELECT MAX(n.change_effective_on) FROM subjects n \
                  WHERE n.previous_id = t.id AND n.removed_at IS NULL) AS replaced_on, \
@@ -247,7 +247,7 @@ pub(crate) async fn resolve_part(
                  JOIN people p ON p.id = t.person_id \
                  WHERE t.id = $1 AND t.removed_at IS NULL AND (t.number_sealed IS NOT NULL \
                  OR EXISTS (SELECT 1 FROM documents d WHERE d.subject_id = t.id AND d.sealed IS NOT NULL))",
-            ))
+            )
             .bind(version.to_string())
             .fetch_optional(&mut **tx)
             .await?

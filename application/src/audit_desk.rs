@@ -591,10 +591,14 @@ pub async fn disposal_ledger(
         .into_iter()
         .map(|r| DisposalLine {
             at: r.approved_at,
-            person: names
-                .get(&r.submission_id.to_string())
-                .cloned()
-                .unwrap_or_else(|| r.submission_id.to_string().chars().take(8).collect()),
+            // A person or a version disposed of alone is named as that person (a dependant,
+            // an old version); a whole record by its holder.
+            person: r.person_name.clone().unwrap_or_else(|| {
+                names
+                    .get(&r.submission_id.to_string())
+                    .cloned()
+                    .unwrap_or_else(|| r.submission_id.to_string().chars().take(8).collect())
+            }),
             proposed_by: staff_name(&staff, &r.proposed_by),
             approved_by: staff_name(&staff, &r.approved_by),
             method: r.method,

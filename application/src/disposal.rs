@@ -7,15 +7,22 @@
 //! disposal, by means that cannot be undone, as soon as possible once the retention period
 //! of the law concerned has passed. Both officers must have the submission in scope: storage
 //! refuses anything else by itself.
+//!
+//! Besides whole records, one person or one version of a record falls due on its own date
+//! (issue 17, part B; `storage::lifecycle`): an ended dependant (扶養から外れた家族: the PPC
+//! guideline's 第4-3-(3) applies to each number on its own, so theirs goes once the
+//! retention period from the end of the relationship has run, without waiting for the
+//! employee's record), a superseded version (an old number after a reissue) and photos
+//! retaken before the verification. They are proposed and approved the same way.
 
-use domain::{DisposalId, SubmissionId};
+use domain::{DisposalId, PersonId, SubjectId, SubmissionId};
 use storage::AuditEvent;
-use storage::retention::{DisposalDue, DisposalRecord, PendingDisposal};
+use storage::retention::{DisposalDue, DisposalRecord, DisposalTarget, PendingDisposal};
 
 use crate::access::Officer;
 use crate::app::App;
 use crate::auth::{self, StepUp, SteppedUp};
-use crate::error::{AppError, Conflict};
+use crate::error::{AppError, Conflict, Invalid};
 use crate::time_jp;
 
 /// The longest notice period a list may ask for.
@@ -47,15 +54,56 @@ pub async fn pending(app: &App, officer: &Officer) -> Result<Vec<PendingDisposal
     Ok(officer.vault(&app.vault).pending_disposals().await?)
 }
 
-/// An officer proposes disposing of a submission in scope.
-pub async fn propose(
-    app: &App,
-    officer: &Officer,
-    submission: SubmissionId,
-) -> Result<DisposalId, AppError> {
+/// What a proposal names: a whole record, or one person or version of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A whole record (a submission).
+    Record(SubmissionId),
+    /// An ended dependant, all of their versions.
+    Person(PersonId),
+    /// One version: superseded, or holding replaced photos.
+    Version(SubjectId),
+}
+
+impl Target {
+    /// The target of an item of the list.
+    pub fn of(due: &DisposalDue) -> Self {
+        match (due.subject_id, due.person_id) {
+            (Some(subject), _) => Self::Version(subject.into()),
+            (None, Some(person)) => Self::Person(person.into()),
+            (None, None) => Self::Record(due.submission_id.into()),
+        }
+    }
+
+    /// From the one id a request names (exactly one of the three).
+    pub fn named(
+        submission: Option<SubmissionId>,
+        person: Option<PersonId>,
+        subject: Option<SubjectId>,
+    ) -> Result<Self, AppError> {
+        match (submission, person, subject) {
+            (Some(id), None, None) => Ok(Self::Record(id)),
+            (None, Some(id), None) => Ok(Self::Person(id)),
+            (None, None, Some(id)) => Ok(Self::Version(id)),
+            _ => Err(AppError::Invalid(Invalid::Request)),
+        }
+    }
+
+    fn storage(self) -> DisposalTarget {
+        match self {
+            Self::Record(id) => DisposalTarget::Record(id.uuid()),
+            Self::Person(id) => DisposalTarget::Person(id.uuid()),
+            Self::Version(id) => DisposalTarget::Version(id.uuid()),
+        }
+    }
+}
+
+/// An officer proposes disposing of a record in scope, or of a person or version of it
+/// that is due on its own date.
+pub async fn propose(app: &App, officer: &Officer, target: Target) -> Result<DisposalId, AppError> {
     officer
         .vault(&app.vault)
-        .propose_disposal(officer.audit(), submission.uuid())
+        .propose_disposal(officer.audit(), target.storage(), time_jp::today())
         .await
         .map(DisposalId::from)
         .map_err(|e| match e {
@@ -77,7 +125,11 @@ pub async fn propose_overdue(
             continue;
         }
         match vault
-            .propose_disposal(officer.audit(), due.submission_id)
+            .propose_disposal(
+                officer.audit(),
+                Target::of(&due).storage(),
+                time_jp::today(),
+            )
             .await
         {
             Ok(id) => proposed.push((id.into(), due)),

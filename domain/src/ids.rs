@@ -63,8 +63,11 @@ macro_rules! typed_id {
 typed_id! {
     /// A submission: one collection from one person (with their dependants).
     SubmissionId;
-    /// A person on a submission: the provider or a dependant.
+    /// A person on a submission: the provider or a dependant (one version of a person).
     SubjectId;
+    /// A person over the years (an employee, a payee or a dependant): the stable id their
+    /// versions share.
+    PersonId;
     /// A stored document photo.
     DocumentId;
     /// A staff account.

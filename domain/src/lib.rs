@@ -20,8 +20,8 @@ pub use document::{DocumentKind, QrCheck};
 pub use duties::SeparationOfDuties;
 pub use history::{ChangeKind, ChangeMark};
 pub use ids::{
-    DisposalId, DocumentId, GrantId, IncidentId, InvitationId, PayrollClientId, ReleaseId, StaffId,
-    SubjectId, SubmissionId,
+    DisposalId, DocumentId, GrantId, IncidentId, InvitationId, PayrollClientId, PersonId,
+    ReleaseId, StaffId, SubjectId, SubmissionId,
 };
 pub use my_number::{MyNumber, MyNumberError};
 pub use role::Role;

@@ -150,6 +150,9 @@ pub async fn csv(
                 "method",
                 "numbers_destroyed",
                 "documents_destroyed",
+                "person_id",
+                "subject_id",
+                "reason",
             ])?;
             for d in vault.disposal_ledger().await? {
                 out.row([
@@ -161,6 +164,9 @@ pub async fn csv(
                     d.method,
                     d.numbers_destroyed.to_string(),
                     d.documents_destroyed.to_string(),
+                    d.person_id.map(|p| p.to_string()).unwrap_or_default(),
+                    d.subject_id.map(|p| p.to_string()).unwrap_or_default(),
+                    d.reason.map(|r| r.code().to_owned()).unwrap_or_default(),
                 ])?;
             }
         }

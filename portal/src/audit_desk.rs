@@ -93,6 +93,10 @@ pub fn action_label(code: &str) -> Option<Label> {
         ),
         RECORD_CHANGE => ("登録後の変更を届出", "Change to a verified record"),
         RECORD_CHANGE_APPLY => ("変更を記録に反映", "Change applied to the record"),
+        RECORD_REHIRE => (
+            "再雇用：以前の記録に紐付け",
+            "Re-hire linked to the earlier record",
+        ),
         BRANCH_SET => ("拠点名を設定", "Branch name set"),
         PAYROLL_RECIPIENT_PROPOSE => ("給与システムの受取鍵を申請", "Payroll key proposed"),
         PAYROLL_RECIPIENT_APPROVE => ("給与システムの受取鍵を承認", "Payroll key approved"),

@@ -144,6 +144,9 @@ impl Lang {
             DisposalReason::InvitationRevoked => Text::SReasonRevoked,
             DisposalReason::Rejected => Text::SReasonRejected,
             DisposalReason::Declined => Text::SReasonDeclined,
+            DisposalReason::DependantEnded => Text::SReasonDependantEnded,
+            DisposalReason::Superseded => Text::SReasonSuperseded,
+            DisposalReason::PhotosReplaced => Text::SReasonPhotosReplaced,
         })
     }
 
@@ -818,12 +821,15 @@ catalogue! {
     SProposedDone => "提案しました。別の担当者の承認を待ちます。", "Proposed. It waits for another officer's approval.";
     SSelect => "選択", "Select";
     SDisposals => "廃棄", "Disposal";
-    SDisposalsIntro => "保存期間を過ぎた記録（30日以内に過ぎるものを含む）と、保管する理由のなくなった記録（却下・提供辞退・取り消された招待の未提出分）です。1人が提案し、別の担当者がパスワードと認証コードを再入力して承認すると、番号と画像の暗号文が消去されます。氏名と確認の記録は残ります。", "Records past their retention period (and those within 30 days of it), and records there is no reason to keep (rejected, declined, or never handed in on a revoked invitation). One officer proposes; another approves by typing their password and authenticator code again; then the ciphertexts of the numbers and images are erased. Names and the verification record remain.";
+    SDisposalsIntro => "保存期間を過ぎた記録（30日以内に過ぎるものを含む）と、保管する理由のなくなった記録（却下・提供辞退・取り消された招待の未提出分）です。1人が提案し、別の担当者がパスワードと認証コードを再入力して承認すると、番号と画像の暗号文が消去されます。氏名と確認の記録は残ります。扶養から外れた家族、置き換えられた旧情報（再交付前の番号など）、撮り直し前の写真は、記録全体を待たずにそれぞれの日付で1行ずつ載ります。", "Records past their retention period (and those within 30 days of it), and records there is no reason to keep (rejected, declined, or never handed in on a revoked invitation). One officer proposes; another approves by typing their password and authenticator code again; then the ciphertexts of the numbers and images are erased. Names and the verification record remain. An ended dependant, a replaced version (a number before its reissue, …) and photos retaken are listed on their own rows, on their own dates, without waiting for the whole record.";
     SDisposalReason => "理由", "Reason";
     SReasonRetention => "保存期間の満了", "Retention period ended";
     SReasonRevoked => "招待の取消（未提出）", "Invitation revoked before hand-in";
     SReasonRejected => "却下", "Rejected";
     SReasonDeclined => "提供の辞退", "Declined to provide";
+    SReasonDependantEnded => "扶養から外れた家族（終了日から保存期間満了）", "Dependant ended (retention from the end date over)";
+    SReasonSuperseded => "置き換えられた旧情報（旧番号など）の保存期間満了", "Replaced version (an old number, …): retention over";
+    SReasonPhotosReplaced => "撮り直し前の写真", "Photos replaced before the verification";
     SDueOn => "廃棄期限", "Due on";
     SNeededUntil => "不要となった日", "Needed until";
     SOverdue => "期限超過", "Overdue";

@@ -150,6 +150,8 @@ pub mod actions {
     pub const RECORD_CHANGE: &str = "record.change";
     /// A verified change applied to the history (the replaced versions superseded).
     pub const RECORD_CHANGE_APPLY: &str = "record.change_apply";
+    /// A re-hired person's new collection linked to their earlier record (issue 17, part B).
+    pub const RECORD_REHIRE: &str = "record.rehire";
     pub const NUMBER_SEAL: &str = "number.seal";
     pub const DOCUMENT_SEAL: &str = "document.seal";
     /// A card-back photo was read for its QR number and kept (sealed) until the person

@@ -120,6 +120,7 @@ pub const ACTION_FAMILIES: &[(&str, ActionFamily)] = {
         (DOCUMENT_CARD_READ, Intake),
         (RECORD_CHANGE, Intake),
         (RECORD_CHANGE_APPLY, Review),
+        (RECORD_REHIRE, Intake),
         (BRANCH_SET, Admin),
         (PAYROLL_RECIPIENT_PROPOSE, Admin),
         (PAYROLL_RECIPIENT_APPROVE, Admin),

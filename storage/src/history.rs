@@ -696,6 +696,10 @@ pub(crate) async fn apply_verified_change(
         .bind(submission.to_string())
         .fetch_optional(&mut **tx)
         .await?;
+    if event.as_deref() == Some("collection") {
+        // A re-hire's collection replaces the person's own earlier version.
+        return crate::lifecycle::supersede_earlier_versions(tx, submission).await;
+    }
     if event.as_deref() != Some("change") {
         return Ok(());
     }
@@ -797,6 +801,23 @@ pub(crate) async fn link_new_subject(
 ) -> Result<(), StorageError> {
     let now = now_millis();
     if relationship == Relationship::Myself {
+        // A re-hire's collection already names its person (`lifecycle::link_rehire`): the
+        // new own version is another version of them.
+        let rehired: Option<String> = sqlx::query_scalar::<_, Option<String>>(
+            "SELECT person_id FROM submissions WHERE id = $1",
+        )
+        .bind(submission.to_string())
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten();
+        if let Some(person) = rehired {
+            sqlx::query("UPDATE subjects SET person_id = $1 WHERE id = $2")
+                .bind(person)
+                .bind(subject.to_string())
+                .execute(&mut **tx)
+                .await?;
+            return Ok(());
+        }
         sqlx::query(
             "INSERT INTO people (id, holder_id, kind, created_at) \
              SELECT $1, NULL, i.kind, $2 FROM submissions s JOIN invitations i ON i.id = s.invitation_id \

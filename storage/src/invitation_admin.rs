@@ -219,10 +219,13 @@ impl Vault {
 
     /// The employee codes that already have an invitation in use: not revoked, and its
     /// submission neither rejected nor disposed. A roster upload refuses these (re-issue
-    /// or revoke the existing one instead of making a second record of the person).
+    /// or revoke the existing one instead of making a second record of the person). A person
+    /// who has left is not among them: inviting their code again is a re-hire.
     pub async fn invited_employee_codes(&self) -> Result<HashSet<String>, StorageError> {
         let rows = sqlx::query(
-            "SELECT live_employee_code FROM invitations WHERE live_employee_code IS NOT NULL",
+            "SELECT i.live_employee_code FROM invitations i WHERE i.live_employee_code IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM submissions s JOIN person_leavings l ON l.person_id = s.person_id \
+             WHERE s.invitation_id = i.id AND s.state IN ('verified', 'released'))",
         )
         .fetch_all(&self.pool)
         .await?;

@@ -218,6 +218,12 @@ impl Vault {
             let submission_id = Uuid::now_v7();
             let expires_at = now + new.valid_days.max(1) * DAY_MILLIS;
             let code = new.employee_code.as_ref().map(|c| c.as_str().to_owned());
+            // A person of this code who has left, with a record not yet disposed, is
+            // re-hired: the new collection links to them (`lifecycle.rs`).
+            let rehire = match &code {
+                Some(code) => crate::lifecycle::take_rehire(&mut tx, code).await?,
+                None => None,
+            };
             let inserted = sqlx::query(
                 "INSERT INTO invitations (id, token_hash, kind, display_name, name_kana, email, employee_code, \
                  live_employee_code, branch_code, birth_date, created_by, created_at, expires_at, issued_at) \
@@ -254,6 +260,9 @@ impl Vault {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            if let Some(rehire) = &rehire {
+                crate::lifecycle::link_rehire(&mut tx, ctx, rehire, submission_id).await?;
+            }
             let event = AuditEvent::success(actions::INVITATION_CREATE, format!("invitation:{id}"))
                 .with_detail(serde_json::json!({
                     "kind": new.kind.code(),

@@ -26,6 +26,7 @@ pub mod invitation_admin;
 pub mod invitations;
 pub mod keys;
 pub mod ledgers;
+pub mod lifecycle;
 pub mod lockout;
 pub mod notices;
 pub mod number_index;

@@ -345,17 +345,32 @@ async fn note_duplicate(tx: &mut Tx, subject_id: Uuid) -> Result<(), StorageErro
 /// Removes the derivations of a submission's numbers when they are destroyed, and takes
 /// their blind indexes off the duplicate list unless another live person still holds them.
 pub(crate) async fn forget_submission(tx: &mut Tx, submission: Uuid) -> Result<(), StorageError> {
-    let indexes: Vec<Vec<u8>> = sqlx::query_scalar(
-        "SELECT n.blind_index FROM number_index n JOIN subjects s ON s.id = n.subject_id \
-         WHERE s.submission_id = $1 AND length(n.blind_index) > 0",
+    forget_versions(
+        tx,
+        "SELECT id FROM subjects WHERE submission_id = $1",
+        submission,
     )
-    .bind(submission.to_string())
+    .await
+}
+
+/// The same for the versions `versions` selects (a `SELECT id FROM subjects …` of `$1` =
+/// `id`): one person's or one version's numbers disposed of on their own date.
+pub(crate) async fn forget_versions(
+    tx: &mut Tx,
+    versions: &'static str,
+    id: Uuid,
+) -> Result<(), StorageError> {
+    let indexes: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT n.blind_index FROM number_index n \
+         WHERE n.subject_id IN ({versions}) AND length(n.blind_index) > 0"
+    )))
+    .bind(id.to_string())
     .fetch_all(&mut **tx)
     .await?;
-    sqlx::query(
-        "DELETE FROM number_index WHERE subject_id IN (SELECT id FROM subjects WHERE submission_id = $1)",
-    )
-    .bind(submission.to_string())
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DELETE FROM number_index WHERE subject_id IN ({versions})"
+    )))
+    .bind(id.to_string())
     .execute(&mut **tx)
     .await?;
     for index in indexes {

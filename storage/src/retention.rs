@@ -19,6 +19,7 @@ use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent};
 use crate::invitations::parse_uuid;
+pub use crate::lifecycle::DisposalTarget;
 use crate::scope::{OperatorVault, Reach, StaffVault, in_scope, push_in_scope};
 use crate::sql::Sql;
 use crate::state::{IllegalTransition, SubmissionState};
@@ -28,6 +29,15 @@ use crate::{Backend, StorageError, Vault};
 
 /// How the destruction is done, as written in the disposal record.
 pub const DISPOSAL_METHOD: &str = "age ciphertexts of numbers and images deleted; freed pages overwritten (SQLite secure_delete, WAL checkpointed) or vacuumed (PostgreSQL); blind index and last four digits cleared";
+
+/// The name of the person or version a disposal `d` names alone (NULL for a whole record).
+macro_rules! part_name {
+    () => {
+        "COALESCE((SELECT t.name FROM subjects t WHERE t.id = d.subject_id), \
+         (SELECT t.name FROM subjects t WHERE t.id = \
+          (SELECT MAX(x.id) FROM subjects x WHERE x.person_id = d.person_id)))"
+    };
+}
 
 /// Why a submission is on the disposal list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -43,14 +53,52 @@ pub enum DisposalReason {
     Rejected,
     /// The person declined to provide, after saving a number or a photo.
     Declined,
+    /// A dependant left the record (扶養から外れた) and the retention period from that day
+    /// has ended: every version of them goes, while the employee's record stays.
+    DependantEnded,
+    /// A version replaced by a later one (an old number after a reissue, an old name) whose
+    /// retention period from the day it was replaced has ended.
+    Superseded,
+    /// Photos retaken before the verification, which relied on the newer ones.
+    PhotosReplaced,
 }
 
-/// A submission due (or soon due) for disposal.
+impl DisposalReason {
+    /// The stored code (the JSON name).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::RetentionEnded => "retention_ended",
+            Self::InvitationRevoked => "invitation_revoked",
+            Self::Rejected => "rejected",
+            Self::Declined => "declined",
+            Self::DependantEnded => "dependant_ended",
+            Self::Superseded => "superseded",
+            Self::PhotosReplaced => "photos_replaced",
+        }
+    }
+
+    /// The reason of a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [
+            Self::RetentionEnded,
+            Self::InvitationRevoked,
+            Self::Rejected,
+            Self::Declined,
+            Self::DependantEnded,
+            Self::Superseded,
+            Self::PhotosReplaced,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+}
+
+/// A record, person or version due (or soon due) for disposal.
 #[derive(Debug, Clone, Serialize)]
 pub struct DisposalDue {
-    /// The submission.
+    /// The submission (for a person or a version: the event holding it, for scope).
     pub submission_id: Uuid,
-    /// The invited person's name.
+    /// The invited person's name (for a person or a version: theirs).
     pub name: String,
     /// Why it is listed.
     pub reason: DisposalReason,
@@ -61,6 +109,12 @@ pub struct DisposalDue {
     pub due_on: String,
     /// Whether the due date has passed (else it is within the notice period).
     pub overdue: bool,
+    /// A person disposed of alone (an ended dependant, or whose version this is).
+    pub person_id: Option<Uuid>,
+    /// A version disposed of alone (superseded, or holding replaced photos).
+    pub subject_id: Option<Uuid>,
+    /// That person's relationship.
+    pub relationship: Option<crate::person::Relationship>,
 }
 
 /// A proposed disposal waiting for a second officer.
@@ -70,8 +124,10 @@ pub struct PendingDisposal {
     pub disposal_id: Uuid,
     /// The submission.
     pub submission_id: Uuid,
-    /// The invited person's name.
+    /// The invited person's name (for a person or a version: theirs).
     pub name: String,
+    /// Why (a person or a version disposed of alone; `None`: a whole record).
+    pub reason: Option<DisposalReason>,
     /// Who proposed (`staff:<id>`).
     pub proposed_by: String,
     /// Their username.
@@ -99,20 +155,28 @@ pub struct DisposalRecord {
     pub numbers_destroyed: i64,
     /// Image ciphertexts destroyed.
     pub documents_destroyed: i64,
+    /// The person disposed of alone (an ended dependant, or whose version it was).
+    pub person_id: Option<Uuid>,
+    /// The version disposed of alone.
+    pub subject_id: Option<Uuid>,
+    /// Why, for a person or a version.
+    pub reason: Option<DisposalReason>,
+    /// That person's name.
+    pub person_name: Option<String>,
 }
 
-fn iso(date: Date) -> String {
+pub(crate) fn iso(date: Date) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     date.format(&format).unwrap_or_default()
 }
 
-fn parse_iso(text: &str) -> Result<Date, StorageError> {
+pub(crate) fn parse_iso(text: &str) -> Result<Date, StorageError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     Date::parse(text, &format).map_err(|_| StorageError::Corrupt("date"))
 }
 
 /// The day in Japan of a Unix time in milliseconds.
-fn japan_date(millis: i64) -> Date {
+pub(crate) fn japan_date(millis: i64) -> Date {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
         .map(|t| t.to_offset(time::macros::offset!(+9)).date())
         .unwrap_or(Date::MIN)
@@ -171,7 +235,7 @@ async fn require_in_scope(
     .ok_or(StorageError::NotFound)
 }
 
-fn add_years(date: Date, years: i64) -> Date {
+pub(crate) fn add_years(date: Date, years: i64) -> Date {
     let year = date.year() + i32::try_from(years).unwrap_or(100);
     // 29 February falls back to 28 February in a common year.
     Date::from_calendar_date(year, date.month(), date.day())
@@ -194,42 +258,39 @@ impl Vault {
         if let Reach::Staff(staff) = reach {
             require_in_scope(&mut tx, staff.uuid(), submission_id).await?;
         }
-        let updated = sqlx::query("UPDATE submissions SET needed_until = $1 WHERE id = $2")
-            .bind(iso(needed_until))
-            .bind(submission_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        if updated.rows_affected() != 1 {
-            return Err(StorageError::NotFound);
-        }
+        let person = crate::lifecycle::record_leaving(&mut tx, submission_id, needed_until).await?;
         let event = AuditEvent::success(
             audit::actions::RETENTION_SET,
             format!("submission:{submission_id}"),
         )
-        .with_detail(serde_json::json!({ "needed_until": iso(needed_until) }));
+        .with_detail(serde_json::json!({ "needed_until": iso(needed_until), "person": person }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// The submissions of the person with this employee code (all of their invitations).
-    pub async fn submissions_of_employee(
+    /// The current record of the person with this employee code: their latest collection
+    /// (a leaving date set on it ends that employment, and dates its later changes too).
+    pub async fn current_record_of_employee(
         &self,
         employee_code: &str,
-    ) -> Result<Vec<Uuid>, StorageError> {
+    ) -> Result<Option<Uuid>, StorageError> {
         sqlx::query_scalar::<_, String>(
             "SELECT s.id FROM submissions s JOIN invitations i ON i.id = s.invitation_id \
-             WHERE i.employee_code = $1 ORDER BY s.created_at, s.id",
+             WHERE i.employee_code = $1 AND s.event = 'collection' \
+             ORDER BY s.created_at DESC, s.id DESC LIMIT 1",
         )
         .bind(employee_code.to_owned())
-        .fetch_all(&self.pool)
+        .fetch_optional(&self.pool)
         .await?
-        .iter()
-        .map(|id| crate::invitations::parse_uuid(id))
-        .collect()
+        .map(|id| crate::invitations::parse_uuid(&id))
+        .transpose()
     }
 
-    /// The longest retention period of the configured purposes, in years.
+    /// The longest retention period of the configured purposes, in years: a number serves
+    /// every purpose it was collected for, and 番号法第20条 allows keeping it while any of
+    /// them needs it (所得税法施行規則第76条の3: 扶養控除等申告書 kept 7 years; PPC ガイドライン
+    /// 第4-3-(3): disposed of as soon as possible once no purpose's period runs).
     pub async fn retention_years(&self) -> Result<i64, StorageError> {
         let row = sqlx::query("SELECT MAX(retention_years) AS years FROM retention_purposes")
             .fetch_one(&self.pool)
@@ -271,10 +332,14 @@ impl Vault {
                     needed_until: needed,
                     due_on: iso(due),
                     overdue: due <= today,
+                    person_id: None,
+                    subject_id: None,
+                    relationship: None,
                 })
             })
             .collect::<Result<Vec<_>, StorageError>>()?;
         due.extend(self.ended_without_a_record(reach).await?);
+        due.extend(self.parts_due(reach, today, horizon, years).await?);
         due.sort_by(|a, b| (&a.due_on, a.submission_id).cmp(&(&b.due_on, b.submission_id)));
         Ok(due)
     }
@@ -311,6 +376,9 @@ impl Vault {
                     needed_until: ended.clone(),
                     due_on: ended,
                     overdue: true,
+                    person_id: None,
+                    subject_id: None,
+                    relationship: None,
                 })
             })
             .collect()
@@ -344,7 +412,10 @@ impl StaffVault<'_> {
     /// Disposals waiting for approval, of submissions in scope.
     pub async fn pending_disposals(&self) -> Result<Vec<PendingDisposal>, StorageError> {
         let rows = sqlx::query(concat!(
-            "SELECT d.id, d.submission_id, d.proposed_by, d.proposed_at, i.display_name, a.username \
+            "SELECT d.id, d.submission_id, d.proposed_by, d.proposed_at, d.reason, a.username, \
+             COALESCE(",
+            part_name!(),
+            ", i.display_name) AS display_name \
              FROM disposals d JOIN submissions s ON s.id = d.submission_id \
              JOIN invitations i ON i.id = s.invitation_id \
              LEFT JOIN staff_accounts a ON 'staff:' || a.id = d.proposed_by \
@@ -361,6 +432,10 @@ impl StaffVault<'_> {
                     disposal_id: parse_uuid(&row.try_get::<String, _>("id")?)?,
                     submission_id: parse_uuid(&row.try_get::<String, _>("submission_id")?)?,
                     name: row.try_get("display_name")?,
+                    reason: row
+                        .try_get::<Option<String>, _>("reason")?
+                        .as_deref()
+                        .and_then(DisposalReason::from_code),
                     proposed_by: row.try_get("proposed_by")?,
                     proposer: row
                         .try_get::<Option<String>, _>("username")?
@@ -371,37 +446,71 @@ impl StaffVault<'_> {
             .collect()
     }
 
-    /// First step of a disposal: this staff member asks for a submission in scope to be
-    /// disposed of (out of scope: `NotFound`, like a missing one).
+    /// First step of a disposal: this staff member asks for a record in scope to be
+    /// disposed of, or one person or version of it that is due on its own date by `today`
+    /// (out of scope: `NotFound`, like a missing one).
     pub async fn propose_disposal(
         &self,
         ctx: &AuditContext,
-        submission_id: Uuid,
+        target: DisposalTarget,
+        today: Date,
     ) -> Result<Uuid, StorageError> {
         let proposer = self.account();
         let id = Uuid::now_v7();
+        let years = self.vault.retention_years().await?;
         let mut tx = self.vault.begin_write().await?;
+        let (submission_id, part) = match target {
+            DisposalTarget::Record(submission) => (submission, None),
+            part => {
+                let due = crate::lifecycle::resolve_part(&mut tx, part, today, years).await?;
+                (due.submission_id, Some(due))
+            }
+        };
         require_in_scope(&mut tx, self.account(), submission_id).await?;
-        disposal_transition(&mut tx, submission_id).await?;
-        let open =
-            sqlx::query("SELECT 1 FROM disposals WHERE submission_id = $1 AND approved_at IS NULL")
-                .bind(submission_id.to_string())
-                .fetch_optional(&mut *tx)
-                .await?;
+        if part.is_none() {
+            disposal_transition(&mut tx, submission_id).await?;
+        }
+        let person = part.as_ref().and_then(|p| p.person_id);
+        let subject = part.as_ref().and_then(|p| p.subject_id);
+        let target_id = subject
+            .or(person)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let open = sqlx::query(
+            "SELECT 1 FROM disposals WHERE submission_id = $1 AND target_id = $2 AND approved_at IS NULL",
+        )
+        .bind(submission_id.to_string())
+        .bind(target_id.clone())
+        .fetch_optional(&mut *tx)
+        .await?;
         if open.is_some() {
             return Err(StorageError::Conflict(
                 "a disposal of this submission is already proposed",
             ));
         }
-        sqlx::query("INSERT INTO disposals (id, submission_id, proposed_by, proposed_at) VALUES ($1, $2, $3, $4)")
-            .bind(id.to_string())
-            .bind(submission_id.to_string())
-            .bind(format!("staff:{proposer}"))
-            .bind(now_millis())
-            .execute(&mut *tx)
-            .await?;
+        let reason = part.as_ref().map(|p| p.reason);
+        sqlx::query(
+            "INSERT INTO disposals (id, submission_id, proposed_by, proposed_at, person_id, subject_id, \
+             reason, target_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(submission_id.to_string())
+        .bind(format!("staff:{proposer}"))
+        .bind(now_millis())
+        .bind(person.map(|p| p.to_string()))
+        .bind(subject.map(|p| p.to_string()))
+        .bind(reason.map(DisposalReason::code))
+        .bind(target_id)
+        .execute(&mut *tx)
+        .await?;
         let event = AuditEvent::success(audit::actions::DISPOSAL_PROPOSE, format!("disposal:{id}"))
-            .with_detail(serde_json::json!({ "submission": submission_id }));
+            .with_detail(serde_json::json!({
+                "submission": submission_id,
+                "person": person,
+                "subject": subject,
+                "reason": reason,
+                "due_on": part.as_ref().map(|p| iso(p.due_on)),
+            }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         Ok(id)
@@ -418,7 +527,7 @@ impl StaffVault<'_> {
         let approver = self.account();
         let mut tx = self.vault.begin_write().await?;
         let row = sqlx::query(concat!(
-            "SELECT d.submission_id, d.proposed_by FROM disposals d \
+            "SELECT d.submission_id, d.proposed_by, d.person_id, d.subject_id, d.reason FROM disposals d \
              JOIN submissions s ON s.id = d.submission_id \
              WHERE d.id = $2 AND d.approved_at IS NULL AND ",
             in_scope!()
@@ -447,39 +556,41 @@ impl StaffVault<'_> {
                 )
                 .await);
         }
-        let transition = disposal_transition(&mut tx, submission_id).await?;
-        apply_transition(&mut tx, ctx, submission_id, transition).await?;
-        // A disposed number leaves no derivation behind, nor its blind index in the
-        // duplicate list unless another live person still holds it.
-        crate::number_index::forget_submission(&mut tx, submission_id).await?;
-        crate::card_reads::forget_submission(&mut tx, submission_id).await?;
-        let numbers = sqlx::query(
-            "UPDATE subjects SET number_sealed = NULL, number_ref = NULL, number_pending = 0, updated_at = $1 \
-             WHERE submission_id = $2 AND number_sealed IS NOT NULL",
-        )
-        .bind(now_millis())
-        .bind(submission_id.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected() as i64;
-        sqlx::query("UPDATE submissions SET duplicate_flag = 0 WHERE id = $1")
-            .bind(submission_id.to_string())
-            .execute(&mut *tx)
-            .await?;
-        let documents = sqlx::query(
-            "UPDATE documents SET sealed = NULL WHERE submission_id = $1 AND sealed IS NOT NULL",
-        )
-        .bind(submission_id.to_string())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected() as i64;
+        // Taken first, under the row's lock: of two approvals at once, one counts and the
+        // other finds nothing left to approve (PostgreSQL re-reads the row after the lock).
         let approved_at = now_millis();
-        sqlx::query(
-            "UPDATE disposals SET approved_by = $1, approved_at = $2, method = $3, numbers_destroyed = $4, \
-             documents_destroyed = $5 WHERE id = $6",
+        let taken = sqlx::query(
+            "UPDATE disposals SET approved_by = $1, approved_at = $2 WHERE id = $3 AND approved_at IS NULL",
         )
         .bind(approved_by.clone())
         .bind(approved_at)
+        .bind(disposal_id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        if taken.rows_affected() != 1 {
+            return Err(StorageError::NotFound);
+        }
+        let person = row
+            .try_get::<Option<String>, _>("person_id")?
+            .map(|p| parse_uuid(&p))
+            .transpose()?;
+        let subject = row
+            .try_get::<Option<String>, _>("subject_id")?
+            .map(|p| parse_uuid(&p))
+            .transpose()?;
+        let reason = row
+            .try_get::<Option<String>, _>("reason")?
+            .map(|r| DisposalReason::from_code(&r).ok_or(StorageError::Corrupt("disposal reason")))
+            .transpose()?;
+        let (numbers, documents) = match reason {
+            Some(reason) => {
+                crate::lifecycle::destroy_part(&mut tx, reason, person, subject).await?
+            }
+            None => destroy_record(&mut tx, ctx, submission_id).await?,
+        };
+        sqlx::query(
+            "UPDATE disposals SET method = $1, numbers_destroyed = $2, documents_destroyed = $3 WHERE id = $4",
+        )
         .bind(DISPOSAL_METHOD)
         .bind(numbers)
         .bind(documents)
@@ -492,12 +603,27 @@ impl StaffVault<'_> {
         )
         .with_detail(serde_json::json!({
             "submission": submission_id,
+            "person": person,
+            "subject": subject,
+            "reason": reason,
             "numbers_destroyed": numbers,
             "documents_destroyed": documents,
         }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         self.vault.vacuum_after_disposal().await?;
+        let person_name = match reason {
+            Some(_) => sqlx::query_scalar::<_, Option<String>>(concat!(
+                "SELECT ",
+                part_name!(),
+                " AS name FROM disposals d WHERE d.id = $1"
+            ))
+            .bind(disposal_id.to_string())
+            .fetch_optional(&self.vault.pool)
+            .await?
+            .flatten(),
+            None => None,
+        };
         Ok(DisposalRecord {
             disposal_id,
             submission_id,
@@ -507,8 +633,48 @@ impl StaffVault<'_> {
             method: DISPOSAL_METHOD.to_owned(),
             numbers_destroyed: numbers,
             documents_destroyed: documents,
+            person_id: person,
+            subject_id: subject,
+            reason,
+            person_name,
         })
     }
+}
+
+/// Destroys a whole record's numbers and images and marks it disposed (or discarded),
+/// inside the approval's transaction. Returns (numbers, images) destroyed.
+async fn destroy_record(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ctx: &AuditContext,
+    submission_id: Uuid,
+) -> Result<(i64, i64), StorageError> {
+    let transition = disposal_transition(tx, submission_id).await?;
+    apply_transition(tx, ctx, submission_id, transition).await?;
+    // A disposed number leaves no derivation behind, nor its blind index in the
+    // duplicate list unless another live person still holds it.
+    crate::number_index::forget_submission(tx, submission_id).await?;
+    crate::card_reads::forget_submission(tx, submission_id).await?;
+    let numbers = sqlx::query(
+        "UPDATE subjects SET number_sealed = NULL, number_ref = NULL, number_pending = 0, updated_at = $1 \
+         WHERE submission_id = $2 AND number_sealed IS NOT NULL",
+    )
+    .bind(now_millis())
+    .bind(submission_id.to_string())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected() as i64;
+    sqlx::query("UPDATE submissions SET duplicate_flag = 0 WHERE id = $1")
+        .bind(submission_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    let documents = sqlx::query(
+        "UPDATE documents SET sealed = NULL WHERE submission_id = $1 AND sealed IS NOT NULL",
+    )
+    .bind(submission_id.to_string())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected() as i64;
+    Ok((numbers, documents))
 }
 
 impl OperatorVault<'_> {
@@ -559,10 +725,12 @@ impl Vault {
 
     /// The disposal ledger (廃棄記録): every completed disposal, oldest first.
     pub async fn disposal_ledger(&self) -> Result<Vec<DisposalRecord>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT id, submission_id, proposed_by, approved_by, approved_at, method, numbers_destroyed, \
-             documents_destroyed FROM disposals WHERE approved_at IS NOT NULL ORDER BY approved_at, id",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT d.id, d.submission_id, d.proposed_by, d.approved_by, d.approved_at, d.method, \
+             d.numbers_destroyed, d.documents_destroyed, d.person_id, d.subject_id, d.reason, ",
+            part_name!(),
+            " AS person_name FROM disposals d WHERE d.approved_at IS NOT NULL ORDER BY d.approved_at, d.id"
+        ))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
@@ -576,6 +744,19 @@ impl Vault {
                     method: r.try_get("method")?,
                     numbers_destroyed: r.try_get("numbers_destroyed")?,
                     documents_destroyed: r.try_get("documents_destroyed")?,
+                    person_id: r
+                        .try_get::<Option<String>, _>("person_id")?
+                        .map(|p| parse_uuid(&p))
+                        .transpose()?,
+                    subject_id: r
+                        .try_get::<Option<String>, _>("subject_id")?
+                        .map(|p| parse_uuid(&p))
+                        .transpose()?,
+                    reason: r
+                        .try_get::<Option<String>, _>("reason")?
+                        .as_deref()
+                        .and_then(DisposalReason::from_code),
+                    person_name: r.try_get("person_name")?,
                 })
             })
             .collect()

@@ -747,7 +747,11 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
     // Not verified yet: nothing to dispose of.
     assert!(
         alice
-            .propose_disposal(&ctx(), session.submission_id)
+            .propose_disposal(
+                &ctx(),
+                storage::retention::DisposalTarget::Record(session.submission_id),
+                time::macros::date!(2026 - 11 - 30),
+            )
             .await
             .is_err()
     );
@@ -785,7 +789,13 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
             .is_empty()
     );
     assert!(matches!(
-        carol.propose_disposal(&ctx(), session.submission_id).await,
+        carol
+            .propose_disposal(
+                &ctx(),
+                storage::retention::DisposalTarget::Record(session.submission_id),
+                time::macros::date!(2026 - 11 - 30),
+            )
+            .await,
         Err(storage::StorageError::NotFound)
     ));
     assert_eq!(
@@ -809,7 +819,11 @@ async fn disposal_takes_two_people_and_destroys_numbers_and_images_only(f: Fixtu
     });
 
     let proposal = alice
-        .propose_disposal(&ctx(), session.submission_id)
+        .propose_disposal(
+            &ctx(),
+            storage::retention::DisposalTarget::Record(session.submission_id),
+            time::macros::date!(2026 - 11 - 30),
+        )
         .await
         .expect("propose");
     let same = alice.approve_disposal(&ctx(), proposal).await;

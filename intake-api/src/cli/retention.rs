@@ -12,7 +12,8 @@ pub enum RetentionCommand {
     /// List submissions whose retention period has ended or ends within the notice period.
     List(RetentionListArgs),
     /// Record when numbers stop being needed (leaving dates): one submission, or a CSV
-    /// of `employee_code,needed_until` lines from HR (a header line is allowed).
+    /// of `employee_code,needed_until` lines from HR (a header line is allowed). The date
+    /// ends the person's employment: every event of it stops being needed on that day.
     Set(RetentionSetArgs),
     /// Disposal with two officers from the command line: one proposes everything overdue
     /// in their scope (`--propose-due`), another approves a proposal (`--approve ID`).
@@ -99,11 +100,12 @@ pub(super) async fn retention_set(args: RetentionSetArgs) -> anyhow::Result<u8> 
                 continue; // a header line
             }
             let date = iso_date(date).map_err(|e| anyhow::anyhow!("line {}: {e}", line + 1))?;
-            let found = vault.submissions_of_employee(code.trim()).await?;
-            if found.is_empty() {
-                unknown.push(code.trim().to_owned());
+            // The person's current record: the leaving date ends that employment and dates
+            // its later changes too (`storage::lifecycle::record_leaving`).
+            match vault.current_record_of_employee(code.trim()).await? {
+                Some(id) => updates.push((id, date)),
+                None => unknown.push(code.trim().to_owned()),
             }
-            updates.extend(found.into_iter().map(|id| (id, date)));
         }
     } else {
         anyhow::bail!("give --submission and --needed-until, or --csv FILE");
@@ -148,10 +150,18 @@ pub(super) async fn retention_list(args: RetentionListArgs) -> anyhow::Result<u8
                 DisposalReason::InvitationRevoked => "invitation revoked, never finished",
                 DisposalReason::Rejected => "rejected",
                 DisposalReason::Declined => "declined",
+                DisposalReason::DependantEnded => "dependant ended",
+                DisposalReason::Superseded => "superseded version",
+                DisposalReason::PhotosReplaced => "photos replaced",
+            };
+            let what = match (item.subject_id, item.person_id) {
+                (Some(version), _) => format!("version {version}"),
+                (None, Some(person)) => format!("person {person}"),
+                (None, None) => item.submission_id.to_string(),
             };
             println!(
-                "{}  needed until {}  {when} {}  ({why})",
-                item.submission_id, item.needed_until, item.due_on
+                "{what}  needed until {}  {when} {}  ({why})",
+                item.needed_until, item.due_on
             );
         }
     }
@@ -222,6 +232,8 @@ pub(super) async fn dispose_as_officer(
             serde_json::json!({
                 "disposal_id": id,
                 "submission_id": due.submission_id,
+                "person_id": due.person_id,
+                "subject_id": due.subject_id,
                 "reason": due.reason,
                 "due_on": due.due_on,
             })

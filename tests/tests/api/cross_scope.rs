@@ -165,7 +165,12 @@ async fn every_use_case(app: TestApp) {
     );
     refused_as_not_found(
         "disposal",
-        application::disposal::propose(a, &tokyo, submission).await,
+        application::disposal::propose(
+            a,
+            &tokyo,
+            application::disposal::Target::Record(submission),
+        )
+        .await,
     );
     assert!(
         application::release::releasable(a, &tokyo, 100)

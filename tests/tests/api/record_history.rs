@@ -2,6 +2,8 @@
 //! version of the changed person only; that person alone goes to the officer and is
 //! verified with the rules of the day, everyone else keeps their verification, and payroll
 //! receives the change as an added, changed or ended row (or the full current record).
+//! Part B: leaving, re-hiring and per-person disposal (an ended dependant, a superseded
+//! number, each on its own date, with two officers).
 //! Each scenario runs on SQLite and on PostgreSQL.
 
 use serde_json::{Value, json};
@@ -220,7 +222,7 @@ async fn release(v: &Verified, submissions: &[String], mode: &str) -> Vec<Vec<St
         .expect("propose");
     let release = id_of(proposed, 201, "release_id").await;
     v.second
-        .approve_release(&v.app, &release, &v.second.next_code())
+        .approve_release(&v.app, &release, &v.second.step_up_code().await)
         .await;
     let sealed = v
         .second
@@ -538,6 +540,328 @@ async fn a_change_waits_for_the_verification_and_an_officer_can_make_it(db: Db) 
     assert!(!trail.contains(OTHER_NUMBER));
 }
 
+/// What is due now in the officer's scope (records, people and versions).
+async fn due_now(app: &TestApp, officer: &Staff) -> Vec<Value> {
+    let response = officer
+        .get(app, "/api/v1/officer/disposals/due?notice_days=0")
+        .send()
+        .await
+        .expect("due");
+    assert_eq!(response.status(), 200);
+    json(response).await["items"]
+        .as_array()
+        .expect("items")
+        .clone()
+}
+
+async fn propose_disposal(app: &TestApp, officer: &Staff, target: &Value) -> reqwest::Response {
+    officer
+        .post(app, "/api/v1/officer/disposals")
+        .json(target)
+        .send()
+        .await
+        .expect("propose")
+}
+
+async fn approve_disposal(app: &TestApp, officer: &Staff, disposal: &str) -> reqwest::Response {
+    officer
+        .post(app, &format!("/api/v1/officer/disposals/{disposal}/approve"))
+        .json(&json!({"password": crate::staff_helpers::STAFF_PASSWORD, "totp": officer.step_up_code().await}))
+        .send()
+        .await
+        .expect("approve")
+}
+
+/// Straight from the database: (number ciphertexts, image ciphertexts) left among the
+/// versions of `person` (or of the one version `subject`).
+async fn ciphertexts(app: &TestApp, column: &str, id: &str) -> (i64, i64) {
+    use sqlx::Connection;
+    let mut db = sqlx::AnyConnection::connect(&app.db.url).await.expect("db");
+    let (numbers,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM subjects WHERE {column} = $1 AND number_sealed IS NOT NULL"
+    )))
+    .bind(id.to_owned())
+    .fetch_one(&mut db)
+    .await
+    .expect("numbers");
+    let (images,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM documents d JOIN subjects t ON t.id = d.subject_id \
+         WHERE t.{column} = $1 AND d.sealed IS NOT NULL"
+    )))
+    .bind(id.to_owned())
+    .fetch_one(&mut db)
+    .await
+    .expect("images");
+    (numbers, images)
+}
+
+async fn a_dependant_ended_is_disposed_on_its_own_date_while_the_employee_record_stays(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    // The spouse left 扶養 years ago (entered late, by an officer on the person's behalf).
+    let ended = v
+        .first
+        .post(app, &format!("/api/v1/assisted/{}/changes", v.record))
+        .json(
+            &json!({"kind": "end_dependant", "person_id": v.spouse, "effective_on": "2015-03-31"}),
+        )
+        .send()
+        .await
+        .expect("end");
+    let change_id = id_of(ended, 201, "change_id").await;
+    let handed = v
+        .first
+        .post(app, &format!("/api/v1/assisted/{change_id}/hand-in"))
+        .json(&json!({"channel": "in_person", "documents_seen": [], "note": "扶養から外れた"}))
+        .send()
+        .await
+        .expect("hand in");
+    assert_eq!(handed.status(), 200, "{}", json(handed).await);
+    assert_eq!(claim(app, &v.first).await, change_id);
+    let verified = verify(app, &v.first, &change_id, json!([])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    assert_eq!(ciphertexts(app, "person_id", &v.spouse).await.0, 1);
+
+    // Due on the relationship's end date plus the retention period; the employee's record,
+    // still needed, is not on the list at all.
+    let due = due_now(app, &v.first).await;
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0]["person_id"], v.spouse.as_str());
+    assert_eq!(due[0]["name"], "山田 花子");
+    assert_eq!(due[0]["relationship"], "spouse");
+    assert_eq!(due[0]["reason"], "dependant_ended");
+    assert_eq!(due[0]["needed_until"], "2015-03-31");
+    assert_eq!(due[0]["due_on"], "2022-03-31");
+    assert_eq!(due[0]["overdue"], true);
+
+    // The officers' page lists the dependant on a row of their own, proposed by person.
+    let page = v
+        .first
+        .get(app, "/s/disposals")
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("山田 花子"), "{page}");
+    assert!(page.contains("扶養から外れた家族"));
+    assert!(page.contains(&format!("name=\"person_id\" value=\"{}\"", v.spouse)));
+
+    // Same scope rules as a record: another branch's officer finds nothing.
+    let osaka = enrolled(app, "officer.osk", Role::Officer, &["OSK"]).await;
+    assert!(due_now(app, &osaka).await.is_empty());
+    let target = json!({"person_id": v.spouse});
+    assert_eq!(propose_disposal(app, &osaka, &target).await.status(), 404);
+    // The employee is no ended dependant: never disposed of alone.
+    let own = propose_disposal(app, &v.first, &json!({"person_id": v.own})).await;
+    assert_eq!(own.status(), 404);
+
+    let disposal = id_of(
+        propose_disposal(app, &v.first, &target).await,
+        201,
+        "disposal_id",
+    )
+    .await;
+    assert_eq!(
+        propose_disposal(app, &v.second, &target).await.status(),
+        409,
+        "one open proposal per person"
+    );
+    let mine = approve_disposal(app, &v.first, &disposal).await;
+    assert_eq!(mine.status(), 403, "the proposer never approves");
+    assert_eq!(json(mine).await["error"]["code"], "separation_of_duties");
+    assert_eq!(approve_disposal(app, &osaka, &disposal).await.status(), 404);
+
+    // Two officers approve at once: it is done once.
+    let third = enrolled(app, "officer.c", Role::Officer, &["TKY"]).await;
+    let (b, c) = tokio::join!(
+        approve_disposal(app, &v.second, &disposal),
+        approve_disposal(app, &third, &disposal)
+    );
+    let mut statuses = [b.status().as_u16(), c.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 404]);
+    let done = if b.status() == 200 { b } else { c };
+    let record = json(done).await;
+    assert_eq!(record["numbers_destroyed"], 1, "{record}");
+    assert_eq!(record["person_id"], v.spouse.as_str());
+    assert_eq!(record["reason"], "dependant_ended");
+
+    // In the database: the dependant's ciphertext is gone, the employee's is there.
+    assert_eq!(ciphertexts(app, "person_id", &v.spouse).await, (0, 0));
+    assert_eq!(ciphertexts(app, "person_id", &v.own).await, (1, 1));
+    let ledger = app.app.vault.disposal_ledger().await.expect("ledger");
+    assert_eq!(ledger.len(), 1);
+    assert_eq!(ledger[0].person_name.as_deref(), Some("山田 花子"));
+    assert!(due_now(app, &v.first).await.is_empty());
+
+    // The employee's record stays verified and their number still goes to payroll.
+    let rows = release(&v, std::slice::from_ref(&v.record), "snapshot").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][3], "self");
+    assert_eq!(rows[0][4], NUMBER);
+    let trail = crate::helpers::captured_logs();
+    assert!(!trail.contains(OTHER_NUMBER));
+}
+
+async fn a_reissued_numbers_old_ciphertext_is_disposed_on_its_own_date(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    let (change_id, version) = change(
+        app,
+        json!({"kind": "number", "number": REISSUED_NUMBER, "effective_on": "2016-01-01"}),
+    )
+    .await;
+    upload_to_change(app, &change_id, &version, "my_number_card_front").await;
+    hand_in(app, &change_id).await;
+    assert_eq!(claim(app, &v.first).await, change_id);
+    let verified = verify(app, &v.first, &change_id, json!([by_card(&version)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    // The old number is kept, superseded, while a purpose may need it...
+    assert_eq!(ciphertexts(app, "id", &v.own).await, (1, 1));
+    // ...until the retention period from the reissue has run (2016 + 7 years).
+    let due = due_now(app, &v.first).await;
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0]["subject_id"], v.own.as_str());
+    assert_eq!(due[0]["person_id"], v.own.as_str());
+    assert_eq!(due[0]["reason"], "superseded");
+    assert_eq!(due[0]["relationship"], "self");
+    assert_eq!(due[0]["needed_until"], "2016-01-01");
+    // The current version is not due: refused.
+    let current = propose_disposal(app, &v.first, &json!({"subject_id": version})).await;
+    assert_eq!(current.status(), 422);
+
+    let target = json!({"subject_id": v.own});
+    let disposal = id_of(
+        propose_disposal(app, &v.first, &target).await,
+        201,
+        "disposal_id",
+    )
+    .await;
+    let done = approve_disposal(app, &v.second, &disposal).await;
+    assert_eq!(done.status(), 200);
+    let approved = json(done).await;
+    assert_eq!(approved["numbers_destroyed"], 1, "{approved}");
+    assert_eq!(
+        approved["documents_destroyed"], 1,
+        "the old version's card photo"
+    );
+    assert_eq!(ciphertexts(app, "id", &v.own).await, (0, 0));
+    assert_eq!(ciphertexts(app, "id", &version).await, (1, 1));
+    let people = record(app).await;
+    let own = person(&people, &v.own);
+    assert_eq!(own["versions"][0]["number_saved"], false);
+    assert_eq!(own["versions"][1]["number_saved"], true);
+    let rows = release(&v, std::slice::from_ref(&change_id), "snapshot").await;
+    let numbers: Vec<&str> = rows.iter().map(|r| r[4].as_str()).collect();
+    assert!(numbers.contains(&REISSUED_NUMBER), "{rows:?}");
+    assert!(!numbers.contains(&NUMBER));
+}
+
+async fn a_rehired_employee_is_linked_to_the_earlier_record(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    let invite = || NewInvitation {
+        kind: InvitationKind::Employee,
+        name: PersonName::parse("山田 太郎").expect("name"),
+        name_kana: None,
+        email: None,
+        employee_code: Some(EmployeeCode::parse("E100").expect("code")),
+        branch: Some(BranchCode::parse("TKY").expect("branch")),
+        birth_date: None,
+        valid_days: 30,
+    };
+    // Still employed: a second invitation is refused, as before.
+    let twice = app
+        .app
+        .vault
+        .create_invitation(&AuditContext::cli(), &invite())
+        .await;
+    assert!(matches!(
+        twice,
+        Err(storage::StorageError::AlreadyInvited(_))
+    ));
+    // HR's leaving date, through the same CSV as ever.
+    let csv = app.data_path().join("leavers.csv");
+    std::fs::write(&csv, "employee_code,needed_until\nE100,2026-03-31\n").expect("csv");
+    let set = intake_api::cli::run(<intake_api::cli::Cli as clap::Parser>::parse_from([
+        "kakunin",
+        "retention",
+        "set",
+        "--csv",
+        &csv.display().to_string(),
+        "--data-dir",
+        &app.data_path().display().to_string(),
+        "--database-url",
+        &app.db.url,
+    ]))
+    .await
+    .expect("retention set");
+    assert_eq!(set, 0);
+
+    // Invited again: the new collection links to the same person.
+    let again = app
+        .app
+        .vault
+        .create_invitation(&AuditContext::cli(), &invite())
+        .await
+        .expect("re-hire");
+    assert_eq!(app.sign_in(again.token.expose(), None).await.status(), 200);
+    let rehired = again.submission_id.to_string();
+    let own = id_of(app.save_self(NUMBER).await, 200, "subject_id").await;
+    let card = app
+        .upload(
+            &own,
+            "my_number_card_front",
+            fixture("orientation/landscape_1.jpg"),
+        )
+        .await;
+    assert_eq!(card.status(), 201);
+    let submitted = app
+        .client
+        .post(app.url("/api/v1/provider/submit"))
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(submitted.status(), 200);
+    assert_eq!(claim(app, &v.first).await, rehired);
+    let verified = verify(app, &v.first, &rehired, json!([by_card(&own)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+
+    // The history holds both employments: the earlier own version superseded, the earlier
+    // employment's spouse ended on the leaving date (declared anew if still a dependant).
+    let people = record(app).await;
+    let me = person(&people, &v.own);
+    let versions = me["versions"].as_array().expect("versions");
+    assert_eq!(versions.len(), 2, "{me}");
+    assert!(versions[0]["superseded_at"].is_i64());
+    assert_eq!(person(&people, &v.spouse)["ended_on"], "2026-03-31");
+
+    // Payroll sees the same person id as before.
+    let rows = release(&v, std::slice::from_ref(&rehired), "snapshot").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0][3], "self");
+    assert_eq!(rows[0][4], NUMBER);
+    assert_eq!(
+        rows[0][8], v.own,
+        "the same person id as the earlier record"
+    );
+    let trail = app
+        .app
+        .vault
+        .audit_entries(0, 100_000)
+        .await
+        .expect("trail");
+    assert!(trail.iter().any(|e| e.action == "record.rehire"));
+}
+
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
@@ -562,4 +886,7 @@ on_both_backends!(
     a_marriage_changes_the_name_and_keeps_the_old_one,
     a_reissued_number_is_exported_alone_and_the_old_one_is_superseded,
     a_change_waits_for_the_verification_and_an_officer_can_make_it,
+    a_dependant_ended_is_disposed_on_its_own_date_while_the_employee_record_stays,
+    a_reissued_numbers_old_ciphertext_is_disposed_on_its_own_date,
+    a_rehired_employee_is_linked_to_the_earlier_record,
 );

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 use application::disposal;
-use domain::{DisposalId, SubmissionId};
+use domain::{DisposalId, PersonId, SubjectId, SubmissionId};
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -17,8 +17,9 @@ pub(super) struct DueQuery {
     notice_days: Option<i64>,
 }
 
-/// `GET /api/v1/officer/disposals/due?notice_days`: submissions in scope whose retention has
-/// ended (`overdue`) or ends within the notice period, oldest first.
+/// `GET /api/v1/officer/disposals/due?notice_days`: records in scope whose retention has
+/// ended (`overdue`) or ends within the notice period, oldest first, and the people and
+/// versions due on their own date (`person_id`, `subject_id`, `relationship`).
 pub(super) async fn due(
     state: State,
     officer: Officer,
@@ -35,17 +36,22 @@ pub(super) async fn due(
 
 #[derive(Debug, Deserialize)]
 pub(super) struct ProposeBody {
-    submission_id: SubmissionId,
+    submission_id: Option<SubmissionId>,
+    person_id: Option<PersonId>,
+    subject_id: Option<SubjectId>,
 }
 
-/// `POST /api/v1/officer/disposals` `{"submission_id"}` → 201 `{"disposal_id"}`; 409 when
-/// the submission is not verified or released, or a proposal already waits.
+/// `POST /api/v1/officer/disposals` `{"submission_id"}` (a whole record), `{"person_id"}`
+/// (an ended dependant) or `{"subject_id"}` (a superseded version, or replaced photos) →
+/// 201 `{"disposal_id"}`; 409 when the submission is not verified or released, or a
+/// proposal already waits; 422 when the person or version is not due yet.
 pub(super) async fn propose(
     state: State,
     officer: Officer,
     body: web::Json<ProposeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = disposal::propose(&state.app, officer.access(), body.submission_id).await?;
+    let target = disposal::Target::named(body.submission_id, body.person_id, body.subject_id)?;
+    let id = disposal::propose(&state.app, officer.access(), target).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "disposal_id": id })))
 }
 

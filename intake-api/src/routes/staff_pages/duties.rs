@@ -216,7 +216,9 @@ async fn disposals(
 #[derive(Deserialize)]
 struct ProposeDisposalForm {
     csrf: String,
-    submission_id: Uuid,
+    submission_id: Option<Uuid>,
+    person_id: Option<Uuid>,
+    subject_id: Option<Uuid>,
 }
 
 /// `POST /s/disposals`.
@@ -227,11 +229,17 @@ async fn propose_disposal(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = officer(page)?;
     page.check_csrf(&form.csrf)?;
-    let result =
-        application::disposal::propose(&state.app, &page.officer()?, form.submission_id.into())
-            .await
-            .map(|_| Text::SProposedDone)
-            .map_err(ApiError::from);
+    let target = application::disposal::Target::named(
+        form.submission_id.map(Into::into),
+        form.person_id.map(Into::into),
+        form.subject_id.map(Into::into),
+    );
+    let result = match target {
+        Ok(target) => application::disposal::propose(&state.app, &page.officer()?, target).await,
+        Err(e) => Err(e),
+    }
+    .map(|_| Text::SProposedDone)
+    .map_err(ApiError::from);
     back_with(&state, "/s/disposals", result)
 }
 

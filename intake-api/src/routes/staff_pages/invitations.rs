@@ -385,11 +385,23 @@ fn mail_text(outcome: MailOutcome) -> Text {
 
 /// The sheet: a card with the link and its QR code for each link to hand over on paper;
 /// the e-mailed ones by name only.
-fn sheet(
+pub(super) fn sheet(
     req: &HttpRequest,
     state: &State,
     page: &StaffPage,
     issued: Vec<Issued>,
+) -> Result<HttpResponse, StaffPageError> {
+    sheet_of(req, state, page, issued, Text::SSheetCardTitle, ("/s/invitations", Text::SInvitations))
+}
+
+/// The sheet with its cards' heading and the way back (invitations, or a campaign).
+pub(super) fn sheet_of(
+    req: &HttpRequest,
+    state: &State,
+    page: &StaffPage,
+    issued: Vec<Issued>,
+    card_title: Text,
+    back: (&'static str, Text),
 ) -> Result<HttpResponse, StaffPageError> {
     let mut cards = Vec::new();
     let mut emailed = Vec::new();
@@ -421,6 +433,8 @@ fn sheet(
         organisation: state.settings.portal.organisation_name.clone(),
         cards,
         emailed,
+        card_title,
+        back,
     };
     Ok(render(req, state, StatusCode::OK, body))
 }

@@ -68,9 +68,11 @@ pub async fn unanswered(app: &App, _admin: &Admin, id: Uuid) -> Result<Vec<Unans
 
 /// Closes the campaign (audited) and lists who did not answer.
 pub async fn close(app: &App, admin: &Admin, id: Uuid) -> Result<Vec<Unanswered>, AppError> {
-    match app.vault.close_campaign(admin.audit(), id).await {
-        Err(storage::StorageError::Conflict(_)) => Err(AppError::Conflict(Conflict::Gone)),
-        other => other?,
+    if let Err(e) = app.vault.close_campaign(admin.audit(), id).await {
+        return Err(match e {
+            storage::StorageError::Conflict(_) => AppError::Conflict(Conflict::CampaignClosed),
+            other => other.into(),
+        });
     }
     Ok(app.vault.campaign_unanswered(id).await?)
 }
@@ -90,7 +92,7 @@ pub async fn claim_reminders(
         .claim_campaign_reminders(admin.audit(), id, REMINDER_GAP_MS)
         .await
     {
-        Err(storage::StorageError::Conflict(_)) => Err(AppError::Conflict(Conflict::Gone)),
+        Err(storage::StorageError::Conflict(_)) => Err(AppError::Conflict(Conflict::CampaignClosed)),
         other => Ok(other?),
     }
 }

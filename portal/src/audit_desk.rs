@@ -170,6 +170,8 @@ pub fn kind_label(kind: &str) -> Option<Label> {
         "change" => ("アカウント変更", "Account change"),
         "incident" => ("事案", "Incident"),
         "audit_review" => ("監査の点検", "Audit review"),
+        "campaign" => ("年末調整の再確認", "Re-confirmation campaign"),
+        "campaign_answer" => ("再確認の回答", "Re-confirmation answer"),
         _ => return None,
     })
 }
@@ -179,6 +181,14 @@ pub fn detail_label(key: &str) -> Option<Label> {
     Some(match key {
         "reason" => ("理由", "Reason"),
         "outcome" => ("結果", "Outcome"),
+        "year" => ("対象年", "Year"),
+        "employees" => ("対象の従業員数", "Employees"),
+        "links_until" => ("リンクの有効期限", "Links valid until"),
+        "answer" => ("回答", "Answer"),
+        "reminders" => ("リマインド数", "Reminders"),
+        "no_change" => ("変更なし", "No change"),
+        "changed" => ("変更あり", "Changed"),
+        "not_answered" => ("未回答", "Not answered"),
         "recovery_codes" => ("回復コードの数", "Recovery codes"),
         "names" => ("氏名で表示", "With names"),
         "from" => ("開始", "From"),

@@ -46,8 +46,8 @@ pub const PUBLIC_GRANTS: &[(&str, &str)] = &[
     ("category3_periods", "SELECT"),
     // The re-confirmation (年末調整): the employee reads their campaign and answers it
     // (「変更なし」, or a change handed in). The rows hold no name and no number; the
-    // reminder and close columns are the internal side's.
-    ("campaigns", "SELECT (id, year, opened_at, closed_at)"),
+    // opening, reminder and closing columns are written by the internal side only.
+    ("campaigns", "SELECT"),
     ("campaign_answers", "SELECT, UPDATE (answer, change_id, answered_at)"),
     ("documents", "SELECT, INSERT, UPDATE (replaced_at)"),
     // Photo first: a card-back photo waiting for the person to confirm its QR number.

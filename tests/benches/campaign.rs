@@ -22,6 +22,16 @@
 //!    CLI and payroll's identity (`age-keygen`); the CSVs must hold exactly one line per
 //!    person with the numbers that were typed.
 //!
+//! Then a second year, the year-end re-confirmation (年末調整, issue 17 part B):
+//!
+//! 6. the admin opens a campaign over all employees (`POST /api/v1/admin/campaigns`: one
+//!    transaction, an answer row and a fresh link each);
+//! 7. employees, 16 at a time, sign in with that link: about 90 % answer 「変更なし」 in one
+//!    call, the tenth who change report a newborn (with a photo of the 住民票 showing the
+//!    number) or, one in four, a new address (with the card's photo), and hand it in;
+//! 8. the four officers work the queue: it holds the changed people only;
+//! 9. release in `mode: changes` (one line per changed person, marked added or changed).
+//!
 //! Prints a Markdown table: wall time per phase and in total, throughput, people, photos,
 //! database size (SQLite: file + WAL after a checkpoint; PostgreSQL: `pg_database_size`),
 //! peak RSS of this process (client and server together).

@@ -226,7 +226,7 @@ async fn a_campaign_with_no_change_a_change_and_no_answer(db: Db) {
 
     // Neither an officer nor a collector opens a campaign or reads one.
     create_staff(&app, "collector.t", Role::Collector, &["TKY"]).await;
-    let collector = crate::staff_helpers::sign_in_and_enrol(&app, "collector.t").await;
+    let collector = tests::staff::sign_in_and_enrol(&app, "collector.t").await;
     for who in [&officer, &collector] {
         let refused = who
             .post(&app, "/api/v1/admin/campaigns")

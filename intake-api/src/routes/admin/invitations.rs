@@ -111,7 +111,7 @@ pub(crate) type LetterFor<'a> = &'a (dyn Fn(&Addressee, &str, i64) -> crate::mai
 
 /// The invitation's own letter.
 fn invitation_letter_for(state: &State) -> impl Fn(&Addressee, &str, i64) -> crate::mail::Letter + Sync + '_ {
-    move |to, url, expires_at| {
+    move |to: &Addressee, url: &str, expires_at: i64| {
         invitation_letter(
             &state.settings.portal.organisation_name,
             &to.name,
@@ -139,7 +139,7 @@ pub(crate) async fn deliver(
                 (None, _, true) => MailOutcome::NoAddress,
                 (Some(_), None, true) => MailOutcome::NotConfigured,
                 (Some(address), Some(mailer), true) => {
-                    let letter = letter(&to, &url, created.expires_at);
+                    let letter = letter(&to, url.as_str(), created.expires_at);
                     let sent = mailer.send(address, letter).await;
                     if let Err(e) = &sent {
                         tracing::warn!(invitation = %created.id, error = %e, "invitation e-mail not sent");

@@ -160,7 +160,7 @@ async fn close(
     let flash = match application::campaign::close(&state.app, &admin, id).await {
         Ok(_) => Flash::info(Text::SCampaignClosedDone),
         Err(application::AppError::Conflict(_)) => {
-            Flash::error(portal::Message::BadRequest, "form")
+            Flash::error(portal::Message::CampaignClosed, "form")
         }
         Err(e) => return Err(e.into()),
     };

@@ -92,7 +92,9 @@ pub async fn claim_reminders(
         .claim_campaign_reminders(admin.audit(), id, REMINDER_GAP_MS)
         .await
     {
-        Err(storage::StorageError::Conflict(_)) => Err(AppError::Conflict(Conflict::CampaignClosed)),
+        Err(storage::StorageError::Conflict(_)) => {
+            Err(AppError::Conflict(Conflict::CampaignClosed))
+        }
         other => Ok(other?),
     }
 }

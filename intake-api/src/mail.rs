@@ -170,7 +170,13 @@ pub fn invitation_letter(
 /// The e-mail carrying an employee's link for the year's re-confirmation (年末調整): the
 /// same personal content as an invitation's (their name and their own link), never a
 /// number.
-pub fn campaign_letter(organisation: &str, name: &str, year: i32, link: &str, expires_at: i64) -> Letter {
+pub fn campaign_letter(
+    organisation: &str,
+    name: &str,
+    year: i32,
+    link: &str,
+    expires_at: i64,
+) -> Letter {
     let until = portal::staff::jst(expires_at);
     Letter {
         subject: format!(

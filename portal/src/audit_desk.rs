@@ -95,7 +95,10 @@ pub fn action_label(code: &str) -> Option<Label> {
         RECORD_CHANGE_APPLY => ("変更を記録に反映", "Change applied to the record"),
         CAMPAIGN_OPEN => ("年末調整の再確認を開始", "Re-confirmation campaign opened"),
         CAMPAIGN_ANSWER => ("年末調整の再確認に回答", "Re-confirmation answered"),
-        CAMPAIGN_REMIND => ("再確認の未回答者にリマインド", "Re-confirmation reminders sent"),
+        CAMPAIGN_REMIND => (
+            "再確認の未回答者にリマインド",
+            "Re-confirmation reminders sent",
+        ),
         CAMPAIGN_CLOSE => ("年末調整の再確認を締切", "Re-confirmation campaign closed"),
         BRANCH_SET => ("拠点名を設定", "Branch name set"),
         PAYROLL_RECIPIENT_PROPOSE => ("給与システムの受取鍵を申請", "Payroll key proposed"),

@@ -742,7 +742,8 @@ catalogue! {
     SInvitations => "招待", "Invitations";
     SCampaigns => "年末調整の再確認", "Year-end re-confirmation";
     SCampaignsIntro => "年末調整の時期に、本人確認済みの従業員全員（または指定した拠点）に、登録内容と扶養家族の確認を依頼します。変更がなければ本人は「変更なし」を押すだけで、変更があった人だけが担当者の確認に回ります（所得税法第194条の扶養控除等(異動)申告書）。", "At year-end, ask every verified employee (or those of some branches) to confirm their details and dependants. With no change they tap \"No change\"; only those who changed go to the officers (the 扶養控除等(異動)申告書 of Income Tax Act art. 194).";
-    SCampaign => "年末調整の再確認", "year-end re-confirmation";
+    SCampaign => "年 年末調整の再確認", " year-end re-confirmation";
+    SCampaignsShort => "年末調整", "Year-end";
     SCampaignOpen => "再確認を開始する", "Open a re-confirmation";
     SCampaignYear => "対象年", "Year";
     SCampaignBranches => "拠点", "Branches";

@@ -1,8 +1,11 @@
 //! The annual re-confirmation (年末調整, issue 17 part B, migration 0080).
 //!
 //! Each year the employee re-declares their dependants to the employer on the
-//! 扶養控除等(異動)申告書 (所得税法第194条第1項: submitted by the day before the first pay
-//! day of the year; the year-end adjustment itself is 所得税法第190条). A campaign asks every
+//! 扶養控除等(異動)申告書 (所得税法第194条第1項: submitted through the employer by the day
+//! before the first pay day of each year, naming each dependant with their 個人番号 —
+//! text as at https://www.zeiken.co.jp/hourei/HHTOK000000/194.html; a change during the
+//! year is declared under 同条第2項; the year-end adjustment itself is 所得税法第190条,
+//! which relies on it). A campaign asks every
 //! employee in it to confirm the record the employer holds: "no change" in one tap, or a
 //! change through part A's change flows (an event holding the changed person only).
 //!
@@ -240,13 +243,7 @@ impl Vault {
             .bind(invitation.to_string())
             .execute(&mut *tx)
             .await?;
-            answers.push((
-                Uuid::now_v7(),
-                person,
-                record,
-                invitation,
-                branch.clone(),
-            ));
+            answers.push((Uuid::now_v7(), person, record, invitation, branch.clone()));
             links.push(CampaignLink {
                 invitation: CreatedInvitation {
                     id: invitation,
@@ -541,8 +538,11 @@ impl Vault {
         if recorded == 0 {
             return Ok(NoChangeOutcome::AlreadyAnswered);
         }
-        let event = AuditEvent::success(actions::CAMPAIGN_ANSWER, format!("campaign_answer:{answer}"))
-            .with_detail(serde_json::json!({ "answer": "no_change" }));
+        let event = AuditEvent::success(
+            actions::CAMPAIGN_ANSWER,
+            format!("campaign_answer:{answer}"),
+        )
+        .with_detail(serde_json::json!({ "answer": "no_change" }));
         audit::append(&mut tx, ctx, &event).await?;
         tx.commit().await?;
         Ok(NoChangeOutcome::Recorded)
@@ -584,8 +584,11 @@ pub(crate) async fn note_change_handed_in(
     .bind(answer.clone())
     .execute(&mut **tx)
     .await?;
-    let event = AuditEvent::success(actions::CAMPAIGN_ANSWER, format!("campaign_answer:{answer}"))
-        .with_detail(serde_json::json!({ "answer": "changed", "change": submission }));
+    let event = AuditEvent::success(
+        actions::CAMPAIGN_ANSWER,
+        format!("campaign_answer:{answer}"),
+    )
+    .with_detail(serde_json::json!({ "answer": "changed", "change": submission }));
     audit::append(tx, ctx, &event).await?;
     Ok(())
 }

@@ -48,7 +48,10 @@ pub const PUBLIC_GRANTS: &[(&str, &str)] = &[
     // (「変更なし」, or a change handed in). The rows hold no name and no number; the
     // opening, reminder and closing columns are written by the internal side only.
     ("campaigns", "SELECT"),
-    ("campaign_answers", "SELECT, UPDATE (answer, change_id, answered_at)"),
+    (
+        "campaign_answers",
+        "SELECT, UPDATE (answer, change_id, answered_at)",
+    ),
     ("documents", "SELECT, INSERT, UPDATE (replaced_at)"),
     // Photo first: a card-back photo waiting for the person to confirm its QR number.
     ("card_reads", "SELECT, INSERT, DELETE"),

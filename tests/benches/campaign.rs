@@ -401,7 +401,10 @@ async fn re_confirm(ctx: &Ctx, e: &Employee, token: &str, i: usize) -> Answer {
         .send()
         .await
         .expect("hand in");
-    assert_eq!(json_of(handed, 200, "hand in change").await["state"], "submitted");
+    assert_eq!(
+        json_of(handed, 200, "hand in change").await["state"],
+        "submitted"
+    );
     answer
 }
 
@@ -566,7 +569,10 @@ async fn database_size(db: &TestDatabase, postgres: bool) -> (u64, String) {
             .fetch_one(&mut conn)
             .await
             .expect("size");
-        (size as u64, format!("{} (`pg_database_size`)", mib(size as u64)))
+        (
+            size as u64,
+            format!("{} (`pg_database_size`)", mib(size as u64)),
+        )
     } else {
         sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             .execute(&mut conn)
@@ -1074,7 +1080,10 @@ async fn main() {
     }
     let (wall, cpu) = timer.stop();
     let verified_people = worked2.len();
-    assert_eq!(verified_people, changed, "officers verify the changed people only");
+    assert_eq!(
+        verified_people, changed,
+        "officers verify the changed people only"
+    );
     year2.push(Row {
         phase: format!("8. {OFFICERS} officers verify the changes"),
         wall,
@@ -1095,7 +1104,12 @@ async fn main() {
         let proposer = &officers[b % OFFICERS];
         let approver = &officers[(b + 1) % OFFICERS];
         let release = proposer
-            .propose_release_in(&*ctx, chunk, "年末調整の再確認 (re-confirmation)", "changes")
+            .propose_release_in(
+                &*ctx,
+                chunk,
+                "年末調整の再確認 (re-confirmation)",
+                "changes",
+            )
             .await;
         approver
             .approve_release(&*ctx, &release, &approver.step_up_code().await)
@@ -1118,8 +1132,16 @@ async fn main() {
     }
     let (wall, cpu) = timer.stop();
     assert_eq!(change_lines, changed, "one line per changed person");
-    assert_eq!(marks.get("added").copied().unwrap_or(0), newborns, "{marks:?}");
-    assert_eq!(marks.get("changed").copied().unwrap_or(0), moves, "{marks:?}");
+    assert_eq!(
+        marks.get("added").copied().unwrap_or(0),
+        newborns,
+        "{marks:?}"
+    );
+    assert_eq!(
+        marks.get("changed").copied().unwrap_or(0),
+        moves,
+        "{marks:?}"
+    );
     year2.push(Row {
         phase: "9. release in `mode: changes`, export opened with age".into(),
         wall,
@@ -1195,7 +1217,10 @@ async fn main() {
     println!("\n| figure | value |");
     println!("|---|---|");
     println!("| items officers verified | {verified_people} (the changed people: {changed}) |");
-    println!("| admin's progress page (`GET /api/v1/admin/campaigns/{{id}}`, {n} answers) | {} |", ms(progress_time));
+    println!(
+        "| admin's progress page (`GET /api/v1/admin/campaigns/{{id}}`, {n} answers) | {} |",
+        ms(progress_time)
+    );
     println!(
         "| database growth between the years | +{} ({} → {db_after_text}) |",
         mib(db_after.saturating_sub(db_before)),

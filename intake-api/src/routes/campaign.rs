@@ -28,12 +28,9 @@ pub async fn provider_no_change(
     state: State,
     provider: Provider,
 ) -> Result<HttpResponse, ApiError> {
-    let outcome = application::campaign::answer_no_change(
-        &state.app,
-        &provider.session,
-        &provider.audit,
-    )
-    .await?;
+    let outcome =
+        application::campaign::answer_no_change(&state.app, &provider.session, &provider.audit)
+            .await?;
     let campaign = application::campaign::of_provider(&state.app, &provider.session).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "answer": campaign.and_then(|c| c.answer),

@@ -271,7 +271,10 @@ async fn a_campaign_with_no_change_a_change_and_no_answer(db: Db) {
     let token = token_of(&opened, first.code);
     let signed_in = app.sign_in(&token, None).await;
     assert_eq!(signed_in.status(), 200);
-    assert_eq!(json(signed_in).await["submission_id"], first.record.as_str());
+    assert_eq!(
+        json(signed_in).await["submission_id"],
+        first.record.as_str()
+    );
     let mine = json(
         app.client
             .get(app.url("/api/v1/provider/campaign"))
@@ -288,7 +291,10 @@ async fn a_campaign_with_no_change_a_change_and_no_answer(db: Db) {
     );
     assert_eq!(
         no_change(&app).await,
-        (200, json!({"answer": "no_change", "outcome": "already_answered"}))
+        (
+            200,
+            json!({"answer": "no_change", "outcome": "already_answered"})
+        )
     );
     // The status page says so, without a number.
     let page = app
@@ -427,8 +433,7 @@ async fn two_no_change_answers_at_once_count_once(db: Db) {
     };
     let officer = enrolled(&app, "officer.a", Role::Officer, &["TKY"]).await;
     let admin = enrolled(&app, "hr.admin", Role::Admin, &[]).await;
-    let employee =
-        verified_employee(&app, &officer, 7, ("D1", "伊藤 三郎", "TKY"), None).await;
+    let employee = verified_employee(&app, &officer, 7, ("D1", "伊藤 三郎", "TKY"), None).await;
     // Only TKY: a campaign over the branch.
     let opened = open(&app, &admin, json!({"year": 2026, "branches": ["TKY"]})).await;
     let id = opened["id"].as_str().expect("id").to_owned();
@@ -506,7 +511,10 @@ async fn a_campaign_reminder_carries_no_name_number_or_link() {
         .find(|m| !letters.contains(m))
         .expect("the reminder");
     let raw = String::from_utf8_lossy(reminder);
-    assert!(raw.contains("futaba@example.jp"), "to the one who did not answer");
+    assert!(
+        raw.contains("futaba@example.jp"),
+        "to the one who did not answer"
+    );
     assert!(!raw.contains("kazumi@example.jp"));
     let parsed = mail_parser::MessageParser::default()
         .parse(reminder)
@@ -516,7 +524,10 @@ async fn a_campaign_reminder_carries_no_name_number_or_link() {
         parsed.subject().unwrap_or_default(),
         parsed.body_text(0).unwrap_or_default()
     );
-    assert!(text.contains("2026年") && text.contains("（再送）"), "{text}");
+    assert!(
+        text.contains("2026年") && text.contains("（再送）"),
+        "{text}"
+    );
     for secret in [
         answers.name,
         silent.name,
@@ -529,10 +540,16 @@ async fn a_campaign_reminder_carries_no_name_number_or_link() {
         tokens[1].as_str(),
         "/i/",
     ] {
-        assert!(!text.contains(secret), "{secret:?} in the reminder:\n{text}");
+        assert!(
+            !text.contains(secret),
+            "{secret:?} in the reminder:\n{text}"
+        );
     }
     for secret in [&tokens[0], &tokens[1], &answers.number, &silent.number] {
-        assert!(!raw.contains(secret.as_str()), "{secret:?} in the reminder's bytes");
+        assert!(
+            !raw.contains(secret.as_str()),
+            "{secret:?} in the reminder's bytes"
+        );
     }
     // At most one a day: a second click sends nothing.
     let again = admin

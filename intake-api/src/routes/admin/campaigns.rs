@@ -19,8 +19,8 @@ use crate::error::ApiError;
 use crate::mail::campaign_letter;
 use crate::notices::campaign_reminder_letter;
 use crate::staff_auth::{Admin, StaffCaller};
-use application::access;
 use crate::startup::State;
+use application::access;
 
 /// What an admin sends to open a campaign.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -222,11 +222,7 @@ pub struct Reminded {
 }
 
 /// Sends the reminders (the API and the page): no name, no number, no link.
-pub async fn remind(
-    state: &State,
-    admin: &access::Admin,
-    id: Uuid,
-) -> Result<Reminded, ApiError> {
+pub async fn remind(state: &State, admin: &access::Admin, id: Uuid) -> Result<Reminded, ApiError> {
     let summary = application::campaign::progress(&state.app, admin, id).await?;
     let Some(mailer) = &state.mailer else {
         return Err(ApiError::from(application::AppError::Conflict(

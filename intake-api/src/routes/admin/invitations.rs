@@ -110,7 +110,9 @@ const MAIL_CONCURRENCY: usize = 4;
 pub(crate) type LetterFor<'a> = &'a (dyn Fn(&Addressee, &str, i64) -> crate::mail::Letter + Sync);
 
 /// The invitation's own letter.
-fn invitation_letter_for(state: &State) -> impl Fn(&Addressee, &str, i64) -> crate::mail::Letter + Sync + '_ {
+fn invitation_letter_for(
+    state: &State,
+) -> impl Fn(&Addressee, &str, i64) -> crate::mail::Letter + Sync + '_ {
     move |to: &Addressee, url: &str, expires_at: i64| {
         invitation_letter(
             &state.settings.portal.organisation_name,
@@ -182,7 +184,14 @@ pub async fn issue(
         .create_invitations(&caller.audit, &batch)
         .await?;
     let pairs = batch.iter().map(Addressee::from).zip(created).collect();
-    deliver(state, caller, pairs, send_email, &invitation_letter_for(state)).await
+    deliver(
+        state,
+        caller,
+        pairs,
+        send_email,
+        &invitation_letter_for(state),
+    )
+    .await
 }
 
 /// Replaces an invitation's link and delivers the new one.

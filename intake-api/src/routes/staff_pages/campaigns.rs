@@ -38,7 +38,11 @@ fn admin(page: StaffPage) -> Result<(StaffPage, access::Admin), StaffPageError> 
 }
 
 /// `GET /s/campaigns`.
-async fn list(req: HttpRequest, state: State, page: StaffPage) -> Result<HttpResponse, StaffPageError> {
+async fn list(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+) -> Result<HttpResponse, StaffPageError> {
     let (page, admin) = admin(page)?;
     let campaigns = application::campaign::list(&state.app, &admin).await?;
     let body = CampaignsPage {
@@ -168,7 +172,11 @@ async fn close(
 }
 
 /// `GET /s/campaigns/{id}/unanswered.csv`: who has not answered (UTF-8 with a BOM).
-async fn csv(state: State, page: StaffPage, path: web::Path<Uuid>) -> Result<HttpResponse, StaffPageError> {
+async fn csv(
+    state: State,
+    page: StaffPage,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, StaffPageError> {
     let (_page, admin) = admin(page)?;
     let id = path.into_inner();
     let lines = application::campaign::unanswered(&state.app, &admin, id).await?;

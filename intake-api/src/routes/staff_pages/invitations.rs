@@ -391,7 +391,14 @@ pub(super) fn sheet(
     page: &StaffPage,
     issued: Vec<Issued>,
 ) -> Result<HttpResponse, StaffPageError> {
-    sheet_of(req, state, page, issued, Text::SSheetCardTitle, ("/s/invitations", Text::SInvitations))
+    sheet_of(
+        req,
+        state,
+        page,
+        issued,
+        Text::SSheetCardTitle,
+        ("/s/invitations", Text::SInvitations),
+    )
 }
 
 /// The sheet with its cards' heading and the way back (invitations, or a campaign).

@@ -3,7 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::forms::DeclineForm;
-use portal::pages::{CampaignView, DeclinePage, Frame, NoticePage, OverviewPage, ReviewPage, StatusPage, Step};
+use portal::pages::{
+    CampaignView, DeclinePage, Frame, NoticePage, OverviewPage, ReviewPage, StatusPage, Step,
+};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::SecretToken;
@@ -219,11 +221,7 @@ pub(super) async fn campaign_no_change(
     application::campaign::answer_no_change(&state.app, &p.session, &p.audit)
         .await
         .map_err(crate::error::ApiError::from)?;
-    Ok(see_other(
-        &state,
-        "/p/status",
-        None,
-    ))
+    Ok(see_other(&state, "/p/status", None))
 }
 
 /// `POST /p/sign-out`: ends the session; what was saved stays.

@@ -61,3 +61,16 @@ pub async fn codes_by_name(app: &App) -> Result<HashMap<String, BranchCode>, App
         .map(|b| (b.display_name, b.code))
         .collect())
 }
+
+/// How pages name a branch: its display name with the code in brackets (`大阪支店（OSK）`),
+/// or the bare code when no name is set. Keyed by code.
+pub async fn labels(app: &App) -> Result<HashMap<String, String>, AppError> {
+    Ok(list(app)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let code = b.code.as_str().to_owned();
+            (code.clone(), format!("{}（{code}）", b.display_name))
+        })
+        .collect())
+}

@@ -37,6 +37,8 @@ pub struct InvitationsPage {
     pub next_href: Option<String>,
     /// Whether SMTP is set up (the re-issue-and-e-mail button).
     pub mail_on: bool,
+    /// How branches are named.
+    pub branches: crate::staff::BranchLabels,
 }
 
 impl InvitationsPage {
@@ -131,6 +133,8 @@ pub struct InvitePreviewPage {
     pub by_email: usize,
     /// How many go on the sheet.
     pub by_sheet: usize,
+    /// How branches are named.
+    pub branches: crate::staff::BranchLabels,
 }
 
 /// One link on the sheet.

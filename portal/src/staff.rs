@@ -148,6 +148,20 @@ pub struct QueuePage {
     pub states: &'static [SubmissionState],
     /// The signed-in officer (to mark own claims).
     pub me: Uuid,
+    /// How branches are named.
+    pub branches: BranchLabels,
+}
+
+/// How pages name branches: the display name with the code (`大阪支店（OSK）`), keyed by
+/// code; a branch without a name is shown by its code.
+#[derive(Debug, Clone, Default)]
+pub struct BranchLabels(pub std::collections::HashMap<String, String>);
+
+impl BranchLabels {
+    /// The label of `code`.
+    pub fn of<'a>(&'a self, code: &'a str) -> &'a str {
+        self.0.get(code).map_or(code, String::as_str)
+    }
 }
 
 impl QueuePage {
@@ -225,6 +239,8 @@ pub struct ItemPage {
     pub people: Vec<StaffPerson>,
     /// Whether the signed-in officer holds the claim (the decision forms show).
     pub mine: bool,
+    /// The branch's display name with its code (`大阪支店（OSK）`), if it has a branch.
+    pub branch_name: Option<String>,
     /// Reasons of a correction request.
     pub correction_reasons: &'static [&'static str],
     /// Reasons of a rejection.
@@ -342,6 +358,8 @@ pub struct PeoplePage {
     pub entries: Vec<QueueEntry>,
     /// The branches the new-record form offers.
     pub branches: Vec<String>,
+    /// How branches are named.
+    pub branch_labels: BranchLabels,
 }
 
 /// `GET /s/people/{submission}`: taking one person's submission in on their behalf.

@@ -6,6 +6,7 @@
 
 use askama::Template;
 use storage::access_review::AccessReview;
+use storage::branches::Branch;
 use storage::grants::PendingGrant;
 use storage::payroll::PayrollClientOverview;
 use storage::payroll_recipient::RecipientChange;
@@ -185,5 +186,22 @@ impl Lang {
         } else {
             scopes.join(", ")
         }
+    }
+}
+
+/// `GET /s/branches`: the named branches and the form to name one.
+#[derive(Debug, Template)]
+#[template(path = "staff/branches.html")]
+pub struct BranchesPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The named branches, by code.
+    pub branches: Vec<Branch>,
+}
+
+impl BranchesPage {
+    /// A Unix-ms time in Japan time.
+    pub fn when(&self, ms: &i64) -> String {
+        jst(*ms)
     }
 }

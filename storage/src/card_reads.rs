@@ -16,7 +16,8 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use crate::audit::{self, AuditContext, AuditEvent, actions};
-use crate::submissions::{DocumentKind, SealedDocument, StoredDocument};
+use crate::state::IllegalTransition;
+use crate::submissions::{DocumentKind, SealedDocument, StoredDocument, current_state};
 use crate::vault::now_millis;
 use crate::{SealedQr, StorageError, Vault};
 
@@ -41,6 +42,15 @@ impl Vault {
         };
         let now = now_millis();
         let mut tx = self.begin_write().await?;
+        // A read waits to become a document of a submission its provider may still edit;
+        // for any other, nothing is kept (saving would be refused anyway).
+        let state = current_state(&mut tx, submission_id).await?;
+        if !state.provider_can_edit() {
+            return Err(StorageError::Illegal(IllegalTransition {
+                from: state,
+                attempted: "edited",
+            }));
+        }
         sqlx::query("DELETE FROM card_reads WHERE submission_id = $1 OR created_at < $2")
             .bind(submission_id.to_string())
             .bind(now - CARD_READ_LIFETIME_MS)

@@ -828,7 +828,10 @@ pub(crate) async fn hand_in(
     Ok(Ok(state))
 }
 
-async fn current_state(tx: &mut Tx, submission_id: Uuid) -> Result<SubmissionState, StorageError> {
+pub(crate) async fn current_state(
+    tx: &mut Tx,
+    submission_id: Uuid,
+) -> Result<SubmissionState, StorageError> {
     let row = sqlx::query("SELECT state FROM submissions WHERE id = $1")
         .bind(submission_id.to_string())
         .fetch_optional(&mut **tx)

@@ -1,7 +1,8 @@
 // The admin's desk on a desktop (1366×768), against the real `kakunin serve`: two admins
 // run a staff account's life cycle (propose, approve after seeing the proposal, the
 // holder's activation, disable), a payroll client's (rotate with the token shown once,
-// revoke), and sign the periodic access review off. axe on every page; screenshots b-….
+// revoke), and sign the periodic access review off; an admin names a branch and checks a
+// roster as Excel writes it. axe on every page; screenshots b-….
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKakunin } from './server.mjs';
@@ -32,6 +33,45 @@ describe('the admin desk', () => {
     const secret = await enrolStaff(page, username, password);
     return { page, secret };
   };
+
+  test('a roster as Excel writes it: slashed dates, branches by name, rows numbered as Excel shows them', async () => {
+    const a = await signedInAdmin('admin.roster', 'roster admin passphrase');
+    // The branch gets the name HR's rosters use, on the branches page; a second branch
+    // cannot take the same name.
+    await Promise.all([a.page.waitForURL(/\/s\/branches$/), a.page.click('nav a[href="/s/branches"]')]);
+    await a.page.fill('#code', 'OSK');
+    await a.page.fill('#display_name', '大阪支店');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#name-branch button[type=submit]')]);
+    assert.match(await a.page.textContent('.notice.ok'), /表示名を保存しました/);
+    assert.match(await a.page.textContent('#branches tr[data-code="OSK"]'), /大阪支店/);
+    await a.page.fill('#code', 'KBE');
+    await a.page.fill('#display_name', '大阪支店');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#name-branch button[type=submit]')]);
+    assert.equal(await a.page.locator('.notice.error').count(), 1);
+    assert.equal(await a.page.locator('#branches tr[data-code="KBE"]').count(), 0);
+    await check(a.page, 'b-12-branches');
+    await a.page.goto(`${kakunin.base}/s/invitations/new`);
+    // Excel's CSV: CRLF lines, 1985/2/28 dates, the branch by the name HR uses. Row 3 has
+    // a day that does not exist; the check names it with the value as typed.
+    await a.page.fill('#roster', '社員番号,氏名,フリガナ,拠点,生年月日\r\nX1,森 一郎,モリ イチロウ,大阪支店,1985/2/28\r\nX2,林 二子,ハヤシ ニコ,大阪支店,1985/02/30\r\n');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#invite-roster button[type=submit]')]);
+    const problem = a.page.locator('tr.problem');
+    assert.equal(await problem.count(), 1);
+    assert.equal((await problem.locator('td').nth(0).textContent()).trim(), '3', 'the row as Excel numbers it');
+    assert.equal((await problem.locator('td.value').textContent()).trim(), '1985/02/30');
+    await check(a.page, 'b-13-roster-excel-refused');
+    await a.page.goto(`${kakunin.base}/s/invitations/new`);
+    await a.page.fill('#roster', '社員番号,氏名,フリガナ,拠点,生年月日\r\nX1,森 一郎,モリ イチロウ,大阪支店,1985/2/28\r\nX2,林 二子,ハヤシ ニコ,大阪支店,1985/02/27\r\n');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#invite-roster button[type=submit]')]);
+    assert.equal(await a.page.locator('tr.problem').count(), 0);
+    const rows = await a.page.textContent('#preview-rows');
+    assert.match(rows, /森 一郎/);
+    assert.match(rows, /大阪支店（OSK）/);
+    await check(a.page, 'b-14-roster-excel-check');
+    await Promise.all([a.page.waitForLoadState('load'), a.page.click('#invite-create button[type=submit]')]);
+    assert.equal(await a.page.locator('.invite-card').count(), 2);
+    await a.page.context().close();
+  });
 
   test('two admins run an account, a payroll client and the access review', async () => {
     const a = await signedInAdmin('admin.one', 'first admin passphrase');

@@ -62,7 +62,7 @@ describe('changes after verification on a phone', () => {
     // The officer's queue holds the newborn alone.
     await desk.goto(`${kakunin.base}/s/queue`);
     await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
-    assert.equal(await desk.locator('#verify fieldset[data-person]').count(), 1);
+    assert.equal(await desk.locator('fieldset.decision[data-person]').count(), 1);
     assert.match(await desk.textContent('body'), /山田 一郎/);
     await check(desk, 'h-04-officer-newborn-alone');
     await desk.context().close();

@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
-import { workspace } from './server.mjs';
+import { startKakunin, workspace } from './server.mjs';
 import { totp } from './totp.mjs';
 
 const require = createRequire(import.meta.url);
@@ -23,6 +24,21 @@ export async function launchBrowser() {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/** A real `kakunin serve` and a browser for the test file: started before its tests and
+ * stopped after them; read `env.kakunin` and `env.browser` inside the tests. */
+export function serveAndBrowse() {
+  const env = {};
+  before(async () => {
+    env.kakunin = await startKakunin();
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.kakunin?.stop();
+  });
+  return env;
 }
 
 function watchCsp(page) {
@@ -103,6 +119,17 @@ export async function uploadPhoto(page, kind) {
   assert.equal(await page.locator('.docs > li').count(), before + 1);
 }
 
+/** On the review desk (one person at a time): fills every visible-once-shown field matching
+ * `selector` with `value`, going through the people's tabs like an officer would. */
+export async function fillOnEachPerson(desk, selector, value) {
+  const tabs = desk.locator('.people-tabs a[data-person]');
+  for (let i = 0; i < await tabs.count(); i++) {
+    await tabs.nth(i).click();
+    const fields = desk.locator(`section.person:not([hidden]) ${selector}`);
+    for (let j = 0; j < await fields.count(); j++) { await fields.nth(j).fill(value); }
+  }
+}
+
 /** An employee opens their link on `page`, enters their own details and number, uploads
  * the card and hands in (the status page follows). */
 export async function handInAsEmployee(page, link, person) {
@@ -122,7 +149,6 @@ export async function handInAsEmployee(page, link, person) {
 export async function verifyNext(desk) {
   await desk.goto(`${new URL(desk.url()).origin}/s/queue`);
   await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
-  const validUntil = desk.locator('#verify input[name^="valid_until."]');
-  for (let i = 0; i < await validUntil.count(); i++) { await validUntil.nth(i).fill('2031-05-31'); }
-  await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[type=submit]')]);
+  await fillOnEachPerson(desk, 'input[name^="valid_until."]', '2031-05-31');
+  await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[value=queue]')]);
 }

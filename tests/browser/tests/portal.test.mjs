@@ -177,13 +177,14 @@ describe('provider portal on a phone', () => {
     await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
     const itemUrl = desk.url();
     // The images load from the audited endpoint; zoom and rotate work in the page.
-    await desk.waitForFunction(() => [...document.querySelectorAll('figure.doc img')].every((i) => i.complete && i.naturalWidth > 0));
+    await desk.waitForFunction(() => [...document.querySelectorAll('section.person:not([hidden]) figure.doc img')].every((i) => i.complete && i.naturalWidth > 0));
     await desk.click('figure.doc >> nth=0 >> button[data-act=rotate]');
     await desk.click('figure.doc >> nth=0 >> button[data-act=zoom-in]');
     assert.match(await desk.getAttribute('figure.doc >> nth=0 >> img', 'style'), /rotate\(90deg\) scale\(1\.5\)/);
     await check(desk, '43-staff-item');
 
     // Only the front photo is sent back, with a message (HTML in it stays text).
+    await desk.click('details.decide summary');
     const frontReason = desk.locator('select[name^="reason.document."]').first();
     const frontName = await frontReason.getAttribute('name');
     await frontReason.selectOption('glare');
@@ -254,7 +255,7 @@ describe('provider portal on a phone', () => {
     await enrolStaff(desk, 'officer.ngy', password);
     await desk.goto(`${kakunin.base}/s/queue`);
     await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
-    const person = desk.locator('#verify fieldset[data-person]');
+    const person = desk.locator('fieldset.decision[data-person]');
     assert.equal(await person.count(), 1);
     const values = (selector) => person.locator(selector).evaluateAll((os) => os.map((o) => o.value));
     assert.deepEqual(await values('select[name^="number_check."] option'), ['residence_record']);
@@ -266,7 +267,7 @@ describe('provider portal on a phone', () => {
     assert.equal(await person.locator('input[name^="notification_matches."]').count(), 0);
     await check(desk, '47-staff-verify-choices');
     await person.locator('input[name^="valid_until.passport."]').fill('2031-05-31');
-    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[type=submit]')]);
+    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[value=queue]')]);
     assert.match(await desk.textContent('.notice.ok'), /本人確認を記録しました/);
     assert.deepEqual(desk.cspViolations, []);
     await desk.context().close();
@@ -292,9 +293,18 @@ describe('provider portal on a phone', () => {
     assert.equal(other.status(), 404);
 
     await page.goto(`${kakunin.base}/s/people/${tky}`);
-    await page.fill('#name', '中村 六郎');
+    // Issue 18, bug 4: the form starts from the name the record was made with, and a
+    // refusal keeps everything typed (never the number).
+    assert.equal(await page.inputValue('#name'), '中村 六郎');
     await page.fill('#name_kana', 'ナカムラ ロクロウ');
     await page.fill('#birth_date', '1970-01-01');
+    await page.fill('#number', '1111 1111 1119');
+    await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/self"] button')]);
+    assert.match(await page.textContent('#f-number .field-error'), /番号/);
+    assert.equal(await page.inputValue('#name'), '中村 六郎');
+    assert.equal(await page.inputValue('#name_kana'), 'ナカムラ ロクロウ');
+    assert.equal(await page.inputValue('#birth_date'), '1970-01-01');
+    assert.equal(await page.inputValue('#number'), '');
     await page.fill('#number', '1111 1111 1118');
     await Promise.all([page.waitForLoadState('load'), page.click('form[action$="/self"] button')]);
     await page.waitForSelector('.notice.ok');

@@ -8,7 +8,9 @@ use storage::org::BranchCode;
 use storage::person::PersonName;
 use storage::staff::Role;
 
-use crate::helpers::{NUMBER, TestApp, fixture, json, spawn_app, spawn_app_on_postgres};
+use crate::helpers::{
+    NUMBER, OTHER_NUMBER, TestApp, fixture, json, spawn_app, spawn_app_on_postgres,
+};
 use crate::staff_helpers::{Staff, enrolled};
 
 async fn invited(app: &TestApp, name: &str, branch: &str) -> String {
@@ -136,6 +138,32 @@ async fn collector_and_officer(app: TestApp) {
             .iter()
             .any(|m| m == "gps_position")
     );
+    // Issue 19 on the collector's upload: the card back's QR is compared with the number
+    // the collector typed, like on the provider's own upload (the same pipeline).
+    for (payload, outcome) in [(OTHER_NUMBER, "differs"), (NUMBER, "matches")] {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", "my_number_card_back")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(crate::card_qr::card_back_photo(Some(payload))),
+            );
+        let back = collector
+            .post(
+                &app,
+                &format!("/api/v1/assisted/{tky}/subjects/{subject}/documents"),
+            )
+            .multipart(form)
+            .send()
+            .await
+            .expect("upload the back");
+        assert_eq!(back.status(), 201);
+        let body = json(back).await;
+        assert_eq!(body["qr_check"], outcome, "{body}");
+        assert!(
+            !body.to_string().contains(payload),
+            "no digits in the answer"
+        );
+    }
     let handed = collector
         .post(&app, &format!("/api/v1/assisted/{tky}/hand-in"))
         .json(&serde_json::json!({"channel": "in_person", "documents_seen": ["my_number_card_front", "my_number_card_back"], "note": "窓口で原本確認"}))

@@ -489,3 +489,34 @@ async fn photo_first_explains_a_photo_without_a_number_and_keeps_what_was_typed(
     assert_eq!(r.status(), 303);
     assert!(location(&r).ends_with("/documents"), "saved");
 }
+
+/// A card read for a submission its provider can no longer edit (here: declined) is
+/// refused before anything is stored: no sealed photo waits in `card_reads`.
+#[tokio::test]
+async fn photo_first_keeps_nothing_for_a_submission_that_cannot_change() {
+    use crate::portal_pages::{post_form, signed_in};
+    let app = spawn_app().await;
+    let (c, csrf) = signed_in(&app).await;
+    let declined = post_form(
+        &c,
+        &app,
+        "/p/decline",
+        &[
+            ("csrf", csrf.as_str()),
+            ("reason", "会社に提出したくないため"),
+        ],
+    )
+    .await;
+    assert_eq!(declined.status(), 303);
+    let r = read_card_on_the_page(&c, &app, &csrf, card_back_photo(Some(NUMBER))).await;
+    assert_eq!(r.status(), 409);
+    let body = r.text().await.expect("body");
+    assert!(!body.contains(NUMBER) && !body.contains("1234 5678 9018"));
+    use sqlx::Connection;
+    let mut db = sqlx::AnyConnection::connect(&app.db.url).await.expect("db");
+    let (left,): (i64,) = sqlx::query_as("SELECT CAST(COUNT(*) AS BIGINT) FROM card_reads")
+        .fetch_one(&mut db)
+        .await
+        .expect("count");
+    assert_eq!(left, 0, "nothing kept");
+}

@@ -460,3 +460,82 @@ async fn kakunin_invite_prints_links_under_the_public_url_serve_was_given() {
     );
     drop(server);
 }
+
+/// Issue 18: the first start's demo invitation is an invitation like any other: the
+/// admins' list shows it, and revoking it there closes its link.
+#[tokio::test]
+async fn the_first_run_demo_invitation_is_revoked_like_any_other() {
+    use crate::process::{ServerProcess, kakunin_cli};
+    use tests::staff::{STAFF_PASSWORD, json_of, sign_in_and_enrol};
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().join("data");
+    let server = ServerProcess::start(&data, None);
+    let first_run = std::fs::read_to_string(data.join("FIRST-RUN.txt")).expect("FIRST-RUN.txt");
+    let link = first_run
+        .lines()
+        .find(|l| l.contains("/i/"))
+        .expect("the demo link");
+    let token = link.trim().rsplit("/i/").next().expect("token").to_owned();
+    let phone = server.new_client();
+    let opened = phone
+        .get(server.url(&format!("/i/{token}")))
+        .send()
+        .await
+        .expect("open");
+    assert_eq!(opened.status(), 200, "the demo link opens before");
+
+    let password = dir.path().join("admin.password");
+    std::fs::write(&password, STAFF_PASSWORD).expect("password file");
+    let password = password.to_str().expect("utf-8 path");
+    let (status, _) = kakunin_cli(
+        &data,
+        None,
+        &[
+            "user",
+            "add",
+            "--role",
+            "admin",
+            "--username",
+            "admin.demo",
+            "--password-file",
+            password,
+        ],
+    );
+    assert_eq!(status, 0);
+    let admin = sign_in_and_enrol(&server, "admin.demo").await;
+    let list = json_of(
+        admin
+            .get(&server, "/api/v1/admin/invitations")
+            .send()
+            .await
+            .expect("list"),
+        200,
+        "the invitations",
+    )
+    .await;
+    let demo = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["name"] == "デモ 太郎")
+        .expect("the demo invitation is listed");
+    let revoked = admin
+        .post(
+            &server,
+            &format!(
+                "/api/v1/admin/invitations/{}/revoke",
+                demo["id"].as_str().expect("id")
+            ),
+        )
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(revoked.status(), 204);
+    let again = server
+        .new_client()
+        .get(server.url(&format!("/i/{token}")))
+        .send()
+        .await
+        .expect("open again");
+    assert_ne!(again.status(), 200, "the revoked demo link no longer opens");
+}

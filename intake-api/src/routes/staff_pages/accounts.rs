@@ -13,7 +13,9 @@ use application::access::Admin;
 use application::staff_accounts::{self, GrantApproved};
 use application::{access::admin as admin_access, access_review, payroll_recipient};
 use portal::Text;
-use portal::staff_admin::{AccessReviewPage, AccountsPage, PayrollClientsPage, ReviewLine};
+use portal::staff_admin::{
+    AccessReviewPage, AccountsPage, BranchesPage, PayrollClientsPage, ReviewLine,
+};
 use serde::Deserialize;
 use storage::staff::Role;
 use storage::staff_lifecycle::{AccountChangeKind, AccountChangeOutcome};
@@ -53,6 +55,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
             crate::routes::endpoint("/s/access-review")
                 .get(access_review)
                 .post(sign_off),
+        )
+        .service(
+            crate::routes::endpoint(BRANCHES)
+                .get(branches)
+                .post(name_branch),
         );
 }
 
@@ -483,4 +490,47 @@ async fn sign_off(
             }
         }
     }
+}
+
+const BRANCHES: &str = "/s/branches";
+
+/// `GET /s/branches`: the named branches and the form to name one.
+async fn branches(
+    req: HttpRequest,
+    state: State,
+    page: StaffPage,
+) -> Result<HttpResponse, StaffPageError> {
+    let (page, _admin) = admin(page)?;
+    let body = BranchesPage {
+        staff: page.frame(Text::SBranches, BRANCHES),
+        branches: application::branches::list(&state.app).await?,
+    };
+    Ok(render(&req, &state, StatusCode::OK, body))
+}
+
+#[derive(Deserialize)]
+struct BranchForm {
+    csrf: String,
+    code: String,
+    display_name: String,
+}
+
+/// `POST /s/branches`: names a branch (or renames it), like `PUT /api/v1/admin/branches/{code}`.
+async fn name_branch(
+    state: State,
+    page: StaffPage,
+    form: web::Form<BranchForm>,
+) -> Result<HttpResponse, StaffPageError> {
+    let (page, admin) = admin(page)?;
+    page.check_csrf(&form.csrf)?;
+    let result = application::branches::set_as_admin(
+        &state.app,
+        &admin,
+        form.code.trim(),
+        form.display_name.trim(),
+    )
+    .await
+    .map(|()| Text::SBranchSaved)
+    .map_err(ApiError::from);
+    back_with(&state, BRANCHES, result)
 }

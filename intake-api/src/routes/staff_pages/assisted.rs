@@ -6,9 +6,9 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use portal::forms::{FormError, SubjectForm};
-use portal::pages::{SubjectValues, fresh_key};
-use portal::staff::{PeoplePage, PersonPage};
+use portal::forms::FormError;
+use portal::pages::fresh_key;
+use portal::staff::{BranchLabels, PeoplePage, PersonPage};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::person::Relationship;
@@ -20,7 +20,8 @@ use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::routes::assisted::{self as api, HandIn, NewRecord, ROSTER_STATES};
 use crate::routes::provider::documents::{accept_upload, form_refusal};
-use crate::routes::provider::pages::{Flash, render, see_other};
+use crate::routes::provider::pages::subjects::{SubjectPageForm, values as subject_values};
+use crate::routes::provider::pages::{Flash, refused as provider_refused, render, see_other};
 use crate::routes::provider::subjects::seal;
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
@@ -57,6 +58,7 @@ async fn people(
             .queue(&ROSTER_STATES)
             .await?,
         branches: state.vault.staff_scopes(account).await?,
+        branch_labels: BranchLabels(application::branches::labels(&state.app).await?),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }
@@ -96,7 +98,7 @@ async fn person(
 ) -> Result<HttpResponse, StaffPageError> {
     let page = assistant(page)?;
     let id = path.into_inner();
-    api::session(&state, &page.caller, id, false).await?;
+    let session = api::session(&state, &page.caller, id, false).await?;
     let mut status = state.vault.submission_status(id).await?;
     application::numbers::with_last4s(&state.app, &mut status).await?;
     let display_name = state
@@ -113,12 +115,27 @@ async fn person(
         .iter()
         .find(|s| s.relationship == Relationship::Myself)
         .cloned();
+    // What was typed before a refusal, else what is saved, else the name the record was
+    // made with (the roster's name and furigana, or what the collector typed).
+    let mut values = subject_values(page.flash(), own.as_ref());
+    if own.is_none() && page.flash().is_none() {
+        let (name, kana) = state
+            .vault
+            .invitation_roster_name(session.invitation_id)
+            .await?;
+        values.name = if name.is_empty() {
+            display_name.clone()
+        } else {
+            name
+        };
+        values.name_kana = kana.unwrap_or_default();
+    }
     let body = PersonPage {
         staff: page.frame(Text::SOnBehalf, &format!("/s/people/{id}")),
         display_name,
         editable: status.state.provider_can_edit()
             || status.state == storage::SubmissionState::Invited,
-        values: own.as_ref().map(SubjectValues::from).unwrap_or_default(),
+        values,
         own,
         status,
         kinds: DocumentKind::ALL,
@@ -127,20 +144,9 @@ async fn person(
     Ok(render(&req, &state, StatusCode::OK, body))
 }
 
-#[derive(Deserialize)]
-struct SelfForm {
-    csrf: String,
-    #[serde(flatten)]
-    subject: SubjectForm,
-}
-
-/// Back to the person's page with a refusal (the number is never kept).
-fn refused(state: &State, id: Uuid, error: FormError) -> HttpResponse {
-    see_other(
-        state,
-        &format!("/s/people/{id}"),
-        Some(Flash::error(error.message, error.field)),
-    )
+/// Back to the person's page with a refusal and what was typed (never the number).
+fn refused(state: &State, id: Uuid, error: FormError, kept: Flash) -> HttpResponse {
+    provider_refused(state, &format!("/s/people/{id}"), error, kept)
 }
 
 /// `POST /s/people/{id}/self`.
@@ -148,22 +154,23 @@ async fn save_self(
     state: State,
     page: StaffPage,
     path: web::Path<Uuid>,
-    form: SecretForm<SelfForm>,
+    form: SecretForm<SubjectPageForm>,
 ) -> Result<HttpResponse, StaffPageError> {
     let page = assistant(page)?;
+    let mut form = form.into_inner();
     page.check_csrf(&form.csrf)?;
     let id = path.into_inner();
     let session = api::session(&state, &page.caller, id, true).await?;
-    let parsed = match form.subject.parse(true, today_in_japan()) {
+    let parsed = match form.subject().parse(true, today_in_japan()) {
         Ok(parsed) => parsed,
-        Err(e) => return Ok(refused(&state, id, e)),
+        Err(e) => return Ok(refused(&state, id, e, form.kept())),
     };
     if let Err(e) = crate::routes::provider::subjects::own_address_required(
         &state,
         session.kind,
         &parsed.details,
     ) {
-        return Ok(refused(&state, id, e));
+        return Ok(refused(&state, id, e, form.kept()));
     }
     let input = seal(&state, parsed)?;
     state
@@ -206,7 +213,7 @@ async fn upload(
             Some(Flash::info(Text::UploadedOk)),
         )),
         Err(e) => match form_refusal(&e) {
-            Some(error) => Ok(refused(&state, id, error)),
+            Some(error) => Ok(refused(&state, id, error, Flash::default())),
             None => Err(e.into()),
         },
     }

@@ -14,7 +14,7 @@ use portal::invitations::{
     InvitationFilterView, InvitationsPage, InviteNewPage, InvitePreviewPage, InviteSheetPage,
     PreviewRow, RosterProblem, SheetCard,
 };
-use portal::staff::jst;
+use portal::staff::{BranchLabels, jst};
 use storage::invitation_admin::LinkState;
 use storage::invitations::NewInvitation;
 use storage::staff::Role;
@@ -85,6 +85,7 @@ async fn list(
         link_states: LinkState::ALL,
         next_href,
         mail_on: state.mailer.is_some(),
+        branches: branch_labels(&state).await?,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }
@@ -216,12 +217,20 @@ fn problems(errors: Vec<RosterError>) -> Vec<RosterProblem> {
         .collect()
 }
 
+/// How the pages name branches.
+async fn branch_labels(state: &State) -> Result<BranchLabels, StaffPageError> {
+    Ok(BranchLabels(
+        application::branches::labels(&state.app).await?,
+    ))
+}
+
 fn preview_page(
     page: &StaffPage,
     state: &State,
     text: String,
     parsed: Result<Vec<NewInvitation>, Vec<RosterError>>,
     send_email: bool,
+    branches: BranchLabels,
 ) -> (StatusCode, InvitePreviewPage) {
     let send_email = send_email && state.mailer.is_some();
     let staff = page.frame(Text::SPreviewTitle, "/s/invitations/new");
@@ -245,6 +254,7 @@ fn preview_page(
         body: letter.body,
         by_email: 0,
         by_sheet: 0,
+        branches,
     };
     match parsed {
         Err(errors) => {
@@ -300,7 +310,14 @@ async fn check(
     let form = read_form(payload).await?;
     page.check_csrf(&form.csrf)?;
     let (text, parsed) = checked(&state, &form).await?;
-    let (status, body) = preview_page(&page, &state, text, parsed, form.send_email);
+    let (status, body) = preview_page(
+        &page,
+        &state,
+        text,
+        parsed,
+        form.send_email,
+        branch_labels(&state).await?,
+    );
     Ok(render(&req, &state, status, body))
 }
 
@@ -319,12 +336,19 @@ async fn create(
     let batch = match parsed {
         Ok(batch) => batch,
         Err(errors) => {
-            let (status, body) = preview_page(&page, &state, text, Err(errors), form.send_email);
+            let (status, body) = preview_page(
+                &page,
+                &state,
+                text,
+                Err(errors),
+                form.send_email,
+                branch_labels(&state).await?,
+            );
             return Ok(render(&req, &state, status, body));
         }
     };
     let issued = issue(&state, &page.caller, batch, form.send_email).await?;
-    sheet(&req, &state, &page, issued)
+    sheet(&req, &state, &page, issued, &branch_labels(&state).await?)
 }
 
 /// `POST /s/invitations/{id}/revoke`.
@@ -363,7 +387,13 @@ async fn reissue_one(
     page.check_csrf(&form.csrf)?;
     let send = form.send_email.as_deref() == Some("true");
     match reissue(&state, &page.caller, path.into_inner(), send).await {
-        Ok(issued) => sheet(&req, &state, &page, vec![issued]),
+        Ok(issued) => sheet(
+            &req,
+            &state,
+            &page,
+            vec![issued],
+            &branch_labels(&state).await?,
+        ),
         Err(e) if e.status_code() == StatusCode::CONFLICT => Ok(see_other(
             &state,
             "/s/invitations",
@@ -390,6 +420,7 @@ pub(super) fn sheet(
     state: &State,
     page: &StaffPage,
     issued: Vec<Issued>,
+    branches: &BranchLabels,
 ) -> Result<HttpResponse, StaffPageError> {
     sheet_of(
         req,
@@ -423,7 +454,11 @@ pub(super) fn sheet_of(
         let card = SheetCard {
             name: item.to.name,
             employee_code: item.to.employee_code.unwrap_or_default(),
-            branch: item.to.branch.unwrap_or_default(),
+            branch: item
+                .to
+                .branch
+                .map(|b| branches.of(&b).to_owned())
+                .unwrap_or_default(),
             url,
             qr_svg,
             expires: jst(item.expires_at),

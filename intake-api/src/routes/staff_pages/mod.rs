@@ -148,6 +148,13 @@ pub(crate) struct StaffPage {
     flash: Option<Flash>,
 }
 
+impl StaffPage {
+    /// What the last POST left (a refusal with what was typed, or a confirmation).
+    pub(crate) fn flash(&self) -> Option<&Flash> {
+        self.flash.as_ref()
+    }
+}
+
 impl FromRequest for StaffPage {
     type Error = StaffPageError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, StaffPageError>>>>;

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use portal::staff::{ItemPage, QueueFilterView, QueuePage, StaffPerson, VerifyChoices};
+use portal::staff::{
+    BranchLabels, ItemPage, QueueFilterView, QueuePage, StaffPerson, VerifyChoices,
+};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::SubmissionState;
@@ -105,6 +107,7 @@ async fn queue(
         },
         states: &FILTER_STATES,
         me: account,
+        branches: BranchLabels(application::branches::labels(&state.app).await?),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }
@@ -161,11 +164,21 @@ async fn item_page(
         .collect();
     people.sort_by_key(|p| p.subject.relationship != Relationship::Myself);
     let mine = item.claimed_by == Some(account) && item.status.state == SubmissionState::InReview;
+    let branch_name = match &item.branch_code {
+        Some(code) => Some(
+            application::branches::labels(&state.app)
+                .await?
+                .remove(code)
+                .unwrap_or_else(|| code.clone()),
+        ),
+        None => None,
+    };
     let body = ItemPage {
         staff: page.frame(Text::SItemTitle, &format!("/s/submissions/{submission}")),
         item,
         people,
         mine,
+        branch_name,
         correction_reasons: CorrectionReason::CODES,
         rejection_reasons: RejectionReason::CODES,
     };
@@ -265,21 +278,33 @@ fn decided(
 ) -> Result<HttpResponse, StaffPageError> {
     match outcome {
         Ok(_) => Ok(see_other(state, "/s/queue", Some(Flash::info(done)))),
-        Err(e) if e.status_code().is_client_error() && e.status_code() != StatusCode::NOT_FOUND => {
+        Err(e) => refused_decision(state, submission, e),
+    }
+}
+
+/// The item again with why the decision was refused (a client error), else the error.
+fn refused_decision(
+    state: &State,
+    submission: Uuid,
+    e: ApiError,
+) -> Result<HttpResponse, StaffPageError> {
+    match e {
+        e if e.status_code().is_client_error() && e.status_code() != StatusCode::NOT_FOUND => {
             Ok(see_other(
                 state,
                 &format!("/s/submissions/{submission}"),
                 Some(Flash::error(e.message(), "form")),
             ))
         }
-        Err(e) => Err(e.into()),
+        e => Err(e.into()),
     }
 }
 
 /// `POST /s/submissions/{id}/verify`: `number_check.<subject>`, `identity_check.<subject>`,
 /// `identity_documents.<subject>` (repeated), `valid_until.<kind>.<subject>` (the expiry
 /// date of that document), `notification_matches.<subject>`, `qr_override_reason.<subject>`
-/// (when a card photo's QR differs from the typed number).
+/// (when a card photo's QR differs from the typed number); `then=next` claims the next
+/// waiting item and opens it.
 async fn verify(
     state: State,
     page: StaffPage,
@@ -338,6 +363,27 @@ async fn verify(
     let outcome = application::review::verify(&state.app, &officer, submission.into(), &subjects)
         .await
         .map_err(ApiError::from);
+    if form.iter().any(|(k, v)| k == "then" && v == "next") {
+        // 「記録して次の提出へ」: the next waiting item is claimed at once, so the desk
+        // moves on without going back through the queue.
+        if let Err(e) = outcome {
+            return refused_decision(&state, submission, e);
+        }
+        return Ok(
+            match application::review::claim_next(&state.app, &officer).await? {
+                Some(next) => see_other(
+                    &state,
+                    &format!("/s/submissions/{next}"),
+                    Some(Flash::info(Text::SVerifiedNext)),
+                ),
+                None => see_other(
+                    &state,
+                    "/s/queue",
+                    Some(Flash::info(Text::SVerifiedNothingLeft)),
+                ),
+            },
+        );
+    }
     decided(&state, submission, outcome, Text::SVerified)
 }
 

@@ -7,7 +7,7 @@ pub(crate) mod assets;
 mod changes;
 mod documents;
 mod landing;
-mod subjects;
+pub(crate) mod subjects;
 mod submission;
 
 use std::future::Future;
@@ -241,7 +241,7 @@ pub(crate) fn see_other(state: &State, location: &str, flash: Option<Flash>) -> 
 
 /// Back to the form with the refusal and the typed values (the caller leaves the number
 /// out of `kept`).
-pub(super) fn refused(
+pub(crate) fn refused(
     state: &State,
     location: &str,
     error: FormError,

@@ -33,9 +33,9 @@ use crate::startup::State;
 /// A details form as posted by a page: the fields of [`SubjectForm`] plus the CSRF token
 /// and the dependant's declaration checkboxes.
 #[derive(Deserialize)]
-pub(super) struct SubjectPageForm {
+pub(crate) struct SubjectPageForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
     relationship: Option<String>,
     #[serde(default)]
@@ -74,7 +74,7 @@ impl Drop for SubjectPageForm {
 
 impl SubjectPageForm {
     /// The shared form model; the number moves into it (and is wiped when it drops).
-    fn subject(&mut self) -> SubjectForm {
+    pub(crate) fn subject(&mut self) -> SubjectForm {
         SubjectForm {
             relationship: self.relationship.clone(),
             number: std::mem::take(&mut self.number),
@@ -114,7 +114,7 @@ impl SubjectPageForm {
     }
 
     /// What to show again after a refusal: everything typed except the number.
-    fn kept(&self) -> Flash {
+    pub(crate) fn kept(&self) -> Flash {
         let clip = |s: &str| s.chars().take(200).collect::<String>();
         Flash {
             relationship: self.relationship.as_deref().map(clip),
@@ -135,9 +135,9 @@ impl SubjectPageForm {
 
 /// The values of the form: what was typed before a refusal (each field the refusal did not
 /// carry back: what is saved), else what is saved.
-fn values(signed: &SignedIn, saved: Option<&SubjectSummary>) -> SubjectValues {
+pub(crate) fn values(flash: Option<&Flash>, saved: Option<&SubjectSummary>) -> SubjectValues {
     let base = saved.map(SubjectValues::from).unwrap_or_default();
-    match &signed.flash {
+    match flash {
         Some(flash) if flash.error.is_some() => {
             let typed = |v: &Option<String>, saved: String| v.clone().unwrap_or(saved);
             SubjectValues {
@@ -188,7 +188,7 @@ pub(super) async fn edit_self(
 ) -> Result<HttpResponse, PageError> {
     let status = signed.status(&state).await?;
     let saved = own(&status.subjects);
-    let mut values = values(&signed, saved);
+    let mut values = values(signed.flash.as_ref(), saved);
     if saved.is_none() && signed.flash.is_none() {
         // Nothing saved yet: start from the name and furigana on the HR roster.
         let (name, kana) = state
@@ -478,7 +478,7 @@ fn dependant_form(
             |s| format!("/p/dependants/{}", s.subject_id),
         ),
         is_self: false,
-        values: values(signed, saved),
+        values: values(signed.flash.as_ref(), saved),
         card_reading: None,
         number_saved: saved.is_some_and(|s| s.number_saved),
         remove_action: saved.map(|s| format!("/p/dependants/{}/remove", s.subject_id)),

@@ -11,7 +11,7 @@ use portal::campaigns::{CampaignPage, CampaignsPage};
 use storage::staff::Role;
 use uuid::Uuid;
 
-use super::invitations::sheet_of;
+use super::invitations::{branch_labels, sheet_of};
 use super::{CsrfOnly, StaffPage, StaffPageError};
 use crate::routes::admin::campaigns::{OpenBody, open, remind, unanswered_csv};
 use crate::routes::provider::pages::{Flash, render, see_other};
@@ -99,6 +99,7 @@ async fn create(
             &state,
             &page,
             opened.issued,
+            &branch_labels(&state).await?,
             Text::SCampaignSheetCardTitle,
             ("/s/campaigns", Text::SCampaigns),
         ),

@@ -218,7 +218,7 @@ fn problems(errors: Vec<RosterError>) -> Vec<RosterProblem> {
 }
 
 /// How the pages name branches.
-async fn branch_labels(state: &State) -> Result<BranchLabels, StaffPageError> {
+pub(super) async fn branch_labels(state: &State) -> Result<BranchLabels, StaffPageError> {
     Ok(BranchLabels(
         application::branches::labels(&state.app).await?,
     ))
@@ -427,6 +427,7 @@ pub(super) fn sheet(
         state,
         page,
         issued,
+        branches,
         Text::SSheetCardTitle,
         ("/s/invitations", Text::SInvitations),
     )
@@ -438,6 +439,7 @@ pub(super) fn sheet_of(
     state: &State,
     page: &StaffPage,
     issued: Vec<Issued>,
+    branches: &BranchLabels,
     card_title: Text,
     back: (&'static str, Text),
 ) -> Result<HttpResponse, StaffPageError> {

@@ -39,6 +39,8 @@ pub enum Conflict {
     LastAdmin,
     /// Another branch already has this display name.
     BranchNameTaken,
+    /// The re-confirmation campaign is closed.
+    CampaignClosed,
 }
 
 /// A request that is well-formed but refused by a rule of the domain.

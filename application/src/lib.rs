@@ -16,6 +16,7 @@ pub mod app;
 pub mod audit_desk;
 pub mod auth;
 pub mod branches;
+pub mod campaign;
 pub mod disposal;
 pub mod error;
 pub mod history;

@@ -193,6 +193,9 @@ impl From<application::AppError> for ApiError {
             E::Conflict(C::BranchNameTaken) => {
                 Self::new(StatusCode::CONFLICT, Message::BranchNameTaken)
             }
+            E::Conflict(C::CampaignClosed) => {
+                Self::new(StatusCode::CONFLICT, Message::CampaignClosed)
+            }
             E::Invalid(I::Message) => Self::invalid(Message::MessageInvalid),
             E::Invalid(I::VerificationIncomplete) => Self::invalid(Message::VerificationIncomplete),
             E::Invalid(I::Date) => Self::invalid(Message::BirthDateFormat),

@@ -167,6 +167,43 @@ pub fn invitation_letter(
     }
 }
 
+/// The e-mail carrying an employee's link for the year's re-confirmation (年末調整): the
+/// same personal content as an invitation's (their name and their own link), never a
+/// number.
+pub fn campaign_letter(
+    organisation: &str,
+    name: &str,
+    year: i32,
+    link: &str,
+    expires_at: i64,
+) -> Letter {
+    let until = portal::staff::jst(expires_at);
+    Letter {
+        subject: format!(
+            "【{organisation}】{year}年 年末調整: 扶養家族の確認のお願い / Year-end adjustment {year}: please confirm your dependants"
+        ),
+        body: format!(
+            "{name} 様\n\n\
+             {year}年の年末調整にあたり、{organisation} が登録しているあなたと扶養家族の情報の確認をお願いいたします。\n\
+             下のリンクを開き、変更がなければ「変更なし」を押すだけで完了します。\n\
+             子の出生、結婚、扶養から外れた家族、住所や氏名の変更があれば、同じ画面から届け出てください。\n\n\
+             {link}\n\n\
+             ・このリンクはあなた専用です。ほかの人に転送しないでください。以前のリンクは使えなくなりました。\n\
+             ・有効期限: {until}（日本時間）まで\n\
+             ・このメールに個人番号や書類の写真を返信しないでください。\n\n\
+             ----\n\n\
+             Dear {name},\n\n\
+             For the {year} year-end adjustment, {organisation} asks you to confirm the details it holds about you and your dependants.\n\
+             Open the link below; if nothing changed, one tap on \"No change\" is all.\n\
+             If a child was born, you married, a dependant left your household, or an address or name changed, report it on the same page.\n\n\
+             {link}\n\n\
+             - This link is yours alone. Please do not forward it. Earlier links no longer work.\n\
+             - It works until {until} (Japan time).\n\
+             - Please never reply to this e-mail with your number or photos of your documents.\n"
+        ),
+    }
+}
+
 /// The e-mail carrying a staff member's activation link (a new account, or credentials two
 /// admins reset). Addressed to the holder only; it holds their sign-in name and the link.
 pub fn activation_letter(

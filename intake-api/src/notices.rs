@@ -145,6 +145,32 @@ pub fn reminder_letter(organisation: &str, expires_at: i64) -> Letter {
     }
 }
 
+/// The re-confirmation reminder: the year's confirmation is still open, until when. No
+/// name, no number, no link: it may be read by whoever reads that mailbox, and the link
+/// (a bearer credential, stored hashed) is in the e-mail or on the sheet the employee
+/// already has.
+pub fn campaign_reminder_letter(organisation: &str, year: i32, links_until: i64) -> Letter {
+    let until = portal::staff::jst(links_until);
+    Letter {
+        subject: format!(
+            "【{organisation}】{year}年 年末調整: 扶養家族の確認のお願い（再送） / Reminder: year-end adjustment {year}"
+        ),
+        body: format!(
+            "{organisation} からお願いしている {year}年の年末調整の確認（扶養家族など）に、まだ回答がありません。\n\
+             以前お送りしたメール、またはお渡しした用紙にあるリンクから回答してください。変更がなければ「変更なし」を押すだけです。\n\
+             リンクの有効期限: {until}（日本時間）まで\n\n\
+             ・リンクが見つからない場合は、人事担当者にお問い合わせください。\n\
+             ・このメールに個人番号や書類の写真を返信しないでください。\n\n\
+             ----\n\n\
+             {organisation} asked you to confirm your details (dependants and more) for the {year} year-end adjustment, and has no answer yet.\n\
+             Please answer through the link in the earlier e-mail or on the sheet you were given; if nothing changed, one tap on \"No change\" is all.\n\
+             The link works until {until} (Japan time).\n\n\
+             - If you cannot find the link, please ask your HR contact.\n\
+             - Please never reply to this e-mail with your number or photos of your documents.\n"
+        ),
+    }
+}
+
 /// The webhook's JSON body for an alert.
 pub fn webhook_body(notice: &AlertNotice, link: &str) -> Vec<u8> {
     let raised_at = time::OffsetDateTime::from_unix_timestamp(notice.raised_at / 1000)

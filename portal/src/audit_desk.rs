@@ -97,6 +97,13 @@ pub fn action_label(code: &str) -> Option<Label> {
             "再雇用：以前の記録に紐付け",
             "Re-hire linked to the earlier record",
         ),
+        CAMPAIGN_OPEN => ("年末調整の再確認を開始", "Re-confirmation campaign opened"),
+        CAMPAIGN_ANSWER => ("年末調整の再確認に回答", "Re-confirmation answered"),
+        CAMPAIGN_REMIND => (
+            "再確認の未回答者にリマインド",
+            "Re-confirmation reminders sent",
+        ),
+        CAMPAIGN_CLOSE => ("年末調整の再確認を締切", "Re-confirmation campaign closed"),
         BRANCH_SET => ("拠点名を設定", "Branch name set"),
         PAYROLL_RECIPIENT_PROPOSE => ("給与システムの受取鍵を申請", "Payroll key proposed"),
         PAYROLL_RECIPIENT_APPROVE => ("給与システムの受取鍵を承認", "Payroll key approved"),
@@ -170,6 +177,8 @@ pub fn kind_label(kind: &str) -> Option<Label> {
         "change" => ("アカウント変更", "Account change"),
         "incident" => ("事案", "Incident"),
         "audit_review" => ("監査の点検", "Audit review"),
+        "campaign" => ("年末調整の再確認", "Re-confirmation campaign"),
+        "campaign_answer" => ("再確認の回答", "Re-confirmation answer"),
         _ => return None,
     })
 }
@@ -179,6 +188,14 @@ pub fn detail_label(key: &str) -> Option<Label> {
     Some(match key {
         "reason" => ("理由", "Reason"),
         "outcome" => ("結果", "Outcome"),
+        "year" => ("対象年", "Year"),
+        "employees" => ("対象の従業員数", "Employees"),
+        "links_until" => ("リンクの有効期限", "Links valid until"),
+        "answer" => ("回答", "Answer"),
+        "reminders" => ("リマインド数", "Reminders"),
+        "no_change" => ("変更なし", "No change"),
+        "changed" => ("変更あり", "Changed"),
+        "not_answered" => ("未回答", "Not answered"),
         "recovery_codes" => ("回復コードの数", "Recovery codes"),
         "names" => ("氏名で表示", "With names"),
         "from" => ("開始", "From"),

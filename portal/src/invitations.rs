@@ -168,4 +168,8 @@ pub struct InviteSheetPage {
     pub cards: Vec<SheetCard>,
     /// Links that went by e-mail (the link is not shown again).
     pub emailed: Vec<SheetCard>,
+    /// Each card's heading (an invitation's, or the year's re-confirmation).
+    pub card_title: Text,
+    /// Where the page's last link goes back to, and its label.
+    pub back: (&'static str, Text),
 }

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod audit_desk;
+pub mod campaigns;
 pub mod escape;
 pub mod forms;
 pub mod invitations;

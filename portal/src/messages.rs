@@ -119,6 +119,8 @@ pub enum Message {
     BranchNameInvalid,
     /// Another branch already has this display name.
     BranchNameTaken,
+    /// The re-confirmation campaign is closed (no answer, reminder or second closing).
+    CampaignClosed,
     /// Not one age X25519 recipient (`age1…`).
     PayrollRecipientInvalid,
     /// The same proposal already waits for a second person.
@@ -285,6 +287,7 @@ impl Message {
         Message::PurposeNotListed,
         Message::BranchNameInvalid,
         Message::BranchNameTaken,
+        Message::CampaignClosed,
         Message::PayrollRecipientInvalid,
         Message::AlreadyProposed,
         Message::ExportTaken,
@@ -620,6 +623,11 @@ impl Message {
                 "branch_name_taken",
                 "この拠点名は別の拠点で使われています。",
                 "Another branch already has this name.",
+            ),
+            CampaignClosed => (
+                "campaign_closed",
+                "この年末調整の確認は締め切られています。",
+                "This year-end re-confirmation is closed.",
             ),
             PurposeNotListed => (
                 "purpose_not_listed",

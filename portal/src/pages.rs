@@ -487,6 +487,31 @@ pub struct StatusPage {
     pub people: Vec<PersonView>,
     /// What the officer asked to correct, item by item.
     pub corrections: Vec<CorrectionView>,
+    /// The year's re-confirmation the employee is in (issue 17), if any.
+    pub campaign: Option<CampaignView>,
+}
+
+/// The re-confirmation (年末調整) on the employee's status page.
+#[derive(Debug, Clone)]
+pub struct CampaignView {
+    /// The year.
+    pub year: i32,
+    /// `no_change`, `changed`, or `None`.
+    pub answer: Option<String>,
+    /// Whether answers are still taken.
+    pub open: bool,
+}
+
+impl CampaignView {
+    /// What the page says of the answer, once there is one (or of a closed campaign).
+    pub fn answer_text(&self) -> Option<Text> {
+        match (self.answer.as_deref(), self.open) {
+            (Some("no_change"), _) => Some(Text::CampaignAnsweredNoChange),
+            (Some(_), _) => Some(Text::CampaignAnsweredChanged),
+            (None, false) => Some(Text::CampaignClosed),
+            (None, true) => None,
+        }
+    }
 }
 
 /// `GET /p/changes/dependant`: a dependant added after the verification (a newborn, a

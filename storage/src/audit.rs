@@ -152,6 +152,14 @@ pub mod actions {
     pub const RECORD_CHANGE_APPLY: &str = "record.change_apply";
     /// A re-hired person's new collection linked to their earlier record (issue 17, part B).
     pub const RECORD_REHIRE: &str = "record.rehire";
+    /// An admin opened a re-confirmation campaign (年末調整) and its links were issued.
+    pub const CAMPAIGN_OPEN: &str = "campaign.open";
+    /// An employee answered a campaign (no change, or a change handed in).
+    pub const CAMPAIGN_ANSWER: &str = "campaign.answer";
+    /// An admin sent reminders to those who have not answered.
+    pub const CAMPAIGN_REMIND: &str = "campaign.remind";
+    /// An admin closed a campaign.
+    pub const CAMPAIGN_CLOSE: &str = "campaign.close";
     pub const NUMBER_SEAL: &str = "number.seal";
     pub const DOCUMENT_SEAL: &str = "document.seal";
     /// A card-back photo was read for its QR number and kept (sealed) until the person

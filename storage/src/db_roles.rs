@@ -44,6 +44,14 @@ pub const PUBLIC_GRANTS: &[(&str, &str)] = &[
     // The record over the years: the provider's people and their dated relationships.
     ("people", "SELECT, INSERT, UPDATE (holder_id, relationship)"),
     ("category3_periods", "SELECT"),
+    // The re-confirmation (年末調整): the employee reads their campaign and answers it
+    // (「変更なし」, or a change handed in). The rows hold no name and no number; the
+    // opening, reminder and closing columns are written by the internal side only.
+    ("campaigns", "SELECT"),
+    (
+        "campaign_answers",
+        "SELECT, UPDATE (answer, change_id, answered_at)",
+    ),
     ("documents", "SELECT, INSERT, UPDATE (replaced_at)"),
     // Photo first: a card-back photo waiting for the person to confirm its QR number.
     ("card_reads", "SELECT, INSERT, DELETE"),

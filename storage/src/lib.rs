@@ -15,6 +15,7 @@ pub mod audit_anchor;
 pub mod audit_desk;
 pub mod backup;
 pub mod branches;
+pub mod campaign;
 pub mod card_qr;
 pub mod card_reads;
 pub mod db_roles;

@@ -806,6 +806,8 @@ pub(crate) async fn hand_in(
         return Ok(Err(missing));
     }
     let state = apply_transition(tx, ctx, submission_id, SubmissionState::submit).await?;
+    // A change handed in while a re-confirmation campaign is open is the employee's answer.
+    crate::campaign::note_change_handed_in(tx, ctx, submission_id).await?;
     // A card read never saved with the details is not handed in (photo first).
     crate::card_reads::forget_submission(tx, submission_id).await?;
     let now = now_millis();

@@ -22,6 +22,16 @@
 //!    CLI and payroll's identity (`age-keygen`); the CSVs must hold exactly one line per
 //!    person with the numbers that were typed.
 //!
+//! Then a second year, the year-end re-confirmation (年末調整, issue 17 part B):
+//!
+//! 6. the admin opens a campaign over all employees (`POST /api/v1/admin/campaigns`: one
+//!    transaction, an answer row and a fresh link each);
+//! 7. employees, 16 at a time, sign in with that link: about 90 % answer 「変更なし」 in one
+//!    call, the tenth who change report a newborn (with a photo of the 住民票 showing the
+//!    number) or, one in four, a new address (with the card's photo), and hand it in;
+//! 8. the four officers work the queue: it holds the changed people only;
+//! 9. release in `mode: changes` (one line per changed person, marked added or changed).
+//!
 //! Prints a Markdown table: wall time per phase and in total, throughput, people, photos,
 //! database size (SQLite: file + WAL after a checkpoint; PostgreSQL: `pg_database_size`),
 //! peak RSS of this process (client and server together).
@@ -286,6 +296,118 @@ async fn employee_session(ctx: &Ctx, e: &Employee) -> Vec<Duration> {
     upload_times
 }
 
+/// What an employee answers in the re-confirmation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// 「変更なし」 in one tap.
+    NoChange,
+    /// A child was born: the newborn with the photo of the 住民票 showing the number.
+    Newborn,
+    /// A new address: the employee's new version with the card's photo.
+    Address,
+}
+
+/// About 90 % answer 「変更なし」; of the tenth who change, three in four report a newborn,
+/// the others a new address.
+fn answer_of(i: usize) -> Answer {
+    if i % 10 != 9 {
+        Answer::NoChange
+    } else if (i / 10) % 4 == 3 {
+        Answer::Address
+    } else {
+        Answer::Newborn
+    }
+}
+
+/// One photo to a change's new version.
+async fn upload_to_change(
+    ctx: &Ctx,
+    client: &reqwest::Client,
+    change: &str,
+    subject: &str,
+    kind: &str,
+) {
+    let form = reqwest::multipart::Form::new()
+        .text("kind", kind.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(ctx.photo.clone())
+                .file_name("IMG_0002.jpg")
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    let uploaded = client
+        .post(ctx.url(&format!(
+            "/api/v1/provider/changes/{change}/subjects/{subject}/documents"
+        )))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    json_of(uploaded, 201, "upload to change").await;
+}
+
+/// One employee answers the re-confirmation through the campaign's link.
+async fn re_confirm(ctx: &Ctx, e: &Employee, token: &str, i: usize) -> Answer {
+    let client = ctx.new_client();
+    let signed_in = client
+        .post(ctx.url("/api/v1/provider/session"))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .expect("sign in");
+    json_of(signed_in, 200, "campaign sign-in").await;
+    let answer = answer_of(i);
+    let (body, photo) = match answer {
+        Answer::NoChange => {
+            let answered = client
+                .post(ctx.url("/api/v1/provider/campaign/no-change"))
+                .send()
+                .await
+                .expect("no change");
+            let body = json_of(answered, 200, "no change").await;
+            assert_eq!(body["outcome"], "recorded", "{}", e.code);
+            return answer;
+        }
+        Answer::Newborn => {
+            let surname = e.own.name.split(' ').next().unwrap_or_default();
+            let kana = e.own.kana.split(' ').next().unwrap_or_default();
+            (
+                json!({"kind": "add_dependant", "effective_on": "2026-11-15", "dependant": {
+                    "relationship": "child", "number": my_number(1_000_000 + i as u64),
+                    "name": format!("{surname} 新"), "name_kana": format!("{kana} アラタ"),
+                    "birth_date": "2026-11-15", "identity_attested": true}}),
+                "residence_record",
+            )
+        }
+        Answer::Address => (
+            json!({"kind": "address", "effective_on": "2026-11-01",
+                   "address": format!("東京都千代田区丸の内{}-1", 1 + i % 9)}),
+            "my_number_card_front",
+        ),
+    };
+    let changed = client
+        .post(ctx.url("/api/v1/provider/changes"))
+        .json(&body)
+        .send()
+        .await
+        .expect("change");
+    let changed = json_of(changed, 201, "change").await;
+    let change = changed["change_id"].as_str().expect("change").to_owned();
+    let subject = changed["subject_id"].as_str().expect("subject").to_owned();
+    upload_to_change(ctx, &client, &change, &subject, photo).await;
+    let handed = client
+        .post(ctx.url(&format!("/api/v1/provider/changes/{change}/submit")))
+        .send()
+        .await
+        .expect("hand in");
+    assert_eq!(
+        json_of(handed, 200, "hand in change").await["state"],
+        "submitted"
+    );
+    answer
+}
+
 /// One verified submission, as the officer saw it.
 struct Worked {
     submission_id: String,
@@ -435,6 +557,42 @@ fn mib(bytes: u64) -> String {
         format!("{:.0} KiB", bytes as f64 / 1024.0)
     } else {
         format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
+/// The database's size in bytes and in words (SQLite: file + WAL after a checkpoint;
+/// PostgreSQL: `pg_database_size`).
+async fn database_size(db: &TestDatabase, postgres: bool) -> (u64, String) {
+    let mut conn = sqlx::AnyConnection::connect(&db.url).await.expect("db");
+    if postgres {
+        let (size,): (i64,) = sqlx::query_as("SELECT pg_database_size(current_database())")
+            .fetch_one(&mut conn)
+            .await
+            .expect("size");
+        (
+            size as u64,
+            format!("{} (`pg_database_size`)", mib(size as u64)),
+        )
+    } else {
+        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut conn)
+            .await
+            .expect("checkpoint");
+        let path = db.sqlite_path().expect("sqlite file");
+        let size = |suffix: &str| {
+            let mut p = path.clone().into_os_string();
+            p.push(suffix);
+            std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+        };
+        (
+            size("") + size("-wal"),
+            format!(
+                "{} (file {} + WAL {} after a checkpoint)",
+                mib(size("") + size("-wal")),
+                mib(size("")),
+                mib(size("-wal"))
+            ),
+        )
     }
 }
 
@@ -817,31 +975,188 @@ async fn main() {
     .fetch_one(&mut conn)
     .await
     .expect("documents");
-    let db_size = if postgres {
-        let (size,): (i64,) = sqlx::query_as("SELECT pg_database_size(current_database())")
-            .fetch_one(&mut conn)
-            .await
-            .expect("size");
-        format!("{} (`pg_database_size`)", mib(size as u64))
-    } else {
-        sqlx::raw_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut conn)
-            .await
-            .expect("checkpoint");
-        let path = db.sqlite_path().expect("sqlite file");
-        let size = |suffix: &str| {
-            let mut p = path.clone().into_os_string();
-            p.push(suffix);
-            std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
-        };
-        format!(
-            "{} (file {} + WAL {} after a checkpoint)",
-            mib(size("") + size("-wal")),
-            mib(size("")),
-            mib(size("-wal"))
-        )
-    };
+    let (_, db_size) = database_size(&db, postgres).await;
     drop(conn);
+    // Year 2: the year-end re-confirmation (年末調整) over everyone released in year 1.
+    let (db_before, _) = database_size(&db, postgres).await;
+    let mut year2 = Vec::new();
+    // 6. The admin opens the campaign over all employees.
+    let timer = Timer::start();
+    let opened = admin
+        .post(&*ctx, "/api/v1/admin/campaigns")
+        .json(&json!({"year": 2026}))
+        .send()
+        .await
+        .expect("open campaign");
+    let opened = json_of(opened, 201, "open campaign").await;
+    let campaign = opened["id"].as_str().expect("campaign").to_owned();
+    let tokens: std::collections::HashMap<String, String> = opened["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|item| {
+            let url = item["url"].as_str().expect("url");
+            (
+                item["employee_code"].as_str().expect("code").to_owned(),
+                url.rsplit_once("/i/").expect("link").1.to_owned(),
+            )
+        })
+        .collect();
+    let (wall, cpu) = timer.stop();
+    assert_eq!(tokens.len(), n, "every employee is in the campaign");
+    year2.push(Row {
+        phase: "6. admin opens the campaign over all employees (one call, one transaction)".into(),
+        wall,
+        cpu,
+        work: format!("{n} answer rows and fresh links"),
+        rate: format!("{:.0} links/s", n as f64 / wall.as_secs_f64()),
+    });
+
+    // 7. Employees answer, 16 at a time.
+    let tokens = Arc::new(tokens);
+    let next = Arc::new(AtomicUsize::new(0));
+    let timer = Timer::start();
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..EMPLOYEE_CONCURRENCY {
+        let (ctx, employees, next, tokens) =
+            (ctx.clone(), employees.clone(), next.clone(), tokens.clone());
+        workers.spawn(async move {
+            let mut answers = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(e) = employees.get(i) else {
+                    return answers;
+                };
+                answers.push(re_confirm(&ctx, e, &tokens[&e.code], i).await);
+            }
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(done) = workers.join_next().await {
+        answers.extend(done.expect("employee worker"));
+    }
+    let (wall, cpu) = timer.stop();
+    let count = |a: Answer| answers.iter().filter(|x| **x == a).count();
+    let (unchanged, newborns, moves) = (
+        count(Answer::NoChange),
+        count(Answer::Newborn),
+        count(Answer::Address),
+    );
+    let changed = newborns + moves;
+    year2.push(Row {
+        phase: format!("7. employees answer ({EMPLOYEE_CONCURRENCY} at a time)"),
+        wall,
+        cpu,
+        work: format!(
+            "{unchanged} 「変更なし」, {changed} changes ({newborns} newborns with a 住民票 photo, \
+             {moves} new addresses with a card photo)"
+        ),
+        rate: format!("{:.1} answers/s", n as f64 / wall.as_secs_f64()),
+    });
+
+    // The admin's progress: one grouped query over the campaign's answers.
+    let started = Instant::now();
+    let summary = admin
+        .get(&*ctx, &format!("/api/v1/admin/campaigns/{campaign}"))
+        .send()
+        .await
+        .expect("progress");
+    let summary = json_of(summary, 200, "progress").await;
+    let progress_time = started.elapsed();
+    assert_eq!(summary["total"]["no_change"], unchanged as u64, "{summary}");
+    assert_eq!(summary["total"]["changed"], changed as u64);
+    assert_eq!(summary["total"]["not_yet"], 0);
+
+    // 8. Officers verify the changed people only.
+    let timer = Timer::start();
+    let mut working = tokio::task::JoinSet::new();
+    for officer in &officers {
+        let (ctx, officer) = (ctx.clone(), officer.clone());
+        working.spawn(async move { work_queue(&ctx, &officer).await.0 });
+    }
+    let mut worked2 = Vec::new();
+    while let Some(done) = working.join_next().await {
+        worked2.extend(done.expect("officer"));
+    }
+    let (wall, cpu) = timer.stop();
+    let verified_people = worked2.len();
+    assert_eq!(
+        verified_people, changed,
+        "officers verify the changed people only"
+    );
+    year2.push(Row {
+        phase: format!("8. {OFFICERS} officers verify the changes"),
+        wall,
+        cpu,
+        work: format!(
+            "{verified_people} items verified (= the {changed} changed people), {} photos viewed",
+            worked2.iter().map(|w| w.images).sum::<usize>()
+        ),
+        rate: format!("{:.1} items/s", verified_people as f64 / wall.as_secs_f64()),
+    });
+
+    // 9. Release in `mode: changes`, dual control, opened with `age`.
+    let timer = Timer::start();
+    let change_ids: Vec<String> = worked2.into_iter().map(|w| w.submission_id).collect();
+    let mut marks = std::collections::BTreeMap::<String, usize>::new();
+    let mut change_lines = 0;
+    for (b, chunk) in change_ids.chunks(RELEASE_BATCH).enumerate() {
+        let proposer = &officers[b % OFFICERS];
+        let approver = &officers[(b + 1) % OFFICERS];
+        let release = proposer
+            .propose_release_in(
+                &*ctx,
+                chunk,
+                "年末調整の再確認 (re-confirmation)",
+                "changes",
+            )
+            .await;
+        approver
+            .approve_release(&*ctx, &release, &approver.step_up_code().await)
+            .await;
+        let download = approver
+            .post(&*ctx, &format!("/api/v1/officer/releases/{release}/export"))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(download.status(), 200, "download");
+        let sealed = download.bytes().await.expect("export");
+        let csv =
+            String::from_utf8(age::decrypt(&payroll.identity, &sealed).expect("age on the PATH"))
+                .expect("utf-8 CSV");
+        for line in csv.lines().skip(1) {
+            change_lines += 1;
+            let mark = line.split(',').nth(12).unwrap_or_default().to_owned();
+            *marks.entry(mark).or_default() += 1;
+        }
+    }
+    let (wall, cpu) = timer.stop();
+    assert_eq!(change_lines, changed, "one line per changed person");
+    assert_eq!(
+        marks.get("added").copied().unwrap_or(0),
+        newborns,
+        "{marks:?}"
+    );
+    assert_eq!(
+        marks.get("changed").copied().unwrap_or(0),
+        moves,
+        "{marks:?}"
+    );
+    year2.push(Row {
+        phase: "9. release in `mode: changes`, export opened with age".into(),
+        wall,
+        cpu,
+        work: format!(
+            "{change_lines} lines: {}",
+            marks
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        rate: "—".into(),
+    });
+    let (db_after, db_after_text) = database_size(&db, postgres).await;
     let total_wall: Duration = rows[1..].iter().map(|r| r.wall).sum();
     let total_cpu: f64 = rows[1..].iter().map(|r| r.cpu).sum();
 
@@ -877,6 +1192,39 @@ async fn main() {
     println!(
         "| peak RSS (VmHWM, client and server in this process) | {} |",
         mib(proc_status_kb("VmHWM:") * 1024)
+    );
+
+    println!("\n## Year 2: the re-confirmation (年末調整)\n");
+    println!("| phase | wall | CPU of this process | work | throughput |");
+    println!("|---|---|---|---|---|");
+    for r in &year2 {
+        println!(
+            "| {} | {:.1} s | {:.1} s | {} | {} |",
+            r.phase,
+            r.wall.as_secs_f64(),
+            r.cpu,
+            r.work,
+            r.rate
+        );
+    }
+    let year2_wall: Duration = year2.iter().map(|r| r.wall).sum();
+    println!(
+        "| **total, phases 6–9** | **{:.1} s** | {:.1} s | {n} employees re-confirmed, {changed} changed | {:.1} employees/s |",
+        year2_wall.as_secs_f64(),
+        year2.iter().map(|r| r.cpu).sum::<f64>(),
+        n as f64 / year2_wall.as_secs_f64()
+    );
+    println!("\n| figure | value |");
+    println!("|---|---|");
+    println!("| items officers verified | {verified_people} (the changed people: {changed}) |");
+    println!(
+        "| admin's progress page (`GET /api/v1/admin/campaigns/{{id}}`, {n} answers) | {} |",
+        ms(progress_time)
+    );
+    println!(
+        "| database growth between the years | +{} ({} → {db_after_text}) |",
+        mib(db_after.saturating_sub(db_before)),
+        mib(db_before)
     );
 
     if postgres {

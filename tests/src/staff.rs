@@ -191,9 +191,22 @@ impl Staff {
         submission_ids: &[String],
         note: &str,
     ) -> String {
+        self.propose_release_in(app, submission_ids, note, "snapshot")
+            .await
+    }
+
+    /// [`Self::propose_release`] in `mode` (`snapshot`, or `changes`: only what changed,
+    /// each row marked added, changed or ended).
+    pub async fn propose_release_in(
+        &self,
+        app: &impl Served,
+        submission_ids: &[String],
+        note: &str,
+        mode: &str,
+    ) -> String {
         let proposed = self
             .post(app, "/api/v1/officer/releases")
-            .json(&json!({ "submission_ids": submission_ids, "purpose": RELEASE_PURPOSE, "note": note }))
+            .json(&json!({ "submission_ids": submission_ids, "purpose": RELEASE_PURPOSE, "note": note, "mode": mode }))
             .send()
             .await
             .expect("propose");

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod assisted;
+pub mod campaign;
 pub mod health;
 pub mod history;
 pub mod officer;

@@ -31,13 +31,22 @@ use super::{payroll, provider};
         provider::submission::submit,
         provider::submission::decline,
         provider::submission::status,
+        super::campaign::provider_campaign,
+        super::campaign::provider_no_change,
+        super::admin::campaigns::create,
+        super::admin::campaigns::list,
+        super::admin::campaigns::progress,
+        super::admin::campaigns::unanswered,
+        super::admin::campaigns::reminders,
+        super::admin::campaigns::close,
         payroll::pending,
         payroll::pull,
     ),
     modifiers(&PayrollToken, &ErrorResponses),
     components(schemas(portal::forms::SignInForm, portal::forms::SubjectForm, portal::forms::DeclineForm,
-                        provider::documents::UploadForm, crate::error::ErrorBody, crate::error::ErrorDetail)),
+                        provider::documents::UploadForm, super::admin::campaigns::OpenBody, crate::error::ErrorBody, crate::error::ErrorDetail)),
     tags((name = "provider", description = "Employees and payees handing in their numbers"),
+         (name = "admin", description = "Admins: the annual re-confirmation (年末調整) campaigns (a staff session past TOTP)"),
          (name = "payroll", description = "Payroll systems pulling released, age-sealed exports (`kakunin payroll-client add`)"))
 )]
 #[derive(Debug)]

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKakunin } from './server.mjs';
 import {
-  NUMBERS, check, desktop as desktopIn, enrolStaff, fillOnEachPerson, fillPerson, launchBrowser, phone as phoneIn, photo,
-  uploadPhoto,
+  NUMBERS, check, desktop as desktopIn, enrolStaff, fillPerson, handInAsEmployee, launchBrowser,
+  phone as phoneIn, photo, verifyNext,
 } from './lib.mjs';
 
 let kakunin;
@@ -26,15 +26,8 @@ after(async () => {
 describe('changes after verification on a phone', () => {
   test('an employee adds a newborn with a photo after verification, in three page loads', async () => {
     const page = await phoneIn(browser);
-    await page.goto(kakunin.invite('employee', '山田 太郎', undefined, 'TKY'));
-    await Promise.all([page.waitForURL(/\/p$/), page.click('button[value=start]')]);
-    await page.click('a[href="/p/self"]');
-    await fillPerson(page, { name: '山田 太郎', kana: 'ヤマダ タロウ', birth: '1990-04-01', number: NUMBERS[0] });
-    await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
-    await uploadPhoto(page, 'my_number_card_front');
-    await page.click('a[href="/p/dependants"].secondary');
-    await page.click('a[href="/p/review"].btn');
-    await Promise.all([page.waitForURL(/\/p\/status$/), page.click('form[action="/p/submit"] button')]);
+    await handInAsEmployee(page, kakunin.invite('employee', '山田 太郎', undefined, 'TKY'),
+      { name: '山田 太郎', kana: 'ヤマダ タロウ', birth: '1990-04-01', number: NUMBERS[0] });
 
     // An officer verifies the record on the staff pages.
     const password = 'history officer passphrase';
@@ -43,10 +36,7 @@ describe('changes after verification on a phone', () => {
     await desk.goto(`${kakunin.base}/s/queue`);
     await desk.waitForURL(/\/s\/sign-in$/);
     await enrolStaff(desk, 'officer.tky', password);
-    await desk.goto(`${kakunin.base}/s/queue`);
-    await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
-    await fillOnEachPerson(desk, 'input[name^="valid_until."]', '2031-05-31');
-    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[value=queue]')]);
+    await verifyNext(desk);
 
     // Load 1: the status page of the verified record offers to report a change.
     let loads = 0;

@@ -129,3 +129,26 @@ export async function fillOnEachPerson(desk, selector, value) {
     for (let j = 0; j < await fields.count(); j++) { await fields.nth(j).fill(value); }
   }
 }
+
+/** An employee opens their link on `page`, enters their own details and number, uploads
+ * the card and hands in (the status page follows). */
+export async function handInAsEmployee(page, link, person) {
+  await page.goto(link);
+  await Promise.all([page.waitForURL(/\/p$/), page.click('button[value=start]')]);
+  await page.click('a[href="/p/self"]');
+  await fillPerson(page, person);
+  await Promise.all([page.waitForURL(/documents/), page.click('form.stack button[type=submit]')]);
+  await uploadPhoto(page, 'my_number_card_front');
+  await page.click('a[href="/p/dependants"].secondary');
+  await page.click('a[href="/p/review"].btn');
+  await Promise.all([page.waitForURL(/\/p\/status$/), page.click('form[action="/p/submit"] button')]);
+}
+
+/** The signed-in officer on `desk` claims the next submission and verifies it with the
+ * card's validity filled in. */
+export async function verifyNext(desk) {
+  await desk.goto(`${new URL(desk.url()).origin}/s/queue`);
+  await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
+  await fillOnEachPerson(desk, 'input[name^="valid_until."]', '2031-05-31');
+  await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[value=queue]')]);
+}

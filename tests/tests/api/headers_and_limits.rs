@@ -105,6 +105,9 @@ async fn health_readiness_and_the_openapi_document_answer() {
         "/api/v1/provider/subjects/{subject_id}/documents",
         "/api/v1/provider/submit",
         "/api/v1/provider/status",
+        "/api/v1/provider/campaign/no-change",
+        "/api/v1/admin/campaigns",
+        "/api/v1/admin/campaigns/{id}/close",
         "/api/v1/payroll/releases",
         "/api/v1/payroll/releases/{id}/export",
     ] {

@@ -8,6 +8,7 @@ mod admin_desk;
 mod assisted;
 mod audit_desk;
 mod backup;
+mod campaign;
 mod card_qr;
 mod cli;
 mod crash_safety;

@@ -106,11 +106,32 @@ pub struct Issued {
 /// E-mails at most this many links at once (the relay's connection pool).
 const MAIL_CONCURRENCY: usize = 4;
 
-async fn deliver(
+/// The letter carrying a link: who it is for, the link, until when.
+pub(crate) type LetterFor<'a> = &'a (dyn Fn(&Addressee, &str, i64) -> crate::mail::Letter + Sync);
+
+/// The invitation's own letter.
+fn invitation_letter_for(
+    state: &State,
+) -> impl Fn(&Addressee, &str, i64) -> crate::mail::Letter + Sync + '_ {
+    move |to: &Addressee, url: &str, expires_at: i64| {
+        invitation_letter(
+            &state.settings.portal.organisation_name,
+            &to.name,
+            to.kind,
+            Some(url),
+            expires_at,
+        )
+    }
+}
+
+/// Hands each link over: e-mailed where asked and possible (the e-mail's outcome audited),
+/// else left for the printed sheet.
+pub(crate) async fn deliver(
     state: &State,
     caller: &StaffCaller,
     created: Vec<(Addressee, CreatedInvitation)>,
     send_email: bool,
+    letter: LetterFor<'_>,
 ) -> Result<Vec<Issued>, ApiError> {
     let results = futures_util::stream::iter(created)
         .map(|(to, created)| async move {
@@ -120,13 +141,7 @@ async fn deliver(
                 (None, _, true) => MailOutcome::NoAddress,
                 (Some(_), None, true) => MailOutcome::NotConfigured,
                 (Some(address), Some(mailer), true) => {
-                    let letter = invitation_letter(
-                        &state.settings.portal.organisation_name,
-                        &to.name,
-                        to.kind,
-                        Some(&url),
-                        created.expires_at,
-                    );
+                    let letter = letter(&to, url.as_str(), created.expires_at);
                     let sent = mailer.send(address, letter).await;
                     if let Err(e) = &sent {
                         tracing::warn!(invitation = %created.id, error = %e, "invitation e-mail not sent");
@@ -169,7 +184,14 @@ pub async fn issue(
         .create_invitations(&caller.audit, &batch)
         .await?;
     let pairs = batch.iter().map(Addressee::from).zip(created).collect();
-    deliver(state, caller, pairs, send_email).await
+    deliver(
+        state,
+        caller,
+        pairs,
+        send_email,
+        &invitation_letter_for(state),
+    )
+    .await
 }
 
 /// Replaces an invitation's link and delivers the new one.
@@ -189,6 +211,7 @@ pub async fn reissue(
         caller,
         vec![(Addressee::from(&line), created)],
         send_email,
+        &invitation_letter_for(state),
     )
     .await?;
     issued.pop().ok_or_else(|| ApiError::internal(&"reissue"))
@@ -289,7 +312,7 @@ pub(super) async fn create(
         .json(serde_json::json!({ "items": issued.iter().map(issued_json).collect::<Vec<_>>() })))
 }
 
-fn issued_json(issued: &Issued) -> serde_json::Value {
+pub(crate) fn issued_json(issued: &Issued) -> serde_json::Value {
     serde_json::json!({
         "id": issued.id,
         "submission_id": issued.submission_id,

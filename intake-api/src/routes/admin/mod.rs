@@ -4,6 +4,7 @@
 
 mod accounts;
 mod branches;
+pub(crate) mod campaigns;
 pub(crate) mod grants;
 pub(crate) mod incidents;
 pub(crate) mod invitations;
@@ -68,6 +69,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 crate::routes::endpoint("/invitations/{id}/reissue").post(invitations::reissue_one),
             )
+            .service(
+                crate::routes::endpoint("/campaigns")
+                    .get(campaigns::list)
+                    .post(campaigns::create),
+            )
+            .service(crate::routes::endpoint("/campaigns/{id}").get(campaigns::progress))
+            .service(
+                crate::routes::endpoint("/campaigns/{id}/unanswered").get(campaigns::unanswered),
+            )
+            .service(
+                crate::routes::endpoint("/campaigns/{id}/reminders").post(campaigns::reminders),
+            )
+            .service(crate::routes::endpoint("/campaigns/{id}/close").post(campaigns::close))
             .service(
                 crate::routes::endpoint("/incidents")
                     .get(incidents::list)

@@ -15,7 +15,7 @@ pub use submission::{decline, status, submit};
 
 use actix_web::web;
 
-use crate::routes::history;
+use crate::routes::{campaign, history};
 
 /// Mounts the provider API.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -36,6 +36,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(crate::routes::endpoint("/status").get(status))
             .service(crate::routes::endpoint("/changes").post(history::provider_change))
             .service(crate::routes::endpoint("/record").get(history::provider_record))
+            .service(crate::routes::endpoint("/campaign").get(campaign::provider_campaign))
+            .service(
+                crate::routes::endpoint("/campaign/no-change").post(campaign::provider_no_change),
+            )
             .service(
                 crate::routes::endpoint("/changes/{change_id}/subjects/{subject_id}/documents")
                     .post(history::provider_upload),

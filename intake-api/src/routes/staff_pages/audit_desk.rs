@@ -202,7 +202,7 @@ async fn trail(
 }
 
 /// A CSV download (`Content-Disposition: attachment`, never cached).
-fn csv_response(name: &str, bytes: Vec<u8>) -> HttpResponse {
+pub(crate) fn csv_response(name: &str, bytes: Vec<u8>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .insert_header(("Content-Type", "text/csv; charset=utf-8"))

@@ -218,7 +218,7 @@ fn problems(errors: Vec<RosterError>) -> Vec<RosterProblem> {
 }
 
 /// How the pages name branches.
-async fn branch_labels(state: &State) -> Result<BranchLabels, StaffPageError> {
+pub(super) async fn branch_labels(state: &State) -> Result<BranchLabels, StaffPageError> {
     Ok(BranchLabels(
         application::branches::labels(&state.app).await?,
     ))
@@ -415,12 +415,33 @@ fn mail_text(outcome: MailOutcome) -> Text {
 
 /// The sheet: a card with the link and its QR code for each link to hand over on paper;
 /// the e-mailed ones by name only.
-fn sheet(
+pub(super) fn sheet(
     req: &HttpRequest,
     state: &State,
     page: &StaffPage,
     issued: Vec<Issued>,
     branches: &BranchLabels,
+) -> Result<HttpResponse, StaffPageError> {
+    sheet_of(
+        req,
+        state,
+        page,
+        issued,
+        branches,
+        Text::SSheetCardTitle,
+        ("/s/invitations", Text::SInvitations),
+    )
+}
+
+/// The sheet with its cards' heading and the way back (invitations, or a campaign).
+pub(super) fn sheet_of(
+    req: &HttpRequest,
+    state: &State,
+    page: &StaffPage,
+    issued: Vec<Issued>,
+    branches: &BranchLabels,
+    card_title: Text,
+    back: (&'static str, Text),
 ) -> Result<HttpResponse, StaffPageError> {
     let mut cards = Vec::new();
     let mut emailed = Vec::new();
@@ -456,6 +477,8 @@ fn sheet(
         organisation: state.settings.portal.organisation_name.clone(),
         cards,
         emailed,
+        card_title,
+        back,
     };
     Ok(render(req, state, StatusCode::OK, body))
 }

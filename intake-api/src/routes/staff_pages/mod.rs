@@ -8,7 +8,8 @@
 mod accounts;
 mod activation;
 mod assisted;
-mod audit_desk;
+pub(crate) mod audit_desk;
+mod campaigns;
 mod duties;
 mod invitations;
 mod officer;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     accounts::configure(cfg);
     assisted::configure(cfg);
     invitations::configure(cfg);
+    campaigns::configure(cfg);
     duties::configure(cfg);
     audit_desk::configure(cfg);
     oversight::configure(cfg);

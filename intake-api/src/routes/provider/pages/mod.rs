@@ -69,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .post(submission::decline),
     )
     .service(crate::routes::endpoint("/p/status").get(submission::status))
+    .service(crate::routes::endpoint("/p/campaign/no-change").post(submission::campaign_no_change))
     .service(
         crate::routes::endpoint("/p/changes/dependant")
             .get(changes::new_dependant)

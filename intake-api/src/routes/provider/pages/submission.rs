@@ -3,7 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::forms::DeclineForm;
-use portal::pages::{DeclinePage, Frame, NoticePage, OverviewPage, ReviewPage, StatusPage, Step};
+use portal::pages::{
+    CampaignView, DeclinePage, Frame, NoticePage, OverviewPage, ReviewPage, StatusPage, Step,
+};
 use portal::{Message, Text};
 use serde::Deserialize;
 use storage::SecretToken;
@@ -189,13 +191,37 @@ pub(super) async fn status(
     signed: SignedIn,
 ) -> Result<HttpResponse, PageError> {
     let status = signed.status(&state).await?;
+    let campaign = application::campaign::of_provider(&state.app, &signed.provider.session)
+        .await
+        .map_err(crate::error::ApiError::from)?
+        .map(|c| CampaignView {
+            year: c.year,
+            answer: c.answer,
+            open: c.open,
+        });
     let page = StatusPage {
         page: signed.frame(Text::StatusTitle, "/p/status"),
         state: status.state,
         people: people(&status),
         corrections: corrections(&status),
+        campaign,
     };
     Ok(render(&req, &state, StatusCode::OK, page))
+}
+
+/// `POST /p/campaign/no-change`: the year's re-confirmation answered 「変更なし」 in one tap
+/// (a second tap changes nothing); back to the status page, which says so.
+pub(super) async fn campaign_no_change(
+    state: State,
+    signed: SignedIn,
+    form: web::Form<CsrfOnly>,
+) -> Result<HttpResponse, PageError> {
+    signed.check_csrf(&form.csrf)?;
+    let p = &signed.provider;
+    application::campaign::answer_no_change(&state.app, &p.session, &p.audit)
+        .await
+        .map_err(crate::error::ApiError::from)?;
+    Ok(see_other(&state, "/p/status", None))
 }
 
 /// `POST /p/sign-out`: ends the session; what was saved stays.

@@ -201,10 +201,22 @@ impl Vault {
              WHERE s.event = 'collection' AND i.kind = 'employee' \
              AND s.state IN ('verified', 'released') AND i.revoked_at IS NULL \
              AND s.person_id IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM submissions later WHERE later.person_id = s.person_id \
+                 AND later.event = 'collection' AND later.created_at > s.created_at) \
              AND NOT EXISTS (SELECT 1 FROM campaign_answers a JOIN campaigns c ON c.id = a.campaign_id \
                  WHERE a.person_id = s.person_id AND c.closed_at IS NULL AND c.id <> ",
         );
         sql.push_bind(id.to_string()).push(")");
+        // Only a person's latest collection (a re-hire's, not the earlier employment's), and
+        // nobody who has already left: HR's leaving date (person_leavings) on or before
+        // today in Japan ends the employment, and with it the year-end adjustment here
+        // (所得税法第190条: the adjustment is made by the employer paying at the year's end).
+        sql.push(
+            " AND NOT EXISTS (SELECT 1 FROM person_leavings l WHERE l.person_id = s.person_id \
+             AND l.left_on <= ",
+        )
+        .push_bind(crate::retention::iso(crate::retention::japan_date(now)))
+        .push(")");
         if !new.branches.is_empty() {
             sql.push(" AND s.branch_code IN (");
             for (k, b) in new.branches.iter().enumerate() {

@@ -188,6 +188,13 @@ fn main() {
         let ms = t.elapsed().as_secs_f64() * 1e3 + reduce_ms;
         tallies.entry((cond.clone(), "rxing@1200")).or_default().add(got, expect, ms);
 
+        // A smaller working copy (the lever for the pipeline's cost): 960 px.
+        let t = Instant::now();
+        let small = WorkingImage::from_rgb8(rgb.as_raw(), w, h, 960);
+        let got = rxing_number(small);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        tallies.entry((cond.clone(), "rxing@960")).or_default().add(got, expect, ms);
+
         let t = Instant::now();
         let got = rqrr_number(full.clone());
         let ms = t.elapsed().as_secs_f64() * 1e3;

@@ -201,6 +201,20 @@ async fn a_campaign_with_no_change_a_change_and_no_answer(db: Db) {
         ("C2", "鈴木 花子", "TKY"),
         ("C3", "高橋 次郎", "OSK"),
     ];
+    // Someone who has left (HR's leaving date, before today) is not asked (made first:
+    // the client's session is the last employee's).
+    let leaver = verified_employee(&app, &officer, 3, ("C4", "渡辺 退職", "TKY"), None).await;
+    let left = officer
+        .put(
+            &app,
+            &format!("/api/v1/officer/submissions/{}/needed-until", leaver.record),
+        )
+        .json(&json!({"needed_until": "2026-06-30"}))
+        .send()
+        .await
+        .expect("leaving date");
+    assert!(left.status().is_success(), "{}", left.status());
+
     let mut employees = Vec::new();
     for (k, who) in roster.into_iter().enumerate() {
         employees.push(verified_employee(&app, &officer, k as u64, who, None).await);
@@ -253,6 +267,14 @@ async fn a_campaign_with_no_change_a_change_and_no_answer(db: Db) {
 
     let opened = open(&app, &admin, json!({"year": 2026})).await;
     assert_eq!(opened["employees"], 3, "{opened}");
+    assert!(
+        opened["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|i| i["employee_code"] != "C4"),
+        "the leaver is not in the campaign: {opened}"
+    );
     let id = opened["id"].as_str().expect("id").to_owned();
     // The earlier link stops working: the campaign's link replaces it.
     let first = &employees[0];

@@ -12,7 +12,9 @@ use storage::org::{BranchCode, EmployeeCode};
 use storage::person::PersonName;
 use storage::staff::Role;
 
-use crate::helpers::{Db, Spawn, TestApp, delivered, fixture, json, spawn_with, spawn_with_relay};
+use crate::helpers::{
+    Db, Spawn, TestApp, delivered, fixture, json, on_both_backends, spawn_with, spawn_with_relay,
+};
 use crate::staff_helpers::{Staff, create_staff, enrolled};
 
 /// A valid number, distinct for each `index`.
@@ -581,24 +583,6 @@ async fn a_campaign_reminder_carries_no_name_number_or_link() {
         .expect("remind");
     assert_eq!(json(again).await, json!({"sent": 0, "failed": 0}));
     let _ = relay.kill();
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Db;
-
-            #[tokio::test]
-            async fn on_sqlite() {
-                super::$name(Db::Sqlite).await;
-            }
-
-            #[tokio::test]
-            async fn on_postgres() {
-                super::$name(Db::Postgres).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

@@ -462,3 +462,25 @@ pub async fn spawn_with_relay_and(
     )?;
     Some((app, relay, maildir))
 }
+
+/// Each scenario `async fn name(db: Db)` named here as two tests, `name::on_sqlite` and
+/// `name::on_postgres` (the latter skipped without a server unless PostgreSQL is required).
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            use crate::helpers::Db;
+
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$name(Db::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn on_postgres() {
+                super::$name(Db::Postgres).await;
+            }
+        }
+    )*};
+}
+
+pub(crate) use on_both_backends;

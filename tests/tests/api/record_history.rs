@@ -13,7 +13,9 @@ use storage::org::{BranchCode, EmployeeCode};
 use storage::person::PersonName;
 use storage::staff::Role;
 
-use crate::helpers::{Db, NUMBER, OTHER_NUMBER, Spawn, TestApp, fixture, json, spawn_with};
+use crate::helpers::{
+    Db, NUMBER, OTHER_NUMBER, Spawn, TestApp, fixture, json, on_both_backends, spawn_with,
+};
 use crate::staff_helpers::{Staff, enrolled};
 
 /// A newborn's number.
@@ -860,24 +862,6 @@ async fn a_rehired_employee_is_linked_to_the_earlier_record(db: Db) {
         .await
         .expect("trail");
     assert!(trail.iter().any(|e| e.action == "record.rehire"));
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            use crate::helpers::Db;
-
-            #[tokio::test]
-            async fn on_sqlite() {
-                super::$name(Db::Sqlite).await;
-            }
-
-            #[tokio::test]
-            async fn on_postgres() {
-                super::$name(Db::Postgres).await;
-            }
-        }
-    )*};
 }
 
 on_both_backends!(

@@ -4,48 +4,36 @@
 // link's own page, the status page with the campaign, the newborn's form, and the status
 // page again (at most three page loads); the admin's progress then counts one change.
 // Screenshots are named c-….
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startKakunin } from './server.mjs';
 import {
-  NUMBERS, check, desktop as desktopIn, enrolStaff, fillPerson, handInAsEmployee, launchBrowser,
-  phone as phoneIn, photo, verifyNext,
+  NUMBERS, check, desktop as desktopIn, enrolStaff, fillPerson, handInAsEmployee,
+  phone as phoneIn, photo, serveAndBrowse, verifyNext,
 } from './lib.mjs';
 
-let kakunin;
-let browser;
-
-before(async () => {
-  kakunin = await startKakunin();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await kakunin?.stop();
-});
+const env = serveAndBrowse();
 
 describe('the year-end re-confirmation', () => {
   test('an employee reports a newborn through the campaign link in three page loads', async () => {
-    const page = await phoneIn(browser);
-    await handInAsEmployee(page, kakunin.invite('employee', '佐藤 花子', undefined, 'TKY'),
+    const page = await phoneIn(env.browser);
+    await handInAsEmployee(page, env.kakunin.invite('employee', '佐藤 花子', undefined, 'TKY'),
       { name: '佐藤 花子', kana: 'サトウ ハナコ', birth: '1988-02-03', number: NUMBERS[0] });
     const password = 'campaign officer passphrase';
-    kakunin.addUser('officer', 'officer.tky', password, ['TKY']);
-    const desk = await desktopIn(browser);
-    await desk.goto(`${kakunin.base}/s/queue`);
+    env.kakunin.addUser('officer', 'officer.tky', password, ['TKY']);
+    const desk = await desktopIn(env.browser);
+    await desk.goto(`${env.kakunin.base}/s/queue`);
     await desk.waitForURL(/\/s\/sign-in$/);
     await enrolStaff(desk, 'officer.tky', password);
     await verifyNext(desk);
     await desk.context().close();
 
     // The admin opens the year's campaign and gets the sheet of links to print.
-    kakunin.addUser('admin', 'hr.admin', 'campaign admin passphrase');
-    const admin = await desktopIn(browser);
-    await admin.goto(`${kakunin.base}/s/campaigns`);
+    env.kakunin.addUser('admin', 'hr.admin', 'campaign admin passphrase');
+    const admin = await desktopIn(env.browser);
+    await admin.goto(`${env.kakunin.base}/s/campaigns`);
     await admin.waitForURL(/\/s\/sign-in$/);
     await enrolStaff(admin, 'hr.admin', 'campaign admin passphrase');
-    await admin.goto(`${kakunin.base}/s/campaigns`);
+    await admin.goto(`${env.kakunin.base}/s/campaigns`);
     await check(admin, 'c-01-campaigns');
     await admin.fill('#year', '2026');
     await Promise.all([admin.waitForLoadState('load'), admin.click('#open-campaign button[type=submit]')]);
@@ -79,7 +67,7 @@ describe('the year-end re-confirmation', () => {
     assert.deepEqual(page.cspViolations, []);
 
     // The admin's campaign page counts one change in TKY.
-    await admin.goto(`${kakunin.base}/s/campaigns`);
+    await admin.goto(`${env.kakunin.base}/s/campaigns`);
     await Promise.all([admin.waitForURL(/\/s\/campaigns\/[0-9a-f-]+$/), admin.click('#campaigns a')]);
     const tky = admin.locator('#progress tbody tr', { hasText: 'TKY' });
     assert.deepEqual(await tky.locator('td').allTextContents(), ['0', '1', '0', '1']);

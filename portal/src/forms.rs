@@ -441,6 +441,13 @@ impl std::fmt::Debug for ChangeForm {
     }
 }
 
+/// The number a change may carry is wiped with the form.
+impl Drop for ChangeForm {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.number);
+    }
+}
+
 /// A parsed change, the number not yet sealed.
 #[derive(Debug)]
 pub enum ParsedChange {
@@ -535,5 +542,47 @@ impl ChangeForm {
             domain::ChangeKind::Category3End => ParsedChange::Category3End,
         };
         Ok((change, effective_on))
+    }
+
+    /// The form of a change page (the provider's and staff's alike), read from its fields
+    /// by name. `kind` is the page's: `add_dependant` on the new-dependant page (which
+    /// sends the dependant's details), else what the page's `change_kind` names (a person
+    /// chosen in `person_id`, the new values in `name`, `name_kana`, `address`, `number`).
+    pub fn from_page<'a>(kind: &str, field: impl Fn(&str) -> &'a str) -> Self {
+        let text = |name: &str| field(name).to_owned();
+        let dependant = (kind == "add_dependant").then(|| DependantForm {
+            subject: SubjectForm {
+                relationship: Some(text("relationship")),
+                number: text("number"),
+                name: text("name"),
+                name_kana: text("name_kana"),
+                birth_date: text("birth_date"),
+                address: String::new(),
+                name_alphabetic: String::new(),
+                common_name: String::new(),
+                former_surname: String::new(),
+                no_number_reason: text("no_number_reason"),
+            },
+            identity_attested: field("identity_attested") == "1",
+            category3_spouse: field("category3_spouse") == "1",
+        });
+        let other = |name: &str| {
+            if dependant.is_some() {
+                String::new()
+            } else {
+                text(name)
+            }
+        };
+        Self {
+            kind: kind.to_owned(),
+            effective_on: text("effective_on"),
+            person_id: field("person_id").trim().parse().ok(),
+            name: other("name"),
+            name_kana: other("name_kana"),
+            former_surname: other("former_surname"),
+            address: other("address"),
+            number: other("number"),
+            dependant,
+        }
     }
 }

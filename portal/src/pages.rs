@@ -524,7 +524,7 @@ pub struct ChangeDependantPage {
     /// The relationships a dependant can have.
     pub relationships: &'static [Relationship],
     /// The document kinds offered today (the number document first).
-    pub kinds: Vec<DocumentKind>,
+    pub documents: Vec<DocumentKind>,
 }
 
 /// One person of the record a change can name: the stable id, the current name and the
@@ -549,7 +549,7 @@ pub struct ChangeOtherPage {
     /// Who can be named.
     pub people: Vec<ChangeablePerson>,
     /// The kinds offered (every kind but a new dependant, which has its own page).
-    pub kinds: Vec<(&'static str, Text)>,
+    pub change_kinds: Vec<(&'static str, Text)>,
     /// The document kinds offered today.
     pub documents: Vec<DocumentKind>,
 }

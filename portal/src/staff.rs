@@ -14,7 +14,7 @@ use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::pages::{Asset, Frame};
-use crate::{Lang, Text};
+use crate::{Lang, Message, Text};
 
 /// The staff pages' script: zoom and rotate of document images (enhancement only).
 pub static STAFF_SCRIPT: Asset = Asset::new(
@@ -360,6 +360,84 @@ pub struct PeoplePage {
     pub branches: Vec<String>,
     /// How branches are named.
     pub branch_labels: BranchLabels,
+}
+
+/// `GET /s/people/{submission}/changes`: a verified record's history, oldest version first,
+/// with the links to report a change on the person's behalf (issue 17).
+#[derive(Debug, Template)]
+#[template(path = "staff/changes.html")]
+pub struct ChangesPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The record (its collection).
+    pub submission_id: Uuid,
+    /// The employee's or payee's name.
+    pub display_name: String,
+    /// Everyone of the record with every version, oldest first (no number).
+    pub history: Vec<storage::history::PersonHistory>,
+}
+
+impl ChangesPage {
+    /// A person's relationship as words (the record's own person: 本人).
+    pub fn relationship_of(&self, person: &storage::history::PersonHistory) -> &'static str {
+        self.staff.page.l.relationship(
+            person
+                .relationship
+                .as_deref()
+                .and_then(Relationship::from_code)
+                .unwrap_or(Relationship::Myself),
+        )
+    }
+
+    /// A person's current name (the latest version not replaced).
+    pub fn current_name<'a>(&self, person: &'a storage::history::PersonHistory) -> &'a str {
+        person
+            .versions
+            .iter()
+            .rev()
+            .find(|v| v.superseded_at.is_none())
+            .or_else(|| person.versions.last())
+            .map_or("", |v| v.name.as_str())
+    }
+
+    /// A stored `YYYY-MM-DD` date as 2026/12/31, or `none`'s words when there is none.
+    pub fn date_or(&self, date: &Option<String>, none: Text) -> String {
+        match date {
+            Some(d) => d.replace('-', "/"),
+            None => self.staff.page.l.t(none).to_owned(),
+        }
+    }
+
+    /// A Unix-millisecond time in Japan time.
+    pub fn when(&self, ms: &i64) -> String {
+        jst(*ms)
+    }
+}
+
+/// `GET /s/people/{submission}/changes/dependant` and `…/other`: one change form on the
+/// person's behalf, with how staff received it. The fields are the provider's change
+/// pages' own (`change_dependant_fields.html`, `change_other_fields.html`).
+#[derive(Debug, Template)]
+#[template(path = "staff/change_form.html")]
+pub struct ChangeFormPage {
+    /// Frame.
+    pub staff: StaffFrame,
+    /// The record (its collection).
+    pub submission_id: Uuid,
+    /// The employee's or payee's name.
+    pub display_name: String,
+    /// The new-dependant form (else any other change).
+    pub dependant: bool,
+    /// Who a change can name (people whose relationship has not ended).
+    pub people: Vec<crate::pages::ChangeablePerson>,
+    /// The change kinds of the other-change form.
+    pub change_kinds: Vec<(&'static str, Text)>,
+    /// The relationships a dependant can have.
+    pub relationships: &'static [Relationship],
+    /// The document kinds offered today (for the photo).
+    pub documents: Vec<DocumentKind>,
+    /// Every document kind (what staff saw on paper or at the desk).
+    pub seen_kinds: &'static [DocumentKind],
 }
 
 /// `GET /s/people/{submission}`: taking one person's submission in on their behalf.

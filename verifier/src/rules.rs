@@ -555,11 +555,26 @@ pub fn choices(person: Person, evidence: &Evidence) -> Choices {
     identity_documents.extend(no_photo.iter().copied());
     identity_documents.sort_by_key(|k| *k as usize);
     identity_documents.dedup();
-    let suggested_number_check = number_checks.first().copied();
-    let suggested_identity_check = identity_checks
+    let strongest_number = number_checks.first().copied();
+    let strongest_identity = identity_checks
         .iter()
         .copied()
         .find(|c| *c != IdentityCheck::FaceToFaceKnownEmployee);
+    // A suggestion is a pair `check` accepts: the employee's attestation covers both
+    // checks or neither (`RuleViolation::AttestationMustCoverBoth`). A dependant whose
+    // number document was photographed but no identity document (a newborn's 住民票)
+    // is therefore suggested the attestation for both, the one pair the evidence allows.
+    let attestation = |n: NumberCheck, i: IdentityCheck| {
+        (n == NumberCheck::EmployeeAttestation) != (i == IdentityCheck::EmployeeAttestation)
+    };
+    let (suggested_number_check, suggested_identity_check) =
+        match (strongest_number, strongest_identity) {
+            (Some(n), Some(i)) if attestation(n, i) => (
+                Some(NumberCheck::EmployeeAttestation),
+                Some(IdentityCheck::EmployeeAttestation),
+            ),
+            pair => pair,
+        };
     let suggested_documents = match suggested_identity_check {
         Some(IdentityCheck::MyNumberCard) => {
             // The side with the photo and the expiry date, if photographed.
@@ -1010,6 +1025,51 @@ mod tests {
             check(SPOUSE, &face, &seen(Channel::InPerson, &[])),
             Err(RuleViolation::FaceToFaceOnlyForEmployees)
         );
+    }
+
+    #[test]
+    fn a_suggestion_is_always_a_pair_the_rules_accept() {
+        // A newborn with the 住民票 only: the number document is seen, no identity
+        // document; the attestation covers both, or the officer would be offered a
+        // pair the rules refuse.
+        let newborn = seen(Channel::Online, &[DocumentKind::ResidenceRecord]);
+        let c = choices(CHILD, &newborn);
+        assert_eq!(
+            (c.suggested_number_check, c.suggested_identity_check),
+            (
+                Some(NumberCheck::EmployeeAttestation),
+                Some(IdentityCheck::EmployeeAttestation)
+            )
+        );
+        // Every combination of evidence for a dependant and for the employee: the
+        // suggested pair passes `check` (documents and expiry aside, which the officer
+        // fills in).
+        let kinds = [
+            DocumentKind::MyNumberCardFront,
+            DocumentKind::MyNumberCardBack,
+            DocumentKind::ResidenceRecord,
+            DocumentKind::Passport,
+            DocumentKind::HealthInsuranceCard,
+            DocumentKind::PensionBook,
+        ];
+        for mask in 0u32..(1 << kinds.len()) {
+            let chosen: Vec<DocumentKind> = kinds
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, k)| *k)
+                .collect();
+            for person in [CHILD, EMPLOYEE] {
+                let c = choices(person, &seen(Channel::Online, &chosen));
+                if let (Some(n), Some(i)) = (c.suggested_number_check, c.suggested_identity_check) {
+                    assert!(
+                        !((n == NumberCheck::EmployeeAttestation)
+                            != (i == IdentityCheck::EmployeeAttestation)),
+                        "{chosen:?}: {n:?} with {i:?}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -11,13 +11,16 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use application::history::{self, ChangedBy};
 use domain::SubmissionId;
 use portal::Message;
-use portal::forms::{ChangeForm, ParsedChange};
+use portal::forms::{ChangeForm, FormError, ParsedChange};
+use storage::history::RecordedChange;
 use storage::submissions::DependantDeclaration;
 use uuid::Uuid;
 
 use crate::auth::Provider;
 use crate::error::ApiError;
-use crate::routes::provider::documents::{accept_upload, upload_response};
+use crate::routes::provider::documents::{
+    Upload, accept_upload, form_refusal, seal_upload, store_sealed, upload_response,
+};
 use crate::routes::provider::subjects::seal;
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretJson;
@@ -31,10 +34,22 @@ async fn change(
     form: &ChangeForm,
 ) -> Result<HttpResponse, ApiError> {
     let (parsed, effective_on) = form.parse(today_in_japan())?;
-    let person = || {
-        form.person_id
-            .ok_or_else(|| ApiError::invalid(Message::BadRequest))
-    };
+    let recorded = record(state, by, parsed, effective_on, form.person_id).await?;
+    Ok(HttpResponse::Created().json(recorded))
+}
+
+/// Records one parsed change through its use case, sealing a new number first: the one
+/// dispatch the API, the provider's change pages and the staff's change page share.
+/// `person` is whom it changes; a new name, address or number without one is the
+/// record's own person's.
+pub(crate) async fn record(
+    state: &State,
+    by: ChangedBy<'_>,
+    parsed: ParsedChange,
+    effective_on: time::Date,
+    person: Option<Uuid>,
+) -> Result<RecordedChange, ApiError> {
+    let named = || person.ok_or_else(|| ApiError::invalid(Message::BadRequest));
     let app = &state.app;
     let recorded = match parsed {
         ParsedChange::AddDependant(subject, attested, category3) => {
@@ -45,28 +60,17 @@ async fn change(
             };
             history::add_dependant(app, by, input, declaration, effective_on).await?
         }
-        ParsedChange::EndDependant => {
-            history::end_dependant(app, by, person()?, effective_on).await?
-        }
+        ParsedChange::EndDependant => history::end_dependant(app, by, named()?, effective_on).await?,
         ParsedChange::Name(name, kana, former) => {
-            let who = match form.person_id {
-                Some(p) => p,
-                None => self_person(state, by).await?,
-            };
+            let who = or_self(state, by, person).await?;
             history::change_name(app, by, who, name, kana, former, effective_on).await?
         }
         ParsedChange::Address(address) => {
-            let who = match form.person_id {
-                Some(p) => p,
-                None => self_person(state, by).await?,
-            };
+            let who = or_self(state, by, person).await?;
             history::change_address(app, by, who, address, effective_on).await?
         }
         ParsedChange::Number(number) => {
-            let who = match form.person_id {
-                Some(p) => p,
-                None => self_person(state, by).await?,
-            };
+            let who = or_self(state, by, person).await?;
             let sealed = state
                 .keys
                 .seal_number(&number)
@@ -74,13 +78,67 @@ async fn change(
             history::change_number(app, by, who, sealed, effective_on).await?
         }
         ParsedChange::Category3Start => {
-            history::start_category3(app, by, person()?, effective_on).await?
+            history::start_category3(app, by, named()?, effective_on).await?
         }
-        ParsedChange::Category3End => {
-            history::end_category3(app, by, person()?, effective_on).await?
+        ParsedChange::Category3End => history::end_category3(app, by, named()?, effective_on).await?,
+    };
+    Ok(recorded)
+}
+
+/// `person`, or the record's own person when none is named.
+async fn or_self(state: &State, by: ChangedBy<'_>, person: Option<Uuid>) -> Result<Uuid, ApiError> {
+    match person {
+        Some(p) => Ok(p),
+        None => self_person(state, by).await,
+    }
+}
+
+/// A change page's multipart form (the provider's `/p/changes/…` and staff's
+/// `/s/people/{id}/changes/…`): the change's fields and, if one came, a photo for the
+/// changed person's new version. The photo goes through the pipeline first, so a refused
+/// photo leaves nothing recorded; then the change is recorded and the photo stored with
+/// it. A refused field comes back as the form's error (`Ok(Err(…))`); handing the change
+/// in is the caller's (the provider hands in their own, staff record how it arrived).
+pub(crate) async fn record_from_page(
+    state: &State,
+    by: ChangedBy<'_>,
+    audit: &storage::AuditContext,
+    page_kind: &str,
+    upload: Upload,
+) -> Result<Result<RecordedChange, FormError>, ApiError> {
+    let kind = if page_kind == "add_dependant" {
+        page_kind
+    } else {
+        // The other-change page names any kind but a new dependant (which has its own).
+        match upload.field("change_kind") {
+            "add_dependant" => return Err(ApiError::invalid(Message::BadRequest)),
+            named => named,
         }
     };
-    Ok(HttpResponse::Created().json(recorded))
+    let form = ChangeForm::from_page(kind, |name| upload.field(name));
+    if page_kind != "add_dependant" && form.person_id.is_none() {
+        return Err(ApiError::invalid(Message::BadRequest));
+    }
+    let (parsed, effective_on) = match form.parse(today_in_japan()) {
+        Ok(parsed) => parsed,
+        Err(e) => return Ok(Err(e)),
+    };
+    let photo = if upload.has_file() {
+        match seal_upload(state, upload).await {
+            Ok(sealed) => Some(sealed),
+            Err(e) => match form_refusal(&e) {
+                Some(refusal) => return Ok(Err(refusal)),
+                None => return Err(e),
+            },
+        }
+    } else {
+        None
+    };
+    let recorded = record(state, by, parsed, effective_on, form.person_id).await?;
+    if let Some(photo) = photo {
+        store_sealed(state, audit, recorded.change_id, recorded.subject_id, photo).await?;
+    }
+    Ok(Ok(recorded))
 }
 
 /// The record's own person (the employee or payee), when a change names nobody.
@@ -129,6 +187,19 @@ pub async fn provider_record(state: State, provider: Provider) -> Result<HttpRes
 
 /// `POST /api/v1/provider/changes/{change_id}/subjects/{subject_id}/documents`: a photo for
 /// the new version of a changed person, as `…/subjects/{subject_id}/documents` takes it.
+#[utoipa::path(post, path = "/api/v1/provider/changes/{change_id}/subjects/{subject_id}/documents", tag = "provider",
+    params(("change_id" = uuid::Uuid, Path, description = "A change of the caller's record (`change_id` of `POST /api/v1/provider/changes`)"),
+           ("subject_id" = uuid::Uuid, Path, description = "The changed person's new version (`subject_id` of the same answer)"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry key"),
+           ("X-CSRF-Token" = Option<String>, Header, description = "The session's token (from the sign-in)")),
+    request_body(content_type = "multipart/form-data", content = crate::routes::provider::documents::UploadForm,
+                 description = "The photo and what it shows, as for the first collection's uploads"),
+    responses((status = 201, description = "`{\"document_id\", \"removed_metadata\", \"width\", \"height\", \"warnings\", \"qr_check\"}`"),
+              (status = 404, description = "No such change or person in the caller's record"),
+              (status = 409, description = "The change was handed in already"),
+              (status = 413, description = "Body too large"),
+              (status = 415, description = "Not JPEG, PNG or WebP (HEIC explained)"),
+              (status = 422, description = "Corrupt image or too many pixels")))]
 pub async fn provider_upload(
     req: HttpRequest,
     state: State,
@@ -153,6 +224,13 @@ pub async fn provider_upload(
 
 /// `POST /api/v1/provider/changes/{change_id}/submit`: hands the change in (the changed
 /// people go to the officer's queue) → `{"state"}`, or 422 with `missing`.
+#[utoipa::path(post, path = "/api/v1/provider/changes/{change_id}/submit", tag = "provider",
+    params(("change_id" = uuid::Uuid, Path, description = "A change of the caller's record"),
+           ("X-CSRF-Token" = Option<String>, Header, description = "The session's token (from the sign-in)")),
+    responses((status = 200, description = "`{\"state\"}`: the changed people wait for an officer"),
+              (status = 404, description = "No such change in the caller's record"),
+              (status = 409, description = "Handed in already"),
+              (status = 422, description = "Items are missing (`missing` lists them: a new version of the person themself needs a photo)")))]
 pub async fn provider_submit(
     state: State,
     provider: Provider,

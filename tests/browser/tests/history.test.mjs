@@ -1,7 +1,8 @@
 // The record over the years (issue 17) on a 360×740 phone: an employee whose record an
 // officer verified adds a newborn with a photo of the number document — the status page,
 // the form, and the status page again — and the officer's queue then holds the newborn
-// alone. Screenshots are named h-….
+// alone; the officer then takes a new address in on the employee's behalf from the
+// record's history on the staff pages. Screenshots are named h-….
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKakunin } from './server.mjs';
@@ -65,6 +66,36 @@ describe('changes after verification on a phone', () => {
     assert.equal(await desk.locator('fieldset.decision[data-person]').count(), 1);
     assert.match(await desk.textContent('body'), /山田 一郎/);
     await check(desk, 'h-04-officer-newborn-alone');
+    // The newborn's 住民票 with the employee's attestation: the suggested pair is one the
+    // rules accept, so recording needs nothing typed.
+    await Promise.all([desk.waitForURL(/\/s\/queue$/), desk.click('#verify button[value=queue]')]);
+
+    // On the person's behalf: the officer takes a new address in at the desk, with the
+    // card's photo, from the record's page on the staff side.
+    await desk.goto(`${kakunin.base}/s/people`);
+    await Promise.all([desk.waitForURL(/\/s\/people\/[0-9a-f-]+$/), desk.click('a[href^="/s/people/"]:has-text("山田 太郎")')]);
+    await Promise.all([desk.waitForURL(/\/changes$/), desk.click('#changes-link')]);
+    const history = await desk.textContent('main');
+    assert.match(history, /山田 一郎/);
+    assert.match(history, /扶養家族の追加/);
+    assert.match(history, /当初の収集/);
+    await check(desk, 'h-05-staff-record-history');
+    await Promise.all([desk.waitForURL(/\/changes\/other$/), desk.click('#other-change')]);
+    await desk.selectOption('#change_kind', 'address');
+    await desk.fill('#effective_on', '2026-12-01');
+    await desk.fill('#address', '東京都千代田区丸の内1-1-1');
+    await desk.selectOption('#kind', 'my_number_card_front');
+    await desk.setInputFiles('#file', photo);
+    await desk.check('#seen-my_number_card_front');
+    await check(desk, 'h-06-staff-change-form');
+    await Promise.all([desk.waitForURL(/\/changes$/), desk.click('#change-other button[type=submit]')]);
+    assert.match(await desk.textContent('.notice.ok'), /変更を受け付けました/);
+    assert.match(await desk.textContent('main'), /住所の変更/);
+    await check(desk, 'h-07-staff-change-recorded');
+    // The change waits in the queue, holding the employee alone.
+    await desk.goto(`${kakunin.base}/s/queue`);
+    await Promise.all([desk.waitForURL(/\/s\/submissions\//), desk.click('#claim-next')]);
+    assert.equal(await desk.locator('fieldset.decision[data-person]').count(), 1);
     await desk.context().close();
     await page.context().close();
   });

@@ -864,6 +864,214 @@ async fn a_rehired_employee_is_linked_to_the_earlier_record(db: Db) {
     assert!(trail.iter().any(|e| e.action == "record.rehire"));
 }
 
+/// The `csrf` field of the form on a staff page.
+fn page_csrf(html: &str) -> String {
+    let at = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    html[at..].split('"').next().expect("value").to_owned()
+}
+
+async fn page_text(app: &TestApp, staff: &Staff, path: &str) -> (u16, String) {
+    let response = staff.get(app, path).send().await.expect("page");
+    let status = response.status().as_u16();
+    (status, response.text().await.expect("html"))
+}
+
+/// The staff change form as a browser sends it: the page's fields, how it was received,
+/// and (if any) a photo.
+fn change_page_form(csrf: &str, fields: &[(&str, &str)], photo: bool) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
+    for (name, value) in fields {
+        form = form.text((*name).to_owned(), (*value).to_owned());
+    }
+    if photo {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(fixture("orientation/landscape_1.jpg"))
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .expect("mime"),
+        );
+    }
+    form
+}
+
+async fn post_change_page(
+    app: &TestApp,
+    staff: &Staff,
+    path: &str,
+    form: reqwest::multipart::Form,
+) -> reqwest::Response {
+    staff
+        .client
+        .post(app.url(path))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post")
+}
+
+/// Staff take changes in on the person's behalf on their own pages (the same use cases
+/// as the provider's pages and the assisted API): the record's history, a newborn with a
+/// photo and how it was received, a refused number that records nothing, a dependant
+/// ended, and another branch's officer who finds nothing.
+async fn staff_take_changes_on_the_persons_behalf_on_their_pages(db: Db) {
+    let Some(v) = verified_employee(db).await else {
+        return;
+    };
+    let app = &v.app;
+    let record = &v.record;
+    let (status, person_page) = page_text(app, &v.first, &format!("/s/people/{record}")).await;
+    assert_eq!(status, 200);
+    assert!(person_page.contains("id=\"changes-link\""), "{person_page}");
+    let (status, history) = page_text(app, &v.first, &format!("/s/people/{record}/changes")).await;
+    assert_eq!(status, 200);
+    assert!(history.contains("山田 太郎") && history.contains("山田 花子"));
+    assert!(history.contains("当初の収集"));
+
+    // A number with a wrong check digit: refused at its field, nothing recorded.
+    let path = format!("/s/people/{record}/changes/dependant");
+    let (status, form_page) = page_text(app, &v.first, &path).await;
+    assert_eq!(status, 200);
+    let csrf = page_csrf(&form_page);
+    let newborn = |number: &'static str| {
+        vec![
+            ("relationship", "child"),
+            ("name", "山田 一郎"),
+            ("name_kana", "ヤマダ イチロウ"),
+            ("birth_date", "2026-11-20"),
+            ("effective_on", "2026-11-20"),
+            ("number", number),
+            ("identity_attested", "1"),
+            ("kind", "residence_record"),
+            ("channel", "post"),
+            ("documents_seen", "residence_record"),
+            ("note", "出生の届出（郵送）"),
+        ]
+    };
+    let refused = post_change_page(
+        app,
+        &v.first,
+        &path,
+        change_page_form(&csrf, &newborn("111222333447"), true),
+    )
+    .await;
+    // (The client follows the page's 303 back to the form, which shows the refusal.)
+    assert_eq!(refused.url().path(), path);
+    let shown = refused.text().await.expect("html");
+    assert!(shown.contains("field-error"), "{shown}");
+    assert_eq!(record_people(app, &v.first, record).await.len(), 2);
+    // Without the page's token: refused, nothing recorded.
+    let forged = post_change_page(
+        app,
+        &v.first,
+        &path,
+        change_page_form("forged", &newborn(NEWBORN_NUMBER), true),
+    )
+    .await;
+    assert_eq!(forged.status(), 403);
+    assert_eq!(record_people(app, &v.first, record).await.len(), 2);
+
+    // Another branch's officer: not found, on the pages as on a post.
+    let osaka = enrolled(app, "officer.osk", Role::Officer, &["OSK"]).await;
+    for page in ["changes", "changes/dependant", "changes/other"] {
+        let (status, _) = page_text(app, &osaka, &format!("/s/people/{record}/{page}")).await;
+        assert_eq!(status, 404, "{page}");
+    }
+    let (_, osaka_home) = page_text(app, &osaka, "/s/people").await;
+    let osaka_csrf = page_csrf(&osaka_home);
+    let cross = post_change_page(
+        app,
+        &osaka,
+        &path,
+        change_page_form(&osaka_csrf, &newborn(NEWBORN_NUMBER), true),
+    )
+    .await;
+    assert_eq!(cross.status(), 404);
+    assert_eq!(record_people(app, &v.first, record).await.len(), 2);
+
+    // The newborn, with the photo and how it arrived: recorded, handed in, in the queue.
+    let sent = post_change_page(
+        app,
+        &v.first,
+        &path,
+        change_page_form(&csrf, &newborn(NEWBORN_NUMBER), true),
+    )
+    .await;
+    assert_eq!(sent.url().path(), format!("/s/people/{record}/changes"));
+    assert!(sent.text().await.expect("html").contains("変更を受け付けました"));
+    let people = record_people(app, &v.first, record).await;
+    assert_eq!(people.len(), 3);
+    let change_id = claim(app, &v.second).await;
+    assert_ne!(&change_id, record, "the change is its own event");
+    let (_, history) = page_text(app, &v.first, &format!("/s/people/{record}/changes")).await;
+    assert!(history.contains("山田 一郎"));
+    assert!(history.contains("扶養家族の追加"));
+    // Verified alone, with the rules of the day (the employee attests the newborn).
+    let newborn_version = people
+        .iter()
+        .find(|p| p["versions"][0]["name"] == "山田 一郎")
+        .and_then(|p| p["versions"][0]["subject_id"].as_str())
+        .expect("newborn")
+        .to_owned();
+    let verified = verify(app, &v.second, &change_id, json!([attested(&newborn_version)])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+
+    // Any other change: the spouse leaves the record, received at the desk.
+    let other = format!("/s/people/{record}/changes/other");
+    let (_, other_page) = page_text(app, &v.first, &other).await;
+    let spouse = v.spouse.clone();
+    let ended = post_change_page(
+        app,
+        &v.first,
+        &other,
+        change_page_form(
+            &page_csrf(&other_page),
+            &[
+                ("person_id", spouse.as_str()),
+                ("change_kind", "end_dependant"),
+                ("effective_on", "2026-12-31"),
+                ("kind", "residence_record"),
+                ("channel", "in_person"),
+                ("note", "扶養から外れた旨を窓口で確認"),
+            ],
+            false,
+        ),
+    )
+    .await;
+    assert_eq!(ended.url().path(), format!("/s/people/{record}/changes"));
+    let ended_change = claim(app, &v.second).await;
+    let verified = verify(app, &v.second, &ended_change, json!([])).await;
+    assert_eq!(verified.0, 200, "{}", verified.1);
+    let people = record_people(app, &v.first, record).await;
+    assert_eq!(person(&people, &spouse)["ended_on"], "2026-12-31");
+    let (_, history) = page_text(app, &v.first, &format!("/s/people/{record}/changes")).await;
+    assert!(history.contains("2026/12/31"), "the end date, as a person reads it");
+
+    // The trail names the staff member who took each change in, never a number.
+    let trail = app
+        .app
+        .vault
+        .audit_entries(0, 100_000)
+        .await
+        .expect("trail");
+    let text = format!("{trail:?}");
+    assert!(!text.contains(NEWBORN_NUMBER));
+}
+
+/// The record's people as staff see them (`/api/v1/assisted/{record}/record`).
+async fn record_people(app: &TestApp, staff: &Staff, record: &str) -> Vec<Value> {
+    let response = staff
+        .get(app, &format!("/api/v1/assisted/{record}/record"))
+        .send()
+        .await
+        .expect("record");
+    assert_eq!(response.status(), 200);
+    json(response).await["people"]
+        .as_array()
+        .expect("people")
+        .clone()
+}
+
 on_both_backends!(
     a_newborn_added_after_verification_is_verified_alone_and_released_as_an_added_row,
     a_category3_spouse_starts_and_ends,
@@ -873,4 +1081,5 @@ on_both_backends!(
     a_dependant_ended_is_disposed_on_its_own_date_while_the_employee_record_stays,
     a_reissued_numbers_old_ciphertext_is_disposed_on_its_own_date,
     a_rehired_employee_is_linked_to_the_earlier_record,
+    staff_take_changes_on_the_persons_behalf_on_their_pages,
 );

@@ -10,6 +10,7 @@ mod activation;
 mod assisted;
 pub(crate) mod audit_desk;
 mod campaigns;
+mod changes;
 mod duties;
 mod invitations;
 mod officer;
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     officer::configure(cfg);
     accounts::configure(cfg);
     assisted::configure(cfg);
+    changes::configure(cfg);
     invitations::configure(cfg);
     campaigns::configure(cfg);
     duties::configure(cfg);

@@ -1063,8 +1063,8 @@ mod tests {
                 let c = choices(person, &seen(Channel::Online, &chosen));
                 if let (Some(n), Some(i)) = (c.suggested_number_check, c.suggested_identity_check) {
                     assert!(
-                        !((n == NumberCheck::EmployeeAttestation)
-                            != (i == IdentityCheck::EmployeeAttestation)),
+                        (n == NumberCheck::EmployeeAttestation)
+                            == (i == IdentityCheck::EmployeeAttestation),
                         "{chosen:?}: {n:?} with {i:?}"
                     );
                 }

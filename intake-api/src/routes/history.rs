@@ -60,7 +60,9 @@ pub(crate) async fn record(
             };
             history::add_dependant(app, by, input, declaration, effective_on).await?
         }
-        ParsedChange::EndDependant => history::end_dependant(app, by, named()?, effective_on).await?,
+        ParsedChange::EndDependant => {
+            history::end_dependant(app, by, named()?, effective_on).await?
+        }
         ParsedChange::Name(name, kana, former) => {
             let who = or_self(state, by, person).await?;
             history::change_name(app, by, who, name, kana, former, effective_on).await?
@@ -80,7 +82,9 @@ pub(crate) async fn record(
         ParsedChange::Category3Start => {
             history::start_category3(app, by, named()?, effective_on).await?
         }
-        ParsedChange::Category3End => history::end_category3(app, by, named()?, effective_on).await?,
+        ParsedChange::Category3End => {
+            history::end_category3(app, by, named()?, effective_on).await?
+        }
     };
     Ok(recorded)
 }

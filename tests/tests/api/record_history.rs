@@ -998,7 +998,12 @@ async fn staff_take_changes_on_the_persons_behalf_on_their_pages(db: Db) {
     )
     .await;
     assert_eq!(sent.url().path(), format!("/s/people/{record}/changes"));
-    assert!(sent.text().await.expect("html").contains("変更を受け付けました"));
+    assert!(
+        sent.text()
+            .await
+            .expect("html")
+            .contains("変更を受け付けました")
+    );
     let people = record_people(app, &v.first, record).await;
     assert_eq!(people.len(), 3);
     let change_id = claim(app, &v.second).await;
@@ -1013,7 +1018,13 @@ async fn staff_take_changes_on_the_persons_behalf_on_their_pages(db: Db) {
         .and_then(|p| p["versions"][0]["subject_id"].as_str())
         .expect("newborn")
         .to_owned();
-    let verified = verify(app, &v.second, &change_id, json!([attested(&newborn_version)])).await;
+    let verified = verify(
+        app,
+        &v.second,
+        &change_id,
+        json!([attested(&newborn_version)]),
+    )
+    .await;
     assert_eq!(verified.0, 200, "{}", verified.1);
 
     // Any other change: the spouse leaves the record, received at the desk.
@@ -1045,7 +1056,10 @@ async fn staff_take_changes_on_the_persons_behalf_on_their_pages(db: Db) {
     let people = record_people(app, &v.first, record).await;
     assert_eq!(person(&people, &spouse)["ended_on"], "2026-12-31");
     let (_, history) = page_text(app, &v.first, &format!("/s/people/{record}/changes")).await;
-    assert!(history.contains("2026/12/31"), "the end date, as a person reads it");
+    assert!(
+        history.contains("2026/12/31"),
+        "the end date, as a person reads it"
+    );
 
     // The trail names the staff member who took each change in, never a number.
     let trail = app

@@ -192,7 +192,15 @@ async fn add_dependant(
     path: web::Path<Uuid>,
     payload: Multipart,
 ) -> Result<HttpResponse, StaffPageError> {
-    send(req, state, page, path.into_inner(), payload, "add_dependant").await
+    send(
+        req,
+        state,
+        page,
+        path.into_inner(),
+        payload,
+        "add_dependant",
+    )
+    .await
 }
 
 /// `POST /s/people/{id}/changes/other` (multipart).

@@ -18,7 +18,6 @@ pub mod notices;
 pub use application::password;
 pub mod pipeline;
 pub mod ratelimit;
-pub mod roster;
 pub mod routes;
 pub mod secret_body;
 pub mod security_headers;

@@ -10,6 +10,7 @@ pub mod forms;
 pub mod invitations;
 pub mod messages;
 pub mod pages;
+pub mod roster;
 pub mod staff;
 pub mod staff_admin;
 pub mod text;

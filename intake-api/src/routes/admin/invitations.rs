@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
 use portal::Message;
+use portal::roster::{Column, Row};
 use serde::{Deserialize, Serialize};
 use storage::invitation_admin::{InvitationLine, InvitationQuery, LinkState};
 use storage::invitations::{CreatedInvitation, EmailAddress, InvitationKind, NewInvitation};
@@ -16,7 +17,6 @@ use zeroize::Zeroizing;
 
 use crate::error::ApiError;
 use crate::mail::invitation_letter;
-use crate::roster::{Column, Row};
 use crate::routes::provider::today_in_japan;
 use crate::staff_auth::{Admin, StaffCaller};
 use crate::startup::State;
@@ -268,12 +268,12 @@ pub(super) async fn create(
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let known = crate::roster::Known {
+    let known = portal::roster::Known {
         taken: state.vault.invited_employee_codes().await?,
         branches: application::branches::codes_by_name(&state.app).await?,
     };
     let rows = body.invitations.into_iter().enumerate().collect();
-    let batch = match crate::roster::check(
+    let batch = match portal::roster::check(
         rows,
         today_in_japan(),
         state.settings.invitation_valid_days,

@@ -59,7 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(
                 // A whole roster in one call: as many rows as the CSV upload takes.
                 crate::routes::endpoint("/invitations")
-                    .app_data(super::json_config(crate::roster::MAX_JSON_BYTES))
+                    .app_data(super::json_config(portal::roster::MAX_JSON_BYTES))
                     .get(invitations::list)
                     .post(invitations::create),
             )

@@ -14,6 +14,7 @@ use portal::invitations::{
     InvitationFilterView, InvitationsPage, InviteNewPage, InvitePreviewPage, InviteSheetPage,
     PreviewRow, RosterProblem, SheetCard,
 };
+use portal::roster::{self, RosterError, Row};
 use portal::staff::{BranchLabels, jst};
 use storage::invitation_admin::LinkState;
 use storage::invitations::NewInvitation;
@@ -23,7 +24,6 @@ use zeroize::Zeroizing;
 
 use super::{CsrfOnly, StaffPage, StaffPageError, qr_svg_base64};
 use crate::mail::invitation_letter;
-use crate::roster::{self, RosterError, Row};
 use crate::routes::admin::invitations::{
     Issued, ListQuery, MailOutcome, issue, next_before, reissue, revoke,
 };

@@ -1,5 +1,9 @@
 //! The HR roster an admin uploads to invite many people at once, and the single form that
 //! invites one: both go through [`Row::parse`], so they accept and refuse the same values.
+//! A roster is a form of many rows: like [`crate::forms`], this reads what people wrote into
+//! domain values and says what is refused in both languages; the pages, the admin API and
+//! `kakunin invite` render its refusals, and storage's partial unique index on a live
+//! employee code enforces "one invitation in use per employee" whatever reads the rows.
 //!
 //! The CSV is what HR actually has: exported from Excel (Shift_JIS, often with a BOM when
 //! UTF-8), with a header row in Japanese or English in any order, or no header at all and
@@ -9,8 +13,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use portal::Message;
-use portal::forms::person_message;
+use crate::Message;
+use crate::forms::person_message;
 use storage::invitations::{EmailAddress, InvitationKind, NewInvitation};
 use storage::org::{BranchCode, EmployeeCode};
 use storage::person::{BirthDate, NameKana, PersonName};

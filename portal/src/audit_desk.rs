@@ -12,6 +12,7 @@ use storage::audit_desk::{
 
 use crate::staff::{StaffFrame, jst};
 use crate::{Lang, Text};
+use storage::ledgers::FileLedgerEntry;
 
 /// A label in both languages.
 type Label = (&'static str, &'static str);
@@ -400,6 +401,49 @@ pub fn file_ledger_header(code: &str) -> &str {
         "handlers" => "取り扱う担当者",
         other => other,
     }
+}
+
+/// The file ledger (特定個人情報ファイル台帳) as a table for people: Japanese headers, each
+/// handler with their role and scope in words. The page and its CSV download show the same
+/// cells (`kakunin ledger files` keeps the machine-readable columns).
+pub fn file_table(entries: &[FileLedgerEntry]) -> (Vec<String>, Vec<Vec<String>>) {
+    let header = [
+        "file",
+        "storage",
+        "purposes",
+        "retention_years",
+        "live_records",
+        "disposed_records",
+        "handlers",
+    ]
+    .map(|code| file_ledger_header(code).to_owned());
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let handlers: Vec<String> = e
+                .handlers
+                .iter()
+                .map(|h| {
+                    let scope = if h.scopes.is_empty() {
+                        "全拠点".to_owned()
+                    } else {
+                        h.scopes.join("・")
+                    };
+                    format!("{}（{}、{scope}）", h.username, Lang::Ja.role(&h.role))
+                })
+                .collect();
+            vec![
+                e.file.to_owned(),
+                e.storage.to_owned(),
+                e.purposes.join(" / "),
+                e.retention_years.to_string(),
+                e.live_records.to_string(),
+                e.disposed_records.to_string(),
+                handlers.join("、"),
+            ]
+        })
+        .collect();
+    (header.to_vec(), rows)
 }
 
 /// The export ledger (持出管理記録簿) as a table for people: Japanese headers, names,

@@ -320,12 +320,30 @@ async fn an_auditor_reads_the_trail_the_ledgers_and_the_alerts_from_the_pages() 
         assert!(html.contains(&format!("/s/ledgers/{ledger}/csv")));
         assert!(!html.contains(NUMBER));
     }
+    let files = get(&auditor, "/s/ledgers/files").await.1;
     assert!(
-        get(&auditor, "/s/ledgers/files")
-            .await
-            .1
-            .contains("officer.p"),
+        files.contains("officer.p"),
         "who can handle numbers, from live accounts"
+    );
+    // Laid out for people (not its machine CSV read back): the role in words, no code.
+    assert!(files.contains("officer.p（事務取扱担当者、"), "{files}");
+    assert!(!files.contains("(officer:"), "{files}");
+    let download = auditor
+        .get(&app, "/s/ledgers/files/csv")
+        .send()
+        .await
+        .expect("csv")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(
+        download.starts_with("\u{feff}".as_bytes()),
+        "a byte-order mark for Excel"
+    );
+    let text = String::from_utf8_lossy(&download);
+    assert!(
+        text.contains("取り扱う担当者") && text.contains("officer.p"),
+        "{text}"
     );
     assert_eq!(get(&auditor, "/s/ledgers/other").await.0, 404);
     let (status, alerts) = get(&auditor, "/s/alerts").await;

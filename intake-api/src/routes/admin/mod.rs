@@ -260,6 +260,15 @@ async fn record_ledger_read(
     Ok(())
 }
 
+/// The file ledger's entries for the auditors' page (the read is an audit entry first).
+pub(crate) async fn file_ledger_entries(
+    state: &State,
+    caller: &StaffCaller,
+) -> Result<Vec<storage::ledgers::FileLedgerEntry>, ApiError> {
+    record_ledger_read(state, caller, Ledger::Files, false).await?;
+    Ok(ledgers::file_ledger(&state.vault, &state.settings.portal.purposes).await?)
+}
+
 /// A ledger's CSV (the read is an audit entry first): the download, and the rows the
 /// auditors' page shows (`csv` says which, for the trail).
 pub(crate) async fn ledger_csv(

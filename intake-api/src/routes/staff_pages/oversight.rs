@@ -15,7 +15,6 @@ use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::ledgers::Ledger;
 use crate::routes::admin::incidents::{establish_scope, open_record, record_step};
-use crate::routes::admin::ledger_csv;
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
 
@@ -33,8 +32,8 @@ fn overseer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
 }
 
 /// A ledger's header and rows for people: the export and disposal ledgers with names and
-/// Japan time (`application::audit_desk`); the file ledger as its CSV has it, headed in
-/// Japanese.
+/// Japan time (`application::audit_desk`); the file ledger with roles and scopes in
+/// words. Each is laid out once (`portal::audit_desk`) for the page and its download.
 async fn ledger_table(
     state: &State,
     page: &StaffPage,
@@ -48,22 +47,9 @@ async fn ledger_table(
         Ledger::Disposals => portal::audit_desk::disposal_table(
             &application::audit_desk::disposal_ledger(&state.app, &overseer).await?,
         ),
-        Ledger::Files => {
-            let bytes = ledger_csv(state, &page.caller, ledger, false).await?;
-            let mut reader = csv::ReaderBuilder::new().from_reader(bytes.as_slice());
-            let header = reader
-                .headers()
-                .map_err(|e| ApiError::internal(&e))?
-                .iter()
-                .map(|h| portal::audit_desk::file_ledger_header(h).to_owned())
-                .collect();
-            let rows = reader
-                .records()
-                .map(|r| r.map(|r| r.iter().map(str::to_owned).collect()))
-                .collect::<Result<Vec<Vec<String>>, _>>()
-                .map_err(|e| ApiError::internal(&e))?;
-            (header, rows)
-        }
+        Ledger::Files => portal::audit_desk::file_table(
+            &crate::routes::admin::file_ledger_entries(state, &page.caller).await?,
+        ),
     })
 }
 

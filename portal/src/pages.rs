@@ -539,6 +539,55 @@ pub struct ChangeablePerson {
     pub relationship: Relationship,
 }
 
+/// A person's current name in their history: the latest version not replaced.
+pub fn current_name(person: &storage::history::PersonHistory) -> &str {
+    person
+        .versions
+        .iter()
+        .rev()
+        .find(|v| v.superseded_at.is_none())
+        .or_else(|| person.versions.last())
+        .map_or("", |v| v.name.as_str())
+}
+
+impl ChangeablePerson {
+    /// Everyone of a record a change can name: people whose relationship has not ended,
+    /// by their current name.
+    pub fn of_record(people: &[storage::history::PersonHistory]) -> Vec<Self> {
+        people
+            .iter()
+            .filter(|p| p.ended_on.is_none())
+            .map(|p| Self {
+                person_id: p.person_id,
+                name: current_name(p).to_owned(),
+                relationship: p
+                    .relationship
+                    .as_deref()
+                    .and_then(Relationship::from_code)
+                    .unwrap_or(Relationship::Myself),
+            })
+            .collect()
+    }
+}
+
+/// The kinds the other-change form offers (a new dependant has its own form): a payee has
+/// no dependants, so no dependant's end and no 第3号 status.
+pub fn other_change_kinds(payee: bool) -> Vec<(&'static str, Text)> {
+    let mut kinds = vec![
+        ("name", Text::SChangeName),
+        ("address", Text::SChangeAddress),
+        ("number", Text::SChangeNumber),
+    ];
+    if !payee {
+        kinds.extend([
+            ("end_dependant", Text::SChangeEndDependant),
+            ("category3_start", Text::SChangeCategory3Start),
+            ("category3_end", Text::SChangeCategory3End),
+        ]);
+    }
+    kinds
+}
+
 /// `GET /p/changes/other`: any other change (a name, an address, a reissued number, a
 /// dependant leaving, 第3号 start or end), with a photo where the officer needs one.
 #[derive(Debug, Template)]

@@ -389,15 +389,9 @@ impl ChangesPage {
         )
     }
 
-    /// A person's current name (the latest version not replaced).
+    /// A person's current name.
     pub fn current_name<'a>(&self, person: &'a storage::history::PersonHistory) -> &'a str {
-        person
-            .versions
-            .iter()
-            .rev()
-            .find(|v| v.superseded_at.is_none())
-            .or_else(|| person.versions.last())
-            .map_or("", |v| v.name.as_str())
+        crate::pages::current_name(person)
     }
 
     /// A stored `YYYY-MM-DD` date as 2026/12/31, or `none`'s words when there is none.

@@ -9,11 +9,10 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use application::history::{self, ChangedBy};
-use portal::pages::ChangeablePerson;
+use portal::pages::{ChangeablePerson, current_name, other_change_kinds};
 use portal::staff::{ChangeFormPage, ChangesPage};
 use portal::{Message, Text};
 use storage::history::PersonHistory;
-use storage::person::Relationship;
 use storage::staff::Role;
 use storage::submissions::DocumentKind;
 use uuid::Uuid;
@@ -30,14 +29,9 @@ use crate::startup::State;
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(crate::routes::endpoint("/s/people/{id}/changes").get(overview))
         .service(
-            crate::routes::endpoint("/s/people/{id}/changes/dependant")
-                .get(dependant_form)
-                .post(add_dependant),
-        )
-        .service(
-            crate::routes::endpoint("/s/people/{id}/changes/other")
-                .get(other_form)
-                .post(other_change),
+            crate::routes::endpoint("/s/people/{id}/changes/{form}")
+                .get(form_page)
+                .post(send),
         );
 }
 
@@ -65,24 +59,12 @@ async fn record_of(
     Ok(history::history(&state.app, by).await?)
 }
 
-/// A person's current name (their latest version not replaced).
-fn current_name(person: &PersonHistory) -> String {
-    person
-        .versions
-        .iter()
-        .rev()
-        .find(|v| v.superseded_at.is_none())
-        .or_else(|| person.versions.last())
-        .map(|v| v.name.clone())
-        .unwrap_or_default()
-}
-
 /// The record holder's current name (the employee or payee).
 fn holder_name(people: &[PersonHistory]) -> String {
     people
         .iter()
         .find(|p| p.kind != "dependant")
-        .map(current_name)
+        .map(|p| current_name(p).to_owned())
         .unwrap_or_default()
 }
 
@@ -106,112 +88,49 @@ async fn overview(
     Ok(render(&req, &state, StatusCode::OK, body))
 }
 
-/// The form page of one kind of change (`dependant`: a new dependant).
+/// Which change form: a new dependant, or any other change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Form {
+    Dependant,
+    Other,
+}
+
+impl Form {
+    fn path(self, id: Uuid) -> String {
+        match self {
+            Self::Dependant => format!("/s/people/{id}/changes/dependant"),
+            Self::Other => format!("/s/people/{id}/changes/other"),
+        }
+    }
+}
+
+/// `GET /s/people/{id}/changes/{dependant|other}`: one change form.
 async fn form_page(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    id: Uuid,
-    dependant: bool,
+    path: web::Path<(Uuid, Form)>,
 ) -> Result<HttpResponse, StaffPageError> {
+    let (id, form) = path.into_inner();
     let (page, access) = assistant(page)?;
     let people = record_of(&state, &access, id).await?;
-    let payee = people.iter().any(|p| p.kind == "payee");
-    let here = format!(
-        "/s/people/{id}/changes/{}",
-        if dependant { "dependant" } else { "other" }
-    );
-    let title = if dependant {
-        Text::SChangesAddTitle
-    } else {
-        Text::SChangesOtherTitle
+    let title = match form {
+        Form::Dependant => Text::SChangesAddTitle,
+        Form::Other => Text::SChangesOtherTitle,
     };
-    let mut change_kinds = vec![
-        ("name", Text::SChangeName),
-        ("address", Text::SChangeAddress),
-        ("number", Text::SChangeNumber),
-    ];
-    if !payee {
-        change_kinds.extend([
-            ("end_dependant", Text::SChangeEndDependant),
-            ("category3_start", Text::SChangeCategory3Start),
-            ("category3_end", Text::SChangeCategory3End),
-        ]);
-    }
     let body = ChangeFormPage {
-        staff: page.frame(title, &here),
+        staff: page.frame(title, &form.path(id)),
         submission_id: id,
         display_name: holder_name(&people),
-        dependant,
-        people: people
-            .iter()
-            .filter(|p| p.ended_on.is_none())
-            .map(|p| ChangeablePerson {
-                person_id: p.person_id,
-                name: current_name(p),
-                relationship: p
-                    .relationship
-                    .as_deref()
-                    .and_then(Relationship::from_code)
-                    .unwrap_or(Relationship::Myself),
-            })
-            .collect(),
-        change_kinds,
+        dependant: form == Form::Dependant,
+        people: ChangeablePerson::of_record(&people),
+        change_kinds: other_change_kinds(people.iter().any(|p| p.kind == "payee")),
         relationships: &portal::pages::DEPENDANT_RELATIONSHIPS,
         documents: verifier::rules::table::kinds_offered_on(today_in_japan()),
         seen_kinds: DocumentKind::ALL,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
-}
-
-/// `GET /s/people/{id}/changes/dependant`.
-async fn dependant_form(
-    req: HttpRequest,
-    state: State,
-    page: StaffPage,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, StaffPageError> {
-    form_page(req, state, page, path.into_inner(), true).await
-}
-
-/// `GET /s/people/{id}/changes/other`.
-async fn other_form(
-    req: HttpRequest,
-    state: State,
-    page: StaffPage,
-    path: web::Path<Uuid>,
-) -> Result<HttpResponse, StaffPageError> {
-    form_page(req, state, page, path.into_inner(), false).await
-}
-
-/// `POST /s/people/{id}/changes/dependant` (multipart).
-async fn add_dependant(
-    req: HttpRequest,
-    state: State,
-    page: StaffPage,
-    path: web::Path<Uuid>,
-    payload: Multipart,
-) -> Result<HttpResponse, StaffPageError> {
-    send(
-        req,
-        state,
-        page,
-        path.into_inner(),
-        payload,
-        "add_dependant",
-    )
-    .await
-}
-
-/// `POST /s/people/{id}/changes/other` (multipart).
-async fn other_change(
-    req: HttpRequest,
-    state: State,
-    page: StaffPage,
-    path: web::Path<Uuid>,
-    payload: Multipart,
-) -> Result<HttpResponse, StaffPageError> {
-    send(req, state, page, path.into_inner(), payload, "other").await
 }
 
 /// How staff received the change (`channel`, `documents_seen`, `note` of the form).
@@ -231,25 +150,23 @@ fn received(upload: &Upload) -> Result<HandIn, ApiError> {
     })
 }
 
-/// Records the change from the page's form, then hands it in with how it was received;
+/// `POST /s/people/{id}/changes/{dependant|other}` (multipart): records the change from the
+/// page's form, then hands it in with how it was received;
 /// a refused field goes back to the form, a recorded change to the record's history.
 async fn send(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    id: Uuid,
+    path: web::Path<(Uuid, Form)>,
     payload: Multipart,
-    page_kind: &str,
 ) -> Result<HttpResponse, StaffPageError> {
+    let (id, form) = path.into_inner();
     let (page, access) = assistant(page)?;
-    let here = format!(
-        "/s/people/{id}/changes/{}",
-        if page_kind == "add_dependant" {
-            "dependant"
-        } else {
-            "other"
-        }
-    );
+    let here = form.path(id);
+    let page_kind = match form {
+        Form::Dependant => "add_dependant",
+        Form::Other => "other",
+    };
     let upload = read_checked_upload(&req, &state, id, payload, Some(page.csrf())).await?;
     let how = received(&upload)?;
     let by = ChangedBy::Staff {

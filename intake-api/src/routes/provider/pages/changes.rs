@@ -13,8 +13,8 @@ use portal::Text;
 use portal::forms::FormError;
 use portal::pages::{
     ChangeDependantPage, ChangeOtherPage, ChangeablePerson, DEPENDANT_RELATIONSHIPS,
+    other_change_kinds,
 };
-use storage::person::Relationship;
 
 use super::{Flash, PageError, SignedIn, refused, render, see_other};
 use crate::routes::history::record_from_page;
@@ -64,42 +64,11 @@ pub(super) async fn other_form(
     };
     let people = history::history(&state.app, by)
         .await
-        .map_err(crate::error::ApiError::from)?
-        .into_iter()
-        .filter(|person| person.ended_on.is_none())
-        .filter_map(|person| {
-            let current = person
-                .versions
-                .iter()
-                .rev()
-                .find(|v| v.superseded_at.is_none())?;
-            Some(ChangeablePerson {
-                person_id: person.person_id,
-                name: current.name.clone(),
-                relationship: person
-                    .relationship
-                    .as_deref()
-                    .and_then(Relationship::from_code)
-                    .unwrap_or(Relationship::Myself),
-            })
-        })
-        .collect();
-    let mut kinds = vec![
-        ("name", Text::SChangeName),
-        ("address", Text::SChangeAddress),
-        ("number", Text::SChangeNumber),
-    ];
-    if !signed.is_payee() {
-        kinds.extend([
-            ("end_dependant", Text::SChangeEndDependant),
-            ("category3_start", Text::SChangeCategory3Start),
-            ("category3_end", Text::SChangeCategory3End),
-        ]);
-    }
+        .map_err(crate::error::ApiError::from)?;
     let page = ChangeOtherPage {
         page: signed.frame(Text::ChangeOtherTitle, OTHER),
-        people,
-        change_kinds: kinds,
+        people: ChangeablePerson::of_record(&people),
+        change_kinds: other_change_kinds(signed.is_payee()),
         documents: verifier::rules::table::kinds_offered_on(today_in_japan()),
     };
     Ok(render(&req, &state, StatusCode::OK, page))

@@ -24,10 +24,10 @@
 //! scrub holds, so at most 1.44 MB). The decoder is `rxing` (a port of ZXing and
 //! zxing-cpp's QR reader), QR only; BENCHMARKS.md ("Card-back QR") says why it was
 //! chosen over `rqrr`: 100 % against 83 % on the clean part of the test set and 99 %
-//! against 60 % on the hard part, in half the time. The working copy is handed to it, and
-//! its own copies (the binarised matrix, the result's text and bytes) are freed unwiped:
-//! like the image decoders' rows, they are outside our reach (its result type has no way
-//! to wipe them); `memory_hygiene` counts what is left.
+//! against 60 % on the hard part, in half the time. The working copy is lent to it (read
+//! in place, wiped by us afterwards); its own copies (the binarised matrix, the result's
+//! text and bytes) are freed unwiped: like the image decoders' rows, they are outside our
+//! reach (its result type has no way to wipe them); `memory_hygiene` counts what is left.
 
 use std::fmt;
 
@@ -115,25 +115,53 @@ impl WorkingImage {
         if ow == 0 || oh == 0 {
             return Self::from_luma(Vec::new(), 0, 0);
         }
+        // Each output pixel sums the red, green and blue of its `factor²` block, and the
+        // weights are applied once per output pixel (ITU-R BT.601 luma in integers, the
+        // weights summing to 256, of the block's mean). The scrub's 2,400 px image halves
+        // to the 1,200 px copy, so a factor of 2 has its own loop over two rows at once:
+        // weighting every source pixel in a general loop was two thirds of the QR step's
+        // instructions (BENCHMARKS.md, "Added cost per photo").
+        let luma = |r: u32, g: u32, b: u32, area: u32| {
+            let (r, g, b) = (u64::from(r), u64::from(g), u64::from(b));
+            ((77 * r + 150 * g + 29 * b) / (256 * u64::from(area))) as u8
+        };
         let mut pixels = Zeroizing::new(vec![0u8; ow * oh]);
-        let mut row = Zeroizing::new(vec![0u32; ow]);
-        let area = (factor * factor) as u32;
-        for oy in 0..oh {
-            row.fill(0);
-            for y in oy * factor..(oy + 1) * factor {
-                let line = &rgb[3 * w * y..3 * w * (y + 1)];
-                for (ox, sum) in row.iter_mut().enumerate() {
-                    for px in line[3 * ox * factor..3 * (ox + 1) * factor].chunks_exact(3) {
-                        // ITU-R BT.601 luma in integers (weights sum to 256).
-                        *sum += (77 * u32::from(px[0])
-                            + 150 * u32::from(px[1])
-                            + 29 * u32::from(px[2]))
-                            >> 8;
-                    }
+        if factor == 2 {
+            for (oy, out) in pixels.chunks_exact_mut(ow).enumerate() {
+                let top = &rgb[3 * w * 2 * oy..][..6 * ow];
+                let bottom = &rgb[3 * w * (2 * oy + 1)..][..6 * ow];
+                for ((out, t), b) in out
+                    .iter_mut()
+                    .zip(top.chunks_exact(6))
+                    .zip(bottom.chunks_exact(6))
+                {
+                    let sum = |c: usize| {
+                        u32::from(t[c])
+                            + u32::from(t[c + 3])
+                            + u32::from(b[c])
+                            + u32::from(b[c + 3])
+                    };
+                    *out = luma(sum(0), sum(1), sum(2), 4);
                 }
             }
-            for (out, sum) in pixels[oy * ow..(oy + 1) * ow].iter_mut().zip(row.iter()) {
-                *out = (sum / area) as u8;
+        } else {
+            let mut sums = Zeroizing::new(vec![[0u32; 3]; ow]);
+            let area = (factor * factor) as u32;
+            for (oy, out) in pixels.chunks_exact_mut(ow).enumerate() {
+                sums.fill([0; 3]);
+                for y in oy * factor..(oy + 1) * factor {
+                    let line = &rgb[3 * w * y..][..3 * ow * factor];
+                    for (sum, block) in sums.iter_mut().zip(line.chunks_exact(3 * factor)) {
+                        for px in block.chunks_exact(3) {
+                            sum[0] += u32::from(px[0]);
+                            sum[1] += u32::from(px[1]);
+                            sum[2] += u32::from(px[2]);
+                        }
+                    }
+                }
+                for (out, [r, g, b]) in out.iter_mut().zip(sums.iter()) {
+                    *out = luma(*r, *g, *b, area);
+                }
             }
         }
         Self {
@@ -191,16 +219,18 @@ pub fn read_working_image(image: WorkingImage) -> CardQr {
     let (Ok(width), Ok(height)) = (u32::try_from(image.width), u32::try_from(image.height)) else {
         return CardQr::NoQr;
     };
-    let WorkingImage { mut pixels, .. } = image;
-    // Handed over, not copied: the decoder frees it (unwiped: see the module
-    // documentation). QR codes only, trying harder (rotations, finer binarisation).
-    let luma = std::mem::take(&mut *pixels);
+    // Lent, not handed over: the decoder reads our buffer in place (rxing's borrowed luma
+    // source), so the working copy is wiped when it drops here; the decoder's own copies
+    // (the binarised matrix, the result's text and bytes) are not ours to wipe (see the
+    // module documentation). QR codes only, at the decoder's ordinary effort: `TryHarder`
+    // (every third row scanned for finder patterns) decoded exactly the same photos of
+    // the test set, per condition, for more work (BENCHMARKS.md, "Added cost per photo").
     let mut hints = rxing::DecodeHints {
-        TryHarder: Some(true),
+        TryHarder: Some(false),
         ..Default::default()
     };
-    match rxing::helpers::detect_in_luma_with_hints(
-        luma,
+    match rxing::helpers::detect_in_luma_slice_with_hints(
+        image.pixels(),
         width,
         height,
         Some(rxing::BarcodeFormat::QR_CODE),

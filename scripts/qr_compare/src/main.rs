@@ -72,6 +72,31 @@ fn rxing_number(img: WorkingImage) -> Option<my_number::MyNumber> {
     }
 }
 
+/// rxing with a chosen reader and effort on the working copy: `cpp_only` the zxing-cpp port
+/// alone (without the Java port `MultiFormatReader` falls back to when it finds nothing),
+/// `try_harder` every third row scanned for finder patterns instead of a step from the
+/// image height.
+fn rxing_tuned(img: &WorkingImage, cpp_only: bool, try_harder: bool) -> Option<my_number::MyNumber> {
+    use rxing::Reader;
+    let (w, h) = (img.width() as u32, img.height() as u32);
+    if w < 21 || h < 21 {
+        return None;
+    }
+    let hints = rxing::DecodeHints {
+        TryHarder: Some(try_harder),
+        PossibleFormats: Some(std::collections::HashSet::from([rxing::BarcodeFormat::QR_CODE])),
+        ..Default::default()
+    };
+    let source = rxing::Luma8LuminanceSource::new(img.pixels().to_vec(), w, h).ok()?;
+    let mut bitmap = rxing::BinaryBitmap::new(rxing::common::HybridBinarizer::new(source));
+    let result = if cpp_only {
+        rxing::qrcode::cpp_port::QrReader.decode_with_hints(&mut bitmap, &hints)
+    } else {
+        rxing::MultiFormatReader::default().decode_with_hints(&mut bitmap, &hints)
+    };
+    result.ok().and_then(|r| card_qr::accept_payload(r.getText().as_bytes()))
+}
+
 /// `--cost PHOTO [RUNS]`: the added cost of the QR step on one photo, as medians of
 /// alternating runs of `scrub_image` and `scrub_card_image`, and of the QR step alone
 /// (working copy + decoder) on the scrub's 2,400 px image.
@@ -126,7 +151,41 @@ fn once(which: &str, path: &str) {
     println!("{which}: {}x{}", scrubbed.width, scrubbed.height);
 }
 
+/// `--step VARIANT PHOTO`: the QR step alone, once (working copy and decoder) on the scrub's
+/// 2,400 px image of PHOTO, for an instruction count under callgrind: `production`
+/// (`card_qr::read_card_qr`), `rxing-fast`, `cpp`, `cpp-fast` (see [`rxing_tuned`]), or
+/// `none` (the setup alone, to subtract).
+fn step(variant: &str, path: &str) {
+    let bytes = std::fs::read(path).expect("photo");
+    let limits = imaging::scrub::ScrubLimits::default();
+    let scrubbed = imaging::scrub::scrub_image(&bytes, &limits).expect("scrub");
+    let rgb = image::load_from_memory(&scrubbed.jpeg).expect("decode").to_rgb8();
+    let (w, h) = rgb.dimensions();
+    let found = match variant {
+        "none" => None,
+        "production" => match card_qr::read_card_qr(rgb.as_raw(), w, h) {
+            CardQr::Number(n) => Some(n),
+            _ => None,
+        },
+        other => {
+            let work = WorkingImage::from_rgb8(rgb.as_raw(), w, h, card_qr::WORK_LONG_EDGE);
+            match other {
+                "rxing-fast" => rxing_tuned(&work, false, false),
+                "cpp" => rxing_tuned(&work, true, true),
+                "cpp-fast" => rxing_tuned(&work, true, false),
+                _ => panic!("--step production|rxing-fast|cpp|cpp-fast|none"),
+            }
+        }
+    };
+    println!("{variant} on {w}x{h}: {}", if found.is_some() { "a number" } else { "nothing" });
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("--step") {
+        let variant = std::env::args().nth(2).expect("variant");
+        let path = std::env::args().nth(3).expect("photo");
+        return step(&variant, &path);
+    }
     if std::env::args().nth(1).as_deref() == Some("--once") {
         let which = std::env::args().nth(2).expect("plain|card");
         let path = std::env::args().nth(3).expect("photo");
@@ -187,6 +246,18 @@ fn main() {
         let got = rxing_number(work.clone());
         let ms = t.elapsed().as_secs_f64() * 1e3 + reduce_ms;
         tallies.entry((cond.clone(), "rxing@1200")).or_default().add(got, expect, ms);
+
+        // The decoder's settings (the lever for the pipeline's cost without losing pixels).
+        for (name, cpp_only, try_harder) in [
+            ("rxing-fast@1200", false, false),
+            ("cpp@1200", true, true),
+            ("cpp-fast@1200", true, false),
+        ] {
+            let t = Instant::now();
+            let got = rxing_tuned(&work, cpp_only, try_harder);
+            let ms = t.elapsed().as_secs_f64() * 1e3 + reduce_ms;
+            tallies.entry((cond.clone(), name)).or_default().add(got, expect, ms);
+        }
 
         // A smaller working copy (the lever for the pipeline's cost): 960 px.
         let t = Instant::now();

@@ -21,6 +21,7 @@ use std::time::Duration;
 use domain::MyNumber;
 use storage::SealedQr;
 use storage::sealing::Sealer;
+use storage::submissions::SealedDocument;
 use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
@@ -44,6 +45,30 @@ pub struct ProcessedImage {
     /// What the card-back QR held, when it was looked for: the outcome, or the number
     /// sealed to the internal identity (never in the clear beyond the blocking task).
     pub qr: Option<SealedQr>,
+}
+
+impl ProcessedImage {
+    /// The document to store, showing `kind`: the ciphertext, its size, and what the scrub
+    /// found as codes (`gps_position`, `blurry`, …).
+    pub fn into_document(self, kind: storage::submissions::DocumentKind) -> SealedDocument {
+        SealedDocument {
+            kind,
+            sealed: self.sealed,
+            width: self.width,
+            height: self.height,
+            removed_metadata: self.removed.iter().map(code_of).collect(),
+            warnings: self.warnings.iter().map(code_of).collect(),
+            qr: self.qr,
+        }
+    }
+}
+
+/// The serde code of a unit enum variant (`gps_position`, `blurry`, …).
+fn code_of<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => "unknown".to_owned(),
+    }
 }
 
 /// Why an upload was refused or failed.

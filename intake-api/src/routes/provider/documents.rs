@@ -226,15 +226,7 @@ pub(crate) async fn seal_upload(state: &State, upload: Upload) -> Result<SealedU
         .await
         .map_err(pipeline_error)?;
     Ok(SealedUpload {
-        document: SealedDocument {
-            kind,
-            sealed: processed.sealed,
-            width: processed.width,
-            height: processed.height,
-            removed_metadata: processed.removed.iter().map(code_of).collect(),
-            warnings: processed.warnings.iter().map(code_of).collect(),
-            qr: processed.qr,
-        },
+        document: processed.into_document(kind),
         idempotency_key,
         replaces: upload.replaces,
     })
@@ -277,14 +269,6 @@ pub(crate) async fn store_sealed(
         .await?;
     }
     Ok(stored)
-}
-
-/// The serde code of a unit enum variant (`gps_position`, `blurry`, …).
-pub(crate) fn code_of<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => "unknown".to_owned(),
-    }
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {

@@ -14,17 +14,13 @@ use portal::{Message, Text};
 use serde::Deserialize;
 use storage::SealedQr;
 use storage::person::Relationship;
-use storage::submissions::{
-    DependantDeclaration, DocumentKind, SealedDocument, SubjectSummary, SubmissionStatus,
-};
+use storage::submissions::{DependantDeclaration, DocumentKind, SubjectSummary, SubmissionStatus};
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
 use crate::error::ApiError;
-use crate::routes::provider::documents::{
-    code_of, form_refusal, pipeline_error, read_checked_upload,
-};
+use crate::routes::provider::documents::{form_refusal, pipeline_error, read_checked_upload};
 use crate::routes::provider::subjects::{own_address_required, seal, seal_edit};
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
@@ -361,15 +357,7 @@ pub(super) async fn read_card(
             _ => refuse(Message::CardQrNotFound),
         };
     };
-    let document = SealedDocument {
-        kind: DocumentKind::MyNumberCardBack,
-        sealed: processed.sealed,
-        width: processed.width,
-        height: processed.height,
-        removed_metadata: processed.removed.iter().map(code_of).collect(),
-        warnings: processed.warnings.iter().map(code_of).collect(),
-        qr: processed.qr,
-    };
+    let document = processed.into_document(DocumentKind::MyNumberCardBack);
     let read = state
         .vault
         .put_card_read(&p.audit, p.session.submission_id, &document)

@@ -771,8 +771,8 @@ impl Message {
             ),
             MessageInvalid => (
                 "message_invalid",
-                "文章が長すぎるか、使えない文字（制御文字、文字の向きを変える記号、見えない書式文字）が含まれています。",
-                "The text is too long or contains characters that cannot be used (control characters, marks that change the direction of text, invisible formatting characters).",
+                "文章が長すぎるか、使えない文字（制御文字、文字の向きを変える記号、見えない書式文字）または個人番号のような12桁の数字が含まれています。個人番号は文章に書かないでください。",
+                "The text is too long or contains characters that cannot be used (control characters, marks that change the direction of text, invisible formatting characters) or a 12-digit number like a My Number. Never write a number into a message.",
             ),
             NothingToCorrect => (
                 "nothing_to_correct",

@@ -409,7 +409,7 @@ pub fn check(
     let qr_override_reason = match claim.qr_override_reason.as_deref().map(str::trim) {
         _ if claim.number_check != NumberCheck::MyNumberCard || !person.card_qr_differs => None,
         Some(reason) if !reason.is_empty() => {
-            if holds_digit_run(reason) {
+            if holds_digit_run(reason, 4) {
                 return Err(RuleViolation::ReasonHoldsDigits);
             }
             Some(reason.to_owned())
@@ -611,15 +611,16 @@ pub fn choices(person: Person, evidence: &Evidence) -> Choices {
     }
 }
 
-/// Whether `text` holds four or more digits in a row (ASCII or full-width, spaces and
-/// hyphens between them counted as part of the run): a free-text reason must never
-/// carry a number or its last four digits.
-fn holds_digit_run(text: &str) -> bool {
+/// Whether `text` holds `digits` or more digits in a row (ASCII or full-width, spaces and
+/// hyphens between them counted as part of the run): the QR override reason must never
+/// carry a number or its last four digits (4); no free-text message may carry a whole
+/// number (12; [`crate::decisions::parse_message`]).
+pub fn holds_digit_run(text: &str, digits: usize) -> bool {
     let mut run = 0;
     for c in text.chars() {
         if c.is_ascii_digit() || ('０'..='９').contains(&c) {
             run += 1;
-            if run >= 4 {
+            if run >= digits {
                 return true;
             }
         } else if !matches!(c, ' ' | '\u{3000}' | '-' | '－' | 'ー') {

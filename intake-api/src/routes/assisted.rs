@@ -242,6 +242,52 @@ pub(crate) struct HandIn {
     pub(crate) note: String,
 }
 
+impl HandIn {
+    /// The hand-in of a page's form, from its fields by name (`channel`, `documents_seen`
+    /// repeated, `note`): the person's page and the change pages read it alike.
+    pub(crate) fn from_fields<'a>(
+        fields: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ApiError> {
+        let (mut channel, mut documents_seen, mut note) =
+            (String::new(), Vec::new(), String::new());
+        for (name, value) in fields {
+            match name {
+                "channel" => value.clone_into(&mut channel),
+                "documents_seen" => documents_seen.push(value.trim().to_owned()),
+                "note" => value.clone_into(&mut note),
+                _ => {}
+            }
+        }
+        Ok(Self {
+            channel: serde_json::from_value(serde_json::Value::String(channel))
+                .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
+            documents_seen,
+            note,
+        })
+    }
+
+    /// What staff state, checked: known document kinds, a note without a number (422
+    /// otherwise). A change page checks it before recording anything.
+    pub(crate) fn intake(&self) -> Result<AssistedIntake, ApiError> {
+        let documents_seen = self
+            .documents_seen
+            .iter()
+            .map(|c| {
+                DocumentKind::from_code(c)
+                    .map(DocumentKind::code)
+                    .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let note = verifier::decisions::parse_message(&self.note)
+            .map_err(|_| ApiError::invalid(Message::MessageInvalid))?;
+        Ok(AssistedIntake {
+            channel: self.channel,
+            documents_seen,
+            note,
+        })
+    }
+}
+
 /// Records how it arrived and hands the submission in; `Err(missing)` lists what is
 /// still needed (422 with the list).
 pub(crate) async fn hand_in_for(
@@ -251,22 +297,7 @@ pub(crate) async fn hand_in_for(
     body: &HandIn,
 ) -> Result<SubmissionState, ApiError> {
     let s = session(state, staff, submission, true).await?;
-    let documents_seen = body
-        .documents_seen
-        .iter()
-        .map(|c| {
-            DocumentKind::from_code(c)
-                .map(DocumentKind::code)
-                .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let note = verifier::decisions::parse_message(&body.note)
-        .map_err(|_| ApiError::invalid(Message::MessageInvalid))?;
-    let intake = AssistedIntake {
-        channel: body.channel,
-        documents_seen,
-        note,
-    };
+    let intake = body.intake()?;
     match state
         .vault
         .as_staff(staff.session.account_id.into())

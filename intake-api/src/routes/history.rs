@@ -97,6 +97,18 @@ async fn or_self(state: &State, by: ChangedBy<'_>, person: Option<Uuid>) -> Resu
     }
 }
 
+/// Which change page a form comes from: the new dependant's, or the one for any other
+/// change (which names the kind in `change_kind`). Also the last segment of the staff
+/// pages' path (`/s/people/{id}/changes/{dependant|other}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum ChangePage {
+    /// A new dependant.
+    Dependant,
+    /// A name, an address, a number, a dependant's end, 第3号 start or end.
+    Other,
+}
+
 /// A change page's multipart form (the provider's `/p/changes/…` and staff's
 /// `/s/people/{id}/changes/…`): the change's fields and, if one came, a photo for the
 /// changed person's new version. The photo goes through the pipeline first, so a refused
@@ -107,20 +119,20 @@ pub(crate) async fn record_from_page(
     state: &State,
     by: ChangedBy<'_>,
     audit: &storage::AuditContext,
-    page_kind: &str,
+    page: ChangePage,
     upload: Upload,
 ) -> Result<Result<RecordedChange, FormError>, ApiError> {
-    let kind = if page_kind == "add_dependant" {
-        page_kind
-    } else {
-        // The other-change page names any kind but a new dependant (which has its own).
-        match upload.field("change_kind") {
+    let kind = match page {
+        ChangePage::Dependant => "add_dependant",
+        // The other-change page names any kind but a new dependant (which has its own),
+        // and always whose.
+        ChangePage::Other => match upload.field("change_kind") {
             "add_dependant" => return Err(ApiError::invalid(Message::BadRequest)),
             named => named,
-        }
+        },
     };
     let form = ChangeForm::from_page(kind, |name| upload.field(name));
-    if page_kind != "add_dependant" && form.person_id.is_none() {
+    if page == ChangePage::Other && form.person_id.is_none() {
         return Err(ApiError::invalid(Message::BadRequest));
     }
     let (parsed, effective_on) = match form.parse(today_in_japan()) {

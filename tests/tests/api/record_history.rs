@@ -971,6 +971,20 @@ async fn staff_take_changes_on_the_persons_behalf_on_their_pages(db: Db) {
     assert_eq!(forged.status(), 403);
     assert_eq!(record_people(app, &v.first, record).await.len(), 2);
 
+    // A note carrying a number: refused before anything is recorded.
+    let mut with_number = newborn(NEWBORN_NUMBER);
+    with_number.retain(|(name, _)| *name != "note");
+    with_number.push(("note", "番号は 1112 2233 3446 です"));
+    let refused = post_change_page(
+        app,
+        &v.first,
+        &path,
+        change_page_form(&csrf, &with_number, true),
+    )
+    .await;
+    assert_eq!(refused.url().path(), path);
+    assert_eq!(record_people(app, &v.first, record).await.len(), 2);
+
     // Another branch's officer: not found, on the pages as on a post.
     let osaka = enrolled(app, "officer.osk", Role::Officer, &["OSK"]).await;
     for page in ["changes", "changes/dependant", "changes/other"] {

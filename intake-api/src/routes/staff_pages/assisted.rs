@@ -6,10 +6,10 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use portal::Text;
 use portal::forms::FormError;
 use portal::pages::fresh_key;
 use portal::staff::{BranchLabels, PeoplePage, PersonPage};
-use portal::{Message, Text};
 use serde::Deserialize;
 use storage::person::Relationship;
 use storage::staff::Role;
@@ -17,7 +17,6 @@ use storage::submissions::DocumentKind;
 use uuid::Uuid;
 
 use super::{StaffPage, StaffPageError};
-use crate::error::ApiError;
 use crate::routes::assisted::{self as api, HandIn, NewRecord, ROSTER_STATES};
 use crate::routes::provider::documents::{accept_upload, form_refusal};
 use crate::routes::provider::pages::subjects::{SubjectPageForm, values as subject_values};
@@ -227,23 +226,13 @@ async fn hand_in(
     form: SecretForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, StaffPageError> {
     let page = assistant(page)?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map_or(String::new(), |(_, v)| v.clone())
-    };
-    page.check_csrf(&field("csrf"))?;
+    let csrf = form
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str());
+    page.check_csrf(csrf)?;
     let id = path.into_inner();
-    let body = HandIn {
-        channel: serde_json::from_value(serde_json::Value::String(field("channel")))
-            .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
-        documents_seen: form
-            .iter()
-            .filter(|(k, _)| k == "documents_seen")
-            .map(|(_, v)| v.clone())
-            .collect(),
-        note: field("note"),
-    };
+    let body = HandIn::from_fields(form.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     match api::hand_in_for(&state, &page.caller, id, &body).await {
         Ok(_) => Ok(see_other(
             &state,

@@ -9,9 +9,9 @@ use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use application::history::{self, ChangedBy};
+use portal::Text;
 use portal::pages::{ChangeablePerson, current_name, other_change_kinds};
 use portal::staff::{ChangeFormPage, ChangesPage};
-use portal::{Message, Text};
 use storage::history::PersonHistory;
 use storage::staff::Role;
 use storage::submissions::DocumentKind;
@@ -20,8 +20,8 @@ use uuid::Uuid;
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::routes::assisted::{HandIn, hand_in_for};
-use crate::routes::history::record_from_page;
-use crate::routes::provider::documents::{Upload, read_checked_upload};
+use crate::routes::history::{ChangePage, record_from_page};
+use crate::routes::provider::documents::read_checked_upload;
 use crate::routes::provider::pages::{Flash, refused, render, see_other};
 use crate::routes::provider::today_in_japan;
 use crate::startup::State;
@@ -88,20 +88,11 @@ async fn overview(
     Ok(render(&req, &state, StatusCode::OK, body))
 }
 
-/// Which change form: a new dependant, or any other change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Form {
-    Dependant,
-    Other,
-}
-
-impl Form {
-    fn path(self, id: Uuid) -> String {
-        match self {
-            Self::Dependant => format!("/s/people/{id}/changes/dependant"),
-            Self::Other => format!("/s/people/{id}/changes/other"),
-        }
+/// The path of a change form on the staff pages.
+fn form_path(id: Uuid, form: ChangePage) -> String {
+    match form {
+        ChangePage::Dependant => format!("/s/people/{id}/changes/dependant"),
+        ChangePage::Other => format!("/s/people/{id}/changes/other"),
     }
 }
 
@@ -110,20 +101,20 @@ async fn form_page(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    path: web::Path<(Uuid, Form)>,
+    path: web::Path<(Uuid, ChangePage)>,
 ) -> Result<HttpResponse, StaffPageError> {
     let (id, form) = path.into_inner();
     let (page, access) = assistant(page)?;
     let people = record_of(&state, &access, id).await?;
     let title = match form {
-        Form::Dependant => Text::SChangesAddTitle,
-        Form::Other => Text::SChangesOtherTitle,
+        ChangePage::Dependant => Text::SChangesAddTitle,
+        ChangePage::Other => Text::SChangesOtherTitle,
     };
     let body = ChangeFormPage {
-        staff: page.frame(title, &form.path(id)),
+        staff: page.frame(title, &form_path(id, form)),
         submission_id: id,
         display_name: holder_name(&people),
-        dependant: form == Form::Dependant,
+        dependant: form == ChangePage::Dependant,
         people: ChangeablePerson::of_record(&people),
         change_kinds: other_change_kinds(people.iter().any(|p| p.kind == "payee")),
         relationships: &portal::pages::DEPENDANT_RELATIONSHIPS,
@@ -133,23 +124,6 @@ async fn form_page(
     Ok(render(&req, &state, StatusCode::OK, body))
 }
 
-/// How staff received the change (`channel`, `documents_seen`, `note` of the form).
-fn received(upload: &Upload) -> Result<HandIn, ApiError> {
-    Ok(HandIn {
-        channel: serde_json::from_value(serde_json::Value::String(
-            upload.field("channel").to_owned(),
-        ))
-        .map_err(|_| ApiError::bad_request(Message::BadRequest))?,
-        documents_seen: upload
-            .fields
-            .iter()
-            .filter(|(name, _)| name == "documents_seen")
-            .map(|(_, value)| value.trim().to_owned())
-            .collect(),
-        note: upload.field("note").to_owned(),
-    })
-}
-
 /// `POST /s/people/{id}/changes/{dependant|other}` (multipart): records the change from the
 /// page's form, then hands it in with how it was received;
 /// a refused field goes back to the form, a recorded change to the record's history.
@@ -157,24 +131,28 @@ async fn send(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    path: web::Path<(Uuid, Form)>,
+    path: web::Path<(Uuid, ChangePage)>,
     payload: Multipart,
 ) -> Result<HttpResponse, StaffPageError> {
     let (id, form) = path.into_inner();
     let (page, access) = assistant(page)?;
-    let here = form.path(id);
-    let page_kind = match form {
-        Form::Dependant => "add_dependant",
-        Form::Other => "other",
-    };
+    let here = form_path(id, form);
     let upload = read_checked_upload(&req, &state, id, payload, Some(page.csrf())).await?;
-    let how = received(&upload)?;
+    // How it was received, checked before anything is recorded.
+    let how = HandIn::from_fields(upload.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+    if let Err(e) = how.intake() {
+        return Ok(see_other(
+            &state,
+            &here,
+            Some(Flash::error(e.message(), "note")),
+        ));
+    }
     let by = ChangedBy::Staff {
         staff: &access,
         record: id.into(),
     };
     let audit = &page.caller.audit;
-    let recorded = match record_from_page(&state, by, audit, page_kind, upload).await? {
+    let recorded = match record_from_page(&state, by, audit, form, upload).await? {
         Ok(recorded) => recorded,
         Err(refusal) => return Ok(refused(&state, &here, refusal, Flash::default())),
     };
@@ -185,8 +163,8 @@ async fn send(
             Some(Flash::info(Text::SChangesRecorded)),
         )),
         // Still missing a photo (a new version of the person themself or of a 第3号
-        // spouse needs one), or an unknown document kind seen: the change stays recorded
-        // and the same form with a photo completes it.
+        // spouse needs one): the change stays recorded and the same form with a photo
+        // completes it.
         Err(e) if e.status_code() == StatusCode::UNPROCESSABLE_ENTITY => Ok(see_other(
             &state,
             &here,

@@ -17,7 +17,7 @@ use portal::pages::{
 };
 
 use super::{Flash, PageError, SignedIn, refused, render, see_other};
-use crate::routes::history::record_from_page;
+use crate::routes::history::{ChangePage, record_from_page};
 use crate::routes::provider::documents::read_checked_upload;
 use crate::routes::provider::today_in_japan;
 use crate::startup::State;
@@ -46,7 +46,7 @@ pub(super) async fn add_dependant(
     signed: SignedIn,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    send(req, state, signed, payload, "add_dependant", PATH).await
+    send(req, state, signed, payload, ChangePage::Dependant, PATH).await
 }
 
 const OTHER: &str = "/p/changes/other";
@@ -82,7 +82,7 @@ pub(super) async fn other_change(
     signed: SignedIn,
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
-    send(req, state, signed, payload, "other", OTHER).await
+    send(req, state, signed, payload, ChangePage::Other, OTHER).await
 }
 
 /// Records a change page's form (`routes::history::record_from_page`) and hands the change
@@ -92,7 +92,7 @@ async fn send(
     state: State,
     signed: SignedIn,
     payload: Multipart,
-    page_kind: &str,
+    page_kind: ChangePage,
     here: &str,
 ) -> Result<HttpResponse, PageError> {
     let p = &signed.provider;
@@ -127,10 +127,9 @@ async fn send(
             &state,
             here,
             FormError {
-                field: if page_kind == "add_dependant" {
-                    "identity_attested"
-                } else {
-                    "file"
+                field: match page_kind {
+                    ChangePage::Dependant => "identity_attested",
+                    ChangePage::Other => "file",
                 },
                 message: Message::Incomplete,
             },

@@ -42,6 +42,9 @@ pub struct Policy {
     /// The purposes of use a release may name: the Japanese text of each configured purpose
     /// (`[portal] purposes`, the one list the landing page and the file ledger show).
     pub release_purposes: Vec<String>,
+    /// Employees must give their own address too (payees always do: their 支払調書 carries
+    /// it); `[portal] employee_address_required`.
+    pub employee_address_required: bool,
 }
 
 /// Staff sign-in, sessions and the officer queue (the `[staff]` section of the settings).

@@ -70,6 +70,17 @@ pub enum Invalid {
     AuditReview,
     /// Payroll's recipient is not one age X25519 recipient (`age1…`).
     PayrollRecipient,
+    /// The filer's own address is required (a payee's, or an employee's where the employer
+    /// asks for it).
+    AddressRequired,
+    /// A person's own details need their number, and none is saved yet.
+    NumberRequired,
+    /// The document proves nothing (the 個人番号通知書 since 2020-05-25).
+    ProvesNothing,
+    /// Not a document kind.
+    DocumentKind,
+    /// A decline reason is refused (it may not carry a number).
+    DeclineReason,
     /// Anything else the request got wrong.
     Request,
 }

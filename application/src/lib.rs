@@ -20,6 +20,7 @@ pub mod campaign;
 pub mod disposal;
 pub mod error;
 pub mod history;
+pub mod intake;
 pub mod numbers;
 pub mod password;
 pub mod payroll_recipient;

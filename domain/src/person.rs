@@ -5,6 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::MyNumber;
 use crate::typed_text::{self, Lines};
 
 /// Why a personal detail was refused. Carries no input, so it is safe to log and to show.
@@ -395,6 +396,64 @@ pub enum Relationship {
 }
 
 crate::codes!(Relationship);
+
+/// A parsed change, the number not yet sealed.
+#[derive(Debug)]
+pub enum ParsedChange {
+    /// A new dependant and what the employee declares.
+    AddDependant(Box<ParsedSubject>, bool, bool),
+    /// A dependant leaves.
+    EndDependant,
+    /// A new name, furigana and optionally the 旧姓.
+    Name(PersonName, NameKana, Option<PersonName>),
+    /// A new address.
+    Address(Address),
+    /// A new number.
+    Number(MyNumber),
+    /// 第3号 starts.
+    Category3Start,
+    /// 第3号 ends.
+    Category3End,
+}
+
+/// A subject form after parsing.
+#[derive(Debug)]
+pub struct ParsedSubject {
+    /// Relationship.
+    pub relationship: Relationship,
+    /// The number; `None` only for a dependant with a [`NoNumberReason`].
+    pub number: Option<MyNumber>,
+    /// Why a dependant has no number.
+    pub no_number_reason: Option<NoNumberReason>,
+    /// Name.
+    pub name: PersonName,
+    /// Furigana.
+    pub name_kana: NameKana,
+    /// Birth date.
+    pub birth_date: BirthDate,
+    /// Address, alphabetic name, 通称, 旧姓.
+    pub details: FilingDetails,
+}
+
+/// A subject form parsed for a change: the number is `None` when left blank, which
+/// keeps the saved one (a saved number is never shown back, so blank means unchanged).
+#[derive(Debug)]
+pub struct ParsedEdit {
+    /// Relationship.
+    pub relationship: Relationship,
+    /// The new number, if one was typed.
+    pub number: Option<MyNumber>,
+    /// Name.
+    pub name: PersonName,
+    /// Furigana.
+    pub name_kana: NameKana,
+    /// Birth date.
+    pub birth_date: BirthDate,
+    /// Why a dependant (still) has no number, when the number is blank.
+    pub no_number_reason: Option<NoNumberReason>,
+    /// Address, alphabetic name, 通称, 旧姓.
+    pub details: FilingDetails,
+}
 
 #[cfg(test)]
 mod tests {

@@ -26,6 +26,16 @@ pub struct Provider {
     pub audit: AuditContext,
 }
 
+impl Provider {
+    /// The provider as the intake use cases know them: filing their own submission.
+    pub fn filer(&self) -> application::intake::Filer<'_> {
+        application::intake::Filer::Provider {
+            session: &self.session,
+            audit: &self.audit,
+        }
+    }
+}
+
 impl FromRequest for Provider {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;

@@ -454,6 +454,7 @@ impl Settings {
             staff: self.staff.clone(),
             payroll_recipient: self.payroll_recipient.clone(),
             release_purposes: self.portal.purposes.iter().map(|p| p.ja.clone()).collect(),
+            employee_address_required: self.portal.employee_address_required,
         }
     }
 

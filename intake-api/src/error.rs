@@ -60,6 +60,30 @@ impl ApiError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
     }
 
+    /// 422 at a form's field.
+    pub fn invalid_at(field: &'static str, message: Message) -> Self {
+        Self {
+            field: Some(field),
+            ..Self::invalid(message)
+        }
+    }
+
+    /// Where a page shows this refusal: on its form, at the field it concerns (or at
+    /// `otherwise`, e.g. an upload's file), or `None` for an error page (forbidden, not
+    /// found, no longer editable, or nothing a form can fix).
+    pub fn form_error(&self, otherwise: Option<&'static str>) -> Option<portal::forms::FormError> {
+        let on_form = self.status.is_client_error()
+            && !matches!(
+                self.status,
+                StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::CONFLICT
+            );
+        let field = self.field.or(otherwise)?;
+        on_form.then_some(portal::forms::FormError {
+            field,
+            message: self.message,
+        })
+    }
+
     /// 404 Not Found: also the answer for anything outside the caller's scope.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, Message::NotFound)
@@ -208,6 +232,13 @@ impl From<application::AppError> for ApiError {
             E::Invalid(I::BranchCode) => Self::invalid(Message::BranchInvalid),
             E::Invalid(I::BranchName) => Self::invalid(Message::BranchNameInvalid),
             E::Invalid(I::PayrollRecipient) => Self::invalid(Message::PayrollRecipientInvalid),
+            E::Invalid(I::AddressRequired) => Self::invalid_at("address", Message::AddressRequired),
+            E::Invalid(I::NumberRequired) => Self::invalid_at("number", Message::NumberRequired),
+            E::Invalid(I::ProvesNothing) => Self::invalid_at("kind", Message::NumberNoticeUpload),
+            E::Invalid(I::DocumentKind) => Self::invalid(Message::DocumentKindInvalid),
+            E::Invalid(I::DeclineReason) => {
+                Self::invalid_at("reason", Message::DeclineReasonInvalid)
+            }
             E::Rule(v) => Self::invalid(crate::routes::officer::rule_message(v)),
             E::NotServedHere => Self::new(StatusCode::NOT_FOUND, Message::NotServedHere),
             E::Internal(cause) => Self::internal(&cause),
@@ -217,9 +248,6 @@ impl From<application::AppError> for ApiError {
 
 impl From<portal::forms::FormError> for ApiError {
     fn from(e: portal::forms::FormError) -> Self {
-        Self {
-            field: Some(e.field),
-            ..Self::invalid(e.message)
-        }
+        Self::invalid_at(e.field, e.message)
     }
 }

@@ -7,6 +7,7 @@ use storage::person::{
     Address, AlphabeticName, BirthDate, FilingDetails, NameKana, NoNumberReason, PersonError,
     PersonName, Relationship,
 };
+pub use storage::person::{ParsedChange, ParsedEdit, ParsedSubject};
 use storage::typed_text::{self, Lines};
 use storage::{MyNumber, MyNumberError};
 use time::Date;
@@ -120,45 +121,6 @@ impl Drop for SubjectForm {
     }
 }
 
-/// A subject form after parsing.
-#[derive(Debug)]
-pub struct ParsedSubject {
-    /// Relationship.
-    pub relationship: Relationship,
-    /// The number; `None` only for a dependant with a [`NoNumberReason`].
-    pub number: Option<MyNumber>,
-    /// Why a dependant has no number.
-    pub no_number_reason: Option<NoNumberReason>,
-    /// Name.
-    pub name: PersonName,
-    /// Furigana.
-    pub name_kana: NameKana,
-    /// Birth date.
-    pub birth_date: BirthDate,
-    /// Address, alphabetic name, 通称, 旧姓.
-    pub details: FilingDetails,
-}
-
-/// A subject form parsed for a change: the number is `None` when left blank, which
-/// keeps the saved one (a saved number is never shown back, so blank means unchanged).
-#[derive(Debug)]
-pub struct ParsedEdit {
-    /// Relationship.
-    pub relationship: Relationship,
-    /// The new number, if one was typed.
-    pub number: Option<MyNumber>,
-    /// Name.
-    pub name: PersonName,
-    /// Furigana.
-    pub name_kana: NameKana,
-    /// Birth date.
-    pub birth_date: BirthDate,
-    /// Why a dependant (still) has no number, when the number is blank.
-    pub no_number_reason: Option<NoNumberReason>,
-    /// Address, alphabetic name, 通称, 旧姓.
-    pub details: FilingDetails,
-}
-
 /// A dependant as the JSON API receives it: the person, and what the employee declares.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct DependantForm {
@@ -215,18 +177,6 @@ impl SubjectForm {
             no_number_reason,
             details: details.details,
         })
-    }
-
-    /// Refuses a blank address where filings need one (a payee's 支払調書, or employees
-    /// when the employer asks for it).
-    pub fn require_address(details: &FilingDetails) -> Result<(), FormError> {
-        if details.address.is_none() {
-            return Err(FormError {
-                field: "address",
-                message: Message::AddressRequired,
-            });
-        }
-        Ok(())
     }
 
     fn parse_details(&self, as_self: bool, today: Date) -> Result<ParsedEdit, FormError> {
@@ -446,25 +396,6 @@ impl Drop for ChangeForm {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.number);
     }
-}
-
-/// A parsed change, the number not yet sealed.
-#[derive(Debug)]
-pub enum ParsedChange {
-    /// A new dependant and what the employee declares.
-    AddDependant(Box<ParsedSubject>, bool, bool),
-    /// A dependant leaves.
-    EndDependant,
-    /// A new name, furigana and optionally the 旧姓.
-    Name(PersonName, NameKana, Option<PersonName>),
-    /// A new address.
-    Address(Address),
-    /// A new number.
-    Number(MyNumber),
-    /// 第3号 starts.
-    Category3Start,
-    /// 第3号 ends.
-    Category3End,
 }
 
 impl ChangeForm {

@@ -10,23 +10,24 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use application::access;
+use application::intake::{self, Filer, Filing, NewRecord};
+use domain::{SubjectId, SubmissionId};
 use portal::Message;
 use portal::forms::{DependantForm, SubjectForm};
 use serde::Deserialize;
 use storage::SubmissionState;
 use storage::assisted::{AssistedIntake, Channel};
-use storage::invitations::{InvitationKind, NewInvitation, ProviderSession};
+use storage::invitations::InvitationKind;
 use storage::org::{BranchCode, EmployeeCode};
 use storage::person::PersonName;
-use storage::submissions::{DependantDeclaration, DocumentKind};
-use uuid::Uuid;
+use storage::submissions::DependantDeclaration;
 
 use crate::error::ApiError;
 use crate::routes::provider::documents::{accept_upload, upload_response};
-use crate::routes::provider::subjects::seal;
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretJson;
-use crate::staff_auth::{Assistant, StaffCaller};
+use crate::staff_auth::Assistant;
 use crate::startup::State;
 
 /// Mounts `/api/v1/assisted/…`.
@@ -53,84 +54,43 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// Every state a person in scope can be in, for the roster.
-pub(crate) const ROSTER_STATES: [SubmissionState; 10] = [
-    SubmissionState::Invited,
-    SubmissionState::Draft,
-    SubmissionState::Submitted,
-    SubmissionState::Resubmitted,
-    SubmissionState::InReview,
-    SubmissionState::CorrectionRequested,
-    SubmissionState::Verified,
-    SubmissionState::Released,
-    SubmissionState::Rejected,
-    SubmissionState::Declined,
-];
-
 /// `GET /api/v1/assisted/people`: everyone in the caller's scope with their state.
 async fn people(state: State, staff: Assistant) -> Result<HttpResponse, ApiError> {
-    let entries = state
-        .vault
-        .as_staff(staff.0.session.account_id.into())
-        .queue(&ROSTER_STATES)
-        .await?;
+    let entries = intake::people(&state.app, staff.access()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "items": entries })))
 }
 
-/// A new record for someone who was never sent a link (paper by post, say).
+/// A new record for someone who was never sent a link (paper by post, say), as typed.
 #[derive(Debug, Deserialize)]
-pub(crate) struct NewRecord {
-    pub(crate) kind: InvitationKind,
-    pub(crate) name: String,
+pub(crate) struct NewRecordForm {
+    kind: InvitationKind,
+    name: String,
     #[serde(default)]
-    pub(crate) employee_code: Option<String>,
-    pub(crate) branch: String,
+    employee_code: Option<String>,
+    branch: String,
 }
 
-/// Creates the record (an invitation whose link is never shown, and its submission) in
-/// one of the caller's branches; returns the submission id.
-pub(crate) async fn new_record(
-    state: &State,
-    staff: &StaffCaller,
-    record: &NewRecord,
-) -> Result<Uuid, ApiError> {
-    let branch =
-        BranchCode::parse(&record.branch).map_err(|_| ApiError::invalid(Message::BadRequest))?;
-    if !state
-        .vault
-        .staff_has_scope(staff.session.account_id, &branch)
-        .await?
-    {
-        return Err(ApiError::not_found());
+impl NewRecordForm {
+    /// The record, parsed (422 names the field refused).
+    pub(crate) fn parse(&self) -> Result<NewRecord, ApiError> {
+        let branch = BranchCode::parse(&self.branch)
+            .map_err(|_| ApiError::invalid_at("branch", Message::BranchInvalid))?;
+        let name = PersonName::parse(&self.name)
+            .map_err(|_| ApiError::invalid_at("name", Message::NameInvalid))?;
+        let employee_code = self
+            .employee_code
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| EmployeeCode::parse(c.trim()))
+            .transpose()
+            .map_err(|_| ApiError::invalid_at("employee_code", Message::BadRequest))?;
+        Ok(NewRecord {
+            kind: self.kind,
+            name,
+            employee_code,
+            branch,
+        })
     }
-    let name =
-        PersonName::parse(&record.name).map_err(|_| ApiError::invalid(Message::NameInvalid))?;
-    let employee_code = record
-        .employee_code
-        .as_deref()
-        .filter(|c| !c.trim().is_empty())
-        .map(|c| EmployeeCode::parse(c.trim()))
-        .transpose()
-        .map_err(|_| ApiError::invalid(Message::BadRequest))?;
-    let created = state
-        .vault
-        .create_invitation(
-            &staff.audit,
-            &NewInvitation {
-                kind: record.kind,
-                name,
-                name_kana: None,
-                email: None,
-                employee_code,
-                branch: Some(branch),
-                birth_date: None,
-                valid_days: 30,
-            },
-        )
-        .await?;
-    // The link is not shown to anyone: the person hands over on paper.
-    drop(created.token);
-    Ok(created.submission_id)
 }
 
 /// `POST /api/v1/assisted/records` `{"kind", "name", "employee_code"?, "branch"}` →
@@ -138,35 +98,28 @@ pub(crate) async fn new_record(
 async fn create_record(
     state: State,
     staff: Assistant,
-    body: web::Json<NewRecord>,
+    body: web::Json<NewRecordForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = new_record(&state, &staff.0, &body).await?;
+    let id = intake::new_record(&state.app, staff.access(), body.parse()?).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "submission_id": id })))
 }
 
-/// The submission as the caller may work on it (scope checked; opened when `open`).
-pub(crate) async fn session(
-    state: &State,
-    staff: &StaffCaller,
-    submission: Uuid,
-    open: bool,
-) -> Result<ProviderSession, ApiError> {
-    Ok(state
-        .vault
-        .as_staff(staff.session.account_id.into())
-        .assisted_session(&staff.audit, submission, open)
-        .await?)
+/// Staff filing `submission` on the person's behalf (scope checked by the use cases).
+pub(crate) fn filer(staff: &access::Assistant, submission: impl Into<SubmissionId>) -> Filer<'_> {
+    Filer::Staff {
+        staff,
+        submission: submission.into(),
+    }
 }
 
 /// `GET /api/v1/assisted/{submission}`: the submission (numbers as their last 4 digits).
 async fn status(
     state: State,
     staff: Assistant,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
 ) -> Result<HttpResponse, ApiError> {
-    let s = session(&state, &staff.0, path.into_inner(), false).await?;
-    let mut status = state.vault.submission_status(s.submission_id).await?;
-    application::numbers::with_last4s(&state.app, &mut status).await?;
+    let filing = filer(staff.access(), *path).look(&state.app).await?;
+    let status = intake::status(&state.app, &filing).await?;
     Ok(HttpResponse::Ok().json(status))
 }
 
@@ -174,17 +127,12 @@ async fn status(
 async fn save_self(
     state: State,
     staff: Assistant,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
     form: SecretJson<SubjectForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let s = session(&state, &staff.0, path.into_inner(), true).await?;
+    let filing = filer(staff.access(), *path).open(&state.app).await?;
     let parsed = form.parse(true, today_in_japan())?;
-    crate::routes::provider::subjects::own_address_required(&state, s.kind, &parsed.details)?;
-    let input = seal(&state, parsed)?;
-    let id = state
-        .vault
-        .save_self_subject(&staff.0.audit, &s, &input)
-        .await?;
+    let id = intake::save_self(&state.app, &filing, parsed).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "subject_id": id })))
 }
 
@@ -192,19 +140,16 @@ async fn save_self(
 async fn add_dependant(
     state: State,
     staff: Assistant,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
     form: SecretJson<DependantForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let s = session(&state, &staff.0, path.into_inner(), true).await?;
-    let input = seal(&state, form.subject.parse(false, today_in_japan())?)?;
+    let filing = filer(staff.access(), *path).open(&state.app).await?;
+    let parsed = form.subject.parse(false, today_in_japan())?;
     let declaration = DependantDeclaration {
         identity_attested: form.identity_attested,
         category3_spouse: form.category3_spouse,
     };
-    let id = state
-        .vault
-        .add_dependant_declared(&staff.0.audit, &s, &input, declaration)
-        .await?;
+    let id = intake::add_dependant(&state.app, &filing, parsed, declaration).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "subject_id": id })))
 }
 
@@ -214,21 +159,12 @@ async fn upload(
     req: HttpRequest,
     state: State,
     staff: Assistant,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(SubmissionId, SubjectId)>,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let (submission, subject) = path.into_inner();
-    let s = session(&state, &staff.0, submission, true).await?;
-    let stored = accept_upload(
-        &req,
-        &state,
-        &staff.0.audit,
-        s.submission_id,
-        subject,
-        payload,
-        None,
-    )
-    .await?;
+    let filing = filer(staff.access(), submission).open(&state.app).await?;
+    let stored = accept_upload(&req, &state, &filing, subject, payload, None).await?;
     Ok(upload_response(stored))
 }
 
@@ -266,44 +202,26 @@ impl HandIn {
         })
     }
 
-    /// What staff state, checked: known document kinds, a note without a number (422
-    /// otherwise). A change page checks it before recording anything.
+    /// What staff state, checked (`application::intake::received`): known document
+    /// kinds, a note without a number (422 otherwise). A change page checks it before
+    /// recording anything.
     pub(crate) fn intake(&self) -> Result<AssistedIntake, ApiError> {
-        let documents_seen = self
-            .documents_seen
-            .iter()
-            .map(|c| {
-                DocumentKind::from_code(c)
-                    .map(DocumentKind::code)
-                    .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let note = verifier::decisions::parse_message(&self.note)
-            .map_err(|_| ApiError::invalid(Message::MessageInvalid))?;
-        Ok(AssistedIntake {
-            channel: self.channel,
-            documents_seen,
-            note,
-        })
+        Ok(intake::received(
+            self.channel,
+            &self.documents_seen,
+            &self.note,
+        )?)
     }
 }
 
-/// Records how it arrived and hands the submission in; `Err(missing)` lists what is
-/// still needed (422 with the list).
+/// Records how it arrived and hands the filing in; what is still missing is 422.
 pub(crate) async fn hand_in_for(
     state: &State,
-    staff: &StaffCaller,
-    submission: Uuid,
+    filing: &Filing,
     body: &HandIn,
 ) -> Result<SubmissionState, ApiError> {
-    let s = session(state, staff, submission, true).await?;
     let intake = body.intake()?;
-    match state
-        .vault
-        .as_staff(staff.session.account_id.into())
-        .hand_in_assisted(&staff.audit, &s, &intake)
-        .await?
-    {
+    match intake::hand_in_received(&state.app, filing, &intake).await? {
         Ok(new_state) => Ok(new_state),
         Err(_missing) => Err(ApiError::invalid(Message::Incomplete)),
     }
@@ -314,9 +232,10 @@ pub(crate) async fn hand_in_for(
 async fn hand_in(
     state: State,
     staff: Assistant,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
     body: web::Json<HandIn>,
 ) -> Result<HttpResponse, ApiError> {
-    let new_state = hand_in_for(&state, &staff.0, path.into_inner(), &body).await?;
+    let filing = filer(staff.access(), *path).open(&state.app).await?;
+    let new_state = hand_in_for(&state, &filing, &body).await?;
     Ok(HttpResponse::build(StatusCode::OK).json(serde_json::json!({ "state": new_state })))
 }

@@ -8,93 +8,30 @@
 
 use actix_multipart::Multipart;
 use actix_web::{HttpRequest, HttpResponse, web};
-use application::history::{self, ChangedBy};
-use domain::SubmissionId;
+use application::history;
+use application::intake::Filer;
+use domain::{SubjectId, SubmissionId};
 use portal::Message;
-use portal::forms::{ChangeForm, FormError, ParsedChange};
+use portal::forms::{ChangeForm, FormError};
 use storage::history::RecordedChange;
-use storage::submissions::DependantDeclaration;
-use uuid::Uuid;
 
 use crate::auth::Provider;
 use crate::error::ApiError;
 use crate::routes::provider::documents::{
     Upload, accept_upload, form_refusal, seal_upload, store_sealed, upload_response,
 };
-use crate::routes::provider::subjects::seal;
+use crate::routes::provider::submission::handed_in;
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretJson;
 use crate::staff_auth::Assistant;
 use crate::startup::State;
 
-/// Parses the form, seals a new number, and records the change through its use case.
-async fn change(
-    state: &State,
-    by: ChangedBy<'_>,
-    form: &ChangeForm,
-) -> Result<HttpResponse, ApiError> {
+/// Parses the form and records the change through its use case.
+async fn change(state: &State, by: Filer<'_>, form: &ChangeForm) -> Result<HttpResponse, ApiError> {
     let (parsed, effective_on) = form.parse(today_in_japan())?;
-    let recorded = record(state, by, parsed, effective_on, form.person_id).await?;
+    let recorded =
+        history::record_parsed(&state.app, by, parsed, effective_on, form.person_id).await?;
     Ok(HttpResponse::Created().json(recorded))
-}
-
-/// Records one parsed change through its use case, sealing a new number first: the one
-/// dispatch the API, the provider's change pages and the staff's change page share.
-/// `person` is whom it changes; a new name, address or number without one is the
-/// record's own person's.
-pub(crate) async fn record(
-    state: &State,
-    by: ChangedBy<'_>,
-    parsed: ParsedChange,
-    effective_on: time::Date,
-    person: Option<Uuid>,
-) -> Result<RecordedChange, ApiError> {
-    let named = || person.ok_or_else(|| ApiError::invalid(Message::BadRequest));
-    let app = &state.app;
-    let recorded = match parsed {
-        ParsedChange::AddDependant(subject, attested, category3) => {
-            let input = seal(state, *subject)?;
-            let declaration = DependantDeclaration {
-                identity_attested: attested,
-                category3_spouse: category3,
-            };
-            history::add_dependant(app, by, input, declaration, effective_on).await?
-        }
-        ParsedChange::EndDependant => {
-            history::end_dependant(app, by, named()?, effective_on).await?
-        }
-        ParsedChange::Name(name, kana, former) => {
-            let who = or_self(state, by, person).await?;
-            history::change_name(app, by, who, name, kana, former, effective_on).await?
-        }
-        ParsedChange::Address(address) => {
-            let who = or_self(state, by, person).await?;
-            history::change_address(app, by, who, address, effective_on).await?
-        }
-        ParsedChange::Number(number) => {
-            let who = or_self(state, by, person).await?;
-            let sealed = state
-                .keys
-                .seal_number(&number)
-                .map_err(|e| ApiError::internal(&e))?;
-            history::change_number(app, by, who, sealed, effective_on).await?
-        }
-        ParsedChange::Category3Start => {
-            history::start_category3(app, by, named()?, effective_on).await?
-        }
-        ParsedChange::Category3End => {
-            history::end_category3(app, by, named()?, effective_on).await?
-        }
-    };
-    Ok(recorded)
-}
-
-/// `person`, or the record's own person when none is named.
-async fn or_self(state: &State, by: ChangedBy<'_>, person: Option<Uuid>) -> Result<Uuid, ApiError> {
-    match person {
-        Some(p) => Ok(p),
-        None => self_person(state, by).await,
-    }
 }
 
 /// Which change page a form comes from: the new dependant's, or the one for any other
@@ -117,8 +54,7 @@ pub(crate) enum ChangePage {
 /// in is the caller's (the provider hands in their own, staff record how it arrived).
 pub(crate) async fn record_from_page(
     state: &State,
-    by: ChangedBy<'_>,
-    audit: &storage::AuditContext,
+    by: Filer<'_>,
     page: ChangePage,
     upload: Upload,
 ) -> Result<Result<RecordedChange, FormError>, ApiError> {
@@ -150,21 +86,15 @@ pub(crate) async fn record_from_page(
     } else {
         None
     };
-    let recorded = record(state, by, parsed, effective_on, form.person_id).await?;
+    let recorded =
+        history::record_parsed(&state.app, by, parsed, effective_on, form.person_id).await?;
     if let Some(photo) = photo {
-        store_sealed(state, audit, recorded.change_id, recorded.subject_id, photo).await?;
+        let change = by
+            .change_filing(&state.app, recorded.change_id.into())
+            .await?;
+        store_sealed(state, &change, recorded.subject_id.into(), photo).await?;
     }
     Ok(Ok(recorded))
-}
-
-/// The record's own person (the employee or payee), when a change names nobody.
-async fn self_person(state: &State, by: ChangedBy<'_>) -> Result<Uuid, ApiError> {
-    let people = history::history(&state.app, by).await?;
-    people
-        .iter()
-        .find(|p| p.kind != "dependant")
-        .map(|p| p.person_id)
-        .ok_or_else(|| ApiError::invalid(Message::BadRequest))
 }
 
 /// `POST /api/v1/provider/changes`: one change on the provider's verified record →
@@ -181,11 +111,7 @@ pub async fn provider_change(
     provider: Provider,
     form: SecretJson<ChangeForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let by = ChangedBy::Provider {
-        session: &provider.session,
-        audit: &provider.audit,
-    };
-    change(&state, by, &form).await
+    change(&state, provider.filer(), &form).await
 }
 
 /// `GET /api/v1/provider/record`: the people of the provider's record, each with every
@@ -193,11 +119,7 @@ pub async fn provider_change(
 #[utoipa::path(get, path = "/api/v1/provider/record", tag = "provider",
     responses((status = 200, description = "`{\"people\": [{\"person_id\", \"kind\", \"relationship\", \"started_on\", \"ended_on\", \"category3_periods\", \"versions\"}]}`")))]
 pub async fn provider_record(state: State, provider: Provider) -> Result<HttpResponse, ApiError> {
-    let by = ChangedBy::Provider {
-        session: &provider.session,
-        audit: &provider.audit,
-    };
-    let people = history::history(&state.app, by).await?;
+    let people = history::history(&state.app, provider.filer()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "people": people })))
 }
 
@@ -220,21 +142,12 @@ pub async fn provider_upload(
     req: HttpRequest,
     state: State,
     provider: Provider,
-    path: web::Path<(SubmissionId, Uuid)>,
+    path: web::Path<(SubmissionId, SubjectId)>,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
     let (change, subject) = path.into_inner();
-    let session = history::change_session(&state.app, &provider.session, change).await?;
-    let stored = accept_upload(
-        &req,
-        &state,
-        &provider.audit,
-        session.submission_id,
-        subject,
-        payload,
-        None,
-    )
-    .await?;
+    let filing = provider.filer().change_filing(&state.app, change).await?;
+    let stored = accept_upload(&req, &state, &filing, subject, payload, None).await?;
     Ok(upload_response(stored))
 }
 
@@ -252,24 +165,11 @@ pub async fn provider_submit(
     provider: Provider,
     path: web::Path<SubmissionId>,
 ) -> Result<HttpResponse, ApiError> {
-    match history::hand_in(
-        &state.app,
-        &provider.session,
-        &provider.audit,
-        path.into_inner(),
-    )
-    .await?
-    {
-        Ok(new_state) => Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state }))),
-        Err(missing) => Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
-            "error": {
-                "code": Message::Incomplete.code(),
-                "message_ja": Message::Incomplete.ja(),
-                "message_en": Message::Incomplete.en(),
-                "missing": missing,
-            }
-        }))),
-    }
+    let filing = provider
+        .filer()
+        .change_filing(&state.app, path.into_inner())
+        .await?;
+    Ok(handed_in(history::hand_in(&state.app, &filing).await?))
 }
 
 /// `POST /api/v1/assisted/{submission}/changes`: a change on a verified record in the
@@ -280,9 +180,9 @@ pub(crate) async fn staff_change(
     path: web::Path<SubmissionId>,
     form: SecretJson<ChangeForm>,
 ) -> Result<HttpResponse, ApiError> {
-    let by = ChangedBy::Staff {
+    let by = Filer::Staff {
         staff: staff.access(),
-        record: path.into_inner(),
+        submission: path.into_inner(),
     };
     change(&state, by, &form).await
 }
@@ -293,9 +193,9 @@ pub(crate) async fn staff_record(
     staff: Assistant,
     path: web::Path<SubmissionId>,
 ) -> Result<HttpResponse, ApiError> {
-    let by = ChangedBy::Staff {
+    let by = Filer::Staff {
         staff: staff.access(),
-        record: path.into_inner(),
+        submission: path.into_inner(),
     };
     let people = history::history(&state.app, by).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "people": people })))

@@ -18,6 +18,12 @@ use crate::staff_helpers::*;
 
 /// An officer of `branch`, as the application layer knows a signed-in caller.
 async fn officer_of(app: &TestApp, username: &str, branch: &str) -> Officer {
+    application::access::officer(staff_of(app, username, Role::Officer, branch).await)
+        .expect("an officer")
+}
+
+/// A signed-in staff member of `branch` with `role`, past the second factor.
+async fn staff_of(app: &TestApp, username: &str, role: Role, branch: &str) -> Staff {
     let id = app
         .app
         .vault
@@ -25,24 +31,23 @@ async fn officer_of(app: &TestApp, username: &str, branch: &str) -> Officer {
             &AuditContext::cli(),
             &NewStaffAccount {
                 username: storage::staff::Username::parse(username).expect("username"),
-                role: Role::Officer,
+                role,
                 password_hash: intake_api::password::hash_password(STAFF_PASSWORD).expect("hash"),
                 scopes: vec![BranchCode::parse(branch).expect("branch")],
             },
         )
         .await
         .expect("create");
-    application::access::officer(Staff {
+    Staff {
         id: id.into(),
         username: username.to_owned(),
-        role: Role::Officer,
+        role,
         second_factor_done: true,
         audit: AuditContext {
             actor: Actor::Staff(id),
             source_ip: None,
         },
-    })
-    .expect("an officer")
+    }
 }
 
 fn refused_as_not_found<T: std::fmt::Debug>(what: &str, result: Result<T, AppError>) {
@@ -209,4 +214,123 @@ async fn every_use_case(app: TestApp) {
         unsealed_by_tokyo, 0,
         "no unseal by the other branch's officer"
     );
+}
+
+#[tokio::test]
+async fn staff_of_another_branch_file_nothing_through_the_application_layer() {
+    every_intake_use_case(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn filing_is_scoped_on_postgresql_too() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        every_intake_use_case(app).await;
+    }
+}
+
+/// Intake on a person's behalf (代理受付) and changes on a verified record: every use case
+/// of `application::intake` and `application::history` takes a `Filing`, which only the
+/// scope check makes; a collector or an officer of Tokyo asking for an Osaka record (a
+/// draft, an untouched invitation, a verified record's change) is told it does not exist,
+/// and nothing moves.
+async fn every_intake_use_case(app: TestApp) {
+    use application::intake::{self, Filer, NewRecord};
+    let a = &app.app;
+    let (_, drafted) = drafted_as(&app, "OSK", "E101").await;
+    let draft: SubmissionId = drafted.submission_id.parse().expect("id");
+    let untouched = a
+        .vault
+        .create_invitation(
+            &AuditContext::cli(),
+            &storage::invitations::NewInvitation {
+                kind: storage::invitations::InvitationKind::Employee,
+                name: storage::person::PersonName::parse("未着手 花子").expect("name"),
+                name_kana: None,
+                email: None,
+                employee_code: Some(storage::org::EmployeeCode::parse("E102").expect("code")),
+                branch: Some(BranchCode::parse("OSK").expect("branch")),
+                birth_date: None,
+                valid_days: 30,
+            },
+        )
+        .await
+        .expect("invite");
+    let invited: SubmissionId = untouched.submission_id.into();
+    for role in [Role::Collector, Role::Officer] {
+        let name = format!("{}.tky", role.code());
+        let tokyo = application::access::assistant(staff_of(&app, &name, role, "TKY").await)
+            .expect("may take submissions in");
+        for submission in [draft, invited] {
+            let filer = Filer::Staff {
+                staff: &tokyo,
+                submission,
+            };
+            refused_as_not_found("open", filer.open(a).await);
+            refused_as_not_found("look", filer.look(a).await);
+            refused_as_not_found("change", filer.change_filing(a, submission).await);
+            refused_as_not_found("history", application::history::history(a, filer).await);
+            refused_as_not_found(
+                "record a change",
+                application::history::change_address(
+                    a,
+                    filer,
+                    None,
+                    storage::person::Address::parse_optional("東京都千代田区1-1")
+                        .expect("address")
+                        .expect("not blank"),
+                    time::macros::date!(2026 - 12 - 01),
+                )
+                .await,
+            );
+        }
+        refused_as_not_found(
+            "new record elsewhere",
+            intake::new_record(
+                a,
+                &tokyo,
+                NewRecord {
+                    kind: storage::invitations::InvitationKind::Employee,
+                    name: storage::person::PersonName::parse("郵送 次郎").expect("name"),
+                    employee_code: None,
+                    branch: BranchCode::parse("OSK").expect("branch"),
+                },
+            )
+            .await,
+        );
+        let roster = intake::people(a, &tokyo).await.expect("roster");
+        assert!(
+            roster
+                .iter()
+                .all(|e| ![draft.uuid(), invited.uuid()].contains(&e.submission_id)),
+            "the roster leaves Osaka out"
+        );
+        assert_eq!(
+            intake::branches(a, &tokyo).await.expect("branches"),
+            vec!["TKY".to_owned()]
+        );
+    }
+
+    // Nothing moved: the draft is a draft with its one photo, the invitation untouched,
+    // and Osaka's own collector reaches both.
+    let osaka = application::access::assistant(
+        staff_of(&app, "collector.osk", Role::Collector, "OSK").await,
+    )
+    .expect("may take submissions in");
+    let mine = Filer::Staff {
+        staff: &osaka,
+        submission: draft,
+    };
+    let status = intake::status(a, &mine.look(a).await.expect("in scope"))
+        .await
+        .expect("status");
+    assert_eq!(status.state, domain::SubmissionState::Draft);
+    assert_eq!(status.documents.len(), 1);
+    let untouched = a
+        .vault
+        .submission_status(invited.uuid())
+        .await
+        .expect("status");
+    assert_eq!(untouched.state, domain::SubmissionState::Invited);
+    let roster = intake::people(a, &osaka).await.expect("roster");
+    assert!(roster.iter().any(|e| e.submission_id == invited.uuid()));
 }

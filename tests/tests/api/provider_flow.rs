@@ -334,3 +334,56 @@ async fn declining_is_recorded_not_an_error() {
     assert_eq!(response.status(), 200);
     assert_eq!(json(response).await["state"], "declined");
 }
+
+/// A decline reason is free text officers read: it may not carry a number (番号法第20条;
+/// DESIGN invariants 1–2). A reason holding twelve digits, in ASCII or full width, is
+/// refused at its field in both languages and nothing is declined; a plain reason is.
+#[tokio::test]
+async fn a_decline_reason_carrying_a_number_is_refused_and_nothing_is_declined() {
+    let app = spawn_app().await;
+    app.signed_in_with_self().await;
+    for reason in [
+        format!("番号は{NUMBER}です"),
+        "番号は１２３４ ５６７８ ９０１８".replace(' ', ""),
+    ] {
+        let refused = app
+            .client
+            .post(app.url("/api/v1/provider/decline"))
+            .json(&serde_json::json!({ "reason": reason }))
+            .send()
+            .await
+            .expect("decline");
+        assert_eq!(refused.status(), 422);
+        let body = json(refused).await;
+        assert_eq!(body["error"]["field"], "reason");
+        assert!(
+            !body["error"]["message_ja"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty()
+        );
+        assert!(
+            !body["error"]["message_en"]
+                .as_str()
+                .unwrap_or_default()
+                .is_empty()
+        );
+    }
+    let status = json(
+        app.client
+            .get(app.url("/api/v1/provider/status"))
+            .send()
+            .await
+            .expect("status"),
+    )
+    .await;
+    assert_eq!(status["state"], "draft", "nothing declined");
+    let declined = app
+        .client
+        .post(app.url("/api/v1/provider/decline"))
+        .json(&serde_json::json!({ "reason": "別の会社で提出済みのため" }))
+        .send()
+        .await
+        .expect("decline");
+    assert_eq!(declined.status(), 200);
+}

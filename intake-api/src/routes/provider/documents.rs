@@ -6,10 +6,11 @@
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use actix_web::{HttpRequest, HttpResponse, web};
+use application::intake::{self, Filing};
+use domain::SubjectId;
 use futures_util::StreamExt;
 use portal::Message;
-use storage::AuditContext;
 use storage::submissions::{DocumentKind, SealedDocument, StoredDocument};
 use zeroize::Zeroizing;
 
@@ -58,42 +59,18 @@ pub async fn upload_document(
     req: HttpRequest,
     state: State,
     provider: Provider,
-    path: web::Path<uuid::Uuid>,
+    path: web::Path<SubjectId>,
     payload: Multipart,
 ) -> Result<HttpResponse, ApiError> {
-    let stored = accept_upload(
-        &req,
-        &state,
-        &provider.audit,
-        provider.session.submission_id,
-        path.into_inner(),
-        payload,
-        None,
-    )
-    .await?;
+    let filing = provider.filer().open(&state.app).await?;
+    let stored = accept_upload(&req, &state, &filing, path.into_inner(), payload, None).await?;
     Ok(upload_response(stored))
 }
 
-/// Where a page shows an upload refusal: on the form, at the field it concerns (a bad
-/// file or kind), or `None` for an error page (forbidden, not found, no longer editable).
+/// Where a page shows an upload refusal: on the form, at the field it concerns (the kind,
+/// else the file), or `None` for an error page (forbidden, not found, no longer editable).
 pub(crate) fn form_refusal(e: &ApiError) -> Option<portal::forms::FormError> {
-    let status = ResponseError::status_code(e);
-    let on_form = status.is_client_error()
-        && !matches!(
-            status,
-            StatusCode::FORBIDDEN | StatusCode::NOT_FOUND | StatusCode::CONFLICT
-        );
-    on_form.then(|| portal::forms::FormError {
-        field: if matches!(
-            e.message(),
-            Message::DocumentKindInvalid | Message::NumberNoticeUpload
-        ) {
-            "kind"
-        } else {
-            "file"
-        },
-        message: e.message(),
-    })
+    e.form_error(Some("file"))
 }
 
 /// The answer to an accepted upload: 201 for a new document, 200 for a retry.
@@ -123,14 +100,15 @@ pub(crate) fn upload_response(stored: StoredDocument) -> HttpResponse {
 pub(crate) async fn accept_upload(
     req: &HttpRequest,
     state: &State,
-    audit: &AuditContext,
-    submission_id: uuid::Uuid,
-    subject_id: uuid::Uuid,
+    filing: &Filing,
+    subject: SubjectId,
     payload: Multipart,
     expected_csrf: Option<&str>,
 ) -> Result<StoredDocument, ApiError> {
-    let upload = read_checked_upload(req, state, submission_id, payload, expected_csrf).await?;
-    store_upload(state, audit, submission_id, subject_id, upload).await
+    let submission = filing.submission().uuid();
+    let upload = read_checked_upload(req, state, submission, payload, expected_csrf).await?;
+    let sealed = seal_upload(state, upload).await?;
+    store_sealed(state, filing, subject, sealed).await
 }
 
 /// Reads an upload's multipart body under the rate limits and size caps (charged to
@@ -178,18 +156,6 @@ pub(crate) async fn read_checked_upload(
     Ok(upload)
 }
 
-/// Scrubs, seals and stores a read upload for one subject of `submission_id`.
-pub(crate) async fn store_upload(
-    state: &State,
-    audit: &AuditContext,
-    submission_id: uuid::Uuid,
-    subject_id: uuid::Uuid,
-    upload: Upload,
-) -> Result<StoredDocument, ApiError> {
-    let sealed = seal_upload(state, upload).await?;
-    store_sealed(state, audit, submission_id, subject_id, sealed).await
-}
-
 /// A read upload after the pipeline: scrubbed and sealed, not yet stored.
 pub(crate) struct SealedUpload {
     document: SealedDocument,
@@ -208,18 +174,11 @@ pub(crate) async fn seal_upload(state: &State, upload: Upload) -> Result<SealedU
     let idempotency_key = upload.idempotency_key.clone();
     let kind = upload
         .kind
-        .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?;
-    // A document that proves nothing (the 個人番号通知書) is refused with its reason before
-    // anything is decoded, so the person photographs what counts instead.
-    if verifier::rules::table::proves_nothing(kind) {
-        return Err(ApiError::invalid(Message::NumberNoticeUpload));
-    }
+        .ok_or_else(|| ApiError::invalid_at("kind", Message::DocumentKindInvalid))?;
+    let read_qr = intake::admit_photo(kind, upload.read_qr)?;
     let file = upload
         .file
         .ok_or_else(|| ApiError::invalid(Message::FileMissing))?;
-    // The card's back carries the number as a QR code; a photo the person marks as
-    // the card (`read_qr`) is looked at too.
-    let read_qr = kind.carries_number_qr() || upload.read_qr;
     let processed = state
         .pipeline
         .process(file, state.keys.sealer().clone(), read_qr)
@@ -232,43 +191,22 @@ pub(crate) async fn seal_upload(state: &State, upload: Upload) -> Result<SealedU
     })
 }
 
-/// Stores a sealed upload for one subject of `submission_id` (and, on an instance
-/// holding the identity, compares a card-back QR at once).
+/// Stores a sealed upload for one person of the filing (`application::intake::store_photo`).
 pub(crate) async fn store_sealed(
     state: &State,
-    audit: &AuditContext,
-    submission_id: uuid::Uuid,
-    subject_id: uuid::Uuid,
+    filing: &Filing,
+    subject: SubjectId,
     sealed: SealedUpload,
 ) -> Result<StoredDocument, ApiError> {
-    let SealedUpload {
-        document,
-        idempotency_key,
-        replaces,
-    } = sealed;
-    let mut stored = state
-        .vault
-        .store_document(
-            audit,
-            submission_id,
-            subject_id,
-            &document,
-            idempotency_key.as_deref(),
-            replaces,
-        )
-        .await?;
-    if stored.summary.qr_check == Some(domain::QrCheck::Pending) {
-        // On an instance holding the identity (the combined default) the comparison
-        // runs at once, so the person sees its outcome with the upload's answer; on a
-        // public one it stays pending until the internal side's pass.
-        stored.summary.qr_check = application::numbers::check_card_qr(
-            &state.app,
-            submission_id,
-            stored.summary.document_id,
-        )
-        .await?;
-    }
-    Ok(stored)
+    Ok(intake::store_photo(
+        &state.app,
+        filing,
+        subject,
+        &sealed.document,
+        sealed.idempotency_key.as_deref(),
+        sealed.replaces,
+    )
+    .await?)
 }
 
 fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
@@ -378,10 +316,10 @@ async fn read_upload(
         };
         match name.as_str() {
             "kind" => {
-                upload.kind = Some(
-                    DocumentKind::from_code(&text())
-                        .ok_or_else(|| ApiError::invalid(Message::DocumentKindInvalid))?,
-                );
+                upload.kind =
+                    Some(DocumentKind::from_code(&text()).ok_or_else(|| {
+                        ApiError::invalid_at("kind", Message::DocumentKindInvalid)
+                    })?);
             }
             "file" => upload.file = Some(buffer),
             "csrf" => upload.csrf = Some(text()),

@@ -1,6 +1,7 @@
 //! Handing in, declining, and the status.
 
 use actix_web::{HttpResponse, web};
+use application::intake;
 use portal::Message;
 use portal::forms::DeclineForm;
 
@@ -14,20 +15,24 @@ use crate::startup::State;
               (status = 422, description = "Items are missing (`missing` lists them)"),
               (status = 409, description = "Already handed in")))]
 pub async fn submit(state: State, provider: Provider) -> Result<HttpResponse, ApiError> {
-    match state
-        .vault
-        .submit(&provider.audit, &provider.session)
-        .await?
-    {
-        Ok(new_state) => Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state }))),
-        Err(missing) => Ok(HttpResponse::UnprocessableEntity().json(serde_json::json!({
+    let filing = provider.filer().open(&state.app).await?;
+    Ok(handed_in(intake::submit(&state.app, &filing).await?))
+}
+
+/// The answer to a hand-in: `{"state"}`, or 422 with what is `missing`.
+pub(crate) fn handed_in(
+    outcome: Result<storage::SubmissionState, Vec<storage::submissions::MissingItem>>,
+) -> HttpResponse {
+    match outcome {
+        Ok(new_state) => HttpResponse::Ok().json(serde_json::json!({ "state": new_state })),
+        Err(missing) => HttpResponse::UnprocessableEntity().json(serde_json::json!({
             "error": {
                 "code": Message::Incomplete.code(),
                 "message_ja": Message::Incomplete.ja(),
                 "message_en": Message::Incomplete.en(),
                 "missing": missing,
             }
-        }))),
+        })),
     }
 }
 
@@ -40,10 +45,8 @@ pub async fn decline(
     form: web::Json<DeclineForm>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = form.parse()?;
-    let new_state = state
-        .vault
-        .decline(&provider.audit, &provider.session, &reason)
-        .await?;
+    let filing = provider.filer().open(&state.app).await?;
+    let new_state = intake::decline(&state.app, &filing, &reason).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "state": new_state })))
 }
 
@@ -51,9 +54,7 @@ pub async fn decline(
 #[utoipa::path(get, path = "/api/v1/provider/status", tag = "provider",
     responses((status = 200, description = "State, people (last 4 digits only) and documents")))]
 pub async fn status(state: State, provider: Provider) -> Result<HttpResponse, ApiError> {
-    let status = state
-        .vault
-        .submission_status(provider.session.submission_id)
-        .await?;
+    let filing = provider.filer().look(&state.app).await?;
+    let status = intake::status(&state.app, &filing).await?;
     Ok(HttpResponse::Ok().json(status))
 }

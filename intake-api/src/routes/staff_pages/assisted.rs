@@ -6,22 +6,23 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use application::intake;
+use domain::{SubjectId, SubmissionId};
 use portal::Text;
 use portal::forms::FormError;
 use portal::pages::fresh_key;
 use portal::staff::{BranchLabels, PeoplePage, PersonPage};
 use serde::Deserialize;
 use storage::person::Relationship;
-use storage::staff::Role;
 use storage::submissions::DocumentKind;
-use uuid::Uuid;
 
 use super::{StaffPage, StaffPageError};
-use crate::routes::assisted::{self as api, HandIn, NewRecord, ROSTER_STATES};
+use crate::routes::assisted::{HandIn, NewRecordForm, filer, hand_in_for};
 use crate::routes::provider::documents::{accept_upload, form_refusal};
 use crate::routes::provider::pages::subjects::{SubjectPageForm, values as subject_values};
-use crate::routes::provider::pages::{Flash, refused as provider_refused, render, see_other};
-use crate::routes::provider::subjects::seal;
+use crate::routes::provider::pages::{
+    Flash, on_form, refused as provider_refused, render, see_other,
+};
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
 use crate::startup::State;
@@ -37,47 +38,44 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .service(crate::routes::endpoint("/s/people/{id}/hand-in").post(hand_in));
 }
 
-fn assistant(page: StaffPage) -> Result<StaffPage, StaffPageError> {
-    page.require(&[Role::Officer, Role::Collector])
-}
-
 /// `GET /s/people`.
 async fn people(
     req: HttpRequest,
     state: State,
     page: StaffPage,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = assistant(page)?;
-    let account = page.caller.session.account_id;
+    let (page, staff) = page.assistant()?;
     let body = PeoplePage {
         staff: page.frame(Text::SPeople, "/s/people"),
-        entries: state
-            .vault
-            .as_staff(account.into())
-            .queue(&ROSTER_STATES)
-            .await?,
-        branches: state.vault.staff_scopes(account).await?,
+        entries: intake::people(&state.app, &staff).await?,
+        branches: intake::branches(&state.app, &staff).await?,
         branch_labels: BranchLabels(application::branches::labels(&state.app).await?),
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }
 
 #[derive(Deserialize)]
-struct NewRecordForm {
+struct NewRecordPageForm {
     csrf: String,
     #[serde(flatten)]
-    record: NewRecord,
+    record: NewRecordForm,
 }
 
 /// `POST /s/people/new`.
 async fn new_record(
     state: State,
     page: StaffPage,
-    form: web::Form<NewRecordForm>,
+    form: web::Form<NewRecordPageForm>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = assistant(page)?;
+    let (page, staff) = page.assistant()?;
     page.check_csrf(&form.csrf)?;
-    match api::new_record(&state, &page.caller, &form.record).await {
+    let created = match form.record.parse() {
+        Ok(record) => intake::new_record(&state.app, &staff, record)
+            .await
+            .map_err(Into::into),
+        Err(e) => Err(e),
+    };
+    match created {
         Ok(id) => Ok(see_other(&state, &format!("/s/people/{id}"), None)),
         Err(e) if e.status_code() == StatusCode::UNPROCESSABLE_ENTITY => Ok(see_other(
             &state,
@@ -93,20 +91,16 @@ async fn person(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = assistant(page)?;
+    let (page, staff) = page.assistant()?;
     let id = path.into_inner();
-    let session = api::session(&state, &page.caller, id, false).await?;
-    let mut status = state.vault.submission_status(id).await?;
-    application::numbers::with_last4s(&state.app, &mut status).await?;
-    let display_name = state
-        .vault
-        .as_staff(page.caller.session.account_id.into())
-        .queue(&ROSTER_STATES)
+    let filing = filer(&staff, id).look(&state.app).await?;
+    let status = intake::status(&state.app, &filing).await?;
+    let display_name = intake::people(&state.app, &staff)
         .await?
         .into_iter()
-        .find(|e| e.submission_id == id)
+        .find(|e| e.submission_id == id.uuid())
         .map(|e| e.display_name)
         .unwrap_or_default();
     let own = status
@@ -118,10 +112,7 @@ async fn person(
     // made with (the roster's name and furigana, or what the collector typed).
     let mut values = subject_values(page.flash(), own.as_ref());
     if own.is_none() && page.flash().is_none() {
-        let (name, kana) = state
-            .vault
-            .invitation_roster_name(session.invitation_id)
-            .await?;
+        let (name, kana) = intake::roster_name(&state.app, &filing).await?;
         values.name = if name.is_empty() {
             display_name.clone()
         } else {
@@ -144,7 +135,7 @@ async fn person(
 }
 
 /// Back to the person's page with a refusal and what was typed (never the number).
-fn refused(state: &State, id: Uuid, error: FormError, kept: Flash) -> HttpResponse {
+fn refused(state: &State, id: SubmissionId, error: FormError, kept: Flash) -> HttpResponse {
     provider_refused(state, &format!("/s/people/{id}"), error, kept)
 }
 
@@ -152,30 +143,21 @@ fn refused(state: &State, id: Uuid, error: FormError, kept: Flash) -> HttpRespon
 async fn save_self(
     state: State,
     page: StaffPage,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
     form: SecretForm<SubjectPageForm>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = assistant(page)?;
+    let (page, staff) = page.assistant()?;
     let mut form = form.into_inner();
     page.check_csrf(&form.csrf)?;
     let id = path.into_inner();
-    let session = api::session(&state, &page.caller, id, true).await?;
+    let filing = filer(&staff, id).open(&state.app).await?;
     let parsed = match form.subject().parse(true, today_in_japan()) {
         Ok(parsed) => parsed,
         Err(e) => return Ok(refused(&state, id, e, form.kept())),
     };
-    if let Err(e) = crate::routes::provider::subjects::own_address_required(
-        &state,
-        session.kind,
-        &parsed.details,
-    ) {
-        return Ok(refused(&state, id, e, form.kept()));
+    if let Err(e) = intake::save_self(&state.app, &filing, parsed).await {
+        return Ok(refused(&state, id, on_form(e, None)?, form.kept()));
     }
-    let input = seal(&state, parsed)?;
-    state
-        .vault
-        .save_self_subject(&page.caller.audit, &session, &input)
-        .await?;
     Ok(see_other(
         &state,
         &format!("/s/people/{id}"),
@@ -188,24 +170,14 @@ async fn upload(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(SubmissionId, SubjectId)>,
     payload: Multipart,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = assistant(page)?;
+    let (page, staff) = page.assistant()?;
     let (id, subject) = path.into_inner();
-    let session = api::session(&state, &page.caller, id, true).await?;
+    let filing = filer(&staff, id).open(&state.app).await?;
     let here = format!("/s/people/{id}");
-    match accept_upload(
-        &req,
-        &state,
-        &page.caller.audit,
-        session.submission_id,
-        subject,
-        payload,
-        Some(page.csrf()),
-    )
-    .await
-    {
+    match accept_upload(&req, &state, &filing, subject, payload, Some(page.csrf())).await {
         Ok(_) => Ok(see_other(
             &state,
             &here,
@@ -222,10 +194,10 @@ async fn upload(
 async fn hand_in(
     state: State,
     page: StaffPage,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
     form: SecretForm<Vec<(String, String)>>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = assistant(page)?;
+    let (page, staff) = page.assistant()?;
     let csrf = form
         .iter()
         .find(|(k, _)| k == "csrf")
@@ -233,7 +205,8 @@ async fn hand_in(
     page.check_csrf(csrf)?;
     let id = path.into_inner();
     let body = HandIn::from_fields(form.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-    match api::hand_in_for(&state, &page.caller, id, &body).await {
+    let filing = filer(&staff, id).open(&state.app).await?;
+    match hand_in_for(&state, &filing, &body).await {
         Ok(_) => Ok(see_other(
             &state,
             "/s/people",

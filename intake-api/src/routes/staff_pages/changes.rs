@@ -8,18 +8,17 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
-use application::history::{self, ChangedBy};
+use application::access::Assistant;
+use application::history;
+use domain::SubmissionId;
 use portal::Text;
 use portal::pages::{ChangeablePerson, current_name, other_change_kinds};
 use portal::staff::{ChangeFormPage, ChangesPage};
 use storage::history::PersonHistory;
-use storage::staff::Role;
 use storage::submissions::DocumentKind;
-use uuid::Uuid;
 
 use super::{StaffPage, StaffPageError};
-use crate::error::ApiError;
-use crate::routes::assisted::{HandIn, hand_in_for};
+use crate::routes::assisted::{HandIn, filer, hand_in_for};
 use crate::routes::history::{ChangePage, record_from_page};
 use crate::routes::provider::documents::read_checked_upload;
 use crate::routes::provider::pages::{Flash, refused, render, see_other};
@@ -35,28 +34,14 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The page's caller, who may take changes in on a person's behalf (an officer or a
-/// branch collector), and their capability for the use cases.
-fn assistant(
-    page: StaffPage,
-) -> Result<(StaffPage, application::access::Assistant), StaffPageError> {
-    let page = page.require(&[Role::Officer, Role::Collector])?;
-    let access = application::access::assistant(page.caller.staff()).map_err(ApiError::from)?;
-    Ok((page, access))
-}
-
 /// The record's people with their history (scoped: a record outside the caller's
 /// branches is not found).
 async fn record_of(
     state: &State,
-    access: &application::access::Assistant,
-    record: Uuid,
-) -> Result<Vec<PersonHistory>, ApiError> {
-    let by = ChangedBy::Staff {
-        staff: access,
-        record: record.into(),
-    };
-    Ok(history::history(&state.app, by).await?)
+    staff: &Assistant,
+    record: SubmissionId,
+) -> Result<Vec<PersonHistory>, StaffPageError> {
+    Ok(history::history(&state.app, filer(staff, record)).await?)
 }
 
 /// The record holder's current name (the employee or payee).
@@ -73,15 +58,15 @@ async fn overview(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    path: web::Path<Uuid>,
+    path: web::Path<SubmissionId>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let (page, access) = assistant(page)?;
+    let (page, staff) = page.assistant()?;
     let id = path.into_inner();
-    let people = record_of(&state, &access, id).await?;
+    let people = record_of(&state, &staff, id).await?;
     let here = format!("/s/people/{id}/changes");
     let body = ChangesPage {
         staff: page.frame(Text::SChangesOnBehalf, &here),
-        submission_id: id,
+        submission_id: id.uuid(),
         display_name: holder_name(&people),
         history: people,
     };
@@ -89,7 +74,7 @@ async fn overview(
 }
 
 /// The path of a change form on the staff pages.
-fn form_path(id: Uuid, form: ChangePage) -> String {
+fn form_path(id: SubmissionId, form: ChangePage) -> String {
     match form {
         ChangePage::Dependant => format!("/s/people/{id}/changes/dependant"),
         ChangePage::Other => format!("/s/people/{id}/changes/other"),
@@ -101,18 +86,18 @@ async fn form_page(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    path: web::Path<(Uuid, ChangePage)>,
+    path: web::Path<(SubmissionId, ChangePage)>,
 ) -> Result<HttpResponse, StaffPageError> {
     let (id, form) = path.into_inner();
-    let (page, access) = assistant(page)?;
-    let people = record_of(&state, &access, id).await?;
+    let (page, staff) = page.assistant()?;
+    let people = record_of(&state, &staff, id).await?;
     let title = match form {
         ChangePage::Dependant => Text::SChangesAddTitle,
         ChangePage::Other => Text::SChangesOtherTitle,
     };
     let body = ChangeFormPage {
         staff: page.frame(title, &form_path(id, form)),
-        submission_id: id,
+        submission_id: id.uuid(),
         display_name: holder_name(&people),
         dependant: form == ChangePage::Dependant,
         people: ChangeablePerson::of_record(&people),
@@ -131,13 +116,13 @@ async fn send(
     req: HttpRequest,
     state: State,
     page: StaffPage,
-    path: web::Path<(Uuid, ChangePage)>,
+    path: web::Path<(SubmissionId, ChangePage)>,
     payload: Multipart,
 ) -> Result<HttpResponse, StaffPageError> {
     let (id, form) = path.into_inner();
-    let (page, access) = assistant(page)?;
+    let (page, staff) = page.assistant()?;
     let here = form_path(id, form);
-    let upload = read_checked_upload(&req, &state, id, payload, Some(page.csrf())).await?;
+    let upload = read_checked_upload(&req, &state, id.uuid(), payload, Some(page.csrf())).await?;
     // How it was received, checked before anything is recorded.
     let how = HandIn::from_fields(upload.fields.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
     if let Err(e) = how.intake() {
@@ -147,16 +132,15 @@ async fn send(
             Some(Flash::error(e.message(), "note")),
         ));
     }
-    let by = ChangedBy::Staff {
-        staff: &access,
-        record: id.into(),
-    };
-    let audit = &page.caller.audit;
-    let recorded = match record_from_page(&state, by, audit, form, upload).await? {
+    let by = filer(&staff, id);
+    let recorded = match record_from_page(&state, by, form, upload).await? {
         Ok(recorded) => recorded,
         Err(refusal) => return Ok(refused(&state, &here, refusal, Flash::default())),
     };
-    match hand_in_for(&state, &page.caller, recorded.change_id, &how).await {
+    let change = by
+        .change_filing(&state.app, recorded.change_id.into())
+        .await?;
+    match hand_in_for(&state, &change, &how).await {
         Ok(_) => Ok(see_other(
             &state,
             &format!("/s/people/{id}/changes"),

@@ -231,6 +231,15 @@ impl StaffPage {
             flash,
         })
     }
+
+    /// The caller, if they may take submissions in on a person's behalf (an officer or a
+    /// branch collector), with their capability for the intake use cases.
+    pub(crate) fn assistant(
+        self,
+    ) -> Result<(Self, application::access::Assistant), StaffPageError> {
+        let capability = application::access::assistant(self.caller.staff())?;
+        Ok((self, capability))
+    }
 }
 
 /// A form with only its CSRF token.

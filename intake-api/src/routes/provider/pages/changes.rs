@@ -7,7 +7,7 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use application::history::{self, ChangedBy};
+use application::history;
 use portal::Message;
 use portal::Text;
 use portal::forms::FormError;
@@ -57,14 +57,7 @@ pub(super) async fn other_form(
     state: State,
     signed: SignedIn,
 ) -> Result<HttpResponse, PageError> {
-    let p = &signed.provider;
-    let by = ChangedBy::Provider {
-        session: &p.session,
-        audit: &p.audit,
-    };
-    let people = history::history(&state.app, by)
-        .await
-        .map_err(crate::error::ApiError::from)?;
+    let people = history::history(&state.app, signed.provider.filer()).await?;
     let page = ChangeOtherPage {
         page: signed.frame(Text::ChangeOtherTitle, OTHER),
         people: ChangeablePerson::of_record(&people),
@@ -104,17 +97,15 @@ async fn send(
         Some(signed.csrf.as_str()),
     )
     .await?;
-    let by = ChangedBy::Provider {
-        session: &p.session,
-        audit: &p.audit,
-    };
-    let recorded = match record_from_page(&state, by, &p.audit, page_kind, upload).await? {
+    let by = p.filer();
+    let recorded = match record_from_page(&state, by, page_kind, upload).await? {
         Ok(recorded) => recorded,
         Err(refusal) => return Ok(refused(&state, here, refusal, Flash::default())),
     };
-    let handed = history::hand_in(&state.app, &p.session, &p.audit, recorded.change_id.into())
-        .await
-        .map_err(crate::error::ApiError::from)?;
+    let change = by
+        .change_filing(&state.app, recorded.change_id.into())
+        .await?;
+    let handed = history::hand_in(&state.app, &change).await?;
     match handed {
         Ok(_) => Ok(see_other(
             &state,

@@ -117,17 +117,9 @@ pub(super) async fn upload(
     payload: Multipart,
 ) -> Result<HttpResponse, PageError> {
     let here = format!("/p/subjects/{id}/documents");
-    match accept_upload(
-        &req,
-        &state,
-        &signed.provider.audit,
-        signed.provider.session.submission_id,
-        *id,
-        payload,
-        Some(&signed.csrf),
-    )
-    .await
-    {
+    let filing = signed.filing(&state).await?;
+    let subject = domain::SubjectId::from(*id);
+    match accept_upload(&req, &state, &filing, subject, payload, Some(&signed.csrf)).await {
         Ok(_) => Ok(see_other(
             &state,
             &here,

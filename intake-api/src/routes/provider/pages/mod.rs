@@ -17,6 +17,7 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, dev::Payload, web};
+use application::intake::{self, Filing};
 use askama::Template;
 use portal::forms::FormError;
 use portal::pages::{CorrectionView, Frame, NoticePage, PersonView};
@@ -301,6 +302,22 @@ impl From<ApiError> for PageError {
     }
 }
 
+impl From<application::AppError> for PageError {
+    fn from(e: application::AppError) -> Self {
+        Self(e.into())
+    }
+}
+
+/// A use case's refusal that a form can fix, at its field (or at `otherwise`); anything
+/// else (forbidden, not found, no longer editable) is the error page.
+pub(crate) fn on_form(
+    e: impl Into<ApiError>,
+    otherwise: Option<&'static str>,
+) -> Result<FormError, ApiError> {
+    let e = e.into();
+    e.form_error(otherwise).ok_or(e)
+}
+
 impl From<storage::StorageError> for PageError {
     fn from(e: storage::StorageError) -> Self {
         Self(ApiError::from(e))
@@ -393,15 +410,13 @@ impl SignedIn {
         }
     }
 
+    /// The provider's own submission, for the intake use cases.
+    async fn filing(&self, state: &State) -> Result<Filing, PageError> {
+        Ok(self.provider.filer().open(&state.app).await?)
+    }
+
     async fn status(&self, state: &State) -> Result<SubmissionStatus, PageError> {
-        // The card-back QR outcomes this instance can bring up to date (issue 19).
-        application::numbers::refresh_card_qrs(&state.app, self.provider.session.submission_id)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(state
-            .vault
-            .submission_status(self.provider.session.submission_id)
-            .await?)
+        Ok(intake::status(&state.app, &self.filing(state).await?).await?)
     }
 
     fn is_payee(&self) -> bool {

@@ -4,7 +4,8 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::MyNumber;
+use application::intake;
+use domain::{MyNumber, SubjectId};
 use portal::forms::{FormError, SubjectForm};
 use portal::pages::{
     CardReading, CorrectionView, DEPENDANT_RELATIONSHIPS, DependantsPage, SubjectFormPage,
@@ -18,10 +19,9 @@ use storage::submissions::{DependantDeclaration, DocumentKind, SubjectSummary, S
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
-use super::{Flash, PageError, SignedIn, people, refused, render, see_other};
+use super::{Flash, PageError, SignedIn, on_form, people, refused, render, see_other};
 use crate::error::ApiError;
 use crate::routes::provider::documents::{form_refusal, pipeline_error, read_checked_upload};
-use crate::routes::provider::subjects::{own_address_required, seal, seal_edit};
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
 use crate::startup::State;
@@ -187,10 +187,8 @@ pub(super) async fn edit_self(
     let mut values = values(signed.flash.as_ref(), saved);
     if saved.is_none() && signed.flash.is_none() {
         // Nothing saved yet: start from the name and furigana on the HR roster.
-        let (name, kana) = state
-            .vault
-            .invitation_roster_name(signed.provider.session.invitation_id)
-            .await?;
+        let filing = signed.filing(&state).await?;
+        let (name, kana) = intake::roster_name(&state.app, &filing).await?;
         values.name = name;
         values.name_kana = kana.unwrap_or_default();
     }
@@ -226,69 +224,24 @@ async fn save_own_details(
     signed: &SignedIn,
     mut form: SubjectPageForm,
 ) -> Result<HttpResponse, PageError> {
-    let subject = form.subject();
-    let parsed = match subject.parse_edit(true, today_in_japan()) {
+    let parsed = match form.subject().parse_edit(true, today_in_japan()) {
         Ok(parsed) => parsed,
         Err(e) => return Ok(refused(state, "/p/self", e, form.kept())),
     };
-    let p = &signed.provider;
-    if let Err(e) = own_address_required(state, p.session.kind, &parsed.details) {
-        return Ok(refused(state, "/p/self", e, form.kept()));
-    }
-    let status = signed.status(state).await?;
-    let subject_id = match (parsed.number.is_some(), own(&status.subjects)) {
-        (false, Some(saved)) => {
-            let edit = seal_edit(state, parsed)?;
-            state
-                .vault
-                .edit_subject(&p.audit, &p.session, saved.subject_id, &edit, None)
-                .await?;
-            saved.subject_id
-        }
-        (false, None) => {
-            let e = FormError {
-                field: "number",
-                message: Message::NumberRequired,
-            };
-            return Ok(refused(state, "/p/self", e, form.kept()));
-        }
-        (true, _) => {
-            let parsed = subject
-                .parse(true, today_in_japan())
-                .map_err(ApiError::from)?;
-            let input = seal(state, parsed)?;
-            state
-                .vault
-                .save_self_subject(&p.audit, &p.session, &input)
-                .await?
-        }
+    let filing = signed.filing(state).await?;
+    let subject_id = match intake::save_own_details(&state.app, &filing, parsed).await {
+        Ok(id) => id,
+        Err(e) => return Ok(refused(state, "/p/self", on_form(e, None)?, form.kept())),
     };
     let mut info = Text::Saved;
     if let Some(read) = form.card_read {
-        // The photo the number was read from becomes the card-back document; the QR is
-        // compared with the number now saved (on an instance holding the identity at
-        // once, else by the internal side). A read that has gone (expired, replaced)
-        // only means the photo is asked for on the next page, like any other.
-        match state
-            .vault
-            .attach_card_read(&p.audit, p.session.submission_id, subject_id, read)
-            .await
-        {
-            Ok(stored) => {
-                if stored.summary.qr_check == Some(domain::QrCheck::Pending) {
-                    application::numbers::check_card_qr(
-                        &state.app,
-                        p.session.submission_id,
-                        stored.summary.document_id,
-                    )
-                    .await
-                    .map_err(ApiError::from)?;
-                }
-                info = Text::SavedWithCardPhoto;
-            }
-            Err(storage::StorageError::NotFound) => info = Text::CardReadGone,
-            Err(e) => return Err(ApiError::from(e).into()),
-        }
+        // The photo the number was read from becomes the card-back document. A read that
+        // has gone (expired, replaced) only means the photo is asked for on the next page,
+        // like any other.
+        info = match intake::attach_card_read(&state.app, &filing, subject_id, read).await? {
+            Some(_) => Text::SavedWithCardPhoto,
+            None => Text::CardReadGone,
+        };
     }
     Ok(see_other(
         state,
@@ -358,11 +311,8 @@ pub(super) async fn read_card(
         };
     };
     let document = processed.into_document(DocumentKind::MyNumberCardBack);
-    let read = state
-        .vault
-        .put_card_read(&p.audit, p.session.submission_id, &document)
-        .await
-        .map_err(ApiError::from)?;
+    let filing = signed.filing(&state).await?;
+    let read = intake::keep_card_read(&state.app, &filing, &document).await?;
     let status = signed.status(&state).await?;
     let saved = own(&status.subjects);
     let mut page = signed.frame(Text::StepOwn, "/p/self");
@@ -501,28 +451,20 @@ pub(super) async fn add_dependant(
         Err(e) => return Ok(refused(&state, "/p/dependants/new", e, form.kept())),
     };
     let declaration = form.declaration();
-    let input = seal(&state, parsed)?;
-    let p = &signed.provider;
-    let id = state
-        .vault
-        .add_dependant_declared(&p.audit, &p.session, &input, declaration)
-        .await?;
-    Ok(after_dependant_saved(
-        &state,
-        id,
-        &input.relationship,
-        declaration,
-    ))
+    let relationship = parsed.relationship;
+    let filing = signed.filing(&state).await?;
+    let id = intake::add_dependant(&state.app, &filing, parsed, declaration).await?;
+    Ok(after_dependant_saved(&state, id, relationship, declaration))
 }
 
 /// A category-3 spouse needs documents: go there next; otherwise back to the list.
 fn after_dependant_saved(
     state: &State,
-    id: Uuid,
-    relationship: &Relationship,
+    id: SubjectId,
+    relationship: Relationship,
     declaration: DependantDeclaration,
 ) -> HttpResponse {
-    let location = if declaration.category3_spouse && *relationship == Relationship::Spouse {
+    let location = if declaration.category3_spouse && relationship == Relationship::Spouse {
         format!("/p/subjects/{id}/documents")
     } else {
         "/p/dependants".to_owned()
@@ -565,16 +507,14 @@ pub(super) async fn save_dependant(
         Err(e) => return Ok(refused(&state, &here, e, form.kept())),
     };
     let declaration = form.declaration();
-    let edit = seal_edit(&state, parsed)?;
-    let p = &signed.provider;
-    state
-        .vault
-        .edit_subject(&p.audit, &p.session, *id, &edit, Some(declaration))
-        .await?;
+    let relationship = parsed.relationship;
+    let filing = signed.filing(&state).await?;
+    let subject = SubjectId::from(*id);
+    intake::edit_dependant(&state.app, &filing, subject, parsed, declaration).await?;
     Ok(after_dependant_saved(
         &state,
-        *id,
-        &edit.relationship,
+        subject,
+        relationship,
         declaration,
     ))
 }
@@ -594,11 +534,8 @@ pub(super) async fn remove_dependant(
 ) -> Result<HttpResponse, PageError> {
     employees_only(&signed)?;
     signed.check_csrf(&form.csrf)?;
-    let p = &signed.provider;
-    state
-        .vault
-        .remove_dependant(&p.audit, &p.session, *id)
-        .await?;
+    let filing = signed.filing(&state).await?;
+    intake::remove_dependant(&state.app, &filing, SubjectId::from(*id)).await?;
     Ok(see_other(
         &state,
         "/p/dependants",

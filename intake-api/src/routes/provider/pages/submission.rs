@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use application::intake;
 use portal::forms::DeclineForm;
 use portal::pages::{
     CampaignView, DeclinePage, Frame, NoticePage, OverviewPage, ReviewPage, StatusPage, Step,
@@ -13,7 +14,7 @@ use storage::person::Relationship;
 use storage::submissions::MissingItem;
 
 use super::subjects::CsrfOnly;
-use super::{Flash, PageError, SignedIn, corrections, people, refused, render, see_other};
+use super::{Flash, PageError, SignedIn, corrections, on_form, people, refused, render, see_other};
 use crate::auth;
 use crate::startup::State;
 
@@ -37,10 +38,7 @@ pub(super) async fn overview(
             .iter()
             .any(|d| d.subject_id == o.subject_id)
     });
-    let missing = state
-        .vault
-        .missing_items(signed.provider.session.submission_id)
-        .await?;
+    let missing = intake::missing(&state.app, &signed.filing(&state).await?).await?;
     let mut steps = vec![
         Step {
             label: Text::StepOwn,
@@ -101,10 +99,7 @@ pub(super) async fn review(
     if !status.state.provider_can_edit() {
         return Ok(see_other(&state, "/p/status", None));
     }
-    let missing = state
-        .vault
-        .missing_items(signed.provider.session.submission_id)
-        .await?;
+    let missing = intake::missing(&state.app, &signed.filing(&state).await?).await?;
     let people = people(&status);
     let page = ReviewPage {
         page: signed.frame(Text::ReviewTitle, "/p/review"),
@@ -122,8 +117,8 @@ pub(super) async fn submit(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     signed.check_csrf(&form.csrf)?;
-    let p = &signed.provider;
-    match state.vault.submit(&p.audit, &p.session).await? {
+    let filing = signed.filing(&state).await?;
+    match intake::submit(&state.app, &filing).await? {
         Ok(_) => Ok(see_other(&state, "/p/status", None)),
         Err(_) => Ok(see_other(
             &state,
@@ -169,18 +164,18 @@ pub(super) async fn decline(
     let shared = DeclineForm {
         reason: form.reason.clone(),
     };
+    let kept = || Flash {
+        reason: Some(form.reason.chars().take(500).collect()),
+        ..Flash::default()
+    };
     let reason = match shared.parse() {
         Ok(reason) => reason,
-        Err(e) => {
-            let kept = Flash {
-                reason: Some(form.reason.chars().take(500).collect()),
-                ..Flash::default()
-            };
-            return Ok(refused(&state, "/p/decline", e, kept));
-        }
+        Err(e) => return Ok(refused(&state, "/p/decline", e, kept())),
     };
-    let p = &signed.provider;
-    state.vault.decline(&p.audit, &p.session, &reason).await?;
+    let filing = signed.filing(&state).await?;
+    if let Err(e) = intake::decline(&state.app, &filing, &reason).await {
+        return Ok(refused(&state, "/p/decline", on_form(e, None)?, kept()));
+    }
     Ok(see_other(&state, "/p/status", None))
 }
 

@@ -45,6 +45,10 @@ pub struct Policy {
     /// Employees must give their own address too (payees always do: their 支払調書 carries
     /// it); `[portal] employee_address_required`.
     pub employee_address_required: bool,
+    /// Minutes of inactivity after which a provider's session ends.
+    pub provider_session_idle_minutes: i64,
+    /// Days a new or re-issued invitation link works.
+    pub invitation_valid_days: i64,
 }
 
 /// Staff sign-in, sessions and the officer queue (the `[staff]` section of the settings).

@@ -49,6 +49,33 @@ pub fn parse_day(text: &str) -> Option<Date> {
     Date::parse(text.trim(), DATE).ok()
 }
 
+/// Searches the trail as an overseer typed it (the JSON API's raw search): the search is
+/// itself an audit entry first; returns the entries in chain order and the position to
+/// continue after when the page is full. Refused terms are `Invalid::SearchDate`.
+pub async fn search(
+    app: &App,
+    overseer: &Overseer,
+    query: storage::audit::AuditQuery,
+) -> Result<(Vec<AuditEntry>, Option<i64>), AppError> {
+    query
+        .validate()
+        .map_err(|_| AppError::Invalid(Invalid::SearchDate))?;
+    app.vault
+        .record(
+            overseer.audit(),
+            AuditEvent::success(actions::AUDIT_SEARCH, None).with_detail(serde_json::json!({
+                "actor": query.actor, "action": query.action, "about": query.about,
+                "from": query.from_ms, "to": query.to_ms, "after": query.after_seq,
+            })),
+        )
+        .await?;
+    let entries = app.vault.search_audit(&query).await?;
+    let next_after = (entries.len() as i64 == query.limit.clamp(1, 1000))
+        .then(|| entries.last().map(|e| e.seq))
+        .flatten();
+    Ok((entries, next_after))
+}
+
 /// The instants a search covers: `from` is a day (from its midnight in Japan) or an RFC 3339
 /// instant (inclusive); `to` is a day (to the end of that day in Japan, inclusive) or an
 /// instant (exclusive). Empty text is no bound.

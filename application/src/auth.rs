@@ -261,6 +261,59 @@ pub async fn sign_out(
     Ok(app.vault.end_staff_session(staff.audit(), tag).await?)
 }
 
+/// Starts the caller's TOTP enrolment: a new secret, kept sealed (internal keys) until a
+/// first code confirms it. An account already enrolled is refused (a conflict): resetting
+/// a second factor is an admin's step (`staff_accounts`), never the holder's alone.
+pub async fn start_totp_enrolment(
+    app: &App,
+    staff: &crate::access::SignedIn,
+    already_enrolled: bool,
+) -> Result<Zeroizing<Vec<u8>>, AppError> {
+    if already_enrolled {
+        return Err(AppError::Conflict(crate::error::Conflict::Concurrent));
+    }
+    let account = staff.id().uuid();
+    let secret = new_totp_secret();
+    let sealed = app.internal()?.totp.seal(account, &secret);
+    app.vault.store_pending_totp(account, &sealed).await?;
+    Ok(secret)
+}
+
+/// Confirms the pending secret with a first code: the session `tag` is then past the
+/// second factor. Returns the recovery codes (shown once, kept as hashes).
+pub async fn finish_totp_enrolment(
+    app: &App,
+    staff: &crate::access::SignedIn,
+    tag: &storage::SessionTag,
+    code: &str,
+) -> Result<Vec<String>, AppError> {
+    let account = staff.id().uuid();
+    let invalid = AppError::Invalid(crate::error::Invalid::TotpCode);
+    let Some(sealed) = app.vault.pending_totp(account).await? else {
+        return Err(invalid);
+    };
+    let internal = app.internal()?;
+    let secret = internal
+        .totp
+        .open(account, &sealed)
+        .map_err(|e| AppError::internal(&e))?;
+    let Some(step) = matching_step(&secret, code)? else {
+        return Err(invalid);
+    };
+    let (codes, hashes) = new_recovery_codes();
+    app.vault
+        .confirm_totp(
+            staff.audit(),
+            &internal.session,
+            account,
+            tag,
+            step,
+            &hashes,
+        )
+        .await?;
+    Ok(codes)
+}
+
 async fn second_factor_ok(
     app: &App,
     account: StaffId,

@@ -14,6 +14,19 @@ pub enum Lock {
     SignIn,
     /// The step-up re-authentication of approvals.
     StepUp,
+    /// An invitation link, after wrong birth dates.
+    Invitation,
+}
+
+/// Why an invitation link did not sign its holder in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Unknown, expired or revoked.
+    Invalid,
+    /// This invitation asks for the birth date.
+    BirthDateRequired,
+    /// The birth date did not match.
+    BirthDateWrong,
 }
 
 /// A state conflict.
@@ -41,6 +54,8 @@ pub enum Conflict {
     BranchNameTaken,
     /// The re-confirmation campaign is closed.
     CampaignClosed,
+    /// The invitation is revoked already.
+    Revoked,
 }
 
 /// A request that is well-formed but refused by a rule of the domain.
@@ -81,6 +96,8 @@ pub enum Invalid {
     DocumentKind,
     /// A decline reason is refused (it may not carry a number).
     DeclineReason,
+    /// A TOTP code that does not confirm the pending secret.
+    TotpCode,
     /// Anything else the request got wrong.
     Request,
 }
@@ -97,6 +114,9 @@ pub enum AppError {
     /// Wrong username, password or second factor (which one is never said).
     #[error("invalid credentials")]
     InvalidCredentials,
+    /// An invitation link that does not sign its holder in.
+    #[error("invitation link refused: {0:?}")]
+    Link(LinkRefusal),
     /// Refused unchecked until `retry_after_secs` (lockout).
     #[error("locked for {retry_after_secs} s")]
     Locked {

@@ -23,6 +23,13 @@ pub fn from_millis(ms: i64) -> OffsetDateTime {
         .to_offset(JST)
 }
 
+/// An RFC 3339 instant as typed (`2026-11-01T00:00:00+09:00`), as Unix ms.
+pub fn parse_instant(text: &str) -> Option<i64> {
+    OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -49,15 +49,9 @@ impl FromRequest for Provider {
             let token = session_token(&req, state)
                 .and_then(|value| SecretToken::parse(&value).ok())
                 .ok_or_else(ApiError::session_required)?;
-            let session = state
-                .vault
-                .provider_session(
-                    &token,
-                    state.settings.provider_session_idle_minutes * 60_000,
-                )
-                .await?
-                .ok_or_else(ApiError::session_required)?;
-            let audit = session.audit_context(source_ip(&req, state));
+            let (session, audit) =
+                application::provider_session::resume(&state.app, &token, source_ip(&req, state))
+                    .await?;
             Ok(Self { session, audit })
         })
     }

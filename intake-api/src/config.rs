@@ -455,6 +455,8 @@ impl Settings {
             payroll_recipient: self.payroll_recipient.clone(),
             release_purposes: self.portal.purposes.iter().map(|p| p.ja.clone()).collect(),
             employee_address_required: self.portal.employee_address_required,
+            provider_session_idle_minutes: self.provider_session_idle_minutes,
+            invitation_valid_days: self.invitation_valid_days,
         }
     }
 

@@ -173,7 +173,7 @@ impl From<StorageError> for ApiError {
 impl From<application::AppError> for ApiError {
     fn from(e: application::AppError) -> Self {
         use application::AppError as E;
-        use application::error::{Conflict as C, Invalid as I, Lock};
+        use application::error::{Conflict as C, Invalid as I, LinkRefusal, Lock};
         match e {
             E::NotFound => Self::not_found(),
             E::Unauthenticated => Self::session_required(),
@@ -188,6 +188,19 @@ impl From<application::AppError> for ApiError {
                 lock: Lock::StepUp,
                 retry_after_secs,
             } => Self::retry_later(Message::StepUpLocked, retry_after_secs),
+            E::Link(LinkRefusal::Invalid) => {
+                Self::new(StatusCode::UNAUTHORIZED, Message::InvalidInvitation)
+            }
+            E::Link(LinkRefusal::BirthDateRequired) => {
+                Self::new(StatusCode::UNAUTHORIZED, Message::BirthDateRequired)
+            }
+            E::Link(LinkRefusal::BirthDateWrong) => {
+                Self::new(StatusCode::UNAUTHORIZED, Message::BirthDateMismatch)
+            }
+            E::Locked {
+                lock: Lock::Invitation,
+                retry_after_secs,
+            } => Self::retry_later(Message::InvitationLocked, retry_after_secs),
             E::SecondFactorRequired => {
                 Self::new(StatusCode::FORBIDDEN, Message::TotpEnrolmentRequired)
             }
@@ -217,6 +230,7 @@ impl From<application::AppError> for ApiError {
             E::Conflict(C::BranchNameTaken) => {
                 Self::new(StatusCode::CONFLICT, Message::BranchNameTaken)
             }
+            E::Conflict(C::Revoked) => Self::new(StatusCode::CONFLICT, Message::InvitationRevoked),
             E::Conflict(C::CampaignClosed) => {
                 Self::new(StatusCode::CONFLICT, Message::CampaignClosed)
             }
@@ -232,6 +246,7 @@ impl From<application::AppError> for ApiError {
             E::Invalid(I::BranchCode) => Self::invalid(Message::BranchInvalid),
             E::Invalid(I::BranchName) => Self::invalid(Message::BranchNameInvalid),
             E::Invalid(I::PayrollRecipient) => Self::invalid(Message::PayrollRecipientInvalid),
+            E::Invalid(I::TotpCode) => Self::invalid(Message::TotpCodeInvalid),
             E::Invalid(I::AddressRequired) => Self::invalid_at("address", Message::AddressRequired),
             E::Invalid(I::NumberRequired) => Self::invalid_at("number", Message::NumberRequired),
             E::Invalid(I::ProvesNothing) => Self::invalid_at("kind", Message::NumberNoticeUpload),

@@ -1,7 +1,6 @@
 //! `kakunin incident scope`: whose numbers or images given accounts unsealed.
 
 use clap::Subcommand;
-use storage::{AuditContext, Vault};
 
 use super::*;
 
@@ -30,24 +29,12 @@ pub struct IncidentScopeArgs {
 }
 
 pub(super) async fn incident_scope(args: IncidentScopeArgs) -> anyhow::Result<u8> {
-    let millis = |text: &str| -> anyhow::Result<i64> {
-        let t = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map_err(|e| anyhow::anyhow!("{text}: {e}"))?;
-        Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
-    };
-    let (from, to) = (millis(&args.from)?, millis(&args.to)?);
+    let period = application::incidents::Period::from_rfc3339(&args.from, &args.to)
+        .map_err(|_| anyhow::anyhow!("--from and --to must be RFC 3339 instants"))?;
     let settings = settings_for(&args.data)?;
-    let vault = Vault::connect(&settings.database_url()).await?;
-    let scope = vault.incident_scope(&args.actors, from, to).await?;
-    vault
-        .record(
-            &AuditContext::cli(),
-            storage::AuditEvent::success(storage::audit::actions::INCIDENT_SCOPE, None).with_detail(
-                serde_json::json!({ "actors": args.actors, "from": from, "to": to, "people": scope.people.len() }),
-            ),
-        )
-        .await?;
-    vault.close().await;
+    let app = console_app(&settings).await?;
+    let scope = application::incidents::scope_at_console(&app, &args.actors, &period).await?;
+    app.vault.close().await;
     println!("{}", serde_json::to_string_pretty(&scope)?);
     Ok(0)
 }

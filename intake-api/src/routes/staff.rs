@@ -1,8 +1,7 @@
 //! Staff session API: sign in, who am I, TOTP enrolment and confirmation, sign out.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use portal::Message;
+use application::access;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
@@ -106,10 +105,8 @@ async fn whoami(caller: StaffCaller) -> HttpResponse {
 
 /// `DELETE /api/v1/staff/session`: sign out.
 async fn sign_out(state: State, caller: StaffCaller) -> Result<HttpResponse, ApiError> {
-    state
-        .vault
-        .end_staff_session(&caller.audit, &caller.tag)
-        .await?;
+    let staff = access::signed_in(caller.staff());
+    application::auth::sign_out(&state.app, &staff, &caller.tag).await?;
     Ok(HttpResponse::NoContent()
         .cookie(staff_auth::cleared_cookie(!state.settings.insecure_http))
         .finish())
@@ -125,19 +122,16 @@ async fn enrol_totp(state: State, caller: StaffCaller) -> Result<HttpResponse, A
     })))
 }
 
-/// A new TOTP secret for the caller, kept sealed until a first code confirms it.
+/// A new TOTP secret for the caller (`application::auth::start_totp_enrolment`).
 pub(crate) async fn start_totp_enrolment(
     state: &State,
     caller: &StaffCaller,
 ) -> Result<Zeroizing<Vec<u8>>, ApiError> {
-    if caller.session.totp_enrolled {
-        return Err(ApiError::new(StatusCode::CONFLICT, Message::Conflict));
-    }
-    let account = caller.session.account_id;
-    let secret = staff_auth::new_totp_secret();
-    let sealed = state.app.internal()?.totp.seal(account, &secret);
-    state.vault.store_pending_totp(account, &sealed).await?;
-    Ok(secret)
+    let staff = access::signed_in(caller.staff());
+    Ok(
+        application::auth::start_totp_enrolment(&state.app, &staff, caller.session.totp_enrolled)
+            .await?,
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,37 +150,12 @@ async fn confirm_totp(
     Ok(HttpResponse::Ok().json(serde_json::json!({ "recovery_codes": codes })))
 }
 
-/// Confirms the pending secret with a first code; returns the recovery codes (shown once).
+/// Confirms the pending secret (`application::auth::finish_totp_enrolment`).
 pub(crate) async fn finish_totp_enrolment(
     state: &State,
     caller: &StaffCaller,
     code: &str,
 ) -> Result<Vec<String>, ApiError> {
-    let account = caller.session.account_id;
-    let invalid = || ApiError::invalid(Message::TotpCodeInvalid);
-    let sealed = state
-        .vault
-        .pending_totp(account)
-        .await?
-        .ok_or_else(invalid)?;
-    let secret = state
-        .app
-        .internal()?
-        .totp
-        .open(account, &sealed)
-        .map_err(|e| ApiError::internal(&e))?;
-    let step = staff_auth::matching_step(&secret, code)?.ok_or_else(invalid)?;
-    let (codes, hashes) = staff_auth::new_recovery_codes();
-    state
-        .vault
-        .confirm_totp(
-            &caller.audit,
-            &state.app.internal()?.session,
-            account,
-            &caller.tag,
-            step,
-            &hashes,
-        )
-        .await?;
-    Ok(codes)
+    let staff = access::signed_in(caller.staff());
+    Ok(application::auth::finish_totp_enrolment(&state.app, &staff, &caller.tag, code).await?)
 }

@@ -18,7 +18,7 @@ use super::invitations::{Addressee, Issued, deliver, issued_json};
 use crate::error::ApiError;
 use crate::mail::campaign_letter;
 use crate::notices::campaign_reminder_letter;
-use crate::staff_auth::{Admin, StaffCaller};
+use crate::staff_auth::Admin;
 use crate::startup::State;
 use application::access;
 
@@ -50,7 +50,6 @@ pub struct Opened {
 /// Opens the campaign and delivers the links (the API and the page).
 pub async fn open(
     state: &State,
-    caller: &StaffCaller,
     admin: &access::Admin,
     body: &OpenBody,
 ) -> Result<Opened, ApiError> {
@@ -83,7 +82,7 @@ pub async fn open(
     let letter = move |to: &Addressee, url: &str, until: i64| {
         campaign_letter(&organisation, &to.name, year, url, until)
     };
-    let issued = deliver(state, caller, pairs, body.send_email, &letter).await?;
+    let issued = deliver(state, admin, pairs, body.send_email, &letter).await?;
     Ok(Opened { campaign, issued })
 }
 
@@ -100,7 +99,7 @@ pub async fn create(
     admin: Admin,
     body: web::Json<OpenBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let opened = open(&state, &admin.0, admin.access(), &body).await?;
+    let opened = open(&state, admin.access(), &body).await?;
     let items: Vec<serde_json::Value> = opened
         .issued
         .iter()

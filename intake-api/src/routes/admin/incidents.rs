@@ -1,27 +1,15 @@
-//! Incident records (情報漏えい等事案) for the person responsible and the auditors: open a
-//! record, establish the affected people from the audit trail (the PPC report is due
-//! above 100 people), and keep the timeline — reported, notified, closed — in order.
-//! Texts are free and stay out of the audit trail; each step is an audit entry.
+//! Incident records (情報漏えい等事案), JSON for the person responsible and the auditors:
+//! adapters of `application::incidents` (open, list, steps, the affected people).
 
 use actix_web::{HttpResponse, web};
-use portal::Message;
+use application::incidents::{self, Period};
 use serde::Deserialize;
-use storage::incidents::{IncidentScope, IncidentStep};
-use storage::typed_text::{self, Lines};
+use storage::incidents::IncidentStep;
 use uuid::Uuid;
 
-use super::millis;
 use crate::error::ApiError;
-use crate::staff_auth::{Overseer, StaffCaller};
+use crate::staff_auth::Overseer;
 use crate::startup::State;
-
-/// Longest title or step text.
-const MAX_TEXT: usize = 2000;
-
-/// A title takes one line; a description or a step's text several.
-fn typed(text: &str, lines: Lines) -> Result<String, ApiError> {
-    typed_text::parse(text, lines, MAX_TEXT).map_err(|_| ApiError::invalid(Message::MessageInvalid))
-}
 
 #[derive(Debug, Deserialize)]
 pub(super) struct OpenBody {
@@ -36,32 +24,14 @@ pub(super) async fn open(
     caller: Overseer,
     body: web::Json<OpenBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = open_record(&state, &caller.0, &body.title, &body.description).await?;
+    let id = incidents::open(&state.app, caller.access(), &body.title, &body.description).await?;
     Ok(HttpResponse::Created().json(serde_json::json!({ "incident_id": id })))
 }
 
-/// Opens an incident record (title required; texts checked).
-pub(crate) async fn open_record(
-    state: &State,
-    caller: &StaffCaller,
-    title: &str,
-    description: &str,
-) -> Result<Uuid, ApiError> {
-    let title = typed(title, Lines::One)?;
-    if title.is_empty() {
-        return Err(ApiError::invalid(Message::MessageInvalid));
-    }
-    let description = typed(description, Lines::Many)?;
-    Ok(state
-        .vault
-        .open_incident(&caller.audit, &title, &description)
-        .await?)
-}
-
 /// `GET /api/v1/admin/incidents`: every record with its timeline, newest first.
-pub(super) async fn list(state: State, _caller: Overseer) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({ "items": state.vault.incident_records().await? })))
+pub(super) async fn list(state: State, caller: Overseer) -> Result<HttpResponse, ApiError> {
+    let items = incidents::records(&state.app, caller.access()).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "items": items })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,27 +49,15 @@ pub(super) async fn step(
     path: web::Path<Uuid>,
     body: web::Json<StepBody>,
 ) -> Result<HttpResponse, ApiError> {
-    record_step(&state, &caller.0, path.into_inner(), body.step, &body.text).await?;
+    incidents::record_step(
+        &state.app,
+        caller.access(),
+        path.into_inner(),
+        body.step,
+        &body.text,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Adds a step typed by a person (not `opened` or `scope`, which the system writes).
-pub(crate) async fn record_step(
-    state: &State,
-    caller: &StaffCaller,
-    incident: Uuid,
-    step: IncidentStep,
-    text: &str,
-) -> Result<(), ApiError> {
-    let text = typed(text, Lines::Many)?;
-    if matches!(step, IncidentStep::Opened | IncidentStep::Scope) {
-        return Err(ApiError::invalid(Message::BadRequest));
-    }
-    state
-        .vault
-        .add_incident_step(&caller.audit, incident, step, &text)
-        .await?;
-    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
@@ -121,45 +79,15 @@ pub(super) async fn scope(
     path: web::Path<Uuid>,
     body: web::Json<ScopeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let (from, to) = (millis(&body.from)?, millis(&body.to)?);
-    let scope = establish_scope(
-        &state,
-        &caller.0,
+    let period = Period::from_rfc3339(&body.from, &body.to)
+        .map_err(|_| ApiError::bad_request(portal::Message::BadRequest))?;
+    let scope = incidents::establish_scope(
+        &state.app,
+        caller.access(),
         path.into_inner(),
         &body.actors,
-        (from, &body.from),
-        (to, &body.to),
+        &period,
     )
     .await?;
     Ok(HttpResponse::Ok().json(scope))
-}
-
-/// The people `actors` unsealed in `[from, to)`, recorded on the incident's timeline with
-/// the count and whether the PPC report is due by count. The bounds come as Unix ms with
-/// the text the person gave (for the timeline).
-pub(crate) async fn establish_scope(
-    state: &State,
-    caller: &StaffCaller,
-    incident: Uuid,
-    actors: &[String],
-    from: (i64, &str),
-    to: (i64, &str),
-) -> Result<IncidentScope, ApiError> {
-    if actors.is_empty() || actors.len() > 100 {
-        return Err(ApiError::invalid(Message::BadRequest));
-    }
-    let scope = state.vault.incident_scope(actors, from.0, to.0).await?;
-    let text = format!(
-        "{} people affected ({} … {}, accounts: {}); PPC report due by count: {}",
-        scope.people.len(),
-        from.1,
-        to.1,
-        actors.join(", "),
-        if scope.ppc_report_due { "yes" } else { "no" }
-    );
-    state
-        .vault
-        .add_incident_step(&caller.audit, incident, IncidentStep::Scope, &text)
-        .await?;
-    Ok(scope)
 }

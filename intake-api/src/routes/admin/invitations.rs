@@ -3,7 +3,6 @@
 //! stored hashed) and e-mail them where the person has an address and SMTP is set up; the
 //! admins' pages and `/api/v1/admin/invitations` both go through [`issue`] and [`reissue`].
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
 use portal::Message;
@@ -18,8 +17,9 @@ use zeroize::Zeroizing;
 use crate::error::ApiError;
 use crate::mail::invitation_letter;
 use crate::routes::provider::today_in_japan;
-use crate::staff_auth::{Admin, StaffCaller};
+use crate::staff_auth::Admin;
 use crate::startup::State;
+use application::access;
 
 /// What became of a link's e-mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -128,7 +128,7 @@ fn invitation_letter_for(
 /// else left for the printed sheet.
 pub(crate) async fn deliver(
     state: &State,
-    caller: &StaffCaller,
+    admin: &access::Admin,
     created: Vec<(Addressee, CreatedInvitation)>,
     send_email: bool,
     letter: LetterFor<'_>,
@@ -146,10 +146,13 @@ pub(crate) async fn deliver(
                     if let Err(e) = &sent {
                         tracing::warn!(invitation = %created.id, error = %e, "invitation e-mail not sent");
                     }
-                    state
-                        .vault
-                        .note_invitation_emailed(&caller.audit, created.id, sent.is_ok())
-                        .await?;
+                    application::invitations::note_emailed(
+                        &state.app,
+                        admin,
+                        created.id.into(),
+                        sent.is_ok(),
+                    )
+                    .await?;
                     if sent.is_ok() {
                         MailOutcome::Sent
                     } else {
@@ -175,18 +178,15 @@ pub(crate) async fn deliver(
 /// Creates the invitations (all or none) and delivers their links.
 pub async fn issue(
     state: &State,
-    caller: &StaffCaller,
+    admin: &access::Admin,
     batch: Vec<NewInvitation>,
     send_email: bool,
 ) -> Result<Vec<Issued>, ApiError> {
-    let created = state
-        .vault
-        .create_invitations(&caller.audit, &batch)
-        .await?;
+    let created = application::invitations::create(&state.app, admin, &batch).await?;
     let pairs = batch.iter().map(Addressee::from).zip(created).collect();
     deliver(
         state,
-        caller,
+        admin,
         pairs,
         send_email,
         &invitation_letter_for(state),
@@ -197,18 +197,14 @@ pub async fn issue(
 /// Replaces an invitation's link and delivers the new one.
 pub async fn reissue(
     state: &State,
-    caller: &StaffCaller,
+    admin: &access::Admin,
     id: Uuid,
     send_email: bool,
 ) -> Result<Issued, ApiError> {
-    let line = state.vault.invitation(id).await?;
-    let created = state
-        .vault
-        .reissue_invitation(&caller.audit, id, state.settings.invitation_valid_days)
-        .await?;
+    let (line, created) = application::invitations::reissue(&state.app, admin, id.into()).await?;
     let mut issued = deliver(
         state,
-        caller,
+        admin,
         vec![(Addressee::from(&line), created)],
         send_email,
         &invitation_letter_for(state),
@@ -218,14 +214,8 @@ pub async fn reissue(
 }
 
 /// Revokes an invitation: 409 when it already is.
-pub async fn revoke(state: &State, caller: &StaffCaller, id: Uuid) -> Result<(), ApiError> {
-    match state.vault.revoke_invitation(&caller.audit, id).await {
-        Err(storage::StorageError::Conflict(_)) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            Message::InvitationRevoked,
-        )),
-        other => Ok(other?),
-    }
+pub async fn revoke(state: &State, admin: &access::Admin, id: Uuid) -> Result<(), ApiError> {
+    Ok(application::invitations::revoke(&state.app, admin, id.into()).await?)
 }
 
 /// A refused row of the API's batch.
@@ -269,7 +259,7 @@ pub(super) async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
     let known = portal::roster::Known {
-        taken: state.vault.invited_employee_codes().await?,
+        taken: application::invitations::taken_employee_codes(&state.app, admin.access()).await?,
         branches: application::branches::codes_by_name(&state.app).await?,
     };
     let rows = body.invitations.into_iter().enumerate().collect();
@@ -306,7 +296,7 @@ pub(super) async fn create(
                 })));
         }
     };
-    let issued = issue(&state, &admin.0, batch, body.send_email).await?;
+    let issued = issue(&state, admin.access(), batch, body.send_email).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Cache-Control", "no-store"))
         .json(serde_json::json!({ "items": issued.iter().map(issued_json).collect::<Vec<_>>() })))
@@ -376,11 +366,11 @@ pub(crate) fn next_before(lines: &[InvitationLine], limit: i64) -> Option<String
 /// `{"items": [...], "next_before"}`. No link is ever listed: only its state.
 pub(super) async fn list(
     state: State,
-    _admin: Admin,
+    admin: Admin,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = query.query()?;
-    let lines = state.vault.invitations(&q).await?;
+    let lines = application::invitations::list(&state.app, admin.access(), &q).await?;
     let next = next_before(&lines, q.limit);
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
@@ -393,7 +383,7 @@ pub(super) async fn revoke_one(
     admin: Admin,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    revoke(&state, &admin.0, path.into_inner()).await?;
+    revoke(&state, admin.access(), path.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -413,7 +403,7 @@ pub(super) async fn reissue_one(
     body: Option<web::Json<ReissueBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let send = body.is_some_and(|b| b.send_email);
-    let issued = reissue(&state, &admin.0, path.into_inner(), send).await?;
+    let issued = reissue(&state, admin.access(), path.into_inner(), send).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(issued_json(&issued)))

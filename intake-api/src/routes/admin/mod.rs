@@ -93,33 +93,33 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/v1/admin/sign-ins`: the latest 500 staff sign-in attempts.
-async fn sign_in_history(state: State, _caller: Overseer) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(state.vault.sign_in_history(500).await?))
+async fn sign_in_history(state: State, caller: Overseer) -> Result<HttpResponse, ApiError> {
+    let history = application::incidents::sign_in_history(&state.app, caller.access()).await?;
+    Ok(HttpResponse::Ok().json(history))
 }
 
-pub(super) fn millis(text: &str) -> Result<i64, ApiError> {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
-        .map_err(|_| ApiError::bad_request(Message::BadRequest))
+fn millis(text: &str) -> Result<i64, ApiError> {
+    application::time_jp::parse_instant(text)
+        .ok_or_else(|| ApiError::bad_request(Message::BadRequest))
 }
 
-/// The search terms of `GET /api/v1/admin/audit` (and of the auditors' page).
+/// The search terms of `GET /api/v1/admin/audit`.
 #[derive(Debug, Default, Deserialize)]
-pub(crate) struct AuditSearch {
+struct AuditSearch {
     /// `staff:<id>`, `provider:<id>`, `cli`, `system`.
-    pub(crate) actor: Option<String>,
+    actor: Option<String>,
     /// An action, or a prefix ending in `.` (`disposal.`).
-    pub(crate) action: Option<String>,
+    action: Option<String>,
     /// A person's, submission's, document's … id.
-    pub(crate) about: Option<String>,
+    about: Option<String>,
     /// RFC 3339, inclusive; or a day (`2026-11-30`, from its start in Japan).
-    pub(crate) from: Option<String>,
+    from: Option<String>,
     /// RFC 3339, exclusive; or a day (`2026-11-30`, to its end in Japan, inclusive).
-    pub(crate) to: Option<String>,
+    to: Option<String>,
     /// Paging: entries after this position.
-    pub(crate) after: Option<i64>,
+    after: Option<i64>,
     /// At most this many (≤ 1000, default 200).
-    pub(crate) limit: Option<i64>,
+    limit: Option<i64>,
 }
 
 /// `GET /api/v1/admin/audit?actor&action&about&from&to&after&limit`: matching entries in
@@ -129,19 +129,7 @@ async fn search_audit(
     caller: Overseer,
     search: web::Query<AuditSearch>,
 ) -> Result<HttpResponse, ApiError> {
-    let (entries, next_after) = run_audit_search(&state, &caller.0, search.into_inner()).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({ "entries": entries, "next_after": next_after })))
-}
-
-/// Searches the trail (the search itself is an audit entry first); returns the entries
-/// and the position to continue after when the page is full.
-pub(crate) async fn run_audit_search(
-    state: &State,
-    caller: &StaffCaller,
-    search: AuditSearch,
-) -> Result<(Vec<storage::audit::AuditEntry>, Option<i64>), ApiError> {
+    let search = search.into_inner();
     // A plain day (`2026-11-30`) is that whole day in Japan; an RFC 3339 instant is exact.
     let (from_ms, to_ms) =
         application::audit_desk::search_bounds(search.from.as_deref(), search.to.as_deref())
@@ -155,24 +143,15 @@ pub(crate) async fn run_audit_search(
         after_seq: search.after.unwrap_or(0).max(0),
         limit: search.limit.unwrap_or(200),
     };
-    query
-        .validate()
-        .map_err(|_| ApiError::bad_request(Message::BadRequest))?;
-    state
-        .vault
-        .record(
-            &caller.audit,
-            AuditEvent::success(actions::AUDIT_SEARCH, None).with_detail(serde_json::json!({
-                "actor": query.actor, "action": query.action, "about": query.about,
-                "from": query.from_ms, "to": query.to_ms, "after": query.after_seq,
-            })),
-        )
-        .await?;
-    let entries = state.vault.search_audit(&query).await?;
-    let next_after = (entries.len() as i64 == query.limit.clamp(1, 1000))
-        .then(|| entries.last().map(|e| e.seq))
-        .flatten();
-    Ok((entries, next_after))
+    let (entries, next_after) = application::audit_desk::search(&state.app, caller.access(), query)
+        .await
+        .map_err(|e| match e {
+            application::AppError::Invalid(_) => ApiError::bad_request(Message::BadRequest),
+            other => other.into(),
+        })?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(serde_json::json!({ "entries": entries, "next_after": next_after })))
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,18 +163,17 @@ struct Since {
 /// `GET /api/v1/admin/alerts?since`: alerts raised since then, newest first.
 async fn alerts(
     state: State,
-    _caller: Overseer,
+    caller: Overseer,
     query: web::Query<Since>,
 ) -> Result<HttpResponse, ApiError> {
     let since = match query.since.as_deref() {
         Some(text) => millis(text)?,
-        None => {
-            (time::OffsetDateTime::now_utc() - time::Duration::days(30)).unix_timestamp() * 1000
-        }
+        None => application::time_jp::now_millis() - 30 * 86_400_000,
     };
+    let alerts = application::incidents::alerts(&state.app, caller.access(), since).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({ "alerts": state.vault.alerts(since).await? })))
+        .json(serde_json::json!({ "alerts": alerts })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -11,10 +11,10 @@ use std::pin::Pin;
 
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, dev::Payload, web};
+use application::payroll_pull;
+use domain::ReleaseId;
 use portal::Message;
-use storage::payroll::PayrollClient;
-use storage::{Actor, AuditContext, AuditEvent, SecretToken};
-use uuid::Uuid;
+use storage::SecretToken;
 
 use crate::auth::source_ip;
 use crate::error::ApiError;
@@ -30,12 +30,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-/// A request carrying a live payroll client's bearer token.
+/// A request carrying a live payroll client's bearer token (and, where bound, its
+/// certificate): `application::payroll_pull::authenticate`.
 #[derive(Debug)]
-pub struct PayrollCaller {
-    client: PayrollClient,
-    audit: AuditContext,
-}
+pub struct PayrollCaller(payroll_pull::PayrollCaller);
 
 impl FromRequest for PayrollCaller {
     type Error = ApiError;
@@ -55,36 +53,11 @@ impl FromRequest for PayrollCaller {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .and_then(|t| SecretToken::parse(t).ok())
                 .ok_or_else(unauthorized)?;
-            let client = state
-                .vault
-                .payroll_client(&token.hash())
-                .await?
-                .ok_or_else(unauthorized)?;
-            let audit = AuditContext {
-                actor: Actor::Payroll(client.id),
-                source_ip: source_ip(&req, &state),
-            };
-            // A client bound to its certificate must present exactly that one (mutual TLS).
-            if let Some(expected) = &client.cert_sha256 {
-                let presented = req.conn_data::<PeerCertificate>().map(|p| p.0);
-                let matches = presented.is_some_and(|p| {
-                    bool::from(subtle::ConstantTimeEq::ct_eq(&p[..], &expected[..]))
-                });
-                if !matches {
-                    state
-                        .vault
-                        .record(
-                            &audit,
-                            AuditEvent::denied(storage::audit::actions::EXPORT_PULL, None)
-                                .with_detail(serde_json::json!({
-                                    "reason": if presented.is_some() { "certificate_mismatch" } else { "certificate_missing" },
-                                })),
-                        )
-                        .await?;
-                    return Err(unauthorized());
-                }
-            }
-            Ok(Self { client, audit })
+            let presented = req.conn_data::<PeerCertificate>().map(|p| p.0);
+            let caller =
+                payroll_pull::authenticate(&state.app, &token, presented, source_ip(&req, &state))
+                    .await?;
+            Ok(Self(caller))
         })
     }
 }
@@ -99,13 +72,11 @@ fn unauthorized() -> ApiError {
     security(("payroll_token" = [])),
     responses((status = 200, description = "`{\"releases\": [{\"release_id\", \"approved_at\", \"records\", \"sha256\"}]}`: approved releases not yet handed over, oldest first"),
               (status = 401, description = "No live payroll client token, or (for a client bound to a certificate) not that certificate")))]
-pub(crate) async fn pending(
-    state: State,
-    _caller: PayrollCaller,
-) -> Result<HttpResponse, ApiError> {
+pub(crate) async fn pending(state: State, caller: PayrollCaller) -> Result<HttpResponse, ApiError> {
+    let releases = payroll_pull::pending(&state.app, &caller.0).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
-        .json(serde_json::json!({ "releases": state.vault.pending_releases().await? })))
+        .json(serde_json::json!({ "releases": releases })))
 }
 
 /// `POST /api/v1/payroll/releases/{id}/export` → the age file (sealed to payroll's
@@ -120,30 +91,10 @@ pub(crate) async fn pending(
 pub(crate) async fn pull(
     state: State,
     caller: PayrollCaller,
-    path: web::Path<Uuid>,
+    path: web::Path<ReleaseId>,
 ) -> Result<HttpResponse, ApiError> {
     let release_id = path.into_inner();
-    let sealed = match state
-        .vault
-        .pull_release(&caller.audit, &caller.client, release_id)
-        .await
-    {
-        Ok(sealed) => sealed,
-        Err(storage::StorageError::Conflict(_)) => {
-            state
-                .vault
-                .record(
-                    &caller.audit,
-                    AuditEvent::denied(
-                        storage::audit::actions::EXPORT_PULL,
-                        format!("release:{release_id}"),
-                    ),
-                )
-                .await?;
-            return Err(ApiError::new(StatusCode::GONE, Message::Conflict));
-        }
-        Err(other) => return Err(other.into()),
-    };
+    let sealed = payroll_pull::pull(&state.app, &caller.0, release_id).await?;
     Ok(HttpResponse::Ok()
         .insert_header(("Content-Type", "application/octet-stream"))
         .insert_header((

@@ -4,9 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use portal::Message;
 use portal::forms::{SignInForm, person_message};
-use storage::invitations::{SignInError, StartedSession};
+use storage::SecretToken;
+use storage::invitations::StartedSession;
 use storage::person::BirthDate;
-use storage::{Actor, AuditContext, SecretToken};
 use validator::Validate;
 
 use crate::auth::{self, Provider};
@@ -58,35 +58,15 @@ pub(crate) async fn start_session(
             .check(LimitClass::SignIn, ip)
             .map_err(ApiError::too_many_requests)?;
     }
-    let unauthorized = |m| ApiError::new(StatusCode::UNAUTHORIZED, m);
-    let token = SecretToken::parse(token).map_err(|_| unauthorized(Message::InvalidInvitation))?;
+    let token = SecretToken::parse(token)
+        .map_err(|_| ApiError::new(StatusCode::UNAUTHORIZED, Message::InvalidInvitation))?;
     let birth_date = birth_date
         .filter(|s| !s.trim().is_empty())
         .map(|s| BirthDate::parse(s, super::today_in_japan()))
         .transpose()
         .map_err(|e| ApiError::invalid(person_message(e)))?;
-    let ctx = AuditContext {
-        actor: Actor::System,
-        source_ip: ip.map(|i| i.to_string()),
-    };
-    let idle = state.settings.provider_session_idle_minutes * 60_000;
-    state
-        .vault
-        .start_provider_session(&ctx, &token, birth_date, idle)
-        .await
-        .map_err(|e| match e {
-            SignInError::InvalidLink => unauthorized(Message::InvalidInvitation),
-            SignInError::SecondFactorRequired => unauthorized(Message::BirthDateRequired),
-            SignInError::SecondFactorWrong { .. } => unauthorized(Message::BirthDateMismatch),
-            SignInError::Locked { until } => {
-                let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
-                ApiError::retry_later(
-                    Message::InvitationLocked,
-                    ((until - now) / 1000).max(1) as u64,
-                )
-            }
-            SignInError::Storage(cause) => ApiError::internal(&cause),
-        })
+    let source_ip = ip.map(|i| i.to_string());
+    Ok(application::provider_session::sign_in(&state.app, &token, birth_date, source_ip).await?)
 }
 
 /// `DELETE /api/v1/provider/session`: sign out.
@@ -100,7 +80,7 @@ pub async fn sign_out(
 ) -> Result<HttpResponse, ApiError> {
     if let Some(token) = auth::session_token(&req, &state).and_then(|v| SecretToken::parse(&v).ok())
     {
-        state.vault.end_provider_session(&token).await?;
+        application::provider_session::sign_out(&state.app, &token).await?;
     }
     Ok(HttpResponse::NoContent()
         .cookie(auth::cleared_cookie(!state.settings.insecure_http))

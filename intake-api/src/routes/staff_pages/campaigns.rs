@@ -93,7 +93,7 @@ async fn create(
         links_valid_days: None,
         send_email: form.send_email.as_deref() == Some("true"),
     };
-    match open(&state, &page.caller, &admin, &body).await {
+    match open(&state, &admin, &body).await {
         Ok(opened) => sheet_of(
             &req,
             &state,

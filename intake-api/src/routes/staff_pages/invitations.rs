@@ -9,6 +9,7 @@
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use application::access;
 use portal::Text;
 use portal::invitations::{
     InvitationFilterView, InvitationsPage, InviteNewPage, InvitePreviewPage, InviteSheetPage,
@@ -44,8 +45,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
     .service(crate::routes::endpoint("/s/invitations/{id}/reissue").post(reissue_one));
 }
 
-fn admin(page: StaffPage) -> Result<StaffPage, StaffPageError> {
-    page.require(&[Role::Admin])
+/// The page's caller, if an admin, with their capability.
+fn admin(page: StaffPage) -> Result<(StaffPage, access::Admin), StaffPageError> {
+    let page = page.require(&[Role::Admin])?;
+    let admin = access::admin(page.caller.staff())?;
+    Ok((page, admin))
 }
 
 /// `GET /s/invitations?link&branch&employee_code&before`.
@@ -55,10 +59,10 @@ async fn list(
     page: StaffPage,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = admin(page)?;
+    let (page, admin) = admin(page)?;
     let query = query.into_inner();
     let q = query.query()?;
-    let lines = state.vault.invitations(&q).await?;
+    let lines = application::invitations::list(&state.app, &admin, &q).await?;
     let filter = InvitationFilterView {
         link: q.link.map(|l| l.code().to_owned()).unwrap_or_default(),
         branch: q
@@ -96,7 +100,7 @@ async fn new_form(
     state: State,
     page: StaffPage,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = admin(page)?;
+    let (page, _) = admin(page)?;
     let body = InviteNewPage {
         staff: page.frame(Text::SNewInvitations, "/s/invitations/new"),
         mail_on: state.mailer.is_some(),
@@ -186,6 +190,7 @@ impl InviteForm {
 /// the refusals.
 async fn checked(
     state: &State,
+    admin: &access::Admin,
     form: &InviteForm,
 ) -> Result<(String, Result<Vec<NewInvitation>, Vec<RosterError>>), StaffPageError> {
     let text = match form.roster_text() {
@@ -193,7 +198,7 @@ async fn checked(
         Err(e) => return Ok((String::new(), Err(vec![e]))),
     };
     let known = roster::Known {
-        taken: state.vault.invited_employee_codes().await?,
+        taken: application::invitations::taken_employee_codes(&state.app, admin).await?,
         branches: application::branches::codes_by_name(&state.app).await?,
     };
     let parsed = roster::parse(
@@ -306,10 +311,10 @@ async fn check(
     page: StaffPage,
     payload: Multipart,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = admin(page)?;
+    let (page, admin) = admin(page)?;
     let form = read_form(payload).await?;
     page.check_csrf(&form.csrf)?;
-    let (text, parsed) = checked(&state, &form).await?;
+    let (text, parsed) = checked(&state, &admin, &form).await?;
     let (status, body) = preview_page(
         &page,
         &state,
@@ -329,10 +334,10 @@ async fn create(
     page: StaffPage,
     payload: Multipart,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = admin(page)?;
+    let (page, admin) = admin(page)?;
     let form = read_form(payload).await?;
     page.check_csrf(&form.csrf)?;
-    let (text, parsed) = checked(&state, &form).await?;
+    let (text, parsed) = checked(&state, &admin, &form).await?;
     let batch = match parsed {
         Ok(batch) => batch,
         Err(errors) => {
@@ -347,7 +352,7 @@ async fn create(
             return Ok(render(&req, &state, status, body));
         }
     };
-    let issued = issue(&state, &page.caller, batch, form.send_email).await?;
+    let issued = issue(&state, &admin, batch, form.send_email).await?;
     sheet(&req, &state, &page, issued, &branch_labels(&state).await?)
 }
 
@@ -358,9 +363,9 @@ async fn revoke_one(
     path: web::Path<Uuid>,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = admin(page)?;
+    let (page, admin) = admin(page)?;
     page.check_csrf(&form.csrf)?;
-    let flash = match revoke(&state, &page.caller, path.into_inner()).await {
+    let flash = match revoke(&state, &admin, path.into_inner()).await {
         Ok(()) => Flash::info(Text::SRevokedDone),
         Err(e) if e.status_code() == StatusCode::CONFLICT => Flash::error(e.message(), "form"),
         Err(e) => return Err(e.into()),
@@ -383,10 +388,10 @@ async fn reissue_one(
     path: web::Path<Uuid>,
     form: web::Form<ReissueForm>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = admin(page)?;
+    let (page, admin) = admin(page)?;
     page.check_csrf(&form.csrf)?;
     let send = form.send_email.as_deref() == Some("true");
-    match reissue(&state, &page.caller, path.into_inner(), send).await {
+    match reissue(&state, &admin, path.into_inner(), send).await {
         Ok(issued) => sheet(
             &req,
             &state,

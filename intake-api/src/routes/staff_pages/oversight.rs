@@ -5,6 +5,9 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
+use application::access::Overseer;
+use application::error::Invalid;
+use application::{AppError, incidents};
 use portal::Text;
 use portal::staff::{AlertsPage, IncidentScopePage, LedgerPage};
 use storage::incidents::IncidentStep;
@@ -14,7 +17,6 @@ use uuid::Uuid;
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::ledgers::Ledger;
-use crate::routes::admin::incidents::{establish_scope, open_record, record_step};
 use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::startup::State;
 
@@ -27,8 +29,11 @@ pub(super) fn configure(cfg: &mut web::ServiceConfig) {
         .service(crate::routes::endpoint("/s/incidents/{id}/scope").post(incident_scope));
 }
 
-fn overseer(page: StaffPage) -> Result<StaffPage, StaffPageError> {
-    page.require(&[Role::Auditor, Role::Admin])
+/// The page's caller, if an auditor or an admin, with their capability.
+fn overseer(page: StaffPage) -> Result<(StaffPage, Overseer), StaffPageError> {
+    let page = page.require(&[Role::Auditor, Role::Admin])?;
+    let overseer = application::access::overseer(page.caller.staff())?;
+    Ok((page, overseer))
 }
 
 /// A ledger's header and rows for people: the export and disposal ledgers with names and
@@ -60,7 +65,7 @@ async fn ledger(
     page: StaffPage,
     path: web::Path<Ledger>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
+    let (page, _) = overseer(page)?;
     let ledger = path.into_inner();
     let (header, rows) = ledger_table(&state, &page, ledger).await?;
     let body = LedgerPage {
@@ -79,7 +84,7 @@ async fn ledger_download(
     page: StaffPage,
     path: web::Path<Ledger>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
+    let (page, _) = overseer(page)?;
     let ledger = path.into_inner();
     let (header, rows) = ledger_table(&state, &page, ledger).await?;
     let mut out = verifier::csv_file::CsvFile::for_people();
@@ -107,15 +112,14 @@ async fn alerts(
     state: State,
     page: StaffPage,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
-    let since =
-        (time::OffsetDateTime::now_utc() - time::Duration::days(30)).unix_timestamp() * 1000;
+    let (page, overseer) = overseer(page)?;
+    let overview = incidents::overview(&state.app, &overseer, 30).await?;
     let body = AlertsPage {
         staff: page.frame(Text::SAlerts, "/s/alerts"),
-        alerts: state.vault.alerts(since).await?,
-        sign_ins: state.vault.sign_in_history(500).await?,
-        incidents: state.vault.incident_records().await?,
-        staff_names: state.vault.staff_names().await?,
+        alerts: overview.alerts,
+        sign_ins: overview.sign_ins,
+        incidents: overview.incidents,
+        staff_names: overview.staff_names,
     };
     Ok(render(&req, &state, StatusCode::OK, body))
 }
@@ -129,9 +133,9 @@ struct OpenIncidentForm {
 }
 
 /// A refusal of an incident form goes back to the alerts page as a flash.
-fn back(state: &State, result: Result<(), ApiError>) -> Result<HttpResponse, StaffPageError> {
+fn back(state: &State, result: Result<(), AppError>) -> Result<HttpResponse, StaffPageError> {
     use actix_web::ResponseError;
-    match result {
+    match result.map_err(ApiError::from) {
         Ok(()) => Ok(see_other(
             state,
             "/s/alerts#incidents",
@@ -152,9 +156,9 @@ async fn open_incident(
     page: StaffPage,
     form: web::Form<OpenIncidentForm>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
+    let (page, overseer) = overseer(page)?;
     page.check_csrf(&form.csrf)?;
-    let result = open_record(&state, &page.caller, &form.title, &form.description)
+    let result = incidents::open(&state.app, &overseer, &form.title, &form.description)
         .await
         .map(drop);
     back(&state, result)
@@ -175,11 +179,11 @@ async fn incident_step(
     path: web::Path<Uuid>,
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
+    let (page, overseer) = overseer(page)?;
     page.check_csrf(&form.csrf)?;
-    let result = record_step(
-        &state,
-        &page.caller,
+    let result = incidents::record_step(
+        &state.app,
+        &overseer,
         path.into_inner(),
         form.step,
         &form.text,
@@ -196,15 +200,6 @@ struct ScopeForm {
     to: String,
 }
 
-/// Midnight in Japan of a `YYYY-MM-DD` date, as Unix ms and RFC 3339.
-fn jst_midnight(date: time::Date) -> (i64, String) {
-    let at = date.midnight().assume_offset(time::macros::offset!(+9));
-    let text = at
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    (at.unix_timestamp() * 1000, text)
-}
-
 /// `POST /s/incidents/{id}/scope`: usernames and a period of whole days (Japan time);
 /// shows the people affected and records the step.
 async fn incident_scope(
@@ -214,48 +209,24 @@ async fn incident_scope(
     path: web::Path<Uuid>,
     form: web::Form<ScopeForm>,
 ) -> Result<HttpResponse, StaffPageError> {
-    let page = overseer(page)?;
+    let (page, overseer) = overseer(page)?;
     page.check_csrf(&form.csrf)?;
-    let incident = path.into_inner();
-    let title = state
-        .vault
-        .incident_records()
-        .await?
-        .into_iter()
-        .find(|r| r.incident_id == incident)
-        .map(|r| r.title)
-        .ok_or_else(ApiError::not_found)?;
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let dates = time::Date::parse(form.from.trim(), &format)
-        .and_then(|from| Ok((from, time::Date::parse(form.to.trim(), &format)?)));
-    let Ok((from, to)) = dates else {
-        return back(&state, Err(ApiError::invalid(portal::Message::BadRequest)));
+    let (Some(from), Some(to)) = (
+        application::audit_desk::parse_day(&form.from),
+        application::audit_desk::parse_day(&form.to),
+    ) else {
+        return back(&state, Err(AppError::Invalid(Invalid::Request)));
     };
-    let mut actors = Vec::new();
-    for username in form
-        .accounts
-        .split([',', ' ', '、', '\n'])
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
-        match state.vault.staff_credentials(username).await? {
-            Some(account) => actors.push(format!("staff:{}", account.account_id)),
-            None => return back(&state, Err(ApiError::not_found())),
-        }
-    }
-    let from = jst_midnight(from);
-    let to = jst_midnight(to.next_day().unwrap_or(to));
-    let scope = match establish_scope(
-        &state,
-        &page.caller,
-        incident,
-        &actors,
-        (from.0, &from.1),
-        (to.0, &to.1),
+    let scoped = incidents::establish_scope_of_usernames(
+        &state.app,
+        &overseer,
+        path.into_inner(),
+        &form.accounts,
+        &incidents::Period::days(from, to),
     )
-    .await
-    {
-        Ok(scope) => scope,
+    .await;
+    let (title, scope) = match scoped {
+        Ok(scoped) => scoped,
         Err(e) => return back(&state, Err(e)),
     };
     let body = IncidentScopePage {

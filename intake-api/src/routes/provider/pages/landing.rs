@@ -33,10 +33,9 @@ pub(super) async fn show(
 ) -> Result<HttpResponse, PageError> {
     let token_text = token.into_inner();
     let token = SecretToken::parse(&token_text).map_err(|_| invalid_link())?;
-    let preview = state
-        .vault
-        .preview_invitation(&token)
-        .await?
+    let preview = application::provider_session::preview(&state.app, &token)
+        .await
+        .map_err(ApiError::from)?
         .ok_or_else(invalid_link)?;
     let path = format!("/i/{token_text}");
     let mut page = Frame::new(lang_of(&req), Text::LandingTitle, &path);

@@ -229,7 +229,7 @@ pub(super) async fn sign_out(
     signed.check_csrf(&form.csrf)?;
     if let Some(token) = auth::session_token(&req, &state).and_then(|v| SecretToken::parse(&v).ok())
     {
-        state.vault.end_provider_session(&token).await?;
+        application::provider_session::sign_out(&state.app, &token).await?;
     }
     let mut frame = Frame::new(signed.lang, Text::SignOut, "/p");
     frame.info = None;

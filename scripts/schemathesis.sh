@@ -20,7 +20,12 @@ schemathesis_version='schemathesis>=4.32,<5'
 if ! "$venv/bin/schemathesis" --version >/dev/null 2>&1; then
   echo "== installing $schemathesis_version into $venv"
   # Exit 77 (the test suite reads it as "tool missing") when it cannot be installed.
-  python3 -m venv "$venv" || exit 77
+  # The system's Python where there is one: this machine's pyenv CPython 3.11.7 crashed
+  # inside schemathesis under load ("SystemError: AST constructor recursion depth
+  # mismatch", a CPython bug, gh-106905), Debian's 3.11.2 has not.
+  python=python3
+  [ -x /usr/bin/python3 ] && python=/usr/bin/python3
+  "$python" -m venv "$venv" || exit 77
   "$venv/bin/pip" install --quiet --disable-pip-version-check "$schemathesis_version" || exit 77
 fi
 

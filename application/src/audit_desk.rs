@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 
+use domain::ledger::Ledger;
 use storage::AuditEvent;
 use storage::audit::{AuditEntry, actions};
 use storage::audit_desk::{
@@ -635,6 +636,61 @@ pub async fn disposal_ledger(
         .collect();
     lines.reverse();
     Ok(lines)
+}
+
+/// A ledger's rows as stored (the file ledger's purposes of use are the configuration's,
+/// filled in by whoever lays it out).
+#[derive(Debug)]
+pub enum LedgerRows {
+    /// 特定個人情報ファイル台帳.
+    Files(Vec<storage::ledgers::FileLedgerEntry>),
+    /// 持出管理記録簿.
+    Exports(Vec<storage::ledgers::ExportLedgerEntry>),
+    /// 廃棄記録.
+    Disposals(Vec<storage::retention::DisposalRecord>),
+}
+
+async fn rows_of(vault: &storage::Vault, ledger: Ledger) -> Result<LedgerRows, AppError> {
+    Ok(match ledger {
+        Ledger::Files => LedgerRows::Files(vault.file_ledger().await?),
+        Ledger::Exports => LedgerRows::Exports(vault.export_ledger().await?),
+        Ledger::Disposals => LedgerRows::Disposals(vault.disposal_ledger().await?),
+    })
+}
+
+/// A ledger's rows for an overseer (JSON, or a CSV download when `csv`): the read is an
+/// audit entry first.
+pub async fn ledger_rows(
+    app: &App,
+    overseer: &Overseer,
+    ledger: Ledger,
+    csv: bool,
+) -> Result<LedgerRows, AppError> {
+    app.vault
+        .record(
+            overseer.audit(),
+            AuditEvent::success(actions::LEDGER_READ, None)
+                .with_detail(serde_json::json!({ "ledger": ledger.code(), "csv": csv })),
+        )
+        .await?;
+    rows_of(&app.vault, ledger).await
+}
+
+/// A ledger's rows for the operator at the server's console (`kakunin ledger …`), audited
+/// as the command line.
+pub async fn ledger_rows_at_console(
+    vault: &storage::Vault,
+    ledger: Ledger,
+) -> Result<LedgerRows, AppError> {
+    let rows = rows_of(vault, ledger).await?;
+    vault
+        .record(
+            &storage::AuditContext::cli(),
+            AuditEvent::success(actions::LEDGER_READ, None)
+                .with_detail(serde_json::json!({ "ledger": ledger.code() })),
+        )
+        .await?;
+    Ok(rows)
 }
 
 async fn record_ledger_read(app: &App, overseer: &Overseer, ledger: &str) -> Result<(), AppError> {

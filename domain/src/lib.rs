@@ -10,6 +10,7 @@ pub mod document;
 pub mod duties;
 pub mod history;
 pub mod ids;
+pub mod ledger;
 pub mod org;
 pub mod person;
 pub mod role;

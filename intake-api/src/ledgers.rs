@@ -2,45 +2,10 @@
 //! [`verifier::csv_file`]), the same bytes for `kakunin ledger …` and for the auditors'
 //! download: 特定個人情報ファイル台帳, 持出管理記録簿 and 廃棄記録. None holds a number.
 
-use storage::{StorageError, Vault};
+use application::audit_desk::LedgerRows;
 use verifier::csv_file::CsvFile;
 
-/// Which ledger.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    serde::Deserialize,
-    strum::IntoStaticStr,
-    strum::EnumString,
-    strum::VariantArray,
-    strum::VariantNames,
-)]
-#[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case")]
-pub enum Ledger {
-    /// 特定個人情報ファイル台帳: the files holding numbers, derived from live data.
-    Files,
-    /// 持出管理記録簿: everything that left.
-    Exports,
-    /// 廃棄記録: every disposal.
-    Disposals,
-}
-
-domain::codes!(Ledger);
-
-/// A ledger that could not be laid out.
-#[derive(Debug, thiserror::Error)]
-pub enum LedgerError {
-    /// Reading it failed.
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-    /// Writing CSV failed.
-    #[error(transparent)]
-    Csv(#[from] csv::Error),
-}
+pub use domain::ledger::Ledger;
 
 fn rfc3339(ms: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
@@ -52,31 +17,34 @@ fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The file ledger with the purposes of use from the configured list (the one the landing
-/// page shows), each with the provider kinds it concerns.
-pub async fn file_ledger(
-    vault: &Vault,
-    purposes: &[portal::pages::Purpose],
-) -> Result<Vec<storage::ledgers::FileLedgerEntry>, storage::StorageError> {
-    let mut entries = vault.file_ledger().await?;
-    for e in &mut entries {
-        e.purposes = purposes
-            .iter()
-            .map(portal::pages::Purpose::ledger_line)
-            .collect();
+/// The ledger's rows with the file ledger's purposes of use from the configured list (the
+/// one the landing page shows), each with the provider kinds it concerns.
+pub fn with_purposes(mut rows: LedgerRows, purposes: &[portal::pages::Purpose]) -> LedgerRows {
+    if let LedgerRows::Files(entries) = &mut rows {
+        for e in entries {
+            e.purposes = purposes
+                .iter()
+                .map(portal::pages::Purpose::ledger_line)
+                .collect();
+        }
     }
-    Ok(entries)
+    rows
 }
 
-/// The ledger as CSV with a header line.
-pub async fn csv(
-    vault: &Vault,
-    ledger: Ledger,
-    purposes: &[portal::pages::Purpose],
-) -> Result<Vec<u8>, LedgerError> {
+/// The rows as JSON.
+pub fn json(rows: &LedgerRows) -> serde_json::Value {
+    match rows {
+        LedgerRows::Files(entries) => serde_json::json!(entries),
+        LedgerRows::Exports(entries) => serde_json::json!(entries),
+        LedgerRows::Disposals(entries) => serde_json::json!(entries),
+    }
+}
+
+/// The rows as CSV with a header line (purposes filled in first: [`with_purposes`]).
+pub fn csv(rows: &LedgerRows) -> Result<Vec<u8>, csv::Error> {
     let mut out = CsvFile::for_people();
-    match ledger {
-        Ledger::Files => {
+    match rows {
+        LedgerRows::Files(entries) => {
             out.row([
                 "file",
                 "storage",
@@ -86,7 +54,7 @@ pub async fn csv(
                 "disposed_records",
                 "handlers",
             ])?;
-            for e in file_ledger(vault, purposes).await? {
+            for e in entries {
                 let handlers: Vec<String> = e
                     .handlers
                     .iter()
@@ -110,7 +78,7 @@ pub async fn csv(
                 ])?;
             }
         }
-        Ledger::Exports => {
+        LedgerRows::Exports(entries) => {
             out.row([
                 "export_id",
                 "at",
@@ -124,23 +92,23 @@ pub async fn csv(
                 "route",
                 "sha256",
             ])?;
-            for e in vault.export_ledger().await? {
+            for e in entries {
                 out.row([
-                    e.id,
+                    e.id.clone(),
                     rfc3339(e.at),
-                    e.release_id,
-                    e.officers,
-                    e.record_ids,
+                    e.release_id.clone(),
+                    e.officers.clone(),
+                    e.record_ids.clone(),
                     e.record_count.to_string(),
-                    e.recipient,
-                    e.purpose,
-                    e.purpose_note.unwrap_or_default(),
-                    e.route,
-                    e.sha256,
+                    e.recipient.clone(),
+                    e.purpose.clone(),
+                    e.purpose_note.clone().unwrap_or_default(),
+                    e.route.clone(),
+                    e.sha256.clone(),
                 ])?;
             }
         }
-        Ledger::Disposals => {
+        LedgerRows::Disposals(records) => {
             out.row([
                 "disposal_id",
                 "submission_id",
@@ -154,14 +122,14 @@ pub async fn csv(
                 "subject_id",
                 "reason",
             ])?;
-            for d in vault.disposal_ledger().await? {
+            for d in records {
                 out.row([
                     d.disposal_id.to_string(),
                     d.submission_id.to_string(),
-                    d.proposed_by,
-                    d.approved_by,
+                    d.proposed_by.clone(),
+                    d.approved_by.clone(),
                     rfc3339(d.approved_at),
-                    d.method,
+                    d.method.clone(),
                     d.numbers_destroyed.to_string(),
                     d.documents_destroyed.to_string(),
                     d.person_id.map(|p| p.to_string()).unwrap_or_default(),

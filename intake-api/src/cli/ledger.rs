@@ -2,7 +2,7 @@
 
 use crate::ledgers::Ledger;
 use clap::Subcommand;
-use storage::{AuditContext, Vault};
+use storage::Vault;
 
 use super::*;
 
@@ -25,15 +25,10 @@ pub(super) async fn print_ledger(command: LedgerCommand) -> anyhow::Result<u8> {
     };
     let settings = settings_for(data)?;
     let vault = Vault::connect(&settings.database_url()).await?;
-    let bytes = crate::ledgers::csv(&vault, ledger, &settings.portal.purposes).await?;
-    vault
-        .record(
-            &AuditContext::cli(),
-            storage::AuditEvent::success(storage::audit::actions::LEDGER_READ, None)
-                .with_detail(serde_json::json!({ "ledger": ledger.code() })),
-        )
-        .await?;
+    let rows = application::audit_desk::ledger_rows_at_console(&vault, ledger).await?;
     vault.close().await;
+    let rows = crate::ledgers::with_purposes(rows, &settings.portal.purposes);
+    let bytes = crate::ledgers::csv(&rows)?;
     std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
     Ok(0)
 }

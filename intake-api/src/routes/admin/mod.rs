@@ -12,12 +12,11 @@ pub(crate) mod invitations;
 use actix_web::{HttpResponse, web};
 use portal::Message;
 use serde::Deserialize;
-use storage::AuditEvent;
-use storage::audit::{AuditQuery, actions};
+use storage::audit::AuditQuery;
 
 use crate::error::ApiError;
 use crate::ledgers::{self, Ledger};
-use crate::staff_auth::{Overseer, StaffCaller};
+use crate::staff_auth::Overseer;
 use crate::startup::State;
 
 /// Mounts `/api/v1/admin/…`.
@@ -195,10 +194,13 @@ async fn ledger(
         Some("csv") => true,
         Some(_) => return Err(ApiError::bad_request(Message::BadRequest)),
     };
+    let rows =
+        application::audit_desk::ledger_rows(&state.app, caller.access(), ledger, csv).await?;
+    let rows = ledgers::with_purposes(rows, &state.settings.portal.purposes);
     let mut response = HttpResponse::Ok();
     response.insert_header(("Cache-Control", "no-store"));
     if csv {
-        let bytes = ledger_csv(&state, &caller.0, ledger, true).await?;
+        let bytes = ledgers::csv(&rows).map_err(|e| ApiError::internal(&e))?;
         return Ok(response
             .insert_header(("Content-Type", "text/csv; charset=utf-8"))
             .insert_header((
@@ -210,53 +212,18 @@ async fn ledger(
             ))
             .body(bytes));
     }
-    record_ledger_read(&state, &caller.0, ledger, false).await?;
-    let vault = &state.vault;
-    Ok(match ledger {
-        Ledger::Files => {
-            response.json(ledgers::file_ledger(vault, &state.settings.portal.purposes).await?)
-        }
-        Ledger::Exports => response.json(vault.export_ledger().await?),
-        Ledger::Disposals => response.json(vault.disposal_ledger().await?),
-    })
-}
-
-async fn record_ledger_read(
-    state: &State,
-    caller: &StaffCaller,
-    ledger: Ledger,
-    csv: bool,
-) -> Result<(), ApiError> {
-    state
-        .vault
-        .record(
-            &caller.audit,
-            AuditEvent::success(actions::LEDGER_READ, None)
-                .with_detail(serde_json::json!({ "ledger": ledger.code(), "csv": csv })),
-        )
-        .await?;
-    Ok(())
+    Ok(response.json(ledgers::json(&rows)))
 }
 
 /// The file ledger's entries for the auditors' page (the read is an audit entry first).
 pub(crate) async fn file_ledger_entries(
     state: &State,
-    caller: &StaffCaller,
+    overseer: &application::access::Overseer,
 ) -> Result<Vec<storage::ledgers::FileLedgerEntry>, ApiError> {
-    record_ledger_read(state, caller, Ledger::Files, false).await?;
-    Ok(ledgers::file_ledger(&state.vault, &state.settings.portal.purposes).await?)
-}
-
-/// A ledger's CSV (the read is an audit entry first): the download, and the rows the
-/// auditors' page shows (`csv` says which, for the trail).
-pub(crate) async fn ledger_csv(
-    state: &State,
-    caller: &StaffCaller,
-    ledger: Ledger,
-    csv: bool,
-) -> Result<Vec<u8>, ApiError> {
-    record_ledger_read(state, caller, ledger, csv).await?;
-    ledgers::csv(&state.vault, ledger, &state.settings.portal.purposes)
-        .await
-        .map_err(|e| ApiError::internal(&e))
+    let rows =
+        application::audit_desk::ledger_rows(&state.app, overseer, Ledger::Files, false).await?;
+    match ledgers::with_purposes(rows, &state.settings.portal.purposes) {
+        application::audit_desk::LedgerRows::Files(entries) => Ok(entries),
+        _ => Err(ApiError::internal(&"the file ledger")),
+    }
 }

@@ -53,7 +53,7 @@ async fn ledger_table(
             &application::audit_desk::disposal_ledger(&state.app, &overseer).await?,
         ),
         Ledger::Files => portal::audit_desk::file_table(
-            &crate::routes::admin::file_ledger_entries(state, &page.caller).await?,
+            &crate::routes::admin::file_ledger_entries(state, &overseer).await?,
         ),
     })
 }

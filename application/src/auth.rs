@@ -236,20 +236,21 @@ async fn check_credentials(
     })
 }
 
-/// The caller of a session cookie's token, if the session is live (see
-/// `storage::staff::Vault::staff_session`), seen from `source_ip`.
-pub async fn session_caller(
+/// The live session a staff session cookie's token stands for (its idle clock moved on;
+/// see `storage::staff::Vault::staff_session`) and the tag it is keyed by, or
+/// `Unauthenticated`.
+pub async fn session(
     app: &App,
     token: &SecretToken,
-    source_ip: Option<String>,
-) -> Result<Option<(Staff, storage::SessionTag)>, AppError> {
+) -> Result<(storage::staff::StaffSession, storage::SessionTag), AppError> {
     let key = &app.internal()?.session;
     let tag = key.tag(token);
     let session = app
         .vault
         .staff_session(key, &tag, app.policy.staff.session_idle_minutes * 60_000)
-        .await?;
-    Ok(session.map(|s| (Staff::of_session(&s, source_ip), tag)))
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    Ok((session, tag))
 }
 
 /// Signs out: ends the session of this tag, audited.

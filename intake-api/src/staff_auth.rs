@@ -144,17 +144,7 @@ async fn authenticate(req: HttpRequest) -> Result<StaffCaller, ApiError> {
     let token = session_token(&req, &state)
         .and_then(|value| SecretToken::parse(&value).ok())
         .ok_or_else(ApiError::session_required)?;
-    let keys = state.app.internal()?;
-    let tag = keys.session.tag(&token);
-    let session = state
-        .vault
-        .staff_session(
-            &keys.session,
-            &tag,
-            state.settings.staff.session_idle_minutes * 60_000,
-        )
-        .await?
-        .ok_or_else(ApiError::session_required)?;
+    let (session, tag) = application::auth::session(&state.app, &token).await?;
     let audit = session.audit_context(source_ip(&req, &state));
     Ok(StaffCaller {
         session,

@@ -365,10 +365,8 @@ async fn sign_out(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, StaffPageError> {
     page.check_csrf(&form.csrf)?;
-    state
-        .vault
-        .end_staff_session(&page.caller.audit, &page.caller.tag)
-        .await?;
+    let staff = application::access::signed_in(page.caller.staff());
+    application::auth::sign_out(&state.app, &staff, &page.caller.tag).await?;
     let secure = !state.settings.insecure_http;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/s/sign-in"))

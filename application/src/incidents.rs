@@ -115,6 +115,22 @@ impl Period {
     }
 }
 
+/// The people whose numbers or images `actors` (`staff:<id>`, 1 to 100 of them) unsealed
+/// in `period`: names and counts, never a number.
+async fn affected(
+    app: &App,
+    actors: &[String],
+    period: &Period,
+) -> Result<IncidentScope, AppError> {
+    if actors.is_empty() || actors.len() > MAX_ACTORS {
+        return Err(AppError::Invalid(Invalid::Request));
+    }
+    Ok(app
+        .vault
+        .incident_scope(actors, period.from.0, period.to.0)
+        .await?)
+}
+
 /// The people whose numbers or images `actors` (`staff:<id>`) unsealed in `period`
 /// (names, counts; never a number), recorded on the incident's timeline with the count and
 /// whether the PPC report is due by count.
@@ -125,13 +141,7 @@ pub async fn establish_scope(
     actors: &[String],
     period: &Period,
 ) -> Result<IncidentScope, AppError> {
-    if actors.is_empty() || actors.len() > MAX_ACTORS {
-        return Err(AppError::Invalid(Invalid::Request));
-    }
-    let scope = app
-        .vault
-        .incident_scope(actors, period.from.0, period.to.0)
-        .await?;
+    let scope = affected(app, actors, period).await?;
     let text = format!(
         "{} people affected ({} … {}, accounts: {}); PPC report due by count: {}",
         scope.people.len(),
@@ -183,13 +193,7 @@ pub async fn scope_at_console(
     actors: &[String],
     period: &Period,
 ) -> Result<IncidentScope, AppError> {
-    if actors.is_empty() || actors.len() > MAX_ACTORS {
-        return Err(AppError::Invalid(Invalid::Request));
-    }
-    let scope = app
-        .vault
-        .incident_scope(actors, period.from.0, period.to.0)
-        .await?;
+    let scope = affected(app, actors, period).await?;
     app.vault
         .record(
             &AuditContext::cli(),

@@ -254,7 +254,7 @@ impl From<application::AppError> for ApiError {
             E::Invalid(I::DeclineReason) => {
                 Self::invalid_at("reason", Message::DeclineReasonInvalid)
             }
-            E::Rule(v) => Self::invalid(crate::routes::officer::rule_message(v)),
+            E::Rule(v) => Self::invalid(rule_message(v)),
             E::NotServedHere => Self::new(StatusCode::NOT_FOUND, Message::NotServedHere),
             E::Internal(cause) => Self::internal(&cause),
         }
@@ -264,5 +264,29 @@ impl From<application::AppError> for ApiError {
 impl From<portal::forms::FormError> for ApiError {
     fn from(e: portal::forms::FormError) -> Self {
         Self::invalid_at(e.field, e.message)
+    }
+}
+
+/// The bilingual message of a refusal by the rule table.
+fn rule_message(v: verifier::rules::RuleViolation) -> Message {
+    use verifier::rules::RuleViolation;
+    match v {
+        RuleViolation::NotificationCardUnconfirmed => Message::NotificationCardUnconfirmed,
+        RuleViolation::PhotoIdMissing => Message::PhotoIdMissing,
+        RuleViolation::TwoNonPhotoDocumentsMissing => Message::TwoNonPhotoDocumentsMissing,
+        RuleViolation::FaceToFaceOnlyForEmployees => Message::FaceToFaceOnlyForEmployees,
+        RuleViolation::AttestationOnlyForDependants => Message::AttestationOnlyForDependants,
+        RuleViolation::Category3SpouseNeedsEmployer => Message::Category3SpouseNeedsEmployer,
+        RuleViolation::Category3OnlyForSpouse => Message::Category3OnlyForSpouse,
+        RuleViolation::AttestationMustCoverBoth => Message::AttestationMustCoverBoth,
+        RuleViolation::DocumentNotInEvidence => Message::DocumentNotInEvidence,
+        RuleViolation::FaceToFaceOnlyInPerson => Message::FaceToFaceOnlyInPerson,
+        RuleViolation::DocumentNoLongerCounts => Message::DocumentNoLongerCounts,
+        RuleViolation::DocumentExpired => Message::DocumentExpired,
+        RuleViolation::ValidityRequired => Message::DocumentValidityRequired,
+        RuleViolation::NumberNoticeNeverCounts => Message::NumberNoticeNotProof,
+        RuleViolation::CardMissing => Message::CardMissing,
+        RuleViolation::CardQrDiffers => Message::CardQrDiffers,
+        RuleViolation::ReasonHoldsDigits => Message::ReasonHoldsDigits,
     }
 }

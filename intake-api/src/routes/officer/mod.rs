@@ -14,7 +14,6 @@ use portal::Message;
 use serde::Deserialize;
 use verifier::decisions::RejectionReason;
 use verifier::queue::QueueFilter;
-use verifier::rules::RuleViolation;
 
 use crate::error::ApiError;
 use crate::staff_auth::Officer;
@@ -115,29 +114,6 @@ async fn reveal_number(
 #[derive(Debug, Deserialize)]
 struct VerifyBody {
     subjects: Vec<review::SubjectVerification>,
-}
-
-/// The bilingual message of a refusal by the rule table.
-pub(crate) fn rule_message(v: RuleViolation) -> Message {
-    match v {
-        RuleViolation::NotificationCardUnconfirmed => Message::NotificationCardUnconfirmed,
-        RuleViolation::PhotoIdMissing => Message::PhotoIdMissing,
-        RuleViolation::TwoNonPhotoDocumentsMissing => Message::TwoNonPhotoDocumentsMissing,
-        RuleViolation::FaceToFaceOnlyForEmployees => Message::FaceToFaceOnlyForEmployees,
-        RuleViolation::AttestationOnlyForDependants => Message::AttestationOnlyForDependants,
-        RuleViolation::Category3SpouseNeedsEmployer => Message::Category3SpouseNeedsEmployer,
-        RuleViolation::Category3OnlyForSpouse => Message::Category3OnlyForSpouse,
-        RuleViolation::AttestationMustCoverBoth => Message::AttestationMustCoverBoth,
-        RuleViolation::DocumentNotInEvidence => Message::DocumentNotInEvidence,
-        RuleViolation::FaceToFaceOnlyInPerson => Message::FaceToFaceOnlyInPerson,
-        RuleViolation::DocumentNoLongerCounts => Message::DocumentNoLongerCounts,
-        RuleViolation::DocumentExpired => Message::DocumentExpired,
-        RuleViolation::ValidityRequired => Message::DocumentValidityRequired,
-        RuleViolation::NumberNoticeNeverCounts => Message::NumberNoticeNotProof,
-        RuleViolation::CardMissing => Message::CardMissing,
-        RuleViolation::CardQrDiffers => Message::CardQrDiffers,
-        RuleViolation::ReasonHoldsDigits => Message::ReasonHoldsDigits,
-    }
 }
 
 /// `POST /api/v1/officer/submissions/{id}/verify` `{"subjects": [{subject_id,

@@ -15,6 +15,7 @@ pub mod init;
 pub mod ledgers;
 pub mod mail;
 pub mod notices;
+pub(crate) mod page;
 pub use application::password;
 pub mod pipeline;
 pub mod ratelimit;

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
 use crate::error::ApiError;
-use crate::routes::provider::pages::PageError;
+use crate::page::PageError;
 
 /// The largest such body.
 const LIMIT: usize = 64 * 1024;

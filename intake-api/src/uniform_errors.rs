@@ -19,7 +19,7 @@ use actix_web::{HttpResponse, ResponseError};
 use portal::Message;
 
 use crate::error::ApiError;
-use crate::routes::provider::pages::PageError;
+use crate::page::PageError;
 
 /// Whether `path` is read by programs (JSON errors) rather than people (HTML errors).
 pub fn answers_json(path: &str) -> bool {

@@ -26,8 +26,8 @@ use super::duties::{StepUpForm, back_with};
 use super::{CsrfOnly, StaffPage, StaffPageError};
 use crate::activation::{Delivery, deliver};
 use crate::error::ApiError;
+use crate::page::render;
 use crate::routes::admin::grants::parse_grant;
-use crate::routes::provider::pages::render;
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {

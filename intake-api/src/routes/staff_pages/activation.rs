@@ -13,10 +13,10 @@ use serde::Deserialize;
 use storage::SecretToken;
 use zeroize::Zeroizing;
 
-use super::super::provider::pages::{lang_of, render};
 use crate::auth::source_ip;
 use crate::cookies::SessionCookie;
 use crate::csrf;
+use crate::page::{lang_of, render};
 use crate::startup::State;
 
 fn page(

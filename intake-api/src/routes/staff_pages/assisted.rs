@@ -17,12 +17,10 @@ use storage::person::Relationship;
 use storage::submissions::DocumentKind;
 
 use super::{StaffPage, StaffPageError};
+use crate::page::{Flash, on_form, refused as provider_refused, render, see_other};
 use crate::routes::assisted::{HandIn, NewRecordForm, filer, hand_in_for};
 use crate::routes::provider::documents::{accept_upload, form_refusal};
 use crate::routes::provider::pages::subjects::{SubjectPageForm, values as subject_values};
-use crate::routes::provider::pages::{
-    Flash, on_form, refused as provider_refused, render, see_other,
-};
 use crate::routes::provider::today_in_japan;
 use crate::secret_body::SecretForm;
 use crate::startup::State;

@@ -16,7 +16,7 @@ use storage::staff::Role;
 
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
-use crate::routes::provider::pages::{Flash, render, see_other};
+use crate::page::{Flash, render, see_other};
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {

@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use super::invitations::{branch_labels, sheet_of};
 use super::{CsrfOnly, StaffPage, StaffPageError};
+use crate::page::{Flash, render, see_other};
 use crate::routes::admin::campaigns::{OpenBody, open, remind, unanswered_csv};
-use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::routes::provider::today_in_japan;
 use crate::startup::State;
 

@@ -18,10 +18,10 @@ use storage::history::PersonHistory;
 use storage::submissions::DocumentKind;
 
 use super::{StaffPage, StaffPageError};
+use crate::page::{Flash, refused, render, see_other};
 use crate::routes::assisted::{HandIn, filer, hand_in_for};
 use crate::routes::history::{ChangePage, record_from_page};
 use crate::routes::provider::documents::read_checked_upload;
-use crate::routes::provider::pages::{Flash, refused, render, see_other};
 use crate::routes::provider::today_in_japan;
 use crate::startup::State;
 

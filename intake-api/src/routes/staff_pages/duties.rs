@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
+use crate::page::{Flash, render, see_other};
 use crate::routes::officer::release;
-use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::staff_auth::StepUp;
 use crate::startup::State;
 

@@ -25,11 +25,11 @@ use zeroize::Zeroizing;
 
 use super::{CsrfOnly, StaffPage, StaffPageError, qr_svg_base64};
 use crate::mail::invitation_letter;
+use crate::page::{Flash, render, see_other};
 use crate::routes::admin::invitations::{
     Issued, ListQuery, MailOutcome, issue, next_before, reissue, revoke,
 };
 use crate::routes::provider::documents::read_fields;
-use crate::routes::provider::pages::{Flash, render, see_other};
 use crate::routes::provider::today_in_japan;
 use crate::startup::State;
 

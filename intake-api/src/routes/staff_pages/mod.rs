@@ -29,10 +29,10 @@ use storage::SecretToken;
 use storage::staff::Role;
 use zeroize::Zeroizing;
 
-use super::provider::pages::{Flash, PageError, lang_of, render, see_other};
 use crate::cookies::SessionCookie;
 use crate::csrf;
 use crate::error::ApiError;
+use crate::page::{Flash, PageError, lang_of, render, see_other};
 use crate::ratelimit::LimitClass;
 use crate::staff_auth::{self, SignInRequest, StaffCaller};
 use crate::startup::State;

@@ -27,7 +27,7 @@ use zeroize::Zeroizing;
 
 use super::{CsrfOnly, StaffPage, StaffPageError};
 use crate::error::ApiError;
-use crate::routes::provider::pages::{Flash, render, see_other};
+use crate::page::{Flash, render, see_other};
 use crate::startup::State;
 use application::review::{CorrectionEntry, SubjectVerification};
 

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{StaffPage, StaffPageError};
 use crate::error::ApiError;
 use crate::ledgers::Ledger;
-use crate::routes::provider::pages::{Flash, render, see_other};
+use crate::page::{Flash, render, see_other};
 use crate::startup::State;
 
 pub(super) fn configure(cfg: &mut web::ServiceConfig) {

@@ -21,6 +21,18 @@ pub async fn create(
     Ok(app.vault.create_invitations(admin.audit(), batch).await?)
 }
 
+/// The operator creates one invitation at the console (`kakunin invite`); the same rule of
+/// one live invitation per employee code holds (`Conflict::AlreadyInvited`).
+pub async fn create_at_console(
+    app: &App,
+    new: &NewInvitation,
+) -> Result<CreatedInvitation, AppError> {
+    Ok(app
+        .vault
+        .create_invitation(&storage::AuditContext::cli(), new)
+        .await?)
+}
+
 /// Replaces an invitation's link with a new one valid for the configured days (the old
 /// link stops working); returns who it is for and the new link, once.
 pub async fn reissue(

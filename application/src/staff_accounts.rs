@@ -274,6 +274,46 @@ pub async fn payroll_clients(
     Ok(app.vault.payroll_clients().await?)
 }
 
+/// The payroll clients, for the operator at the console (`kakunin payroll-client list`).
+pub async fn payroll_clients_at_console(app: &App) -> Result<Vec<PayrollClientOverview>, AppError> {
+    Ok(app.vault.payroll_clients().await?)
+}
+
+/// Why the console refused to register a payroll client.
+#[derive(Debug)]
+pub enum PayrollClientRefused {
+    /// The name is not 3–64 lower-case letters, digits, '.', '_' or '-', starting with a
+    /// letter or a digit (the rule of usernames: it names the client in the audit trail).
+    Name,
+    /// Storage refused it (a name in use), with the reason to print.
+    Conflict(String),
+}
+
+/// The operator registers a payroll system's machine client at the console (`kakunin
+/// payroll-client add`), optionally bound to the SHA-256 of its TLS client certificate;
+/// the token is shown there once.
+pub async fn add_payroll_client(
+    app: &App,
+    name: &str,
+    cert_sha256: Option<[u8; 32]>,
+) -> Result<Result<(storage::payroll::PayrollClient, SecretToken), PayrollClientRefused>, AppError>
+{
+    if Username::parse(name).is_err() {
+        return Ok(Err(PayrollClientRefused::Name));
+    }
+    match app
+        .vault
+        .create_payroll_client(&AuditContext::cli(), name, cert_sha256)
+        .await
+    {
+        Ok(created) => Ok(Ok(created)),
+        Err(StorageError::Conflict(why)) => {
+            Ok(Err(PayrollClientRefused::Conflict(why.to_string())))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// An admin (or the operator, `ctx` = the console) revokes a payroll client at once.
 pub async fn revoke_payroll_client(
     app: &App,

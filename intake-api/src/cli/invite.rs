@@ -3,7 +3,6 @@
 use storage::invitations::{InvitationKind, NewInvitation};
 use storage::org::{BranchCode, EmployeeCode};
 use storage::person::{BirthDate, PersonName};
-use storage::{AuditContext, Vault};
 
 use super::*;
 
@@ -60,13 +59,15 @@ pub(super) async fn invite(args: InviteArgs) -> anyhow::Result<u8> {
             .map_err(|e| anyhow::anyhow!("--birth-date: {e}"))?,
         valid_days: settings.invitation_valid_days,
     };
-    let vault = Vault::connect(&settings.database_url()).await?;
-    let created = vault.create_invitation(&AuditContext::cli(), &new).await;
-    vault.close().await;
+    let app = console_app(&settings).await?;
+    let created = application::invitations::create_at_console(&app, &new).await;
+    app.vault.close().await;
     let created = match created {
         Ok(created) => created,
         // The same rule as the roster and the API: one live invitation per employee code.
-        Err(storage::StorageError::AlreadyInvited(code)) => {
+        Err(application::AppError::Conflict(application::error::Conflict::AlreadyInvited(
+            code,
+        ))) => {
             eprintln!(
                 "kakunin: employee code {code} already has an invitation in use: re-issue or revoke that one (/s/invitations) instead of creating a second record of the person"
             );

@@ -1,8 +1,8 @@
 //! `kakunin payroll-client add|list|revoke|rotate`: the payroll machine clients.
 
+use application::staff_accounts::PayrollClientRefused;
 use clap::Subcommand;
 use std::path::PathBuf;
-use storage::{AuditContext, Vault};
 
 use super::*;
 
@@ -48,8 +48,8 @@ pub struct PayrollClientAddArgs {
 /// `kakunin payroll-client list`.
 pub(super) async fn list_payroll_clients(data: DataDirArg) -> anyhow::Result<u8> {
     let settings = settings_for(&data)?;
-    let vault = Vault::connect(&settings.database_url()).await?;
-    for client in vault.payroll_clients().await? {
+    let app = console_app(&settings).await?;
+    for client in application::staff_accounts::payroll_clients_at_console(&app).await? {
         let state = match client.revoked_at {
             Some(at) => format!("revoked {}", portal::staff::jst(at)),
             None => "live".to_owned(),
@@ -117,12 +117,6 @@ pub(super) async fn rotate_payroll_client(args: PayrollClientNameArgs) -> anyhow
 }
 
 pub(super) async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Result<u8> {
-    if storage::staff::Username::parse(&args.name).is_err() {
-        eprintln!(
-            "the name must be 3–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit"
-        );
-        return Ok(2);
-    }
     let settings = settings_for(&args.data)?;
     let cert_sha256 = args
         .cert
@@ -136,18 +130,22 @@ pub(super) async fn add_payroll_client(args: PayrollClientAddArgs) -> anyhow::Re
         );
         return Ok(2);
     }
-    let vault = Vault::connect(&settings.database_url()).await?;
-    let created = vault
-        .create_payroll_client(&AuditContext::cli(), &args.name, cert_sha256)
-        .await;
-    vault.close().await;
+    let app = console_app(&settings).await?;
+    let created =
+        application::staff_accounts::add_payroll_client(&app, &args.name, cert_sha256).await?;
+    app.vault.close().await;
     let (client, token) = match created {
         Ok(created) => created,
-        Err(storage::StorageError::Conflict(why)) => {
+        Err(PayrollClientRefused::Name) => {
+            eprintln!(
+                "the name must be 3–64 lower-case letters, digits, '.', '_' or '-', starting with a letter or a digit"
+            );
+            return Ok(2);
+        }
+        Err(PayrollClientRefused::Conflict(why)) => {
             eprintln!("{why}");
             return Ok(2);
         }
-        Err(e) => return Err(e.into()),
     };
     println!(
         "{}",

@@ -334,3 +334,144 @@ async fn every_intake_use_case(app: TestApp) {
     let roster = intake::people(a, &osaka).await.expect("roster");
     assert!(roster.iter().any(|e| e.submission_id == invited.uuid()));
 }
+
+#[tokio::test]
+async fn a_provider_reaches_only_their_own_submission_through_the_application_layer() {
+    a_providers_filing_is_their_own(spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_providers_filing_is_their_own_on_postgresql_too() {
+    if let Some(app) = spawn_app_on_postgres().await {
+        a_providers_filing_is_their_own(app).await;
+    }
+}
+
+/// A provider's `Filing` is their own session's submission: every intake use case called
+/// with another provider's person or photo (ids a compromised browser could send) is told
+/// it does not exist, and the other submission stays as it was.
+async fn a_providers_filing_is_their_own(app: TestApp) {
+    use application::intake::{self, Filer};
+    use domain::person::{ParsedEdit, ParsedSubject, Relationship};
+    use storage::person::{BirthDate, FilingDetails, NameKana, PersonName};
+    use storage::submissions::{DependantDeclaration, DocumentKind, SealedDocument};
+    let a = &app.app;
+    let today = application::time_jp::today();
+    let person = |number: &str, relationship: Relationship, name: &str| ParsedSubject {
+        relationship,
+        number: Some(domain::MyNumber::parse(number).expect("number")),
+        no_number_reason: None,
+        name: PersonName::parse(name).expect("name"),
+        name_kana: NameKana::parse("ヤマダ タロウ").expect("kana"),
+        birth_date: BirthDate::parse("1990-04-01", today).expect("birth"),
+        details: FilingDetails::default(),
+    };
+    let mut started = Vec::new();
+    for code in ["E301", "E302"] {
+        let created = a
+            .vault
+            .create_invitation(
+                &AuditContext::cli(),
+                &storage::invitations::NewInvitation {
+                    kind: storage::invitations::InvitationKind::Employee,
+                    name: PersonName::parse("山田 太郎").expect("name"),
+                    name_kana: None,
+                    email: None,
+                    employee_code: Some(storage::org::EmployeeCode::parse(code).expect("code")),
+                    branch: Some(BranchCode::parse("TKY").expect("branch")),
+                    birth_date: None,
+                    valid_days: 30,
+                },
+            )
+            .await
+            .expect("invite");
+        let signed_in = application::provider_session::sign_in(a, &created.token, None, None)
+            .await
+            .expect("signed in");
+        started.push(signed_in.session);
+    }
+    let audit = |s: &storage::invitations::ProviderSession| s.audit_context(None);
+    let (mine, theirs) = (&started[0], &started[1]);
+    let (my_audit, their_audit) = (audit(mine), audit(theirs));
+    let me = Filer::Provider {
+        session: mine,
+        audit: &my_audit,
+    };
+    let them = Filer::Provider {
+        session: theirs,
+        audit: &their_audit,
+    };
+    let my_filing = me.open(a).await.expect("mine");
+    let their_filing = them.open(a).await.expect("theirs");
+    intake::save_self(
+        a,
+        &my_filing,
+        person(NUMBER, Relationship::Myself, "山田 太郎"),
+    )
+    .await
+    .expect("my own details");
+    let their_self = intake::save_self(
+        a,
+        &their_filing,
+        person(NUMBER, Relationship::Myself, "鈴木 一郎"),
+    )
+    .await
+    .expect("their details");
+    let declaration = DependantDeclaration {
+        identity_attested: true,
+        category3_spouse: false,
+    };
+    let their_child = intake::add_dependant(
+        a,
+        &their_filing,
+        person(OTHER_NUMBER, Relationship::Child, "鈴木 花子"),
+        declaration,
+    )
+    .await
+    .expect("their dependant");
+
+    let edit = ParsedEdit {
+        relationship: Relationship::Child,
+        number: None,
+        name: PersonName::parse("乗っ取り 太郎").expect("name"),
+        name_kana: NameKana::parse("ノットリ タロウ").expect("kana"),
+        birth_date: BirthDate::parse("2015-05-05", today).expect("birth"),
+        no_number_reason: None,
+        details: FilingDetails::default(),
+    };
+    refused_as_not_found(
+        "edit their dependant",
+        intake::edit_dependant(a, &my_filing, their_child, edit, declaration).await,
+    );
+    refused_as_not_found(
+        "remove their dependant",
+        intake::remove_dependant(a, &my_filing, their_child).await,
+    );
+    let photo = SealedDocument {
+        kind: DocumentKind::MyNumberCardFront,
+        sealed: a
+            .keys
+            .sealer()
+            .seal(b"not an image of theirs")
+            .expect("sealed"),
+        width: 1,
+        height: 1,
+        removed_metadata: Vec::new(),
+        warnings: Vec::new(),
+        qr: None,
+    };
+    refused_as_not_found(
+        "a photo for their person",
+        intake::store_photo(a, &my_filing, their_self, &photo, None, None).await,
+    );
+    refused_as_not_found(
+        "their change event",
+        me.change_filing(a, their_filing.submission()).await,
+    );
+
+    // Theirs is as it was: two people, the dependant's name unchanged, no photo.
+    let status = intake::status(a, &their_filing).await.expect("status");
+    assert_eq!(status.subjects.len(), 2);
+    assert!(status.subjects.iter().any(|s| s.name == "鈴木 花子"));
+    assert!(status.documents.is_empty());
+}

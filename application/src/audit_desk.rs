@@ -97,9 +97,9 @@ pub fn search_bounds(
             };
             return Ok(Some(storage::audit_desk::jst_midnight_ms(day)));
         }
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-            .map(|t| Some((t.unix_timestamp_nanos() / 1_000_000) as i64))
-            .map_err(|_| AppError::Invalid(Invalid::SearchDate))
+        crate::time_jp::parse_instant(text)
+            .map(Some)
+            .ok_or(AppError::Invalid(Invalid::SearchDate))
     }
     let (from, to) = (bound(from, false)?, bound(to, true)?);
     if let (Some(f), Some(t)) = (from, to)
@@ -448,14 +448,12 @@ pub async fn sign_ins(
 ) -> Result<(SignInPage, Vec<StaffName>), AppError> {
     let (from_ms, to_ms) = search_bounds(search.from.as_deref(), search.to.as_deref())?;
     let username = empty(search.username);
-    app.vault
-        .record(
-            overseer.audit(),
-            AuditEvent::success(actions::LEDGER_READ, None).with_detail(serde_json::json!({
-                "ledger": "sign_ins", "from": from_ms, "to": to_ms,
-            })),
-        )
-        .await?;
+    audit_ledger_read(
+        &app.vault,
+        overseer.audit(),
+        serde_json::json!({ "ledger": "sign_ins", "from": from_ms, "to": to_ms }),
+    )
+    .await?;
     let filter = SignInFilter {
         username,
         from_ms,
@@ -666,13 +664,12 @@ pub async fn ledger_rows(
     ledger: Ledger,
     csv: bool,
 ) -> Result<LedgerRows, AppError> {
-    app.vault
-        .record(
-            overseer.audit(),
-            AuditEvent::success(actions::LEDGER_READ, None)
-                .with_detail(serde_json::json!({ "ledger": ledger.code(), "csv": csv })),
-        )
-        .await?;
+    audit_ledger_read(
+        &app.vault,
+        overseer.audit(),
+        serde_json::json!({ "ledger": ledger.code(), "csv": csv }),
+    )
+    .await?;
     rows_of(&app.vault, ledger).await
 }
 
@@ -683,22 +680,34 @@ pub async fn ledger_rows_at_console(
     ledger: Ledger,
 ) -> Result<LedgerRows, AppError> {
     let rows = rows_of(vault, ledger).await?;
-    vault
-        .record(
-            &storage::AuditContext::cli(),
-            AuditEvent::success(actions::LEDGER_READ, None)
-                .with_detail(serde_json::json!({ "ledger": ledger.code() })),
-        )
-        .await?;
+    audit_ledger_read(
+        vault,
+        &storage::AuditContext::cli(),
+        serde_json::json!({ "ledger": ledger.code() }),
+    )
+    .await?;
     Ok(rows)
 }
 
 async fn record_ledger_read(app: &App, overseer: &Overseer, ledger: &str) -> Result<(), AppError> {
-    app.vault
+    audit_ledger_read(
+        &app.vault,
+        overseer.audit(),
+        serde_json::json!({ "ledger": ledger, "names": true }),
+    )
+    .await
+}
+
+/// Every read of a ledger (or of the sign-in history) is an audit entry first.
+async fn audit_ledger_read(
+    vault: &storage::Vault,
+    who: &storage::AuditContext,
+    detail: serde_json::Value,
+) -> Result<(), AppError> {
+    vault
         .record(
-            overseer.audit(),
-            AuditEvent::success(actions::LEDGER_READ, None)
-                .with_detail(serde_json::json!({ "ledger": ledger, "names": true })),
+            who,
+            AuditEvent::success(actions::LEDGER_READ, None).with_detail(detail),
         )
         .await?;
     Ok(())

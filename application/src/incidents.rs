@@ -1,12 +1,15 @@
 //! Incident records (情報漏えい等事案) and the alerts that may start one, for the person
 //! responsible and the auditors: open a record, establish the affected people from the
 //! audit trail, and keep the timeline — reported, notified, closed — in order. Texts are
-//! free (never a number, one line for a title) and stay out of the audit trail; each step
-//! is an audit entry.
+//! free but typed text (one line for a title) and may not carry a number (a run of twelve
+//! digits: 番号法第20条, DESIGN invariants 1–2); they stay out of the audit trail, and each
+//! step is an audit entry.
 //!
-//! The PPC report (個人情報保護委員会への報告) is due for any leak of My Number data, and by
-//! count alone above 100 people (番号法第29条の4, 特定個人情報の漏えい等に関する報告等に関する
-//! 規則第2条); `storage::incidents` computes the count.
+//! The PPC report (個人情報保護委員会への報告) is due in the cases of 番号法第29条の4第1項 and
+//! 「…特定個人情報の漏えい等に関する報告等に関する規則」第2条各号: among them a leak that may
+//! have been made for an unlawful purpose (不正の目的), and, by count alone, more than 100
+//! people affected. `storage::incidents` computes the count; whether a purpose was unlawful
+//! is the responsible person's finding, recorded on the timeline.
 
 use storage::alerts::Alert;
 use storage::audit_desk::StaffName;
@@ -31,7 +34,20 @@ const SIGN_INS: i64 = 500;
 
 /// A title takes one line; a description or a step's text several.
 fn typed(text: &str, lines: Lines) -> Result<String, AppError> {
-    typed_text::parse(text, lines, MAX_TEXT).map_err(|_| AppError::Invalid(Invalid::Message))
+    let text = typed_text::parse(text, lines, MAX_TEXT)
+        .map_err(|_| AppError::Invalid(Invalid::Message))?;
+    if verifier::rules::holds_digit_run(&text, 12) {
+        return Err(AppError::Invalid(Invalid::Message));
+    }
+    Ok(text)
+}
+
+/// An account as the trail names it: `staff:<uuid>`. Anything else is refused before it
+/// reaches the timeline the staff pages show.
+fn is_staff_actor(actor: &str) -> bool {
+    actor
+        .strip_prefix("staff:")
+        .is_some_and(|id| uuid::Uuid::parse_str(id).is_ok())
 }
 
 /// Opens an incident record (a title is required).
@@ -102,11 +118,11 @@ impl Period {
     /// Whole days in Japan: from midnight of `from` to midnight after `to`.
     pub fn days(from: time::Date, to: time::Date) -> Self {
         let midnight = |date: time::Date| {
-            let at = date.midnight().assume_offset(crate::time_jp::JST);
-            let text = at
+            let ms = storage::audit_desk::jst_midnight_ms(date);
+            let text = crate::time_jp::from_millis(ms)
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default();
-            (at.unix_timestamp() * 1000, text)
+            (ms, text)
         };
         Self {
             from: midnight(from),
@@ -122,7 +138,7 @@ async fn affected(
     actors: &[String],
     period: &Period,
 ) -> Result<IncidentScope, AppError> {
-    if actors.is_empty() || actors.len() > MAX_ACTORS {
+    if actors.is_empty() || actors.len() > MAX_ACTORS || !actors.iter().all(|a| is_staff_actor(a)) {
         return Err(AppError::Invalid(Invalid::Request));
     }
     Ok(app
@@ -244,4 +260,38 @@ pub async fn overview(app: &App, overseer: &Overseer, days: i64) -> Result<Overv
         incidents: records(app, overseer).await?,
         staff_names: app.vault.staff_names().await?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incident_texts_are_typed_text_without_a_number() {
+        assert!(typed("USBメモリの紛失", Lines::One).is_ok());
+        assert!(typed("番号 123456789018 を含む", Lines::Many).is_err());
+        assert!(typed("番号１２３４５６７８９０１８", Lines::Many).is_err());
+        assert!(typed("a\u{202E}b", Lines::One).is_err());
+    }
+
+    #[test]
+    fn only_staff_accounts_name_a_scope() {
+        assert!(is_staff_actor("staff:0190b6a4-7c1e-7000-8000-000000000001"));
+        assert!(!is_staff_actor("staff:not-an-id"));
+        assert!(!is_staff_actor("cli"));
+        assert!(!is_staff_actor(
+            "staff:0190b6a4-7c1e-7000-8000-000000000001\u{202E}"
+        ));
+    }
+
+    #[test]
+    fn whole_days_run_from_midnight_in_japan_to_the_midnight_after() {
+        let period = Period::days(
+            time::macros::date!(2026 - 11 - 30),
+            time::macros::date!(2026 - 11 - 30),
+        );
+        assert_eq!(period.from.1, "2026-11-30T00:00:00+09:00");
+        assert_eq!(period.to.1, "2026-12-01T00:00:00+09:00");
+        assert_eq!(period.to.0 - period.from.0, 86_400_000);
+    }
 }

@@ -166,9 +166,11 @@ pub async fn roster_name(app: &App, filing: &Filing) -> Result<(String, Option<S
         .await?)
 }
 
-/// The filer's own address is required of payees (every 支払調書 carries the payee's
-/// address: 所得税法第225条第1項, 所得税法施行規則第84条ほか) and of employees when the employer
-/// configured so (`[portal] employee_address_required`).
+/// The filer's own address is required of payees and of employees when the employer
+/// configured so (`[portal] employee_address_required`). A payee's 支払調書 (所得税法第225条
+/// 第1項) names the payee by address: 国税庁「報酬、料金、契約金及び賞金の支払調書」の記載
+/// 要領, 「支払を受ける者」の「住所（居所）又は所在地」. (The 施行規則 article that lists the
+/// form's entries was not confirmed here.)
 fn own_address_required(
     app: &App,
     filing: &Filing,
@@ -265,9 +267,6 @@ pub async fn edit_dependant(
     parsed: ParsedEdit,
     declaration: DependantDeclaration,
 ) -> Result<(), AppError> {
-    if parsed.relationship == Relationship::Myself {
-        return Err(AppError::NotFound);
-    }
     let edit = seal_edit(app, parsed)?;
     app.vault
         .edit_subject(
